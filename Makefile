@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is for developers and ops.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# `make test` gets its own servers (own ports, fresh data) so it never touches a running `make run`.
+TEST_ENV := INFRA_STATE_DIR=.local/test INFRA_KAFKA_PORT=19092 INFRA_KAFKA_CONTROLLER_PORT=19093 INFRA_MONGO_PORT=37017
+
+.PHONY: help setup infra-up infra-down test test-unit lint asyncapi
+
+help:
+	@echo "make run        start Kafka, MongoDB-wire server and the three services (Ctrl-C stops all)"
+	@echo "make test       set up if needed, start fresh servers, run every test, stop the servers"
+	@echo "make setup      install Python deps (.venv), Kafka jars and SecantusDB (idempotent)"
+	@echo "make infra-up   start Kafka + MongoDB-wire server only; prints their addresses"
+	@echo "make infra-down stop what infra-up started"
+	@echo "make lint       ruff + mypy"
+	@echo "make asyncapi   write each service's AsyncAPI document to docs/asyncapi/"
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(PY) infra/local.py setup
+
+infra-up: setup
+	$(PY) infra/local.py up
+
+infra-down:
+	$(PY) infra/local.py down
+
+# Uses KAFKA_BOOTSTRAP_SERVERS/MONGODB_URI when both are set (compose, a managed cluster) and starts nothing.
+test: setup
+	@if [ -n "$$KAFKA_BOOTSTRAP_SERVERS" ] && [ -n "$$MONGODB_URI" ]; then \
+	  $(PY) -m pytest; exit $$?; \
+	fi; \
+	$(TEST_ENV) $(PY) infra/local.py up --fresh || { $(TEST_ENV) $(PY) infra/local.py down; exit 1; }; \
+	set -a; source .local/test/infra.env; set +a; \
+	$(PY) -m pytest; status=$$?; \
+	$(TEST_ENV) $(PY) infra/local.py down; \
+	exit $$status
+
+test-unit: setup
+	$(PY) -m pytest tests/unit
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy shared services tests infra

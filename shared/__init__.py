@@ -1,0 +1,1 @@
+"""The shared package: event contracts, event store, outbox relay, projection runner, settings."""
