@@ -56,13 +56,21 @@ class RiskSource(SacCategory):
 
 class ActionTakenAndResult(SacCategory):
     RISK_IDENTIFIED_ACTION_TAKEN = (
-        "risk_identified_action_taken", "Risk identified and action taken")
+        "risk_identified_action_taken",
+        "Risk identified and action taken",
+    )
     RISK_IDENTIFIED_NO_ACTION_TAKEN = (
-        "risk_identified_no_action_taken", "Risk identified and no action taken")
+        "risk_identified_no_action_taken",
+        "Risk identified and no action taken",
+    )
     INCONCLUSIVE_ACTION_TAKEN = (
-        "inconclusive_action_taken", "Risk assessment inconclusive and action taken")
+        "inconclusive_action_taken",
+        "Risk assessment inconclusive and action taken",
+    )
     INCONCLUSIVE_NO_ACTION_TAKEN = (
-        "inconclusive_no_action_taken", "Risk assessment inconclusive and no action taken")
+        "inconclusive_no_action_taken",
+        "Risk assessment inconclusive and no action taken",
+    )
     NO_RISK_ACTION_TAKEN = ("no_risk_action_taken", "No risk identified and action taken")
     NO_RISK_NO_ACTION_TAKEN = ("no_risk_no_action_taken", "No risk identified and no action taken")
     CEASED_AT_INDIVIDUALS_REQUEST = (
@@ -89,9 +97,14 @@ class MentalCapacity(SacCategory):
 class MspAsked(SacCategory):
     """SG4a: was the person asked about the outcomes they wanted?"""
 
-    ASKED_AND_EXPRESSED = ("asked_and_expressed", "Yes, they were asked and outcomes were expressed")
+    ASKED_AND_EXPRESSED = (
+        "asked_and_expressed",
+        "Yes, they were asked and outcomes were expressed",
+    )
     ASKED_NONE_EXPRESSED = (
-        "asked_none_expressed", "Yes, they were asked but no outcomes were expressed")
+        "asked_none_expressed",
+        "Yes, they were asked but no outcomes were expressed",
+    )
     NOT_ASKED = ("not_asked", "No")
     DONT_KNOW = ("dont_know", "Don't know")
     NOT_RECORDED = ("not_recorded", "Not recorded")
@@ -117,8 +130,12 @@ class AgeBand(SacCategory):
     def of(cls, age: int | None) -> AgeBand:
         if age is None or age < 18:
             return cls.UNKNOWN
-        for upper, band in ((64, cls.AGE_18_64), (74, cls.AGE_65_74), (84, cls.AGE_75_84),
-                            (94, cls.AGE_85_94)):
+        for upper, band in (
+            (64, cls.AGE_18_64),
+            (74, cls.AGE_65_74),
+            (84, cls.AGE_75_84),
+            (94, cls.AGE_85_94),
+        ):
             if age <= upper:
                 return band
         return cls.AGE_95_PLUS

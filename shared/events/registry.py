@@ -78,7 +78,9 @@ def encode(envelope: Envelope) -> bytes:
 def decode(raw: bytes | str | JsonObject) -> Envelope:
     """Parse, upcast and validate one event. Raises DecodeError saying what is wrong."""
     try:
-        wire = _Wire.model_validate(raw) if isinstance(raw, dict) else _Wire.model_validate_json(raw)
+        wire = (
+            _Wire.model_validate(raw) if isinstance(raw, dict) else _Wire.model_validate_json(raw)
+        )
     except ValidationError as error:
         raise DecodeError(f"not an event envelope: {_explain(error)}") from error
     cls = _current.get(wire.event_type)

@@ -1,0 +1,148 @@
+"""The event store of record (one per service database) and its transactional outbox.
+
+`events`: one document per event, `_id = event_id`, unique `(stream_id, stream_version)`. Appending
+checks the expected version; a duplicate key on the version is a concurrency conflict: another
+writer appended first, so the caller reloads the stream and decides again. This is how KurrentDB
+and the `eventsourcing` library guarantee one history per aggregate.
+
+`outbox`: written in the same transaction as the events, drained to Kafka by `OutboxRelay`.
+Publishing after commit instead would lose events on a crash between the two writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bson import Binary
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from shared.events import DomainEvent, Envelope, Metadata, decode, encode, kafka_headers
+from shared.events.registry import as_document
+from shared.mongo import Client, Database, Document, Session, in_transaction
+
+STORE_FIELDS = ("_id", "recorded_at")
+
+
+class ConcurrencyError(Exception):
+    """The stream moved on since it was loaded: reload, decide again, retry."""
+
+    def __init__(self, stream_id: str, expected_version: int, actual_version: int) -> None:
+        super().__init__(
+            f"stream {stream_id} is at version {actual_version}, not the expected {expected_version}"
+        )
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+
+
+class EventAlreadyRecorded(Exception):
+    """An event with this id is already in the store (a redelivered command or reaction)."""
+
+
+class EventStore:
+    def __init__(self, client: Client, database: Database, topic: str) -> None:
+        self.client = client
+        self.events = database["events"]
+        self.outbox = database["outbox"]
+        self.topic = topic
+
+    async def ensure_indexes(self) -> None:
+        await self.events.create_index(
+            [("stream_id", ASCENDING), ("stream_version", ASCENDING)], unique=True
+        )
+        await self.events.create_index([("event_type", ASCENDING)])
+        await self.outbox.create_index([("published", ASCENDING), ("created_at", ASCENDING)])
+
+    async def load(self, stream_id: str, session: Session | None = None) -> list[Envelope]:
+        cursor = self.events.find({"stream_id": stream_id}, session=session).sort(
+            "stream_version", ASCENDING
+        )
+        return [envelope_from_document(doc) async for doc in cursor]
+
+    async def version(self, stream_id: str, session: Session | None = None) -> int:
+        latest = await self.events.find_one(
+            {"stream_id": stream_id},
+            projection={"stream_version": 1},
+            sort=[("stream_version", -1)],
+            session=session,
+        )
+        return int(latest["stream_version"]) if latest else 0
+
+    async def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[DomainEvent],
+        metadata: Metadata,
+        *,
+        session: Session | None = None,
+        event_ids: Sequence[str] | None = None,
+    ) -> list[Envelope]:
+        """Record `events` after `expected_version` and queue them for Kafka, atomically.
+
+        With `session`, the writes join the caller's transaction (a projection or reaction that
+        records events together with its own bookkeeping); otherwise they get their own.
+        `event_ids` makes a reaction idempotent: recording the same ids twice raises
+        EventAlreadyRecorded instead of writing duplicates.
+        """
+        if event_ids is not None and len(event_ids) != len(events):
+            raise ValueError("event_ids must match events one to one")
+        now = datetime.now(UTC)
+        envelopes = [
+            Envelope.record(
+                payload,
+                stream_id=stream_id,
+                stream_version=expected_version + i + 1,
+                metadata=metadata,
+                event_id=event_ids[i] if event_ids else None,
+                occurred_at=now,
+            )
+            for i, payload in enumerate(events)
+        ]
+        if not envelopes:
+            return []
+
+        async def write(tx: Session) -> list[Envelope]:
+            if event_ids and await self.events.find_one(
+                {"_id": {"$in": list(event_ids)}}, session=tx
+            ):
+                raise EventAlreadyRecorded(f"events {list(event_ids)} are already recorded")
+            actual = await self.version(stream_id, tx)
+            if actual != expected_version:
+                raise ConcurrencyError(stream_id, expected_version, actual)
+            try:
+                await self.events.insert_many(
+                    [{**as_document(e), "_id": e.event_id, "recorded_at": now} for e in envelopes],
+                    session=tx,
+                )
+            except DuplicateKeyError as error:
+                # A concurrent writer committed the same version between our check and insert.
+                raise ConcurrencyError(stream_id, expected_version, actual + 1) from error
+            await self.outbox.insert_many(
+                [self._outbox_entry(e, now) for e in envelopes], session=tx
+            )
+            return envelopes
+
+        if session is not None:
+            return await write(session)
+        return await in_transaction(self.client, write)
+
+    def _outbox_entry(self, envelope: Envelope, now: datetime) -> Document:
+        return {
+            "_id": envelope.event_id,
+            "stream_id": envelope.stream_id,
+            "stream_version": envelope.stream_version,
+            "topic": self.topic,
+            "key": envelope.stream_id,
+            "value": Binary(encode(envelope)),
+            "headers": [[k, Binary(v)] for k, v in kafka_headers(envelope)],
+            "created_at": now,
+            "published": False,
+        }
+
+
+def envelope_from_document(document: Document) -> Envelope:
+    """Load a stored event, upcasting it if it was recorded under an older schema version."""
+    return decode({k: v for k, v in document.items() if k not in STORE_FIELDS})

@@ -1,0 +1,169 @@
+"""What every service's HTTP API shares: RFC 9457 problem details for every error, the
+correlation id on every request, /health and /metrics."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.observability import correlation_id
+from shared.runtime import ServiceRuntime
+
+PROBLEM_JSON = "application/problem+json"
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="Dotted path of the field, e.g. person.nhs_number")
+    problem: str = Field(description="What is wrong with it")
+    allowed: str | None = Field(default=None, description="What would be accepted")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+class ProblemError(Exception):
+    """Raise from a route to answer with a problem-details body."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        errors: list[FieldProblem] | None = None,
+        type_: str = "about:blank",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.problem = Problem(
+            type=type_, title=title, status=status, detail=detail, errors=errors or []
+        )
+        self.headers = headers
+
+
+def problem_response(
+    problem: Problem, request: Request, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = problem.model_copy(update={"instance": request.url.path})
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def field_problems_from_validation(errors: list[Any]) -> list[FieldProblem]:
+    """FastAPI's request validation errors as field problems (location prefix dropped)."""
+    problems: list[FieldProblem] = []
+    for error in errors:
+        location = [
+            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")
+        ]
+        allowed = None
+        context = error.get("ctx") or {}
+        if "expected" in context:
+            allowed = str(context["expected"])
+        problems.append(
+            FieldProblem(
+                field=".".join(location) or "(body)", problem=str(error.get("msg")), allowed=allowed
+            )
+        )
+    return problems
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ProblemError)
+        return problem_response(exc.problem, request, exc.headers)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problems = field_problems_from_validation(list(exc.errors()))
+        return problem_response(
+            Problem(
+                title="The request is not valid",
+                status=422,
+                detail="; ".join(f"{p.field}: {p.problem}" for p in problems),
+                errors=problems,
+            ),
+            request,
+        )
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        return problem_response(
+            Problem(title=str(exc.detail), status=exc.status_code),
+            request,
+            dict(exc.headers) if exc.headers else None,
+        )
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+def install_correlation(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def correlate(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        incoming = request.headers.get(CORRELATION_HEADER, "")
+        value = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
+        token = correlation_id.set(value)
+        try:
+            response = await call_next(request)
+        finally:
+            correlation_id.reset(token)
+        response.headers[CORRELATION_HEADER] = value
+        return response
+
+
+def current_correlation_id() -> str:
+    return correlation_id.get() or str(uuid.uuid4())
+
+
+def operations_router(runtime: ServiceRuntime) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health", summary="Ready only when the broker and the database answer")
+    async def health() -> JSONResponse:
+        checks = await runtime.health()
+        ready = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "unavailable", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_app(
+    runtime: ServiceRuntime, *, title: str, description: str, version: str = "1.0"
+) -> FastAPI:
+    """A FastAPI app for a service, with the shared operational routes and error handling."""
+    app = FastAPI(title=title, description=description, version=version, lifespan=runtime.lifespan)
+    install_problem_handlers(app)
+    install_correlation(app)
+    app.include_router(operations_router(runtime))
+    return app

@@ -1,0 +1,169 @@
+"""Wires one service together: MongoDB, its event store and outbox relay, its consumers,
+and its lifecycle inside the FastAPI app (the `bootstrap` of the service)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from shared.config import ServiceSettings
+from shared.deadletter import DeadLetters
+from shared.events import Envelope
+from shared.eventstore import EventStore
+from shared.kafka import producer
+from shared.mongo import Client, Database, connect
+from shared.outbox import OutboxRelay
+from shared.projection import MessageHandler, Projection, ProjectionRunner, rebuild
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    """Everything a service needs at run time. Build with `ServiceRuntime.create`, then
+    `start()`/`stop()` (or use `lifespan` with FastAPI)."""
+
+    name: str
+    settings: ServiceSettings
+    client: Client
+    database: Database
+    store: EventStore
+    producer: AIOKafkaProducer
+    handlers: list[MessageHandler[Any]] = field(default_factory=list)
+    background: list[Callable[[], object]] = field(default_factory=list)
+    runners: dict[str, ProjectionRunner[Any]] = field(default_factory=dict)
+    _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _started: bool = False
+
+    @classmethod
+    def create(cls, name: str, settings: ServiceSettings, events_topic: str) -> ServiceRuntime:
+        client = connect(settings.mongodb_uri)
+        database = client[settings.mongodb_database]
+        return cls(
+            name=name,
+            settings=settings,
+            client=client,
+            database=database,
+            store=EventStore(client, database, events_topic),
+            producer=producer(settings.kafka_bootstrap_servers, client_id=name),
+        )
+
+    def consume(self, handler: MessageHandler[Any]) -> None:
+        """Run `handler` as its own consumer group once the service starts."""
+        self.handlers.append(handler)
+
+    def run_in_background(self, job: Callable[[], object]) -> None:
+        """Run a long-lived coroutine function (e.g. a scheduler) while the service runs."""
+        self.background.append(job)
+
+    async def start(self) -> None:
+        await self.store.ensure_indexes()
+        await self.producer.start()
+        for handler in self.handlers:
+            group = self.settings.consumer_group(handler.name)
+            runner: ProjectionRunner[Any] = ProjectionRunner(
+                handler,
+                client=self.client,
+                bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                group_id=group,
+                dead_letters=DeadLetters(self.producer, group),
+            )
+            self.runners[handler.name] = runner
+            self._spawn(handler.name, runner.run)
+        relay = OutboxRelay(self.store.outbox, self.producer, service=self.name)
+        self._spawn("outbox-relay", relay.run)
+        for i, job in enumerate(self.background):
+            self._spawn(f"background-{i}", job)
+        self._started = True
+
+    async def stop(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        for task in self._tasks.values():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.producer.stop()
+        await self.client.close()
+        self._started = False
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    async def rebuild(self, name: str) -> int:
+        """Pause the projection's consumer, drop and replay its read model, then resume."""
+        runner = self.runners[name]
+        projection = runner.handler
+        if not isinstance(projection, Projection):
+            raise ValueError(f"{name} is not a projection")
+        task = self._tasks.pop(name)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        try:
+            replay_runner: ProjectionRunner[Envelope] = ProjectionRunner(
+                projection,
+                client=self.client,
+                bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                group_id=runner.group_id,
+                dead_letters=runner.dead_letters,
+                batch_size=2000,
+            )
+            return await rebuild(replay_runner, projection)
+        finally:
+            self._spawn(name, runner.run)
+
+    def projections(self) -> Sequence[str]:
+        return [n for n, r in self.runners.items() if isinstance(r.handler, Projection)]
+
+    async def health(self) -> dict[str, bool]:
+        """Ready only when both the broker and the database answer."""
+
+        async def mongo() -> bool:
+            try:
+                await asyncio.wait_for(self.client.admin.command("ping"), 2.0)
+                return True
+            except Exception:
+                return False
+
+        async def kafka() -> bool:
+            try:
+                await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 2.0)
+                return True
+            except Exception:
+                return False
+
+        database_ok, broker_ok = await asyncio.gather(mongo(), kafka())
+        tasks_ok = self._started and all(not t.done() for t in self._tasks.values())
+        return {"database": database_ok, "broker": broker_ok, "workers": tasks_ok}
+
+    def _spawn(self, name: str, job: Callable[[], object]) -> None:
+        async def supervised() -> None:
+            # A worker that dies is restarted: a bug in one handler must not silently stop the
+            # service consuming (health reports it while it is down).
+            while True:
+                try:
+                    result = job()
+                    if asyncio.iscoroutine(result):
+                        await result
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("worker crashed; restarting", extra={"worker": name})
+                    await asyncio.sleep(1.0)
+
+        self._tasks[name] = asyncio.create_task(supervised(), name=f"{self.name}:{name}")
