@@ -53,8 +53,22 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, OperationFailure) and error.code in {112, 251, 11600, 11602, 91}
 
 
-async def in_transaction(client: Client, work: Callable[[Session], Awaitable[T]]) -> T:
-    """Run `work` in one multi-document transaction (retried by the driver on transient
-    transaction errors, so `work` must only write through the session)."""
-    async with client.start_session() as session:
-        return await session.with_transaction(work)
+async def in_transaction(
+    client: Client, work: Callable[[Session], Awaitable[T]], *, attempts: int = 3
+) -> T:
+    """Run `work` in one multi-document transaction. A write conflict with a concurrent
+    transaction is retried a few times; anything else (including the server being unreachable)
+    is raised at once, so consumers can back off and HTTP callers get a prompt answer, rather
+    than waiting inside the driver's two-minute `with_transaction` loop."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with client.start_session() as session:
+                async with await session.start_transaction():
+                    return await work(session)
+        except PyMongoError as error:
+            conflict = error.has_error_label("TransientTransactionError") and not isinstance(
+                error, ConnectionFailure
+            )
+            if not conflict or attempt == attempts:
+                raise
+    raise AssertionError("unreachable")

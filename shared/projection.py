@@ -208,6 +208,7 @@ class ProjectionRunner(Generic[M]):
         )
         await kafka.start()
         try:
+            await kafka.topics()  # fetches the metadata that partitions_for_topic reads
             partitions = [
                 TopicPartition(topic, p)
                 for topic in self.handler.topics

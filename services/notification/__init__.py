@@ -1,0 +1,1 @@
+"""Notification: keeps each person informed about their case, safely, in the way that suits them."""

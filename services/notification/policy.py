@@ -1,0 +1,87 @@
+"""The informing policy: for each step in a case, whether the person is told, with which message,
+and within how many days.
+
+MSP found people "were not kept informed". The person (or the representative or advocate they
+chose) is told about: the concern being received and what happens next; the s42 decision; who
+their lead worker and advocate are; meetings they are invited to; their plan; each review; any
+override of their wishes and why; the outcome; closure and who to contact. Steps they took part
+in themselves, or that are internal to the council, are not messaged: the row says why.
+
+Every event type in the catalogue has a row, so a new step cannot be added without deciding
+whether the person hears about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class InformingRule:
+    tell: bool
+    template: str | None
+    within_days: int | None
+    """Days from the step within which the person must be told, or a decision not to tell them
+    recorded; after that, InformingOverdue."""
+    why_not: str | None
+
+    def deadline(self, occurred_at: datetime) -> datetime | None:
+        if self.within_days is None:
+            return None
+        return occurred_at + timedelta(days=self.within_days)
+
+
+def _tell(template: str, within_days: int) -> InformingRule:
+    return InformingRule(tell=True, template=template, within_days=within_days, why_not=None)
+
+
+def _not_told(why: str) -> InformingRule:
+    return InformingRule(tell=False, template=None, within_days=None, why_not=why)
+
+
+# fmt: off
+INFORMING_POLICY: dict[str, InformingRule] = {
+    # Told: event type               template                 within days
+    "ConcernRaised":              _tell("concern_received",     2),
+    "S42DecisionMade":            _tell("s42_decision",         3),
+    "EnquiryStarted":             _tell("enquiry_started",      3),
+    "LeadWorkerAssigned":         _tell("lead_worker_assigned", 2),
+    "AdvocateAppointed":          _tell("advocate_appointed",   2),
+    "MeetingArranged":            _tell("meeting_arranged",     1),
+    "SafeguardingPlanAgreed":     _tell("plan_agreed",          3),
+    "OutcomesReviewed":           _tell("outcomes_reviewed",    3),
+    "WishesOverridden":           _tell("wishes_overridden",    1),
+    "EnquiryConcluded":           _tell("enquiry_concluded",    3),
+    "CaseClosed":                 _tell("case_closed",          3),
+    # Not told: event type           why not
+    "ConcernSubmissionRejected":  _not_told("invalid submission; nothing was recorded"),
+    "ConcernLinkedToPerson":      _not_told("internal record keeping"),
+    "ConcernUnlinkedFromPerson":  _not_told("internal record keeping"),
+    "RepeatConcernLinked":        _not_told("the new concern is told as ConcernRaised"),
+    "InformationGathered":        _not_told("internal fact finding"),
+    "ReferrerFeedbackGiven":      _not_told("feedback to the referrer, not the person"),
+    "CaseOpened":                 _not_told("told as the decision and the enquiry"),
+    "ConversationHeld":           _not_told("the person took part"),
+    "DesiredOutcomeExpressed":    _not_told("the person said it"),
+    "DesiredOutcomeRevised":      _not_told("the person said it"),
+    "DesiredOutcomeWithdrawn":    _not_told("the person said it"),
+    "OutcomeAgreed":              _not_told("agreed with the person; told with the plan"),
+    "FormalActionWishesRecorded": _not_told("the person said it"),
+    "MentalCapacityAssessed":     _not_told("the person took part in the assessment"),
+    "RiskDiscussionHeld":         _not_told("the person took part"),
+    "FormalActionTaken":          _not_told("with consent, or told as WishesOverridden"),
+    "NextContactAgreed":          _not_told("agreed with the person"),
+    "ReviewDateAgreed":           _not_told("agreed with the person"),
+    "AgreedDateMissed":           _not_told("a prompt for the practitioner"),
+}
+# fmt: on
+
+
+def rule_for(event_type: str) -> InformingRule | None:
+    """The rule for a step, or None for events that are not steps in a person's case."""
+    return INFORMING_POLICY.get(event_type)
+
+
+def templates_in_use() -> frozenset[str]:
+    return frozenset(rule.template for rule in INFORMING_POLICY.values() if rule.template)

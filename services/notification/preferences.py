@@ -1,0 +1,197 @@
+"""How each person wants to be kept informed: who is told, by which channel, in which language and
+format, and which contact points must never be used.
+
+Preferences start from the communication needs given when the concern is raised, and a practitioner
+changes them whenever the person (or their representative) asks. Every version is recorded as a
+ContactPreferencesRecorded event on the person's informing stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.events.notification import (
+    AllegedSourceOfRisk,
+    Channel,
+    ContactPoints,
+    ContactPreferencesRecorded,
+    MessageFormat,
+    PreferencesSource,
+    Recipient,
+    RecipientRole,
+    UnsafeContactPoint,
+)
+
+ENGLISH = "en"
+
+
+class ContactPreferences(BaseModel):
+    """One person's contact preferences. Immutable: a change gives a new value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    person_id: str = Field(min_length=1, max_length=100)
+    recipients: tuple[Recipient, ...] = Field(min_length=1)
+    channel: Channel
+    fallback_channel: Channel | None = None
+    language: str = Field(default=ENGLISH, min_length=2, max_length=35)
+    format: MessageFormat = MessageFormat.STANDARD
+    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = ()
+    alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        roles = [recipient.role for recipient in self.recipients]
+        if len(roles) != len(set(roles)):
+            raise ValueError("each recipient role (person, representative, advocate) appears once")
+        if not any(recipient.inform for recipient in self.recipients):
+            # MSP: the person is kept informed; choosing nobody would silently stop that.
+            raise ValueError("mark at least one recipient to be informed")
+        if self.fallback_channel is not None:
+            if self.channel is Channel.PRACTITIONER_CALL:
+                raise ValueError("a practitioner call has no fallback channel; leave it empty")
+            if self.fallback_channel is self.channel:
+                raise ValueError("the fallback channel must differ from the channel")
+            if self.fallback_channel is Channel.PRACTITIONER_CALL:
+                raise ValueError(
+                    "a failed message is always reported for a practitioner to act on; "
+                    "choose email, sms or letter as the fallback channel"
+                )
+        return self
+
+    @classmethod
+    def from_communication_needs(
+        cls,
+        *,
+        person_id: str,
+        person_name: str,
+        person_contact: ContactPoints,
+        default_channel: Channel,
+        preferred_channel: Channel | None = None,
+        language: str = ENGLISH,
+        interpreter_needed: bool = False,
+        easy_read: bool = False,
+        representative: tuple[str, ContactPoints] | None = None,
+        advocate: tuple[str, ContactPoints] | None = None,
+        inform: Iterable[RecipientRole] | None = None,
+        alleged_source_of_risk: AllegedSourceOfRisk | None = None,
+    ) -> ContactPreferences:
+        """First preferences, from what the referrer told intake.
+
+        Unless `inform` says otherwise, everyone named is told: the person and any representative
+        or advocate who supports them. When an interpreter is needed and no channel was asked
+        for, a practitioner makes contact, because written messages are in English."""
+        recipients = [
+            Recipient(
+                role=RecipientRole.PERSON, name=person_name, contact=person_contact, inform=True
+            )
+        ]
+        if representative is not None:
+            recipients.append(
+                Recipient(
+                    role=RecipientRole.REPRESENTATIVE,
+                    name=representative[0],
+                    contact=representative[1],
+                    inform=True,
+                )
+            )
+        if advocate is not None:
+            recipients.append(
+                Recipient(
+                    role=RecipientRole.ADVOCATE, name=advocate[0], contact=advocate[1], inform=True
+                )
+            )
+        if inform is not None:
+            chosen = set(inform)
+            recipients = [r.model_copy(update={"inform": r.role in chosen}) for r in recipients]
+        if preferred_channel is not None:
+            channel = preferred_channel
+        elif interpreter_needed:
+            channel = Channel.PRACTITIONER_CALL
+        else:
+            channel = default_channel
+        return cls(
+            person_id=person_id,
+            recipients=tuple(recipients),
+            channel=channel,
+            language=language,
+            format=MessageFormat.EASY_READ if easy_read else MessageFormat.STANDARD,
+            alleged_sources_of_risk=(
+                (alleged_source_of_risk,) if alleged_source_of_risk is not None else ()
+            ),
+        )
+
+    @classmethod
+    def from_recorded(cls, recorded: ContactPreferencesRecorded) -> ContactPreferences:
+        return cls(
+            person_id=recorded.person_id,
+            recipients=recorded.recipients,
+            channel=recorded.channel,
+            fallback_channel=recorded.fallback_channel,
+            language=recorded.language,
+            format=recorded.format,
+            unsafe_contact_points=recorded.unsafe_contact_points,
+            alleged_sources_of_risk=recorded.alleged_sources_of_risk,
+        )
+
+    def recorded(self, source: PreferencesSource) -> ContactPreferencesRecorded:
+        return ContactPreferencesRecorded(
+            person_id=self.person_id,
+            source=source,
+            recipients=self.recipients,
+            channel=self.channel,
+            fallback_channel=self.fallback_channel,
+            language=self.language,
+            format=self.format,
+            unsafe_contact_points=self.unsafe_contact_points,
+            alleged_sources_of_risk=self.alleged_sources_of_risk,
+        )
+
+    def changed(self, change: PreferencesChange) -> ContactPreferences:
+        """The preferences after a practitioner's change; only the fields given in it change."""
+        updates = {name: getattr(change, name) for name in change.model_fields_set}
+        return ContactPreferences.model_validate(self.model_dump() | updates)
+
+    def with_alleged_source_of_risk(self, source: AllegedSourceOfRisk) -> ContactPreferences:
+        """Adds a source of risk named in a later concern. Sources are only ever added: a
+        practitioner cannot make a source of risk contactable again by editing preferences."""
+        if source in self.alleged_sources_of_risk:
+            return self
+        return self.model_copy(
+            update={"alleged_sources_of_risk": (*self.alleged_sources_of_risk, source)}
+        )
+
+    def recipient(self, role: RecipientRole) -> Recipient | None:
+        return next((r for r in self.recipients if r.role is role), None)
+
+    @property
+    def recipients_to_inform(self) -> tuple[Recipient, ...]:
+        return tuple(r for r in self.recipients if r.inform)
+
+
+class PreferencesChange(BaseModel):
+    """What a practitioner changes. A field left out stays as it is; `fallback_channel=None` given
+    explicitly removes the fallback."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    recipients: tuple[Recipient, ...] | None = None
+    channel: Channel | None = None
+    fallback_channel: Channel | None = None
+    language: str | None = Field(default=None, min_length=2, max_length=35)
+    format: MessageFormat | None = None
+    unsafe_contact_points: tuple[UnsafeContactPoint, ...] | None = None
+
+    @model_validator(mode="after")
+    def _only_fallback_may_be_cleared(self) -> Self:
+        cleared = [
+            name
+            for name in self.model_fields_set
+            if getattr(self, name) is None and name != "fallback_channel"
+        ]
+        if cleared:
+            raise ValueError(f"{', '.join(sorted(cleared))} cannot be removed, only changed")
+        return self

@@ -1,0 +1,47 @@
+"""The outcomes domain: the person's case and the MSP report. Plain Python, no I/O."""
+
+from services.outcomes.domain.case import Case, case_id_for
+from services.outcomes.domain.formal_action import FormalActionWishes, check_override
+from services.outcomes.domain.refusals import (
+    CaseIsClosed,
+    CaseRefused,
+    FormalActionRefused,
+    NotPermitted,
+    UnknownOutcome,
+)
+from services.outcomes.domain.report import (
+    Measure,
+    MspReport,
+    Row,
+    Table,
+    msp_report,
+    report_as_csv,
+    report_as_dict,
+)
+from services.outcomes.domain.summary import (
+    DECISIONS_THE_PERSON_IS_TOLD_ABOUT,
+    CaseSummary,
+    summarise,
+)
+
+__all__ = [
+    "DECISIONS_THE_PERSON_IS_TOLD_ABOUT",
+    "Case",
+    "CaseIsClosed",
+    "CaseRefused",
+    "CaseSummary",
+    "FormalActionRefused",
+    "FormalActionWishes",
+    "Measure",
+    "MspReport",
+    "NotPermitted",
+    "Row",
+    "Table",
+    "UnknownOutcome",
+    "case_id_for",
+    "check_override",
+    "msp_report",
+    "report_as_csv",
+    "report_as_dict",
+    "summarise",
+]

@@ -1,0 +1,698 @@
+"""The case: the person's safeguarding, from the concern to closure, as an event-sourced aggregate.
+
+The case decides; it does no I/O. A handler loads the case from its stream with `from_history`,
+calls one method (which checks the rules and records new events), then appends `pending_events`
+expecting `stored_version`. Values the person gave are passed in and kept verbatim.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import TypeVar
+
+from services.outcomes.domain.agreed_dates import AgreedDates
+from services.outcomes.domain.conclusion import check_achievements
+from services.outcomes.domain.desired_outcome import AgreedOutcome, DesiredOutcome
+from services.outcomes.domain.formal_action import FormalActionWishes, check_override
+from services.outcomes.domain.refusals import (
+    CaseIsClosed,
+    CaseRefused,
+    NotPermitted,
+    UnknownOutcome,
+)
+from shared.events.envelope import Actor, Role
+from shared.events.outcomes import (
+    AdvocateAppointed,
+    AgreedDateKind,
+    AgreedDateMissed,
+    CaseClosed,
+    CaseEvent,
+    CaseOpened,
+    ConversationHeld,
+    ConversationMode,
+    DesiredOutcomeExpressed,
+    DesiredOutcomeRevised,
+    DesiredOutcomeWithdrawn,
+    EnquiryConcluded,
+    EnquiryKind,
+    EnquiryStarted,
+    Experience,
+    ExpressedBy,
+    FormalActionKind,
+    FormalActionTaken,
+    FormalActionWishesRecorded,
+    LeadWorkerAssigned,
+    MeetingArranged,
+    MentalCapacityAssessed,
+    NextContactAgreed,
+    OutcomeAchievement,
+    OutcomeAgreed,
+    OutcomeCategory,
+    OutcomeRating,
+    OutcomesReviewed,
+    Participant,
+    ParticipantRole,
+    PlanAction,
+    ReviewDateAgreed,
+    ReviewStage,
+    RiskDiscussionHeld,
+    RiskOption,
+    SacCaseDetails,
+    SafeguardingPlanAgreed,
+    StatutoryGround,
+    Wish,
+    WishesOverridden,
+)
+from shared.sac import MspAsked
+
+E = TypeVar("E", bound=CaseEvent)
+
+# Someone who can speak for the person: a conversation among professionals alone is not a
+# conversation with the person, and does not keep a contact date agreed with them.
+_THE_PERSONS_SIDE = frozenset(
+    {ParticipantRole.PERSON, ParticipantRole.REPRESENTATIVE, ParticipantRole.ADVOCATE}
+)
+
+
+def case_id_for(concern_id: str) -> str:
+    """The case's stream id, derived from the concern so that a redelivered ConcernRaised
+    cannot open a second case."""
+    return f"case-{uuid.uuid5(uuid.NAMESPACE_URL, concern_id)}"
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Case:
+    """One person's case. Build it with `Case.open(...)` or `Case.from_history(events)`."""
+
+    def __init__(self, opened: CaseOpened) -> None:
+        self.case_id = opened.case_id
+        self.person_id = opened.person_id
+        self.concern_id = opened.concern_id
+        self.reference = opened.reference
+        self.stored_version = 0
+        self._pending: list[CaseEvent] = []
+        self._position = 0
+        self.enquiry_kind: EnquiryKind | None = None
+        self.concluded: EnquiryConcluded | None = None
+        self.closed: CaseClosed | None = None
+        self.lead_worker: LeadWorkerAssigned | None = None
+        self.desired_outcomes: dict[str, DesiredOutcome] = {}
+        self.agreed_outcomes: dict[str, AgreedOutcome] = {}
+        self.formal_action_wishes = FormalActionWishes()
+        self.capacity_assessments: dict[str, bool] = {}
+        self.plan: SafeguardingPlanAgreed | None = None
+        self.agreed_dates = AgreedDates()
+        self._apply(opened)
+
+    # -- building -------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        concern_id: str,
+        person_id: str,
+        reference: str,
+        concern_raised_at: datetime,
+        opened_at: datetime,
+    ) -> Case:
+        """A new case for a concern raised about a person; `CaseOpened` is pending."""
+        opened = CaseOpened(
+            case_id=case_id_for(concern_id),
+            person_id=person_id,
+            concern_id=concern_id,
+            reference=reference,
+            concern_raised_at=concern_raised_at,
+            opened_at=opened_at,
+        )
+        case = cls(opened)
+        case._pending.append(opened)
+        return case
+
+    @classmethod
+    def from_history(cls, events: Iterable[CaseEvent]) -> Case:
+        """The case as its stored events left it; `stored_version` is how many there were."""
+        stream = iter(events)
+        first = next(stream, None)
+        if not isinstance(first, CaseOpened):
+            raise ValueError("a case's history starts with CaseOpened")
+        case = cls(first)
+        for recorded in stream:
+            case._apply(recorded)
+        case.stored_version = case._position
+        return case
+
+    @property
+    def pending_events(self) -> tuple[CaseEvent, ...]:
+        """Events decided since loading, in order, to be appended after `stored_version`."""
+        return tuple(self._pending)
+
+    # -- the enquiry ----------------------------------------------------------------------
+
+    def start_enquiry(self, kind: EnquiryKind, *, started_at: datetime) -> EnquiryStarted:
+        self._require_open()
+        if self.enquiry_kind is not None:
+            raise CaseRefused(f"The enquiry has already started ({self.enquiry_kind.value})")
+        return self._record(
+            EnquiryStarted(
+                case_id=self.case_id, person_id=self.person_id, kind=kind, started_at=started_at
+            )
+        )
+
+    def assign_lead_worker(
+        self, *, name: str, contact: str, assigned_at: datetime
+    ) -> LeadWorkerAssigned:
+        self._require_open()
+        return self._record(
+            LeadWorkerAssigned(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                name=name,
+                contact=contact,
+                assigned_at=assigned_at,
+            )
+        )
+
+    def hold_conversation(
+        self,
+        *,
+        participants: Sequence[Participant],
+        held_at: datetime,
+        mode: ConversationMode,
+        summary: str,
+    ) -> ConversationHeld:
+        self._require_open()
+        if not any(p.role in _THE_PERSONS_SIDE for p in participants):
+            raise CaseRefused(
+                "A conversation is with the person: include the person, their representative "
+                "or their advocate among the participants"
+            )
+        return self._record(
+            ConversationHeld(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                conversation_id=_new_id(),
+                participants=tuple(participants),
+                held_at=held_at,
+                mode=mode,
+                summary=summary,
+            )
+        )
+
+    def arrange_meeting(
+        self,
+        *,
+        meets_at: datetime,
+        where_or_how: str,
+        purpose: str,
+        invited: Sequence[Participant],
+        person_invited: bool,
+    ) -> MeetingArranged:
+        self._require_open()
+        return self._record(
+            MeetingArranged(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                meeting_id=_new_id(),
+                meets_at=meets_at,
+                where_or_how=where_or_how,
+                purpose=purpose,
+                invited=tuple(invited),
+                person_invited=person_invited,
+            )
+        )
+
+    # -- what the person wants ------------------------------------------------------------
+
+    def express_desired_outcome(
+        self,
+        *,
+        text: str,
+        expressed_by: ExpressedBy,
+        expressed_at: datetime,
+        category: OutcomeCategory | None = None,
+    ) -> DesiredOutcomeExpressed:
+        """Record what the person wants, exactly in their words. Outcomes are never checked
+        against each other: "I want the abuse to stop – but I still want to see my son" is
+        one valid outcome, not a contradiction."""
+        self._require_open()
+        return self._record(
+            DesiredOutcomeExpressed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                desired_outcome_id=_new_id(),
+                text=text,
+                expressed_by=expressed_by,
+                expressed_at=expressed_at,
+                category=category,
+            )
+        )
+
+    def revise_desired_outcome(
+        self,
+        desired_outcome_id: str,
+        *,
+        text: str,
+        expressed_by: ExpressedBy,
+        revised_at: datetime,
+        category: OutcomeCategory | None = None,
+    ) -> DesiredOutcomeRevised:
+        self._require_open()
+        outcome = self._current_desired_outcome(desired_outcome_id)
+        return self._record(
+            DesiredOutcomeRevised(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                desired_outcome_id=desired_outcome_id,
+                text=text,
+                previous_text=outcome.text,
+                expressed_by=expressed_by,
+                revised_at=revised_at,
+                category=category,
+            )
+        )
+
+    def withdraw_desired_outcome(
+        self, desired_outcome_id: str, *, reason: str, withdrawn_at: datetime
+    ) -> DesiredOutcomeWithdrawn:
+        self._require_open()
+        self._current_desired_outcome(desired_outcome_id)
+        return self._record(
+            DesiredOutcomeWithdrawn(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                desired_outcome_id=desired_outcome_id,
+                reason=reason,
+                withdrawn_at=withdrawn_at,
+            )
+        )
+
+    def agree_outcome(
+        self, *, wording: str, serves: Sequence[str], agreed_at: datetime
+    ) -> OutcomeAgreed:
+        """Agree an outcome with the person; it must serve desired outcomes they still hold,
+        so every agreed outcome traces back to their own words."""
+        self._require_open()
+        for desired_outcome_id in serves:
+            self._current_desired_outcome(desired_outcome_id)
+        return self._record(
+            OutcomeAgreed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                agreed_outcome_id=_new_id(),
+                wording=wording,
+                serves=tuple(dict.fromkeys(serves)),
+                agreed_at=agreed_at,
+            )
+        )
+
+    # -- formal action, capacity and advocacy ---------------------------------------------
+
+    def record_formal_action_wishes(
+        self,
+        action: FormalActionKind,
+        *,
+        wish: Wish,
+        in_their_words: str,
+        expressed_by: ExpressedBy,
+        recorded_at: datetime,
+    ) -> FormalActionWishesRecorded:
+        self._require_open()
+        return self._record(
+            FormalActionWishesRecorded(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                action=action,
+                wish=wish,
+                in_their_words=in_their_words,
+                expressed_by=expressed_by,
+                recorded_at=recorded_at,
+            )
+        )
+
+    def assess_mental_capacity(
+        self,
+        *,
+        decision: str,
+        lacks_capacity: bool,
+        assessed_by: str,
+        assessed_at: datetime,
+        best_interests: str | None = None,
+    ) -> MentalCapacityAssessed:
+        self._require_open()
+        return self._record(
+            MentalCapacityAssessed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                assessment_id=_new_id(),
+                decision=decision,
+                lacks_capacity=lacks_capacity,
+                assessed_by=assessed_by,
+                assessed_at=assessed_at,
+                best_interests=best_interests,
+            )
+        )
+
+    def appoint_advocate(
+        self,
+        *,
+        name: str,
+        organisation: str,
+        substantial_difficulty: str,
+        no_appropriate_person: str,
+        appointed_at: datetime,
+    ) -> AdvocateAppointed:
+        self._require_open()
+        return self._record(
+            AdvocateAppointed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                name=name,
+                organisation=organisation,
+                substantial_difficulty=substantial_difficulty,
+                no_appropriate_person=no_appropriate_person,
+                appointed_at=appointed_at,
+            )
+        )
+
+    def override_wishes(
+        self,
+        actor: Actor,
+        action: FormalActionKind,
+        *,
+        grounds: Sequence[StatutoryGround],
+        reason: str,
+        person_told: bool,
+        overridden_at: datetime,
+        why_not_told: str | None = None,
+        capacity_assessment_id: str | None = None,
+    ) -> WishesOverridden:
+        """A manager lets a formal action go ahead against or without the person's wishes."""
+        self._require_open()
+        check_override(actor, action, grounds, capacity_assessment_id, self.capacity_assessments)
+        return self._record(
+            WishesOverridden(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                action=action,
+                grounds=tuple(dict.fromkeys(grounds)),
+                reason=reason,
+                person_told=person_told,
+                why_not_told=why_not_told,
+                capacity_assessment_id=capacity_assessment_id,
+                overridden_by=actor.id,
+                overridden_at=overridden_at,
+            )
+        )
+
+    def take_formal_action(
+        self,
+        action: FormalActionKind,
+        *,
+        description: str,
+        requested_by: str,
+        taken_at: datetime,
+    ) -> FormalActionTaken:
+        """Record a formal action as taken; refused (FormalActionRefused) without the person's
+        consent or a manager's override."""
+        self._require_open()
+        basis = self.formal_action_wishes.basis_for(action)
+        return self._record(
+            FormalActionTaken(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                action=action,
+                description=description,
+                requested_by=requested_by,
+                taken_at=taken_at,
+                basis=basis,
+            )
+        )
+
+    # -- risk and the plan ----------------------------------------------------------------
+
+    def hold_risk_discussion(
+        self,
+        *,
+        present: Sequence[Participant],
+        options: Sequence[RiskOption],
+        persons_decision: str,
+        decided_by: ExpressedBy,
+        held_at: datetime,
+    ) -> RiskDiscussionHeld:
+        self._require_open()
+        return self._record(
+            RiskDiscussionHeld(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                discussion_id=_new_id(),
+                held_at=held_at,
+                present=tuple(present),
+                options=tuple(options),
+                persons_decision=persons_decision,
+                decided_by=decided_by,
+            )
+        )
+
+    def agree_plan(
+        self, *, actions: Sequence[PlanAction], agreed_at: datetime
+    ) -> SafeguardingPlanAgreed:
+        """Agree the plan; each action must serve outcomes agreed with the person, because the
+        plan exists to achieve what they want."""
+        self._require_open()
+        for action in actions:
+            for agreed_outcome_id in action.serves:
+                if agreed_outcome_id not in self.agreed_outcomes:
+                    raise UnknownOutcome(
+                        f"A plan action must serve an outcome agreed with the person; "
+                        f"{agreed_outcome_id!r} is not an agreed outcome in this case"
+                    )
+        return self._record(
+            SafeguardingPlanAgreed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                plan_id=_new_id(),
+                actions=tuple(actions),
+                agreed_at=agreed_at,
+            )
+        )
+
+    # -- timeliness for the person --------------------------------------------------------
+
+    def agree_next_contact(self, *, contact_on: date, agreed_at: datetime) -> NextContactAgreed:
+        self._require_open()
+        AgreedDates.check(contact_on, agreed_at)
+        return self._record(
+            NextContactAgreed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                contact_on=contact_on,
+                agreed_at=agreed_at,
+            )
+        )
+
+    def agree_review_date(self, *, review_on: date, agreed_at: datetime) -> ReviewDateAgreed:
+        self._require_open()
+        AgreedDates.check(review_on, agreed_at)
+        return self._record(
+            ReviewDateAgreed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                review_on=review_on,
+                agreed_at=agreed_at,
+            )
+        )
+
+    def missed_dates(self, now: datetime) -> list[AgreedDateMissed]:
+        """The agreed dates that passed unkept and have not been noticed yet. Changes nothing;
+        `notice_missed_dates` records them."""
+        if self.closed is not None:
+            return []
+        return [
+            AgreedDateMissed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                kind=missed.kind,
+                agreed_date=missed.agreed_date,
+                agreed_at=missed.agreed_at,
+                noticed_at=now,
+            )
+            for missed in self.agreed_dates.missed(now)
+        ]
+
+    def notice_missed_dates(self, now: datetime) -> list[AgreedDateMissed]:
+        return [self._record(missed) for missed in self.missed_dates(now)]
+
+    # -- review, conclusion, closure ------------------------------------------------------
+
+    def review_outcomes(
+        self,
+        *,
+        stage: ReviewStage,
+        ratings: Sequence[OutcomeRating],
+        experience: Experience,
+        reviewed_at: datetime,
+        person_view: str | None = None,
+    ) -> OutcomesReviewed:
+        self._require_open()
+        for rating in ratings:
+            if rating.outcome_id not in self.agreed_outcomes:
+                self._current_desired_outcome(rating.outcome_id)
+        return self._record(
+            OutcomesReviewed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                review_id=_new_id(),
+                stage=stage,
+                reviewed_at=reviewed_at,
+                ratings=tuple(ratings),
+                experience=experience,
+                person_view=person_view,
+            )
+        )
+
+    def conclude_enquiry(
+        self,
+        actor: Actor,
+        *,
+        case_details: SacCaseDetails,
+        msp_asked: MspAsked,
+        achievements: Sequence[OutcomeAchievement],
+        concluded_at: datetime,
+    ) -> EnquiryConcluded:
+        """A manager signs off the enquiry with the national return's case details and the
+        person's view of each outcome they expressed."""
+        self._require_open()
+        if actor.role is not Role.MANAGER:
+            raise NotPermitted(
+                f"Only a Safeguarding Adults Manager may sign off an enquiry's conclusion; "
+                f"this was attempted in the role {actor.role.value!r}"
+            )
+        if self.enquiry_kind is None:
+            raise CaseRefused("No enquiry has started in this case, so none can be concluded")
+        if self.concluded is not None:
+            raise CaseRefused("The enquiry has already been concluded")
+        check_achievements(msp_asked, achievements, self.desired_outcomes)
+        return self._record(
+            EnquiryConcluded(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                concluded_at=concluded_at,
+                concluded_by=actor.id,
+                case_details=case_details,
+                msp_asked=msp_asked,
+                achievements=tuple(achievements),
+            )
+        )
+
+    def close(
+        self,
+        *,
+        reason: str,
+        person_view: str | None,
+        feedback_to_referrer: bool,
+        sar_considered: bool,
+        closed_at: datetime,
+    ) -> CaseClosed:
+        """Close the case, from any stage."""
+        self._require_open()
+        return self._record(
+            CaseClosed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                reason=reason,
+                person_view=person_view,
+                feedback_to_referrer=feedback_to_referrer,
+                sar_considered=sar_considered,
+                closed_at=closed_at,
+            )
+        )
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _require_open(self) -> None:
+        if self.closed is not None:
+            raise CaseIsClosed(
+                f"Case {self.reference} was closed at {self.closed.closed_at.isoformat()}; "
+                f"its record cannot change"
+            )
+
+    def _current_desired_outcome(self, desired_outcome_id: str) -> DesiredOutcome:
+        outcome = self.desired_outcomes.get(desired_outcome_id)
+        if outcome is None:
+            raise UnknownOutcome(f"No desired outcome {desired_outcome_id!r} in this case")
+        if outcome.withdrawn:
+            raise UnknownOutcome(
+                f"Desired outcome {desired_outcome_id!r} was withdrawn by the person"
+            )
+        return outcome
+
+    def _record(self, event: E) -> E:
+        self._apply(event)
+        self._pending.append(event)
+        return event
+
+    def _apply(self, event: CaseEvent) -> None:
+        self._position += 1
+        match event:
+            case CaseOpened():
+                pass
+            case EnquiryStarted(kind=kind):
+                self.enquiry_kind = kind
+            case LeadWorkerAssigned():
+                self.lead_worker = event
+            case ConversationHeld(held_at=held_at):
+                self.agreed_dates.contact_made(held_at)
+            case DesiredOutcomeExpressed():
+                self.desired_outcomes[event.desired_outcome_id] = DesiredOutcome(
+                    desired_outcome_id=event.desired_outcome_id,
+                    text=event.text,
+                    expressed_by=event.expressed_by,
+                    category=event.category,
+                )
+            case DesiredOutcomeRevised():
+                outcome = self.desired_outcomes[event.desired_outcome_id]
+                outcome.earlier_texts.append(outcome.text)
+                outcome.text = event.text
+                outcome.expressed_by = event.expressed_by
+                outcome.category = event.category
+            case DesiredOutcomeWithdrawn():
+                self.desired_outcomes[event.desired_outcome_id].withdrawn_because = event.reason
+            case OutcomeAgreed():
+                self.agreed_outcomes[event.agreed_outcome_id] = AgreedOutcome(
+                    agreed_outcome_id=event.agreed_outcome_id,
+                    wording=event.wording,
+                    serves=event.serves,
+                )
+            case FormalActionWishesRecorded():
+                self.formal_action_wishes.wishes_recorded(event.action, event.wish, self._position)
+            case WishesOverridden():
+                self.formal_action_wishes.wishes_overridden(event.action, self._position)
+            case MentalCapacityAssessed():
+                self.capacity_assessments[event.assessment_id] = event.lacks_capacity
+            case SafeguardingPlanAgreed():
+                self.plan = event
+            case NextContactAgreed():
+                self.agreed_dates.agreed(
+                    AgreedDateKind.NEXT_CONTACT, event.contact_on, event.agreed_at
+                )
+            case ReviewDateAgreed():
+                self.agreed_dates.agreed(AgreedDateKind.REVIEW, event.review_on, event.agreed_at)
+            case AgreedDateMissed():
+                self.agreed_dates.noticed(event.kind, event.agreed_date)
+            case OutcomesReviewed():
+                if event.stage is ReviewStage.REVIEW:
+                    self.agreed_dates.review_held(event.reviewed_at)
+            case EnquiryConcluded():
+                self.concluded = event
+            case CaseClosed():
+                self.closed = event
+            case _:
+                # AdvocateAppointed, RiskDiscussionHeld, MeetingArranged, FormalActionTaken:
+                # part of the record, but no later decision depends on them.
+                pass

@@ -1,0 +1,240 @@
+"""Events of the notification service: how each person wants to be told, and what they were told.
+
+Making Safeguarding Personal found that people "were not kept informed". Every significant step in
+a person's case therefore ends in one of these events on the person's own informing stream
+(`informing-<person_id>`): they were informed (how, when, by which route), informing was withheld
+for a recorded reason, a practitioner must make contact instead, delivery failed, or the deadline
+for telling them passed. Together they prove whether the person was kept informed — or why not.
+
+Nothing here names the alleged source of risk except the contact points notification must never
+use, and those never reach a message.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from shared.events.envelope import Actor, DomainEvent
+from shared.events.registry import event
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+
+
+def informing_stream(person_id: str) -> str:
+    """The stream holding everything about how one person is kept informed."""
+    return f"informing-{person_id}"
+
+
+class RecipientRole(StrEnum):
+    """Who receives messages about the person's case: the person, or someone they chose."""
+
+    PERSON = "person"
+    REPRESENTATIVE = "representative"
+    ADVOCATE = "advocate"
+
+
+class Channel(StrEnum):
+    """How a message reaches its recipient. A practitioner call is logged by the practitioner."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    LETTER = "letter"
+    PRACTITIONER_CALL = "practitioner_call"
+
+
+class MessageFormat(StrEnum):
+    STANDARD = "standard"
+    EASY_READ = "easy_read"
+
+
+class PreferencesSource(StrEnum):
+    """Where a set of contact preferences came from."""
+
+    INTAKE = "intake"
+    """The communication needs recorded when the concern was raised."""
+    PRACTITIONER = "practitioner"
+    """A practitioner recorded what the person (or their representative) asked for."""
+
+
+class WithholdingReason(StrEnum):
+    POLICE_INVESTIGATION = "police_investigation"
+    RISK_TO_PERSON = "risk_to_person"
+    OTHER = "other"
+
+
+class PractitionerContactReason(StrEnum):
+    ONLY_ROUTE_UNSAFE = "only_route_unsafe"
+    """Every available route is marked unsafe or could reach the alleged source of risk."""
+    PERSON_ASKED_FOR_CALL = "person_asked_for_call"
+    NO_CONTACT_POINT = "no_contact_point"
+    """Nobody marked to be informed has a contact point for the chosen channels."""
+
+
+class PostalAddress(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lines: tuple[str, ...] = Field(min_length=1, max_length=6)
+    postcode: str = Field(min_length=2, max_length=12)
+
+
+class ContactPoints(BaseModel):
+    """Ways to reach someone. Any of them may be missing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    email: str | None = Field(default=None, max_length=320, pattern=EMAIL_PATTERN)
+    phone: str | None = Field(default=None, min_length=3, max_length=40)
+    address: PostalAddress | None = None
+
+
+class Recipient(BaseModel):
+    """Someone who may be told about the person's case, and whether they are to be told."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: RecipientRole
+    name: str = Field(min_length=1, max_length=200)
+    contact: ContactPoints
+    inform: bool
+    """True when the person chose (or it was agreed) that this recipient is told."""
+
+
+class UnsafeContactPoint(BaseModel):
+    """A contact point that must never be used, e.g. a phone or address the source of risk can see.
+
+    Any of email, phone and address may be given; each one given is unsafe."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    contact: ContactPoints
+    reason: str = Field(min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _names_a_contact_point(self) -> Self:
+        if not (self.contact.email or self.contact.phone or self.contact.address):
+            raise ValueError("an unsafe contact point needs an email, a phone or an address")
+        return self
+
+
+class AllegedSourceOfRisk(BaseModel):
+    """What notification keeps about an alleged source of risk: only enough never to contact them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    contact: ContactPoints
+
+
+@event("ContactPreferencesRecorded")
+class ContactPreferencesRecorded(DomainEvent):
+    """How the person wants to be kept informed, replacing anything recorded before.
+
+    Recorded by the system from the communication needs given when a concern is raised, and by a
+    practitioner whenever the person (or their representative) asks for a change."""
+
+    person_id: str = Field(min_length=1, max_length=100)
+    source: PreferencesSource
+    recipients: tuple[Recipient, ...] = Field(min_length=1)
+    channel: Channel
+    fallback_channel: Channel | None = None
+    language: str = Field(min_length=2, max_length=35)
+    format: MessageFormat
+    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = ()
+    alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = ()
+
+
+class _AboutACaseStep(DomainEvent):
+    """Fields shared by every event about telling the person of one step in their case."""
+
+    person_id: str = Field(min_length=1, max_length=100)
+    source_event_id: str = Field(min_length=1, max_length=100)
+    source_event_type: str = Field(min_length=1, max_length=100)
+    case_id: str | None = Field(default=None, max_length=100)
+    concern_id: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _names_the_case_or_concern(self) -> Self:
+        if self.case_id is None and self.concern_id is None:
+            raise ValueError("give the case_id or the concern_id the step belongs to")
+        return self
+
+
+@event("PersonInformed")
+class PersonInformed(_AboutACaseStep):
+    """The person, or the representative or advocate they chose, was told about a step in their
+    case. Recorded by the system when a provider accepted the message, or by a practitioner who
+    told them by phone or in person (then `provider_reference` is None and the actor is who told
+    them)."""
+
+    recipient_role: RecipientRole
+    channel: Channel
+    format: MessageFormat
+    informed_at: AwareDatetime
+    provider_reference: str | None = Field(default=None, max_length=200)
+    message_summary: str = Field(min_length=1, max_length=500)
+
+
+@event("InformingWithheld")
+class InformingWithheld(DomainEvent):
+    """Telling the person was deliberately withheld or delayed, for a recorded reason, until a
+    review date. Without `source_event_id` it covers everything until the review date.
+    Recorded by a practitioner or manager; `decided_by` is who made the decision."""
+
+    person_id: str = Field(min_length=1, max_length=100)
+    source_event_id: str | None = Field(default=None, max_length=100)
+    source_event_type: str | None = Field(default=None, max_length=100)
+    case_id: str | None = Field(default=None, max_length=100)
+    reason: WithholdingReason
+    reason_text: str = Field(min_length=1, max_length=4000)
+    review_date: date
+    decided_by: Actor
+
+    @model_validator(mode="after")
+    def _event_id_and_type_together(self) -> Self:
+        if (self.source_event_id is None) != (self.source_event_type is None):
+            raise ValueError("give both source_event_id and source_event_type, or neither")
+        return self
+
+    @property
+    def covers_everything_until_review(self) -> bool:
+        return self.source_event_id is None
+
+
+@event("PractitionerContactRequired")
+class PractitionerContactRequired(_AboutACaseStep):
+    """Nothing was sent: a practitioner must tell this recipient themselves, because every route
+    was unsafe, there was no contact point, or the person asked for a call. Recorded by the
+    system when it decides how to inform."""
+
+    recipient_role: RecipientRole
+    reason: PractitionerContactReason
+    detail: str = Field(min_length=1, max_length=1000)
+    message_summary: str = Field(min_length=1, max_length=500)
+
+
+@event("NotificationFailed")
+class NotificationFailed(_AboutACaseStep):
+    """A message could not be delivered: retries of a passing failure ran out (`permanent` is
+    False), or the provider refused it and any fallback channel failed too. Recorded by the
+    system; the person has not been informed."""
+
+    recipient_role: RecipientRole
+    channel: Channel
+    permanent: bool
+    error: str = Field(min_length=1, max_length=2000)
+    attempts: int = Field(ge=0)
+    """Sending attempts made; 0 when no sender is set up for the channel."""
+    fallback_channel_tried: Channel | None = None
+
+
+@event("InformingOverdue")
+class InformingOverdue(_AboutACaseStep):
+    """The deadline for telling the person about a step passed with no PersonInformed,
+    InformingWithheld or PractitionerContactRequired for it. Recorded by the system's scheduler,
+    so that a practitioner acts on it."""
+
+    deadline: AwareDatetime

@@ -1,0 +1,567 @@
+"""Events of the outcomes service: one stream per case (`case-<uuid5 of the concern id>`).
+
+A case opens when intake raises a concern about a person and follows the person through the
+enquiry: conversations, what they want in their own words, what was agreed, their wishes about
+formal action, risk discussions, the plan, reviews, the conclusion and closure.
+
+Every payload carries `case_id` and `person_id`, so the notification service can decide whom to
+inform without looking anything up. The person's own words are stored exactly as given: length is
+bounded, nothing is stripped, normalised or truncated.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from shared.events.envelope import DomainEvent
+from shared.events.registry import event
+from shared.sac import (
+    Achievement,
+    ActionTakenAndResult,
+    MentalCapacity,
+    MspAsked,
+    RiskLocation,
+    RiskOutcome,
+    RiskSource,
+    RiskType,
+    SacCategory,
+)
+
+TheirWords = Annotated[str, Field(min_length=1, max_length=10_000)]
+"""What someone said, kept verbatim."""
+Text = Annotated[str, Field(min_length=1, max_length=10_000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Id = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class EnquiryKind(SacCategory):
+    """Which enquiry the manager decided on; `.label` is the return's count heading."""
+
+    S42_ENQUIRY = ("s42_enquiry", "Section 42 Enquiries")
+    OTHER_ENQUIRY = ("other_enquiry", "Other Enquiries")
+
+
+class ParticipantRole(StrEnum):
+    PERSON = "person"
+    REPRESENTATIVE = "representative"
+    ADVOCATE = "advocate"
+    PRACTITIONER = "practitioner"
+    MANAGER = "manager"
+    FAMILY_OR_FRIEND = "family_or_friend"
+    OTHER_PROFESSIONAL = "other_professional"
+
+
+class ConversationMode(StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+
+
+class ExpressedBy(StrEnum):
+    """Whose words these are: the person's, or their representative's on their behalf."""
+
+    PERSON = "person"
+    REPRESENTATIVE = "representative"
+
+
+class OutcomeCategory(StrEnum):
+    """Optional, for reporting only. Nothing ranks one category above another: for some
+    people a relationship matters more than safety."""
+
+    SAFETY = "safety"
+    RELATIONSHIP = "relationship"
+    JUSTICE = "justice"
+    APOLOGY = "apology"
+    PREVENT_HARM_TO_OTHERS = "prevent_harm_to_others"
+    WELLBEING_SOCIAL = "wellbeing_social"
+    OTHER = "other"
+
+
+class FormalActionKind(StrEnum):
+    POLICE = "police"
+    DISCIPLINARY = "disciplinary"
+    REGULATOR = "regulator"
+    LEGAL = "legal"
+
+
+class Wish(StrEnum):
+    WANTS = "wants"
+    DOES_NOT_WANT = "does_not_want"
+    UNDECIDED = "undecided"
+
+
+class StatutoryGround(StrEnum):
+    """The only grounds on which a manager may act against the person's wishes."""
+
+    OTHERS_AT_RISK = "others_at_risk"
+    CRIME_OR_SUSPECTED_CRIME = "crime_or_suspected_crime"
+    PUBLIC_INTEREST = "public_interest"
+    COERCION_OR_CONTROL = "coercion_or_control"
+    HIGH_RISK_TO_LIFE_OR_LIMB = "high_risk_to_life_or_limb"
+    LACKS_CAPACITY_BEST_INTERESTS = "lacks_capacity_best_interests"
+    REGULATED_PROVIDER_OR_POSITION_OF_TRUST = "regulated_provider_or_position_of_trust"
+
+
+class FormalActionBasis(StrEnum):
+    """Why a formal action was allowed: the person wanted it, or a manager overrode their wishes."""
+
+    PERSON_WANTS_IT = "person_wants_it"
+    WISHES_OVERRIDDEN = "wishes_overridden"
+
+
+class AgreedDateKind(StrEnum):
+    NEXT_CONTACT = "next_contact"
+    REVIEW = "review"
+
+
+class ReviewStage(StrEnum):
+    REVIEW = "review"
+    CLOSURE = "closure"
+
+
+class ExperienceAnswer(StrEnum):
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+    NOT_ASKED = "not_asked"
+
+
+class Value(BaseModel):
+    """Base of the immutable values events carry."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Participant(Value):
+    role: ParticipantRole
+    name: Name
+
+
+class RiskOption(Value):
+    """One option as discussed with the person, with its risks and benefits as they saw them."""
+
+    option: Text
+    risks: Text
+    benefits: Text
+
+
+class PlanAction(Value):
+    action_id: Id = Field(default_factory=lambda: str(uuid.uuid4()))
+    description: Text
+    serves: tuple[Id, ...] = Field(min_length=1, description="agreed outcome ids")
+    owner: Name
+    agreed_date: date = Field(description="the date agreed with the person")
+
+
+class OutcomeRating(Value):
+    """The person's own rating of one agreed or desired outcome."""
+
+    outcome_id: Id
+    achievement: Achievement
+    in_their_words: TheirWords | None = None
+
+
+class Experience(Value):
+    felt_listened_to: ExperienceAnswer
+    felt_involved: ExperienceAnswer
+    felt_informed: ExperienceAnswer
+    feels_safer: ExperienceAnswer
+
+
+class RiskDetail(Value):
+    risk_type: RiskType
+    location: RiskLocation
+    source: RiskSource
+
+
+_ACTION_TAKEN_ON_RISK = frozenset(
+    {
+        ActionTakenAndResult.RISK_IDENTIFIED_ACTION_TAKEN,
+        ActionTakenAndResult.INCONCLUSIVE_ACTION_TAKEN,
+    }
+)
+
+
+class SacCaseDetails(Value):
+    """The national return's case details for one concluded enquiry."""
+
+    risks: tuple[RiskDetail, ...] = Field(min_length=1)
+    action_taken_and_result: ActionTakenAndResult
+    risk_outcome: RiskOutcome | None = None
+    mental_capacity: MentalCapacity
+    lacked_capacity_supported: bool | None = Field(
+        default=None,
+        description="for a person who lacked capacity: supported by an advocate, family or friend",
+    )
+
+    @model_validator(mode="after")
+    def _risk_outcome_only_where_action_taken_on_risk(self) -> SacCaseDetails:
+        # The return asks for a risk outcome only where action was taken on an identified or
+        # inconclusive risk; anywhere else the figure would be meaningless.
+        if self.action_taken_and_result in _ACTION_TAKEN_ON_RISK and self.risk_outcome is None:
+            raise ValueError(
+                f"risk_outcome is required when the action taken and result is "
+                f"{self.action_taken_and_result.label!r}: one of "
+                f"{', '.join(o.value for o in RiskOutcome)}"
+            )
+        if (
+            self.action_taken_and_result not in _ACTION_TAKEN_ON_RISK
+            and self.risk_outcome is not None
+        ):
+            raise ValueError(
+                f"risk_outcome must be left out when the action taken and result is "
+                f"{self.action_taken_and_result.label!r}: it applies only where action was taken "
+                f"on an identified or inconclusive risk"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _support_recorded_only_for_lacked_capacity(self) -> SacCaseDetails:
+        lacked = self.mental_capacity is MentalCapacity.LACKED_CAPACITY
+        if lacked and self.lacked_capacity_supported is None:
+            raise ValueError(
+                "lacked_capacity_supported is required when the person lacked capacity: "
+                "say whether an advocate, family or friend supported them"
+            )
+        if not lacked and self.lacked_capacity_supported is not None:
+            raise ValueError(
+                "lacked_capacity_supported applies only when the person lacked capacity"
+            )
+        return self
+
+
+class OutcomeAchievement(Value):
+    """Whether one desired outcome was achieved, in the person's view."""
+
+    desired_outcome_id: Id
+    achievement: Achievement
+
+
+class CaseEvent(DomainEvent):
+    """Base of every case event: which case, and whose."""
+
+    case_id: Id
+    person_id: Id
+
+
+@event("CaseOpened")
+class CaseOpened(CaseEvent):
+    """A case was opened for a concern intake raised about a person. Caused by the system."""
+
+    concern_id: Id
+    reference: Name
+    concern_raised_at: AwareDatetime
+    opened_at: AwareDatetime
+
+
+@event("EnquiryStarted")
+class EnquiryStarted(CaseEvent):
+    """The enquiry began after a manager decided on an s42 or other enquiry at intake.
+    Caused by the system in reaction to that decision."""
+
+    kind: EnquiryKind
+    started_at: AwareDatetime
+
+
+@event("LeadWorkerAssigned")
+class LeadWorkerAssigned(CaseEvent):
+    """A lead worker was named for the person. Recorded by a practitioner or manager."""
+
+    name: Name
+    contact: Text
+    assigned_at: AwareDatetime
+
+
+@event("ConversationHeld")
+class ConversationHeld(CaseEvent):
+    """A conversation with the person (or someone speaking for them) took place.
+    Recorded by a practitioner or manager."""
+
+    conversation_id: Id
+    participants: tuple[Participant, ...] = Field(min_length=1)
+    held_at: AwareDatetime
+    mode: ConversationMode
+    summary: Text
+
+
+@event("DesiredOutcomeExpressed")
+class DesiredOutcomeExpressed(CaseEvent):
+    """The person (or their representative) said, in their own words, what they want to happen.
+    Recorded by a practitioner or manager."""
+
+    desired_outcome_id: Id
+    text: TheirWords
+    expressed_by: ExpressedBy
+    expressed_at: AwareDatetime
+    category: OutcomeCategory | None = None
+
+
+@event("DesiredOutcomeRevised")
+class DesiredOutcomeRevised(CaseEvent):
+    """The person changed what they want; the earlier words stay in the history.
+    Recorded by a practitioner or manager."""
+
+    desired_outcome_id: Id
+    text: TheirWords
+    previous_text: TheirWords
+    expressed_by: ExpressedBy
+    revised_at: AwareDatetime
+    category: OutcomeCategory | None = None
+
+
+@event("DesiredOutcomeWithdrawn")
+class DesiredOutcomeWithdrawn(CaseEvent):
+    """The person no longer wants this outcome. Recorded by a practitioner or manager."""
+
+    desired_outcome_id: Id
+    reason: TheirWords
+    withdrawn_at: AwareDatetime
+
+
+@event("OutcomeAgreed")
+class OutcomeAgreed(CaseEvent):
+    """An outcome was negotiated and agreed with the person, serving one or more of their
+    desired outcomes. Recorded by a practitioner or manager."""
+
+    agreed_outcome_id: Id
+    wording: TheirWords
+    serves: tuple[Id, ...] = Field(min_length=1, description="desired outcome ids")
+    agreed_at: AwareDatetime
+
+
+@event("FormalActionWishesRecorded")
+class FormalActionWishesRecorded(CaseEvent):
+    """The person said whether they want a formal action (police, disciplinary, regulator,
+    legal) to be taken. Recorded by a practitioner or manager."""
+
+    action: FormalActionKind
+    wish: Wish
+    in_their_words: TheirWords
+    expressed_by: ExpressedBy
+    recorded_at: AwareDatetime
+
+
+@event("MentalCapacityAssessed")
+class MentalCapacityAssessed(CaseEvent):
+    """The person's capacity to make one specific decision was assessed (Mental Capacity Act
+    2005). Recorded by a practitioner or manager."""
+
+    assessment_id: Id
+    decision: Text
+    lacks_capacity: bool
+    assessed_by: Name
+    assessed_at: AwareDatetime
+    best_interests: Text | None = None
+
+    @model_validator(mode="after")
+    def _best_interests_when_capacity_lacking(self) -> MentalCapacityAssessed:
+        # MCA 2005 s1(5): a decision made for someone who lacks capacity is made in their best
+        # interests, so the reasoning has to be on the record.
+        if self.lacks_capacity and self.best_interests is None:
+            raise ValueError("best_interests is required when the person lacks capacity")
+        return self
+
+
+@event("AdvocateAppointed")
+class AdvocateAppointed(CaseEvent):
+    """An independent advocate was arranged (Care Act 2014 s68): the person would have
+    substantial difficulty taking part and no appropriate person can support them.
+    Recorded by a practitioner or manager."""
+
+    name: Name
+    organisation: Name
+    substantial_difficulty: Text
+    no_appropriate_person: Text
+    appointed_at: AwareDatetime
+
+
+@event("RiskDiscussionHeld")
+class RiskDiscussionHeld(CaseEvent):
+    """Options were discussed openly with the person, with the risks and benefits of each,
+    and the person made their decision. Recorded by a practitioner or manager."""
+
+    discussion_id: Id
+    held_at: AwareDatetime
+    present: tuple[Participant, ...] = Field(min_length=1)
+    options: tuple[RiskOption, ...] = Field(min_length=1)
+    persons_decision: TheirWords
+    decided_by: ExpressedBy
+
+
+@event("MeetingArranged")
+class MeetingArranged(CaseEvent):
+    """A meeting about the person's safeguarding was arranged. Recorded by a practitioner
+    or manager."""
+
+    meeting_id: Id
+    meets_at: AwareDatetime
+    where_or_how: Text
+    purpose: Text
+    invited: tuple[Participant, ...] = Field(min_length=1)
+    person_invited: bool
+
+
+@event("SafeguardingPlanAgreed")
+class SafeguardingPlanAgreed(CaseEvent):
+    """A plan was agreed with the person; each action serves agreed outcomes. A later plan
+    replaces an earlier one. Recorded by a practitioner or manager."""
+
+    plan_id: Id
+    actions: tuple[PlanAction, ...] = Field(min_length=1)
+    agreed_at: AwareDatetime
+
+
+@event("WishesOverridden")
+class WishesOverridden(CaseEvent):
+    """A Safeguarding Adults Manager decided a formal action may go ahead against (or without)
+    the person's wishes, on statutory grounds. Only a manager may cause it."""
+
+    action: FormalActionKind
+    grounds: tuple[StatutoryGround, ...] = Field(min_length=1)
+    reason: Text
+    person_told: bool
+    why_not_told: Text | None = None
+    capacity_assessment_id: Id | None = None
+    overridden_by: Name
+    overridden_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _say_why_the_person_was_not_told(self) -> WishesOverridden:
+        # The person is told of any override; not telling them is allowed only when telling
+        # them is itself unsafe, and that decision must be on the record.
+        if not self.person_told and self.why_not_told is None:
+            raise ValueError("why_not_told is required when the person was not told")
+        if self.person_told and self.why_not_told is not None:
+            raise ValueError("why_not_told must be left out when the person was told")
+        return self
+
+
+@event("FormalActionTaken")
+class FormalActionTaken(CaseEvent):
+    """A formal action was taken, on the person's consent or a manager's override.
+    Recorded by a practitioner or manager."""
+
+    action: FormalActionKind
+    description: Text
+    requested_by: Name
+    taken_at: AwareDatetime
+    basis: FormalActionBasis
+
+
+@event("NextContactAgreed")
+class NextContactAgreed(CaseEvent):
+    """The person agreed when they will next be contacted. Recorded by a practitioner
+    or manager."""
+
+    contact_on: date
+    agreed_at: AwareDatetime
+
+
+@event("ReviewDateAgreed")
+class ReviewDateAgreed(CaseEvent):
+    """The person agreed when their outcomes will be reviewed. Recorded by a practitioner
+    or manager."""
+
+    review_on: date
+    agreed_at: AwareDatetime
+
+
+@event("AgreedDateMissed")
+class AgreedDateMissed(CaseEvent):
+    """A date agreed with the person passed without the contact or review happening.
+    Caused by the system."""
+
+    kind: AgreedDateKind
+    agreed_date: date
+    agreed_at: AwareDatetime
+    noticed_at: AwareDatetime
+
+
+@event("OutcomesReviewed")
+class OutcomesReviewed(CaseEvent):
+    """The person rated their outcomes and said how the process felt, at a review or at
+    closure. Recorded by a practitioner or manager."""
+
+    review_id: Id
+    stage: ReviewStage
+    reviewed_at: AwareDatetime
+    ratings: tuple[OutcomeRating, ...] = ()
+    experience: Experience
+    person_view: TheirWords | None = None
+
+
+@event("EnquiryConcluded")
+class EnquiryConcluded(CaseEvent):
+    """A Safeguarding Adults Manager signed off the enquiry's conclusion with the national
+    return's case details and the person's view of each desired outcome. Only a manager may
+    cause it."""
+
+    concluded_at: AwareDatetime
+    concluded_by: Name
+    case_details: SacCaseDetails
+    msp_asked: MspAsked
+    achievements: tuple[OutcomeAchievement, ...] = ()
+
+
+@event("CaseClosed")
+class CaseClosed(CaseEvent):
+    """The case was closed, at any stage. Recorded by a practitioner or manager."""
+
+    reason: Text
+    person_view: TheirWords | None = None
+    feedback_to_referrer: bool
+    sar_considered: bool = Field(description="whether a Safeguarding Adults Review was considered")
+    closed_at: AwareDatetime
+
+
+__all__ = [
+    "AdvocateAppointed",
+    "AgreedDateKind",
+    "AgreedDateMissed",
+    "CaseClosed",
+    "CaseEvent",
+    "CaseOpened",
+    "ConversationHeld",
+    "ConversationMode",
+    "DesiredOutcomeExpressed",
+    "DesiredOutcomeRevised",
+    "DesiredOutcomeWithdrawn",
+    "EnquiryConcluded",
+    "EnquiryKind",
+    "EnquiryStarted",
+    "Experience",
+    "ExperienceAnswer",
+    "ExpressedBy",
+    "FormalActionBasis",
+    "FormalActionKind",
+    "FormalActionTaken",
+    "FormalActionWishesRecorded",
+    "LeadWorkerAssigned",
+    "MeetingArranged",
+    "MentalCapacityAssessed",
+    "NextContactAgreed",
+    "OutcomeAchievement",
+    "OutcomeAgreed",
+    "OutcomeCategory",
+    "OutcomeRating",
+    "OutcomesReviewed",
+    "Participant",
+    "ParticipantRole",
+    "PlanAction",
+    "ReviewDateAgreed",
+    "ReviewStage",
+    "RiskDetail",
+    "RiskDiscussionHeld",
+    "RiskOption",
+    "SacCaseDetails",
+    "SafeguardingPlanAgreed",
+    "StatutoryGround",
+    "TheirWords",
+    "Wish",
+    "WishesOverridden",
+]

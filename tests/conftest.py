@@ -1,0 +1,74 @@
+"""Fixtures for tests that use the real Kafka broker and MongoDB-wire server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from shared.kafka import producer
+from shared.mongo import Client, Database, connect
+from tests.support.servers import server_addresses
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    return server_addresses()[0]
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri() -> str:
+    return server_addresses()[1]
+
+
+@pytest.fixture(scope="session")
+async def mongo_client(mongodb_uri: str) -> AsyncIterator[Client]:
+    client = connect(mongodb_uri)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def database(mongo_client: Client) -> AsyncIterator[Database]:
+    """A database of the test's own, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield mongo_client[name]
+    await mongo_client.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+async def kafka_producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    kafka = producer(kafka_bootstrap, client_id="tests")
+    await kafka.start()
+    yield kafka
+    await kafka.stop()
+
+
+NewTopicFactory = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+async def new_topic(kafka_bootstrap: str) -> AsyncIterator[NewTopicFactory]:
+    """Create topics of the test's own (with their .dlt twin); deleted afterwards."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    created: list[str] = []
+
+    async def create(partitions: int = 3) -> str:
+        name = f"test.{uuid.uuid4().hex[:12]}"
+        await admin.create_topics(
+            [
+                NewTopic(t, num_partitions=partitions, replication_factor=1)
+                for t in (name, f"{name}.dlt")
+            ]
+        )
+        created.extend([name, f"{name}.dlt"])
+        return name
+
+    yield create
+    if created:
+        await admin.delete_topics(created)
+    await admin.close()

@@ -1,0 +1,83 @@
+"""The event store's invariants, stated as tests: one history per stream, no gaps, no
+duplicates, a conflict on concurrent append, events and outbox written together."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from shared.events import Actor, Metadata, Role
+from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore
+from shared.mongo import Client, Database
+from tests.support.events import AmountRecorded
+
+PRACTITIONER = Metadata(actor=Actor(id="sw-1", role=Role.PRACTITIONER))
+
+
+@pytest.fixture
+async def store(mongo_client: Client, database: Database) -> EventStore:
+    events = EventStore(mongo_client, database, "test.events")
+    await events.ensure_indexes()
+    return events
+
+
+async def test_appended_events_load_in_order_with_consecutive_versions(store: EventStore) -> None:
+    await store.append("s1", 0, [AmountRecorded(amount=1), AmountRecorded(amount=2)], PRACTITIONER)
+    await store.append("s1", 2, [AmountRecorded(amount=3)], PRACTITIONER)
+    loaded = await store.load("s1")
+    assert [e.stream_version for e in loaded] == [1, 2, 3]
+    assert [e.payload for e in loaded] == [AmountRecorded(amount=n) for n in (1, 2, 3)]
+
+
+async def test_concurrent_appends_at_the_same_version_exactly_one_wins(store: EventStore) -> None:
+    await store.append("s1", 0, [AmountRecorded(amount=0)], PRACTITIONER)
+    results = await asyncio.gather(
+        *(store.append("s1", 1, [AmountRecorded(amount=n)], PRACTITIONER) for n in range(8)),
+        return_exceptions=True,
+    )
+    winners = [r for r in results if isinstance(r, list)]
+    losers = [r for r in results if isinstance(r, BaseException)]
+    assert len(winners) == 1
+    assert all(isinstance(r, ConcurrencyError) for r in losers), losers
+    assert [e.stream_version for e in await store.load("s1")] == [1, 2]
+
+
+async def test_appending_at_a_stale_version_is_a_concurrency_error(store: EventStore) -> None:
+    await store.append("s1", 0, [AmountRecorded(amount=1)], PRACTITIONER)
+    with pytest.raises(ConcurrencyError, match="at version 1, not the expected 0"):
+        await store.append("s1", 0, [AmountRecorded(amount=2)], PRACTITIONER)
+
+
+async def test_recording_the_same_event_id_twice_is_refused_not_duplicated(
+    store: EventStore,
+) -> None:
+    await store.append("s1", 0, [AmountRecorded(amount=1)], PRACTITIONER, event_ids=["fixed-id"])
+    with pytest.raises(EventAlreadyRecorded):
+        await store.append(
+            "s1", 1, [AmountRecorded(amount=1)], PRACTITIONER, event_ids=["fixed-id"]
+        )
+    assert len(await store.load("s1")) == 1
+
+
+async def test_every_event_has_an_outbox_entry_written_with_it(store: EventStore) -> None:
+    envelopes = await store.append(
+        "s1", 0, [AmountRecorded(amount=1), AmountRecorded(amount=2)], PRACTITIONER
+    )
+    pending = await store.outbox.find({"published": False}).sort("stream_version").to_list()
+    assert [p["_id"] for p in pending] == [e.event_id for e in envelopes]
+    assert {p["key"] for p in pending} == {"s1"}
+
+
+async def test_a_failed_transaction_leaves_neither_events_nor_outbox_entries(
+    mongo_client: Client, store: EventStore
+) -> None:
+    async def write_then_fail(session: object) -> None:
+        await store.append("s1", 0, [AmountRecorded(amount=1)], PRACTITIONER, session=session)  # type: ignore[arg-type]
+        raise RuntimeError("the decision failed after recording")
+
+    with pytest.raises(RuntimeError):
+        async with mongo_client.start_session() as session:
+            await session.with_transaction(write_then_fail)
+    assert await store.events.count_documents({}) == 0
+    assert await store.outbox.count_documents({}) == 0

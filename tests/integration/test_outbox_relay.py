@@ -1,0 +1,124 @@
+"""The outbox relay: nothing committed is lost, whatever point the relay crashes at."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+
+from aiokafka import AIOKafkaProducer
+
+from shared.events import Actor, Metadata, Role, decode
+from shared.eventstore import EventStore
+from shared.kafka import consumer
+from shared.mongo import Client, Database
+from shared.outbox import OutboxRelay
+from tests.conftest import NewTopicFactory
+from tests.support.events import AmountRecorded
+from tests.support.polling import eventually
+
+WORKER = Metadata(actor=Actor(id="sw-1", role=Role.PRACTITIONER))
+
+
+async def published_values(kafka_bootstrap: str, topic: str, count: int) -> list[tuple[str, int]]:
+    reader = consumer(
+        kafka_bootstrap, topic, group_id=f"g-{uuid.uuid4().hex[:8]}", client_id="reader"
+    )
+    await reader.start()
+    seen: list[tuple[str, int]] = []
+    try:
+
+        async def more() -> int:
+            batches = await reader.getmany(timeout_ms=200)
+            for records in batches.values():
+                for r in records:
+                    e = decode(r.value)
+                    assert r.key == e.stream_id.encode()
+                    seen.append((e.stream_id, e.stream_version))
+            return len(seen)
+
+        await eventually(more, until=lambda n: n >= count, what=f"{count} published events")
+    finally:
+        await reader.stop()
+    return seen
+
+
+async def test_events_committed_while_the_relay_was_down_are_published_when_it_restarts(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic()
+    store = EventStore(mongo_client, database, topic)
+    await store.ensure_indexes()
+    # The relay "crashed" between commit and publish: the events are only in MongoDB.
+    for stream in ("a", "b"):
+        await store.append(stream, 0, [AmountRecorded(amount=1), AmountRecorded(amount=2)], WORKER)
+
+    relay = OutboxRelay(store.outbox, kafka_producer, service="test")
+    task = asyncio.create_task(relay.run())
+    try:
+        seen = await published_values(kafka_bootstrap, topic, 4)
+        await eventually(
+            lambda: store.outbox.count_documents({"published": False}),
+            until=lambda n: n == 0,
+            what="outbox drained",
+        )
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert sorted(seen) == [("a", 1), ("a", 2), ("b", 1), ("b", 2)]
+    for stream in ("a", "b"):
+        assert [v for s, v in seen if s == stream] == [1, 2], "per-stream order"
+
+
+async def test_the_relay_wakes_on_new_entries_without_waiting_for_its_poll(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic()
+    store = EventStore(mongo_client, database, topic)
+    await store.ensure_indexes()
+    # A poll interval far longer than the test's deadline: only the change stream can wake it.
+    relay = OutboxRelay(store.outbox, kafka_producer, service="test", poll_interval=3600)
+    task = asyncio.create_task(relay.run())
+    try:
+        await eventually(lambda: relay.publish_pending(), until=lambda n: n == 0, what="idle relay")
+        await asyncio.sleep(0)  # let the relay reach its wait
+        await store.append("late", 0, [AmountRecorded(amount=7)], WORKER)
+        await eventually(
+            lambda: store.outbox.count_documents({"published": False}),
+            until=lambda n: n == 0,
+            timeout=20,
+            what="the relay to publish the new event",
+        )
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert await published_values(kafka_bootstrap, topic, 1) == [("late", 1)]
+
+
+async def test_a_relay_that_crashed_before_marking_publishes_again_and_the_copy_is_harmless(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic()
+    store = EventStore(mongo_client, database, topic)
+    await store.ensure_indexes()
+    await store.append("a", 0, [AmountRecorded(amount=5)], WORKER)
+    relay = OutboxRelay(store.outbox, kafka_producer, service="test")
+    assert await relay.publish_pending() == 1
+    # Crash between publish and mark: the mark never happened.
+    await store.outbox.update_many({}, {"$set": {"published": False}})
+    assert await relay.publish_pending() == 1
+    assert await published_values(kafka_bootstrap, topic, 2) == [("a", 1), ("a", 1)]

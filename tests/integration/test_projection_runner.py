@@ -1,0 +1,301 @@
+"""The projection runner against the real broker and database: no loss, no double count,
+poison messages parked with their reason, transient outages waited out, rebuilds identical."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+
+from shared.deadletter import DeadLetter, DeadLetters
+from shared.events import Actor, Envelope, Metadata, Role, encode, kafka_headers
+from shared.kafka import consumer
+from shared.mongo import Client, Database, connect
+from shared.projection import ProjectionRunner, RetryPolicy, rebuild
+from tests.conftest import NewTopicFactory
+from tests.support.events import AmountRecorded
+from tests.support.polling import eventually
+from tests.support.projections import StreamTotals
+from tests.support.secantus import PrivateMongo
+
+SYSTEM = Metadata(actor=Actor(id="system", role=Role.SYSTEM))
+
+
+def story(streams: int, per_stream: int) -> list[Envelope]:
+    return [
+        Envelope.record(
+            AmountRecorded(amount=v * 10 + s), stream_id=f"s{s}", stream_version=v, metadata=SYSTEM
+        )
+        for v in range(1, per_stream + 1)
+        for s in range(streams)
+    ]
+
+
+async def publish(producer: AIOKafkaProducer, topic: str, events: list[Envelope]) -> None:
+    for e in events:
+        await producer.send(topic, encode(e), key=e.stream_id.encode(), headers=kafka_headers(e))
+    await producer.flush()
+
+
+def runner_for(
+    projection: StreamTotals,
+    client: Client,
+    bootstrap: str,
+    producer: AIOKafkaProducer,
+    group: str,
+    batch_size: int = 50,
+) -> ProjectionRunner[Envelope]:
+    return ProjectionRunner(
+        projection,
+        client=client,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        dead_letters=DeadLetters(producer, group),
+        batch_size=batch_size,
+        retry=RetryPolicy(max_attempts=2, first_backoff=0.05, max_backoff=0.5),
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(runner: ProjectionRunner[Envelope]) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(runner.run())
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def dead_letters(bootstrap: str, topic: str, count: int) -> list[DeadLetter]:
+    reader = consumer(
+        bootstrap, f"{topic}.dlt", group_id=f"g-{uuid.uuid4().hex[:8]}", client_id="dlt"
+    )
+    await reader.start()
+    parked: list[DeadLetter] = []
+    try:
+
+        async def more() -> int:
+            batches = await reader.getmany(timeout_ms=200)
+            parked.extend(DeadLetter.from_record(r) for rs in batches.values() for r in rs)
+            return len(parked)
+
+        await eventually(more, until=lambda n: n >= count, what=f"{count} dead letters")
+    finally:
+        await reader.stop()
+    return parked
+
+
+async def caught_up(projection: StreamTotals, expected_count: int) -> None:
+    async def counted() -> int:
+        return sum(d["count"] for d in await projection.snapshot())
+
+    await eventually(
+        counted, until=lambda n: n >= expected_count, timeout=60, what="the read model"
+    )
+
+
+async def test_a_consumer_killed_mid_stream_and_restarted_builds_what_one_clean_pass_builds(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic()
+    events = story(streams=12, per_stream=25)
+    await publish(kafka_producer, topic, events)
+    interrupted = StreamTotals(database, topic)
+    group = f"g-{uuid.uuid4().hex[:8]}"
+
+    for _ in range(3):  # killed three times at whatever point it had reached
+        async with running(
+            runner_for(interrupted, mongo_client, kafka_bootstrap, kafka_producer, group)
+        ):
+            before = sum(d["count"] for d in await interrupted.snapshot())
+            await eventually(
+                lambda: interrupted.snapshot(),
+                until=lambda docs: sum(d["count"] for d in docs) > before,
+                what="progress",
+            )
+    async with running(
+        runner_for(interrupted, mongo_client, kafka_bootstrap, kafka_producer, group)
+    ):
+        await caught_up(interrupted, len(events))
+
+    clean = StreamTotals(mongo_client[f"{database.name}_clean"], topic)
+    try:
+        async with running(
+            runner_for(
+                clean,
+                mongo_client,
+                kafka_bootstrap,
+                kafka_producer,
+                f"g-{uuid.uuid4().hex[:8]}",
+                batch_size=500,
+            )
+        ):
+            await caught_up(clean, len(events))
+        assert await interrupted.snapshot() == await clean.snapshot()
+        assert sum(d["count"] for d in await clean.snapshot()) == len(events)
+    finally:
+        await mongo_client.drop_database(f"{database.name}_clean")
+
+
+async def test_a_redelivered_or_republished_event_changes_nothing(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic()
+    events = story(streams=2, per_stream=3)
+    await publish(kafka_producer, topic, events + events[:4])  # the relay published four twice
+    totals = StreamTotals(database, topic)
+    async with running(
+        runner_for(totals, mongo_client, kafka_bootstrap, kafka_producer, "g-" + uuid.uuid4().hex)
+    ) as _:
+        await caught_up(totals, 6)
+        sentinel = story(streams=1, per_stream=4)[3]
+        await publish(kafka_producer, topic, [sentinel])
+        await eventually(
+            lambda: totals.snapshot(), until=lambda d: d[0]["count"] == 4, what="sentinel"
+        )
+    snapshot = await totals.snapshot()
+    assert [(d["_id"], d["count"], d["amounts"]) for d in snapshot] == [
+        ("s0", 4, [10, 20, 30, 40]),
+        ("s1", 3, [11, 21, 31]),
+    ]
+
+
+async def test_a_poison_message_is_dead_lettered_with_its_reason_and_later_messages_still_apply(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic(partitions=1)
+    good = story(streams=1, per_stream=2)
+    await kafka_producer.send_and_wait(topic, encode(good[0]), key=b"s0")
+    await kafka_producer.send_and_wait(topic, b'{"this": "is not an event"}', key=b"s0")
+    poisoned = Envelope.record(
+        AmountRecorded(amount=0, note="poison"), stream_id="p", stream_version=1, metadata=SYSTEM
+    )
+    await kafka_producer.send_and_wait(topic, encode(poisoned), key=b"p")
+    await kafka_producer.send_and_wait(topic, encode(good[1]), key=b"s0")
+    totals = StreamTotals(database, topic)
+    async with running(
+        runner_for(totals, mongo_client, kafka_bootstrap, kafka_producer, "g-" + uuid.uuid4().hex)
+    ):
+        await caught_up(totals, 2)
+        parked = await dead_letters(kafka_bootstrap, topic, 2)
+    assert [(d["_id"], d["amounts"]) for d in await totals.snapshot()] == [("s0", [10, 20])]
+
+    unreadable, failing = sorted(parked, key=lambda d: d.original_offset)
+    assert unreadable.error_type == "DecodeError"
+    assert "not an event envelope" in unreadable.reason
+    assert unreadable.value == b'{"this": "is not an event"}'
+    assert (
+        unreadable.original_topic,
+        unreadable.original_partition,
+        unreadable.original_offset,
+    ) == (topic, 0, 1)
+    assert failing.error_type == "ValueError"
+    assert "this projection cannot handle poison" in failing.reason
+    assert failing.value == encode(poisoned)
+    assert (
+        "event_type",
+        b"TestAmountRecorded",
+    ) in failing.original_headers or failing.original_headers == []
+
+
+async def test_when_mongodb_stops_for_a_while_the_consumer_waits_and_resumes_without_dead_letters(
+    tmp_path: Path,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic()
+    mongo = PrivateMongo(tmp_path / "mongo")
+    mongo.start()
+    client = connect(mongo.uri, timeout_ms=1000)
+    try:
+        totals = StreamTotals(client["outage"], topic)
+        await eventually(lambda: _pings(client), what="private mongo up")
+        runner = runner_for(
+            totals, client, kafka_bootstrap, kafka_producer, "g-" + uuid.uuid4().hex
+        )
+        first, second = story(streams=3, per_stream=2), story(streams=3, per_stream=4)[6:]
+        async with running(runner):
+            await publish(kafka_producer, topic, first)
+            await caught_up(totals, 6)
+            mongo.stop()
+            await publish(kafka_producer, topic, second)
+            await eventually(
+                lambda: _retries(runner.group_id),
+                until=lambda n: n > 0,
+                what="the consumer to notice the outage",
+            )
+            mongo.start()
+            await caught_up(totals, 12)
+        assert sum(d["count"] for d in await totals.snapshot()) == 12
+        assert await _dead_letter_count(kafka_bootstrap, topic) == 0
+    finally:
+        await client.close()
+        mongo.stop()
+
+
+async def test_a_rebuild_from_scratch_yields_an_identical_read_model(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic()
+    events = story(streams=7, per_stream=9)
+    await publish(kafka_producer, topic, events)
+    totals = StreamTotals(database, topic)
+    runner = runner_for(
+        totals, mongo_client, kafka_bootstrap, kafka_producer, "g-" + uuid.uuid4().hex
+    )
+    async with running(runner):
+        await caught_up(totals, len(events))
+    before = await totals.snapshot()
+    await database["stream_totals"].update_one({"_id": "s0"}, {"$set": {"count": -1}})  # corrupted
+
+    assert await rebuild(runner, totals) == len(events)
+    assert await totals.snapshot() == before
+
+
+async def _pings(client: Client) -> bool:
+    try:
+        await client.admin.command("ping")
+        return True
+    except Exception:
+        return False
+
+
+async def _retries(group: str) -> float:
+    from shared.metrics import TRANSIENT_RETRIES
+
+    return TRANSIENT_RETRIES.labels(group)._value.get()
+
+
+async def _dead_letter_count(bootstrap: str, topic: str) -> int:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await reader.start()
+    try:
+        parts = [TopicPartition(f"{topic}.dlt", p) for p in range(3)]
+        ends = await reader.end_offsets(parts)
+        return sum(ends.values())
+    finally:
+        await reader.stop()

@@ -1,0 +1,402 @@
+"""docker-compose.yml, the Dockerfile and the topic script, checked statically.
+
+No Docker engine runs on the development or CI machines, so these tests hold the compose setup
+to what the code needs: pinned images, health checks, start-up order, the topics of
+shared/topics.py, and only environment variables the services actually read.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic_settings import BaseSettings
+
+from shared.topics import PARTITIONS, all_topics
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+TOPIC_SCRIPT = ROOT / "infra" / "compose" / "create-topics.sh"
+EXAMPLE_ENV = ROOT / "infra" / "compose" / "example.env"
+PYPROJECT = ROOT / "pyproject.toml"
+
+APP_SERVICES = ("intake", "outcomes", "notification")
+LONG_RUNNING_SERVICES = ("kafka", "mongo", "mailpit", *APP_SERVICES)
+ONE_SHOT_SERVICES = ("kafka-init",)
+HTTP_PORTS = {"intake": 8001, "outcomes": 8002, "notification": 8003}
+SETTINGS_CLASSES = {
+    "intake": "services.intake.settings.IntakeSettings",
+    "outcomes": "services.outcomes.settings.OutcomesSettings",
+    "notification": "services.notification.settings.NotificationSettings",
+}
+SECRETS = (
+    ("intake", "STAFF_TOKEN_SECRET"),
+    ("intake", "PARTNER_API_KEYS"),
+    ("outcomes", "STAFF_TOKEN_SECRET"),
+    ("notification", "STAFF_TOKEN_SECRET"),
+    ("notification", "NOTIFY_API_KEY"),
+)
+KAFKA_ADDRESS = "kafka:9092"
+
+Mapping = dict[str, object]
+
+
+def as_mapping(value: object, where: str) -> Mapping:
+    assert isinstance(value, dict), f"{where} should be a mapping, got {value!r}"
+    return {str(key): item for key, item in value.items()}
+
+
+def as_strings(value: object, where: str) -> list[str]:
+    assert isinstance(value, list), f"{where} should be a list, got {value!r}"
+    return [str(item) for item in value]
+
+
+@functools.cache
+def compose_text() -> str:
+    return COMPOSE_FILE.read_text(encoding="utf-8")
+
+
+def compose() -> Mapping:
+    return as_mapping(yaml.safe_load(compose_text()), "docker-compose.yml")
+
+
+def service(name: str) -> Mapping:
+    services = as_mapping(compose()["services"], "services")
+    return as_mapping(services[name], f"service {name}")
+
+
+def environment(name: str) -> dict[str, str | None]:
+    """The service's variables as written, `None` for one passed through from the host."""
+    raw = service(name).get("environment", {})
+    if isinstance(raw, list):
+        pairs = (str(item).partition("=") for item in raw)
+        return {key: (value if sep else None) for key, sep, value in pairs}
+    return {
+        key: None if value is None else str(value)
+        for key, value in as_mapping(raw, f"{name} environment").items()
+    }
+
+
+def without_interpolation(value: str | None) -> str | None:
+    """What compose gives the container when the host sets nothing: `${X:-d}` becomes d."""
+    if value is None:
+        return None
+    return re.sub(r"\$\{[A-Z0-9_]+:?-([^}]*)\}", r"\1", value)
+
+
+def depends_on(name: str) -> dict[str, str]:
+    """Each dependency's condition (a plain list means `service_started`)."""
+    raw = service(name).get("depends_on", {})
+    if isinstance(raw, list):
+        return {str(dependency): "service_started" for dependency in raw}
+    return {
+        dependency: str(as_mapping(spec, f"{name} depends_on {dependency}")["condition"])
+        for dependency, spec in as_mapping(raw, f"{name} depends_on").items()
+    }
+
+
+def named_volumes() -> set[str]:
+    return set(as_mapping(compose().get("volumes") or {}, "volumes"))
+
+
+def volume_sources(name: str) -> dict[str, str]:
+    """Container path -> what is mounted there, for the short `source:target[:mode]` form."""
+    mounts = as_strings(service(name).get("volumes", []), f"{name} volumes")
+    return {mount.split(":")[1]: mount.split(":")[0] for mount in mounts}
+
+
+def healthcheck_command(name: str) -> str:
+    healthcheck = as_mapping(service(name).get("healthcheck"), f"{name} healthcheck")
+    test = healthcheck["test"]
+    return " ".join(test) if isinstance(test, list) else str(test)
+
+
+def is_pinned(image: str) -> bool:
+    """A fixed version, never a moving tag: `name:tag` with a digit in the tag, or a digest."""
+    if "@sha256:" in image:
+        return True
+    if "$" in image:
+        return False
+    _, _, last_part = image.rpartition("/")
+    name, sep, tag = last_part.partition(":")
+    return bool(name and sep) and tag != "latest" and any(c.isdigit() for c in tag)
+
+
+def topic_script_array(name: str) -> list[str]:
+    found = re.search(
+        rf"^{name}=\((?P<items>.*?)^\)", TOPIC_SCRIPT.read_text(encoding="utf-8"), re.M | re.S
+    )
+    assert found, f"{TOPIC_SCRIPT} should define the bash array {name}=( ... )"
+    return [line.strip() for line in found["items"].splitlines() if line.strip()]
+
+
+def topic_script_variable(name: str) -> str:
+    found = re.search(rf"^{name}=(\S+)$", TOPIC_SCRIPT.read_text(encoding="utf-8"), re.M)
+    assert found, f"{TOPIC_SCRIPT} should set {name}"
+    return found[1]
+
+
+def dockerfile_instructions(keyword: str) -> list[str]:
+    lines = DOCKERFILE.read_text(encoding="utf-8").splitlines()
+    return [line.split(None, 1)[1] for line in lines if line.upper().startswith(f"{keyword} ")]
+
+
+def test_compose_file_defines_the_whole_system() -> None:
+    services = as_mapping(compose()["services"], "services")
+
+    assert set(services) == {*LONG_RUNNING_SERVICES, *ONE_SHOT_SERVICES}
+
+
+@pytest.mark.parametrize("name", [*LONG_RUNNING_SERVICES, *ONE_SHOT_SERVICES])
+def test_service_image_is_pinned_to_a_version(name: str) -> None:
+    image = str(service(name)["image"])
+
+    assert is_pinned(image), f"{name} uses {image!r}; pin it to a versioned tag"
+
+
+def test_dockerfile_base_images_are_pinned_to_a_version() -> None:
+    bases = [line.split()[0] for line in dockerfile_instructions("FROM")]
+
+    assert bases
+    assert all(is_pinned(base) for base in bases), bases
+
+
+def test_nothing_uses_a_latest_tag() -> None:
+    assert ":latest" not in compose_text()
+    assert ":latest" not in DOCKERFILE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING_SERVICES)
+def test_long_running_service_has_a_healthcheck(name: str) -> None:
+    healthcheck = as_mapping(service(name).get("healthcheck"), f"{name} healthcheck")
+
+    assert healthcheck.get("test")
+    assert healthcheck.get("disable") is not True
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING_SERVICES)
+def test_long_running_service_is_restarted_unless_stopped(name: str) -> None:
+    assert service(name)["restart"] == "unless-stopped"
+
+
+@pytest.mark.parametrize("name", ONE_SHOT_SERVICES)
+def test_one_shot_service_is_never_restarted_so_its_failure_shows(name: str) -> None:
+    assert service(name)["restart"] == "no"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_waits_for_healthy_kafka_and_mongo(name: str) -> None:
+    conditions = depends_on(name)
+
+    assert conditions["kafka"] == "service_healthy"
+    assert conditions["mongo"] == "service_healthy"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_waits_for_its_topics_to_be_created(name: str) -> None:
+    assert depends_on(name)["kafka-init"] == "service_completed_successfully"
+
+
+def test_topics_are_created_only_once_the_broker_is_healthy() -> None:
+    assert depends_on("kafka-init") == {"kafka": "service_healthy"}
+
+
+def test_topic_service_runs_the_topic_script() -> None:
+    mounted_at = {
+        target
+        for target, source in volume_sources("kafka-init").items()
+        if source == "./infra/compose/create-topics.sh"
+    }
+    entrypoint = as_strings(service("kafka-init")["entrypoint"], "kafka-init entrypoint")
+
+    assert mounted_at
+    assert mounted_at & set(entrypoint)
+    assert service("kafka-init")["image"] == service("kafka")["image"]
+
+
+def test_topic_script_creates_every_topic_the_system_uses() -> None:
+    assert sorted(topic_script_array("TOPICS")) == sorted(all_topics())
+
+
+def test_topic_script_creates_topics_with_the_fixed_partition_count() -> None:
+    script = TOPIC_SCRIPT.read_text(encoding="utf-8")
+
+    assert int(topic_script_variable("PARTITIONS")) == PARTITIONS
+    assert '--partitions "$PARTITIONS"' in script
+
+
+def test_topic_script_can_run_again_against_existing_topics() -> None:
+    assert "--if-not-exists" in TOPIC_SCRIPT.read_text(encoding="utf-8")
+
+
+def test_kafka_never_creates_a_topic_on_first_use() -> None:
+    assert environment("kafka")["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+
+
+def test_kafka_runs_as_one_kraft_node_that_is_broker_and_controller() -> None:
+    kafka = environment("kafka")
+
+    assert kafka["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert kafka["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{kafka['KAFKA_NODE_ID']}@kafka:9093"
+    assert kafka["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
+    assert kafka["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == "1"
+
+
+def test_kafka_healthcheck_asks_the_broker_itself() -> None:
+    command = healthcheck_command("kafka")
+
+    assert "/opt/kafka/bin/kafka-broker-api-versions.sh" in command
+    assert "--bootstrap-server localhost:9092" in command
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_reaches_kafka_at_the_address_the_broker_advertises(name: str) -> None:
+    assert environment("kafka")["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{KAFKA_ADDRESS}"
+    assert environment(name)["KAFKA_BOOTSTRAP_SERVERS"] == KAFKA_ADDRESS
+
+
+def test_kafka_keeps_its_log_on_a_named_volume() -> None:
+    log_dir = environment("kafka")["KAFKA_LOG_DIRS"]
+
+    assert log_dir is not None
+    assert volume_sources("kafka")[log_dir] in named_volumes()
+
+
+def test_mongo_keeps_its_data_on_a_named_volume() -> None:
+    assert volume_sources("mongo")["/data/db"] in named_volumes()
+
+
+def test_mongo_runs_as_replica_set_rs0_so_transactions_work() -> None:
+    command = as_strings(service("mongo")["command"], "mongo command")
+
+    assert command[command.index("--replSet") + 1] == "rs0"
+    assert "--bind_ip_all" in command
+
+
+def test_mongo_healthcheck_initiates_the_replica_set_and_waits_for_primary() -> None:
+    command = healthcheck_command("mongo")
+
+    assert "rs.initiate({_id: 'rs0', members: [{_id: 0, host: 'mongo:27017'}]})" in command
+    assert "isWritablePrimary" in command
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_connects_to_the_mongo_replica_set(name: str) -> None:
+    assert environment(name)["MONGODB_URI"] == "mongodb://mongo:27017/?replicaSet=rs0"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_keeps_its_data_in_its_own_database(name: str) -> None:
+    assert environment(name)["MONGODB_DATABASE"] == name
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_listens_on_all_interfaces_at_its_own_port(name: str) -> None:
+    variables = environment(name)
+
+    assert variables["HTTP_HOST"] == "0.0.0.0"
+    assert variables["HTTP_PORT"] == str(HTTP_PORTS[name])
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_is_published_on_its_port(name: str) -> None:
+    port = HTTP_PORTS[name]
+
+    assert as_strings(service(name)["ports"], f"{name} ports") == [f"127.0.0.1:{port}:{port}"]
+
+
+@pytest.mark.parametrize("name", [*LONG_RUNNING_SERVICES, *ONE_SHOT_SERVICES])
+def test_published_ports_are_bound_to_the_host_loopback_only(name: str) -> None:
+    ports = as_strings(service(name).get("ports", []), f"{name} ports")
+
+    assert all(port.startswith("127.0.0.1:") for port in ports), ports
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_healthcheck_asks_its_health_endpoint(name: str) -> None:
+    command = healthcheck_command(name)
+
+    assert '"/health"' in command
+    assert 'os.environ["HTTP_PORT"]' in command
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_runs_its_console_script(name: str) -> None:
+    scripts = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["scripts"]
+    command = as_strings(service(name)["command"], f"{name} command")
+
+    assert command == [f"safeguarding-{name}"]
+    assert command[0] in scripts
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_image_is_tagged_with_the_project_version(name: str) -> None:
+    version = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["version"]
+
+    assert service(name)["image"] == f"safeguarding-personal:{version}"
+
+
+@pytest.mark.parametrize(("name", "variable"), SECRETS)
+def test_secret_comes_from_the_host_and_has_no_default(name: str, variable: str) -> None:
+    value = environment(name)[variable]
+
+    assert value is not None
+    assert re.fullmatch(rf"\$\{{{variable}:\?[^}}]+\}}", value), value
+
+
+def test_example_env_sets_every_secret_the_compose_file_requires() -> None:
+    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", compose_text()))
+    lines = EXAMPLE_ENV.read_text(encoding="utf-8").splitlines()
+    provided = {
+        line.partition("=")[0] for line in lines if "=" in line and not line.startswith("#")
+    }
+
+    assert required
+    assert required <= provided
+
+
+def test_notification_sends_mail_to_the_mail_catcher_by_default() -> None:
+    variables = environment("notification")
+
+    assert without_interpolation(variables["SMTP_HOST"]) == "mailpit"
+    assert without_interpolation(variables["SMTP_PORT"]) == "1025"
+    assert depends_on("notification")["mailpit"] == "service_healthy"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_every_variable_given_to_app_service_is_read_by_its_settings(name: str) -> None:
+    module_name, _, class_name = SETTINGS_CLASSES[name].rpartition(".")
+    settings = getattr(importlib.import_module(module_name), class_name)
+    assert issubclass(settings, BaseSettings)
+    read = {field.upper() for field in settings.model_fields}
+
+    unread = set(environment(name)) - read
+
+    assert not unread, f"{name} is given {sorted(unread)}, which {class_name} never reads"
+
+
+def test_dockerfile_runs_the_services_without_root() -> None:
+    users = dockerfile_instructions("USER")
+
+    assert users
+    assert users[-1].split(":")[0] not in {"root", "0"}
+
+
+def test_dockerfile_installs_the_pinned_versions_the_tests_ran_against() -> None:
+    assert "pip install -c constraints.txt ." in DOCKERFILE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "pattern", [".git", ".venv", ".local", "**/__pycache__", ".mypy_cache", "bench/results"]
+)
+def test_build_context_leaves_out_local_state_caches_and_history(pattern: str) -> None:
+    lines = DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+
+    assert pattern in {line.strip() for line in lines}
