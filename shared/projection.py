@@ -208,11 +208,11 @@ class ProjectionRunner(Generic[M]):
         )
         await kafka.start()
         try:
-            await kafka.topics()  # fetches the metadata that partitions_for_topic reads
+            cluster = await kafka._client.fetch_all_metadata()
             partitions = [
                 TopicPartition(topic, p)
                 for topic in self.handler.topics
-                for p in sorted(kafka.partitions_for_topic(topic) or ())
+                for p in sorted(cluster.partitions_for_topic(topic) or ())
             ]
             kafka.assign(partitions)
             await kafka.seek_to_beginning(*partitions)

@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaProducer
 from shared.deadletter import DeadLetter, DeadLetters
 from shared.events import Actor, Envelope, Metadata, Role, encode, kafka_headers
 from shared.kafka import consumer
-from shared.mongo import Client, Database, connect
+from shared.mongo import Client, Database, Document, connect
 from shared.projection import ProjectionRunner, RetryPolicy, rebuild
 from tests.conftest import NewTopicFactory
 from tests.support.events import AmountRecorded
@@ -117,11 +117,11 @@ async def test_a_consumer_killed_mid_stream_and_restarted_builds_what_one_clean_
             runner_for(interrupted, mongo_client, kafka_bootstrap, kafka_producer, group)
         ):
             before = sum(d["count"] for d in await interrupted.snapshot())
-            await eventually(
-                lambda: interrupted.snapshot(),
-                until=lambda docs: sum(d["count"] for d in docs) > before,
-                what="progress",
-            )
+
+            def progressed(docs: list[Document], before: int = before) -> bool:
+                return sum(d["count"] for d in docs) > before
+
+            await eventually(interrupted.snapshot, until=progressed, what="progress")
     async with running(
         runner_for(interrupted, mongo_client, kafka_bootstrap, kafka_producer, group)
     ):
@@ -285,7 +285,7 @@ async def _pings(client: Client) -> bool:
 async def _retries(group: str) -> float:
     from shared.metrics import TRANSIENT_RETRIES
 
-    return TRANSIENT_RETRIES.labels(group)._value.get()
+    return float(TRANSIENT_RETRIES.labels(group)._value.get())
 
 
 async def _dead_letter_count(bootstrap: str, topic: str) -> int:

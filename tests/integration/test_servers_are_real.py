@@ -106,10 +106,9 @@ async def test_a_mongodb_transaction_commits_and_another_aborts(
     mongo_client: Client, database: Database
 ) -> None:
     accounts = database["accounts"]
-    async with mongo_client.start_session() as session:
-        async with await session.start_transaction():
-            await accounts.insert_one({"_id": "committed"}, session=session)
-            await accounts.insert_one({"_id": "also-committed"}, session=session)
+    async with mongo_client.start_session() as session, await session.start_transaction():
+        await accounts.insert_one({"_id": "committed"}, session=session)
+        await accounts.insert_one({"_id": "also-committed"}, session=session)
 
     with contextlib.suppress(RuntimeError):
         async with mongo_client.start_session() as session:

@@ -32,10 +32,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from services.notification.delivery.notify import NotifyApiKey
+from services.notification.delivery.notify import NotifyApiKey, NotifyTemplates
 
 TEST_API_KEY: Final = (
     "safeguarding_test-2a5e4a47-7a3c-4a41-9a51-8e3f0c9d1b62-6c1b9e0d-3f4a-4b8e-9d2c-1e5f7a9b3c4d"
+)
+TEST_TEMPLATES: Final = NotifyTemplates(
+    email="f33517ff-2a88-4f6e-b855-c550268ce08a",
+    sms="289a0d8e-4f8c-4b4e-a3c1-6f2d8a0c7b15",
+    letter="9d0c2b6e-7e1a-4c3f-8b5d-1a2f3e4d5c6b",
 )
 TOKEN_LIFETIME_SECONDS: Final = 30
 
@@ -156,7 +161,9 @@ def _check_shape(kind: str, body: dict[str, JsonValue]) -> None:
         raise _Refused(400, "ValidationError", f"Additional properties not allowed: {unexpected}")
     missing = _REQUIRED[kind] - set(body)
     if missing:
-        raise _Refused(400, "ValidationError", f"{', '.join(sorted(missing))} is a required property")
+        raise _Refused(
+            400, "ValidationError", f"{', '.join(sorted(missing))} is a required property"
+        )
     try:
         uuid.UUID(str(body["template_id"]))
     except ValueError as error:
@@ -169,7 +176,9 @@ def _check_shape(kind: str, body: dict[str, JsonValue]) -> None:
     reference = body.get("reference")
     if reference is not None and (not isinstance(reference, str) or len(reference) > 1000):
         raise _Refused(400, "ValidationError", "reference must be text of at most 1000 characters")
-    if kind == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(body["email_address"])):
+    if kind == "email" and not re.fullmatch(
+        r"[^@\s]+@[^@\s]+\.[^@\s]+", str(body["email_address"])
+    ):
         raise _Refused(400, "ValidationError", "email_address Not a valid email address")
     if kind == "sms" and len(re.sub(r"\D", "", str(body["phone_number"]))) < 10:
         raise _Refused(400, "ValidationError", "phone_number Not enough digits")
@@ -184,7 +193,9 @@ def _check_address(personalisation: dict[str, JsonValue]) -> None:
         if str(personalisation.get(key) or "").strip()
     ]
     if "address_line_1" not in personalisation:
-        raise _Refused(400, "ValidationError", "personalisation address_line_1 is a required property")
+        raise _Refused(
+            400, "ValidationError", "personalisation address_line_1 is a required property"
+        )
     if len(lines) < 3:
         raise _Refused(400, "ValidationError", "Address must be at least 3 lines")
     if len(lines) > 7:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.outcomes.domain import Case
 from shared.events.envelope import Actor, Role
 from shared.events.outcomes import CaseOpened, EnquiryKind
-from services.outcomes.domain import Case
 
 RAISED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from services.outcomes.domain import Case, CaseRefused
 from shared.events.outcomes import (
     AgreedDateKind,
     CaseOpened,
@@ -16,7 +17,6 @@ from shared.events.outcomes import (
     ParticipantRole,
     ReviewStage,
 )
-from services.outcomes.domain import Case, CaseRefused
 
 PERSON = Participant(role=ParticipantRole.PERSON, name="Margaret Hughes")
 EXPERIENCE = Experience(
@@ -43,9 +43,7 @@ def review(case: Case, reviewed_at: datetime) -> None:
     )
 
 
-def test_missed_agreed_date_raises_agreed_date_missed_once(
-    opened: CaseOpened, case: Case
-) -> None:
+def test_missed_agreed_date_raises_agreed_date_missed_once(opened: CaseOpened, case: Case) -> None:
     case.agree_next_contact(contact_on=date(2026, 3, 10), agreed_at=at(3, 4))
 
     [missed] = case.notice_missed_dates(at(3, 11))

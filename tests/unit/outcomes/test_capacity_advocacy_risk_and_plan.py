@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
+from services.outcomes.domain import Case, UnknownOutcome
 from shared.events.outcomes import (
     ExpressedBy,
     Participant,
@@ -15,7 +16,6 @@ from shared.events.outcomes import (
     PlanAction,
     RiskOption,
 )
-from services.outcomes.domain import Case, UnknownOutcome
 
 PERSON = Participant(role=ParticipantRole.PERSON, name="Margaret Hughes")
 WORKER = Participant(role=ParticipantRole.PRACTITIONER, name="Asha Patel")

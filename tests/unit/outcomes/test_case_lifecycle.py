@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from services.outcomes.domain import Case, CaseIsClosed, CaseRefused, case_id_for
 from shared.events.outcomes import (
     CaseClosed,
     CaseEvent,
@@ -24,7 +25,6 @@ from shared.events.outcomes import (
     RiskOption,
     Wish,
 )
-from services.outcomes.domain import Case, CaseIsClosed, CaseRefused, case_id_for
 
 CONCERN_ID = "concern-6f1c0a52-8d3e-4b8f-9a57-2b8d7f0e1c11"
 PERSON = Participant(role=ParticipantRole.PERSON, name="Margaret Hughes")

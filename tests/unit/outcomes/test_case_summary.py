@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.outcomes.domain import Case, CaseSummary, summarise
 from shared.events import Metadata
 from shared.events.envelope import Actor, Envelope
 from shared.events.outcomes import (
@@ -28,7 +29,6 @@ from shared.sac import (
     RiskSource,
     RiskType,
 )
-from services.outcomes.domain import Case, CaseSummary, summarise
 
 DETAILS = SacCaseDetails(
     risks=(
@@ -49,9 +49,7 @@ def at(day: int) -> datetime:
 
 def envelopes(actor: Actor, events: list[CaseEvent]) -> list[Envelope]:
     return [
-        Envelope.record(
-            e, stream_id=e.case_id, stream_version=n, metadata=Metadata(actor=actor)
-        )
+        Envelope.record(e, stream_id=e.case_id, stream_version=n, metadata=Metadata(actor=actor))
         for n, e in enumerate(events, start=1)
     ]
 
@@ -112,9 +110,15 @@ def test_person_informed_of_every_decision_only_when_each_decision_was_told(
     concluded: list[Envelope],
 ) -> None:
     some = told_about(concluded, "EnquiryStarted", "LeadWorkerAssigned")
-    every = told_about(concluded, "EnquiryStarted", "LeadWorkerAssigned", "EnquiryConcluded")
 
     assert summarise(concluded, informed_of=some).informed_of_every_decision is False
+
+
+def test_meeting_the_person_is_not_invited_to_is_not_a_decision_to_tell_them(
+    concluded: list[Envelope],
+) -> None:
+    every = told_about(concluded, "EnquiryStarted", "LeadWorkerAssigned", "EnquiryConcluded")
+
     assert summarise(concluded, informed_of=every).informed_of_every_decision is True
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from shared.events.outcomes import ExpressedBy, OutcomeCategory
 from services.outcomes.domain import Case, UnknownOutcome
+from shared.events.outcomes import ExpressedBy, OutcomeCategory
 
 SON = "I want the abuse to stop – but I still want to see my son"
 
@@ -99,7 +99,9 @@ def test_withdrawn_outcome_keeps_the_persons_reason(case: Case) -> None:
     )
 
     case.withdraw_desired_outcome(
-        first.desired_outcome_id, reason="I've changed my mind, I love this flat", withdrawn_at=at(8)
+        first.desired_outcome_id,
+        reason="I've changed my mind, I love this flat",
+        withdrawn_at=at(8),
     )
 
     outcome = case.desired_outcomes[first.desired_outcome_id]

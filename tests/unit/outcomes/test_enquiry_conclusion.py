@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from services.outcomes.domain import Case, CaseRefused, NotPermitted, UnknownOutcome
 from shared.events.envelope import Actor
 from shared.events.outcomes import (
     EnquiryConcluded,
@@ -27,7 +28,6 @@ from shared.sac import (
     RiskSource,
     RiskType,
 )
-from services.outcomes.domain import Case, CaseRefused, NotPermitted, UnknownOutcome
 
 FINANCIAL_AT_HOME = RiskDetail(
     risk_type=RiskType.FINANCIAL_OR_MATERIAL,
@@ -103,9 +103,7 @@ def test_enquiry_cannot_be_concluded_twice(enquiry: Case, manager: Actor) -> Non
         conclude(enquiry, manager, MspAsked.DONT_KNOW)
 
 
-def test_achievement_refused_for_an_outcome_never_expressed(
-    enquiry: Case, manager: Actor
-) -> None:
+def test_achievement_refused_for_an_outcome_never_expressed(enquiry: Case, manager: Actor) -> None:
     express(enquiry)
 
     with pytest.raises(UnknownOutcome, match="only for outcomes the person expressed"):
@@ -226,7 +224,10 @@ def test_at_least_one_risk_is_required() -> None:
 
 @pytest.mark.parametrize(
     "action",
-    [ActionTakenAndResult.RISK_IDENTIFIED_ACTION_TAKEN, ActionTakenAndResult.INCONCLUSIVE_ACTION_TAKEN],
+    [
+        ActionTakenAndResult.RISK_IDENTIFIED_ACTION_TAKEN,
+        ActionTakenAndResult.INCONCLUSIVE_ACTION_TAKEN,
+    ],
 )
 def test_risk_outcome_is_required_when_action_was_taken_on_a_risk(
     action: ActionTakenAndResult,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from services.outcomes.domain import Case, CaseRefused, FormalActionRefused, NotPermitted
 from shared.events.envelope import Actor
 from shared.events.outcomes import (
     CaseOpened,
@@ -18,7 +19,6 @@ from shared.events.outcomes import (
     StatutoryGround,
     Wish,
 )
-from services.outcomes.domain import Case, CaseRefused, FormalActionRefused, NotPermitted
 
 POLICE = FormalActionKind.POLICE
 

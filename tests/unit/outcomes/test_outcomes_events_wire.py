@@ -11,13 +11,30 @@ from shared.events import Metadata, decode, encode, registered_events
 from shared.events.envelope import Actor, Envelope, Role
 from shared.events.outcomes import CaseEvent, DesiredOutcomeExpressed, ExpressedBy
 
-CATALOGUE = (
-    "CaseOpened EnquiryStarted LeadWorkerAssigned ConversationHeld DesiredOutcomeExpressed "
-    "DesiredOutcomeRevised DesiredOutcomeWithdrawn OutcomeAgreed FormalActionWishesRecorded "
-    "MentalCapacityAssessed AdvocateAppointed RiskDiscussionHeld MeetingArranged "
-    "SafeguardingPlanAgreed WishesOverridden FormalActionTaken NextContactAgreed "
-    "ReviewDateAgreed AgreedDateMissed OutcomesReviewed EnquiryConcluded CaseClosed"
-).split()
+CATALOGUE = [
+    "CaseOpened",
+    "EnquiryStarted",
+    "LeadWorkerAssigned",
+    "ConversationHeld",
+    "DesiredOutcomeExpressed",
+    "DesiredOutcomeRevised",
+    "DesiredOutcomeWithdrawn",
+    "OutcomeAgreed",
+    "FormalActionWishesRecorded",
+    "MentalCapacityAssessed",
+    "AdvocateAppointed",
+    "RiskDiscussionHeld",
+    "MeetingArranged",
+    "SafeguardingPlanAgreed",
+    "WishesOverridden",
+    "FormalActionTaken",
+    "NextContactAgreed",
+    "ReviewDateAgreed",
+    "AgreedDateMissed",
+    "OutcomesReviewed",
+    "EnquiryConcluded",
+    "CaseClosed",
+]
 
 
 @pytest.mark.parametrize(

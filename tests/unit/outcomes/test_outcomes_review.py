@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.outcomes.domain import Case, UnknownOutcome
 from shared.events.outcomes import (
     Experience,
     ExperienceAnswer,
@@ -14,7 +15,6 @@ from shared.events.outcomes import (
     ReviewStage,
 )
 from shared.sac import Achievement
-from services.outcomes.domain import Case, UnknownOutcome
 
 EXPERIENCE = Experience(
     felt_listened_to=ExperienceAnswer.YES,
