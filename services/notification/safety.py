@@ -205,13 +205,13 @@ def _addressee(recipient: Recipient, channel: Channel, never_use: _NeverUse) -> 
             raise _Refused("email address is not recorded", unsafe=False)
         if normalised_email(contact.email) in never_use.emails:
             raise _Refused("email address must not be used", unsafe=True)
-        return EmailAddressee(name=recipient.name, email=contact.email)
+        return EmailAddressee(name=recipient.name, email=contact.email.strip())
     if channel is Channel.SMS:
         if contact.phone is None:
             raise _Refused("phone number is not recorded", unsafe=False)
         if normalised_phone(contact.phone) in never_use.phones:
             raise _Refused("phone number must not be used", unsafe=True)
-        return PhoneAddressee(name=recipient.name, phone=contact.phone)
+        return PhoneAddressee(name=recipient.name, phone=contact.phone.strip())
     if channel is Channel.LETTER:
         if contact.address is None:
             raise _Refused("postal address is not recorded", unsafe=False)

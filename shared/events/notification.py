@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from shared.events.envelope import Actor, DomainEvent
 from shared.events.registry import event
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\s*$"
 
 
 def informing_stream(person_id: str) -> str:

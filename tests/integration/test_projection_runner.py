@@ -119,7 +119,7 @@ async def test_a_consumer_killed_mid_stream_and_restarted_builds_what_one_clean_
             before = sum(d["count"] for d in await interrupted.snapshot())
 
             def progressed(docs: list[Document], before: int = before) -> bool:
-                return sum(d["count"] for d in docs) > before
+                return bool(sum(d["count"] for d in docs) > before)
 
             await eventually(interrupted.snapshot, until=progressed, what="progress")
     async with running(
