@@ -16,7 +16,7 @@ import jwt
 from fastapi import Request
 
 from shared.events import Actor, Role
-from shared.http import ProblemError
+from shared.problems import ProblemError
 
 STAFF_ROLES = (Role.PRACTITIONER, Role.MANAGER)
 

@@ -27,6 +27,10 @@ class ServiceSettings(BaseSettings):
     consumer_group_prefix: str = Field(
         default="safeguarding", description="Prefix of every Kafka consumer group id."
     )
+    staff_token_secret: str = Field(
+        default="dev-only-staff-token-secret",
+        description="HMAC secret of staff bearer tokens. Override in every real deployment.",
+    )
 
     def consumer_group(self, name: str) -> str:
         return f"{self.consumer_group_prefix}.{self.mongodb_database}.{name}"

@@ -11,50 +11,26 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.auth import staff_from_bearer
+from shared.events import Role
 from shared.observability import correlation_id
+from shared.problems import FieldProblem, Problem, ProblemError
 from shared.runtime import ServiceRuntime
+
+__all__ = [
+    "FieldProblem",
+    "Problem",
+    "ProblemError",
+    "create_app",
+    "current_correlation_id",
+    "field_problems_from_validation",
+    "operations_router",
+]
 
 PROBLEM_JSON = "application/problem+json"
 CORRELATION_HEADER = "X-Correlation-ID"
-
-
-class FieldProblem(BaseModel):
-    field: str = Field(description="Dotted path of the field, e.g. person.nhs_number")
-    problem: str = Field(description="What is wrong with it")
-    allowed: str | None = Field(default=None, description="What would be accepted")
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    errors: list[FieldProblem] = Field(default_factory=list)
-
-
-class ProblemError(Exception):
-    """Raise from a route to answer with a problem-details body."""
-
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        detail: str | None = None,
-        errors: list[FieldProblem] | None = None,
-        type_: str = "about:blank",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail or title)
-        self.problem = Problem(
-            type=type_, title=title, status=status, detail=detail, errors=errors or []
-        )
-        self.headers = headers
 
 
 def problem_response(
@@ -154,6 +130,24 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/admin/projections", summary="The projections this service can rebuild")
+    async def projections(request: Request) -> list[str]:
+        staff_from_bearer(request, runtime.settings.staff_token_secret, (Role.MANAGER,))
+        return list(runtime.projections())
+
+    @router.post(
+        "/admin/projections/{name}/rebuild",
+        summary="Drop a read model and replay it from the beginning of its topics",
+    )
+    async def rebuild(name: str, request: Request) -> dict[str, int | str]:
+        staff_from_bearer(request, runtime.settings.staff_token_secret, (Role.MANAGER,))
+        if name not in runtime.projections():
+            raise ProblemError(
+                404, "No such projection", f"Known: {', '.join(runtime.projections())}"
+            )
+        replayed = await runtime.rebuild(name)
+        return {"projection": name, "replayed_messages": replayed}
 
     return router
 

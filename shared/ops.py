@@ -1,0 +1,147 @@
+"""`safeguarding-ops`: what an operator needs when something goes wrong.
+
+    safeguarding-ops dead-letters list [--topic TOPIC]          # every parked message, with its reason
+    safeguarding-ops dead-letters replay TOPIC.dlt PARTITION OFFSET   # send it back once fixed
+    safeguarding-ops rebuild SERVICE_URL PROJECTION --token T   # drop and replay a read model
+
+Reads KAFKA_BOOTSTRAP_SERVERS from the environment (as the services do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.deadletter import DeadLetter
+from shared.kafka import producer
+from shared.topics import SYSTEM_TOPICS, dead_letter_topic
+
+REPLAYED_FROM = "dlt.replayed_from"
+
+
+async def read_dead_letters(bootstrap: str, topics: list[str]) -> list[DeadLetter]:
+    """Every message currently parked on the given dead-letter topics, oldest first."""
+    kafka = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await kafka.start()
+    try:
+        cluster = await kafka._client.fetch_all_metadata()
+        partitions = [
+            TopicPartition(t, p)
+            for t in topics
+            for p in sorted(cluster.partitions_for_topic(t) or ())
+        ]
+        if not partitions:
+            return []
+        kafka.assign(partitions)
+        await kafka.seek_to_beginning(*partitions)
+        end = await kafka.end_offsets(partitions)
+        remaining = {tp for tp in partitions if end[tp] > 0}
+        parked: list[DeadLetter] = []
+        while remaining:
+            batches = await kafka.getmany(*remaining, timeout_ms=500)
+            for tp, records in batches.items():
+                parked.extend(DeadLetter.from_record(r) for r in records if r.offset < end[tp])
+            for tp in list(remaining):
+                if await kafka.position(tp) >= end[tp]:
+                    remaining.discard(tp)
+        return sorted(parked, key=lambda d: d.failed_at)
+    finally:
+        await kafka.stop()
+
+
+async def replay_dead_letter(bootstrap: str, topic: str, partition: int, offset: int) -> DeadLetter:
+    """Publish a parked message again to the topic it came from (its consumers dedupe)."""
+    kafka = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await kafka.start()
+    try:
+        tp = TopicPartition(topic, partition)
+        kafka.assign([tp])
+        kafka.seek(tp, offset)
+        batch = await kafka.getmany(tp, timeout_ms=10_000, max_records=1)
+        records = batch.get(tp, [])
+        if not records or records[0].offset != offset:
+            raise LookupError(f"no message at {topic}/{partition}/{offset}")
+        letter = DeadLetter.from_record(records[0])
+    finally:
+        await kafka.stop()
+    send = producer(bootstrap, client_id="safeguarding-ops")
+    await send.start()
+    try:
+        await send.send_and_wait(
+            letter.original_topic,
+            value=letter.value,
+            key=letter.key,
+            headers=[
+                *letter.original_headers,
+                (REPLAYED_FROM, f"{topic}/{partition}/{offset}".encode()),
+            ],
+        )
+    finally:
+        await send.stop()
+    return letter
+
+
+def describe(letter: DeadLetter) -> dict[str, object]:
+    return {
+        "dead_letter": f"{letter.topic}/{letter.partition}/{letter.offset}",
+        "from": f"{letter.original_topic}/{letter.original_partition}/{letter.original_offset}",
+        "consumer_group": letter.consumer_group,
+        "failed_at": letter.failed_at,
+        "error_type": letter.error_type,
+        "reason": letter.reason,
+        "value": letter.value[:500].decode(errors="replace"),
+    }
+
+
+def run(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="safeguarding-ops",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    letters = commands.add_parser("dead-letters").add_subparsers(dest="action", required=True)
+    listing = letters.add_parser("list")
+    listing.add_argument("--topic", help="an original topic (default: every system topic)")
+    replay = letters.add_parser("replay")
+    replay.add_argument("topic")
+    replay.add_argument("partition", type=int)
+    replay.add_argument("offset", type=int)
+    rebuild = commands.add_parser("rebuild")
+    rebuild.add_argument("service_url", help="e.g. http://127.0.0.1:8002")
+    rebuild.add_argument("projection")
+    rebuild.add_argument(
+        "--token", default=os.environ.get("OPS_TOKEN", ""), help="manager bearer token"
+    )
+    args = parser.parse_args(argv)
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+    if args.command == "dead-letters" and args.action == "list":
+        topics = [dead_letter_topic(t) for t in ([args.topic] if args.topic else SYSTEM_TOPICS)]
+        for letter in asyncio.run(read_dead_letters(bootstrap, topics)):
+            print(json.dumps(describe(letter), ensure_ascii=False))
+    elif args.command == "dead-letters":
+        letter = asyncio.run(replay_dead_letter(bootstrap, args.topic, args.partition, args.offset))
+        print(
+            json.dumps(
+                {"replayed_to": letter.original_topic, **describe(letter)}, ensure_ascii=False
+            )
+        )
+    else:
+        response = httpx.post(
+            f"{args.service_url.rstrip('/')}/admin/projections/{args.projection}/rebuild",
+            headers={"Authorization": f"Bearer {args.token}"},
+            timeout=None,
+        )
+        print(response.text)
+        sys.exit(0 if response.is_success else 1)
+
+
+if __name__ == "__main__":
+    run()

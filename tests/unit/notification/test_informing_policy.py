@@ -1,0 +1,105 @@
+"""The informing policy, row by row: what the person is told, with which message, how soon."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.notification.messages import TEMPLATES, template_file
+from services.notification.policy import INFORMING_POLICY, rule_for, templates_in_use
+from shared.events.notification import MessageFormat
+
+CATALOGUE = {
+    # intake
+    "ConcernRaised",
+    "ConcernSubmissionRejected",
+    "ConcernLinkedToPerson",
+    "ConcernUnlinkedFromPerson",
+    "RepeatConcernLinked",
+    "InformationGathered",
+    "S42DecisionMade",
+    "ReferrerFeedbackGiven",
+    # outcomes
+    "CaseOpened",
+    "EnquiryStarted",
+    "LeadWorkerAssigned",
+    "ConversationHeld",
+    "DesiredOutcomeExpressed",
+    "DesiredOutcomeRevised",
+    "DesiredOutcomeWithdrawn",
+    "OutcomeAgreed",
+    "FormalActionWishesRecorded",
+    "MentalCapacityAssessed",
+    "AdvocateAppointed",
+    "RiskDiscussionHeld",
+    "MeetingArranged",
+    "SafeguardingPlanAgreed",
+    "WishesOverridden",
+    "FormalActionTaken",
+    "NextContactAgreed",
+    "ReviewDateAgreed",
+    "AgreedDateMissed",
+    "OutcomesReviewed",
+    "EnquiryConcluded",
+    "CaseClosed",
+}
+
+TOLD = [
+    ("ConcernRaised", "concern_received", 2),
+    ("S42DecisionMade", "s42_decision", 3),
+    ("EnquiryStarted", "enquiry_started", 3),
+    ("LeadWorkerAssigned", "lead_worker_assigned", 2),
+    ("AdvocateAppointed", "advocate_appointed", 2),
+    ("MeetingArranged", "meeting_arranged", 1),
+    ("SafeguardingPlanAgreed", "plan_agreed", 3),
+    ("OutcomesReviewed", "outcomes_reviewed", 3),
+    ("WishesOverridden", "wishes_overridden", 1),
+    ("EnquiryConcluded", "enquiry_concluded", 3),
+    ("CaseClosed", "case_closed", 3),
+]
+
+NOT_TOLD = sorted(CATALOGUE - {event_type for event_type, _, _ in TOLD})
+
+
+@pytest.mark.parametrize(("event_type", "template", "within_days"), TOLD)
+def test_the_person_is_told_about_this_step(event_type: str, template: str, within_days: int) -> None:
+    rule = rule_for(event_type)
+    assert rule is not None
+    assert (rule.tell, rule.template, rule.within_days) == (True, template, within_days)
+
+
+@pytest.mark.parametrize("event_type", NOT_TOLD)
+def test_this_step_is_not_messaged_and_the_policy_says_why(event_type: str) -> None:
+    rule = rule_for(event_type)
+    assert rule is not None
+    assert (rule.tell, rule.template, rule.within_days) == (False, None, None)
+    assert rule.why_not
+
+
+def test_every_step_in_the_catalogue_has_an_informing_decision() -> None:
+    assert set(INFORMING_POLICY) == CATALOGUE
+
+
+def test_the_persons_own_conversations_are_not_messaged_back_to_them() -> None:
+    for event_type in ("InformationGathered", "ConversationHeld", "DesiredOutcomeExpressed"):
+        rule = rule_for(event_type)
+        assert rule is not None
+        assert not rule.tell
+
+
+def test_events_that_are_not_steps_in_a_case_have_no_rule() -> None:
+    assert rule_for("PersonInformed") is None
+
+
+@pytest.mark.parametrize("template", sorted(templates_in_use()))
+@pytest.mark.parametrize("format", list(MessageFormat))
+def test_every_message_exists_in_standard_and_easy_read(template: str, format: MessageFormat) -> None:
+    assert (TEMPLATES / template_file(template, format)).is_file()
+
+
+def test_the_deadline_counts_from_when_the_step_happened() -> None:
+    rule = rule_for("WishesOverridden")
+    assert rule is not None
+    overridden_at = datetime(2026, 3, 3, 16, 45, tzinfo=UTC)
+    assert rule.deadline(overridden_at) == datetime(2026, 3, 4, 16, 45, tzinfo=UTC)
