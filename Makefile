@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # `make test` gets its own servers (own ports, fresh data) so it never touches a running `make run`.
 TEST_ENV := INFRA_STATE_DIR=.local/test INFRA_KAFKA_PORT=19092 INFRA_KAFKA_CONTROLLER_PORT=19093 INFRA_MONGO_PORT=37017
 
-.PHONY: help setup infra-up infra-down test test-unit lint asyncapi
+.PHONY: help setup infra-up infra-down test test-unit lint
 
 help:
 	@echo "make run        start Kafka, MongoDB-wire server and the three services (Ctrl-C stops all)"
@@ -52,3 +52,28 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared services tests infra
+
+.PHONY: run demo asyncapi dead-letters replay-dead-letter rebuild-projection bench
+
+run: setup
+	$(PY) infra/stack.py
+
+demo: setup
+	$(PY) -m demo.story
+
+asyncapi: setup
+	$(PY) -m services.asyncapi docs/asyncapi
+
+dead-letters: setup
+	$(VENV)/bin/safeguarding-ops dead-letters list
+
+# make replay-dead-letter TOPIC=safeguarding.concerns.submitted.dlt PARTITION=0 OFFSET=3
+replay-dead-letter: setup
+	$(VENV)/bin/safeguarding-ops dead-letters replay $(TOPIC) $(PARTITION) $(OFFSET)
+
+# make rebuild-projection SERVICE_URL=http://127.0.0.1:8002 PROJECTION=case-file OPS_TOKEN=...
+rebuild-projection: setup
+	$(VENV)/bin/safeguarding-ops rebuild $(SERVICE_URL) $(PROJECTION)
+
+bench: setup
+	$(PY) -m bench.run

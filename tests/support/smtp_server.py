@@ -60,7 +60,8 @@ class CollectingHandler:
                 return self._refusals.popleft()
         raw = envelope.original_content or envelope.content or b""
         data = raw.encode() if isinstance(raw, str) else raw
-        message = BytesParser(policy=policy.default).parsebytes(data)
+        # As a mail client would show it: SMTP's CRLF line ends become plain newlines.
+        message = BytesParser(policy=policy.default).parsebytes(data.replace(b"\r\n", b"\n"))
         assert isinstance(message, EmailMessage)
         with self._lock:
             self._received.append(

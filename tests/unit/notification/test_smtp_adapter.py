@@ -1,0 +1,80 @@
+"""The SMTP adapter against a real local SMTP server."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.notification.delivery import (
+    OutgoingMessage,
+    PermanentDeliveryError,
+    SmtpSender,
+    TransientDeliveryError,
+)
+from services.notification.safety import EmailAddressee, PhoneAddressee
+from tests.support.smtp_server import RunningSmtpServer
+
+MESSAGE = OutgoingMessage(
+    reference="7f3c2a4e-0b1d-4e6f-9a8b-1c2d3e4f5a6b.person",
+    subject="Your lead worker – reference SG-2026-4F7K2Q",
+    body="Dear Siobhán,\n\nSam Jones is your lead worker.\n",
+)
+SIOBHAN = EmailAddressee(name="Siobhán O'Brien", email="siobhan@example.org")
+
+
+def sender_for(server: RunningSmtpServer) -> SmtpSender:
+    return SmtpSender(
+        host=server.host,
+        port=server.port,
+        from_address="safeguarding@worcestershire.example.gov.uk",
+        from_name="Worcestershire County Council",
+    )
+
+
+async def test_an_email_is_delivered_to_the_mail_server(smtp_server: RunningSmtpServer) -> None:
+    await sender_for(smtp_server).send(MESSAGE, SIOBHAN)
+    [mail] = smtp_server.received
+    assert mail.rcpt_tos == ("siobhan@example.org",)
+    assert mail.mail_from == "safeguarding@worcestershire.example.gov.uk"
+    assert mail.message["Subject"] == MESSAGE.subject
+    assert mail.message["To"].addresses[0].display_name == "Siobhán O'Brien"
+    assert mail.message.get_content() == MESSAGE.body
+
+
+async def test_the_provider_reference_is_the_message_id(smtp_server: RunningSmtpServer) -> None:
+    reference = await sender_for(smtp_server).send(MESSAGE, SIOBHAN)
+    assert smtp_server.received[0].message["Message-ID"].strip() == reference
+
+
+async def test_a_resent_message_has_the_same_message_id(smtp_server: RunningSmtpServer) -> None:
+    sender = sender_for(smtp_server)
+    first = await sender.send(MESSAGE, SIOBHAN)
+    again = await sender.send(MESSAGE, SIOBHAN)
+    other = await sender.send(MESSAGE.model_copy(update={"reference": "another.person"}), SIOBHAN)
+    assert first == again != other
+    assert first.endswith("@worcestershire.example.gov.uk>")
+
+
+async def test_a_try_again_later_reply_is_a_transient_failure(
+    smtp_server: RunningSmtpServer,
+) -> None:
+    smtp_server.refuse_next(1, "451 4.3.0 Mailbox busy")
+    with pytest.raises(TransientDeliveryError, match="451"):
+        await sender_for(smtp_server).send(MESSAGE, SIOBHAN)
+
+
+async def test_a_refusal_for_good_is_a_permanent_failure(smtp_server: RunningSmtpServer) -> None:
+    smtp_server.refuse_next(1, "550 5.1.1 No such mailbox")
+    with pytest.raises(PermanentDeliveryError, match="550"):
+        await sender_for(smtp_server).send(MESSAGE, SIOBHAN)
+
+
+async def test_a_mail_server_that_cannot_be_reached_is_a_transient_failure() -> None:
+    sender = SmtpSender(host="127.0.0.1", port=9, from_address="safeguarding@example.gov.uk")
+    with pytest.raises(TransientDeliveryError, match="could not talk to the mail server"):
+        await sender.send(MESSAGE, SIOBHAN)
+
+
+async def test_smtp_sends_only_email(smtp_server: RunningSmtpServer) -> None:
+    with pytest.raises(PermanentDeliveryError, match="only send email"):
+        await sender_for(smtp_server).send(MESSAGE, PhoneAddressee(name="Mary", phone="07700900456"))
+    assert smtp_server.received == []
