@@ -275,7 +275,8 @@ def up(layout: Layout, fresh: bool) -> None:
     except BaseException:
         down(layout)
         raise
-    env = f"KAFKA_BOOTSTRAP_SERVERS={layout.bootstrap}\nMONGODB_URI={layout.mongodb_uri}\n"
+    # Quoted, so that `source infra.env` in a shell keeps the `&` inside the URI.
+    env = f"KAFKA_BOOTSTRAP_SERVERS='{layout.bootstrap}'\nMONGODB_URI='{layout.mongodb_uri}'\n"
     (layout.state / "infra.env").write_text(env)
     log(f"ready in {time.monotonic() - started:.1f} s; topics: {', '.join(all_topics())}")
     print(env, end="", flush=True)

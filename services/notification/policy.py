@@ -13,6 +13,7 @@ whether the person hears about it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,7 +42,7 @@ def _not_told(why: str) -> InformingRule:
 
 
 # fmt: off
-INFORMING_POLICY: dict[str, InformingRule] = {
+INFORMING_POLICY: Mapping[str, InformingRule] = {
     # Told: event type               template                 within days
     "ConcernRaised":              _tell("concern_received",     2),
     "S42DecisionMade":            _tell("s42_decision",         3),

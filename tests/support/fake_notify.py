@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from services.notification.delivery.notify import NotifyApiKey, NotifyTemplates
+from services.notification.delivery.notify import NotifyTemplates
 
 TEST_API_KEY: Final = (
     "safeguarding_test-2a5e4a47-7a3c-4a41-9a51-8e3f0c9d1b62-6c1b9e0d-3f4a-4b8e-9d2c-1e5f7a9b3c4d"
@@ -85,7 +85,10 @@ class FakeNotify:
     def __init__(self, api_key: str = TEST_API_KEY) -> None:
         self.api_key = api_key
         self.base_url = ""
-        self._key = NotifyApiKey.parse(api_key)
+        # Split as Notify's own clients do (not with the code under test): the last 36 characters
+        # are the secret, the 36 before the hyphen preceding it are the service id.
+        self.service_id = api_key[-73:-37]
+        self._secret = api_key[-36:]
         self._lock = threading.Lock()
         self._received: list[ReceivedNotification] = []
         self._failures: deque[int] = deque()
@@ -139,13 +142,13 @@ class FakeNotify:
                 raise _Refused(403, "AuthError", "Invalid token: algorithm must be HS256")
             claims: dict[str, JsonValue] = jwt.decode(
                 token,
-                self._key.secret,
+                self._secret,
                 algorithms=["HS256"],
                 options={"require": ["iss", "iat"], "verify_iat": False},
             )
         except jwt.InvalidTokenError as error:
             raise _Refused(403, "AuthError", f"Invalid token: {error}") from error
-        if claims["iss"] != self._key.service_id:
+        if claims["iss"] != self.service_id:
             raise _Refused(403, "AuthError", "Invalid token: service not found")
         issued_at = claims["iat"]
         if not isinstance(issued_at, int):

@@ -14,9 +14,12 @@ def server_addresses() -> tuple[str, str]:
     mongo = os.environ.get("MONGODB_URI")
     env_file = ROOT / ".local" / "run" / "infra.env"
     if not (kafka and mongo) and env_file.exists():
-        values = dict(
-            line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line
-        )
+        values = {
+            key: value.strip("'")
+            for key, value in (
+                line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line
+            )
+        }
         kafka = kafka or values.get("KAFKA_BOOTSTRAP_SERVERS")
         mongo = mongo or values.get("MONGODB_URI")
     if not (kafka and mongo):

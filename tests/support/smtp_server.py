@@ -10,6 +10,7 @@ It can be told to refuse the next messages with an SMTP reply (451 = try later, 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -70,13 +71,13 @@ class CollectingHandler:
         return "250 Message accepted for delivery"
 
 
-class _FreePortController(Controller):  # type: ignore[misc]
+class _FreePortController(Controller):
     """Binds port 0 and learns the port the system chose, so parallel runs never collide."""
 
     def _trigger_server(self) -> None:
-        assert self.server is not None
+        assert isinstance(self.server, asyncio.Server)
         self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True)

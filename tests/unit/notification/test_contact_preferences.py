@@ -39,7 +39,10 @@ def test_first_preferences_come_from_the_communication_needs_given_at_intake() -
         alleged_source_of_risk=SON,
     )
     assert preferences.channel is Channel.SMS
-    assert [r.role for r in preferences.recipients] == [RecipientRole.PERSON, RecipientRole.ADVOCATE]
+    assert [r.role for r in preferences.recipients] == [
+        RecipientRole.PERSON,
+        RecipientRole.ADVOCATE,
+    ]
     assert preferences.alleged_sources_of_risk == (SON,)
 
 

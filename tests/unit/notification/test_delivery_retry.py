@@ -3,6 +3,8 @@ person's fallback channel; what cannot be delivered ends as NotificationFailed."
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from services.notification.delivery import (
@@ -65,19 +67,26 @@ class RecordedSleep:
         self.delays.append(seconds)
 
 
-def senders(fake: FakeNotify, queue: InMemoryPrintQueue | None = None) -> dict[Channel, Sender]:
-    notify = GovUkNotify(api_key=fake.api_key, templates=TEST_TEMPLATES, base_url=fake.base_url)
+@pytest.fixture
+async def notify(fake_notify: FakeNotify) -> AsyncIterator[GovUkNotify]:
+    async with GovUkNotify(
+        api_key=fake_notify.api_key, templates=TEST_TEMPLATES, base_url=fake_notify.base_url
+    ) as client:
+        yield client
+
+
+def senders(notify: GovUkNotify, queue: InMemoryPrintQueue | None = None) -> dict[Channel, Sender]:
     chosen: dict[Channel, Sender] = {Channel.EMAIL: notify, Channel.SMS: notify}
     chosen[Channel.LETTER] = LetterQueue(queue) if queue is not None else notify
     return chosen
 
 
 async def test_a_transient_failure_is_retried_with_backoff_then_succeeds(
-    fake_notify: FakeNotify,
+    fake_notify: FakeNotify, notify: GovUkNotify
 ) -> None:
     fake_notify.fail_next(2, 503)
     sleep = RecordedSleep()
-    outcome = await deliver(MESSAGE, BY_EMAIL, senders(fake_notify), policy=POLICY, sleep=sleep)
+    outcome = await deliver(MESSAGE, BY_EMAIL, senders(notify), policy=POLICY, sleep=sleep)
     assert outcome == Delivered(
         route=BY_EMAIL,
         provider_reference=fake_notify.received[0].notification_id,
@@ -93,11 +102,11 @@ def test_backoff_doubles_up_to_a_ceiling() -> None:
 
 
 async def test_transient_failures_that_do_not_clear_end_as_notification_failed(
-    fake_notify: FakeNotify,
+    fake_notify: FakeNotify, notify: GovUkNotify
 ) -> None:
     fake_notify.fail_next(3, 500)
     outcome = await deliver(
-        MESSAGE, BY_EMAIL_THEN_LETTER, senders(fake_notify), policy=POLICY, sleep=RecordedSleep()
+        MESSAGE, BY_EMAIL_THEN_LETTER, senders(notify), policy=POLICY, sleep=RecordedSleep()
     )
     assert isinstance(outcome, DeliveryFailed)
     assert (outcome.permanent, outcome.attempts, outcome.fallback_channel_tried) == (False, 3, None)
@@ -105,13 +114,13 @@ async def test_transient_failures_that_do_not_clear_end_as_notification_failed(
 
 
 async def test_a_permanent_failure_is_not_retried_and_the_fallback_channel_is_used(
-    fake_notify: FakeNotify,
+    fake_notify: FakeNotify, notify: GovUkNotify
 ) -> None:
     fake_notify.fail_next(1, 400)
     queue = InMemoryPrintQueue()
     sleep = RecordedSleep()
     outcome = await deliver(
-        MESSAGE, BY_EMAIL_THEN_LETTER, senders(fake_notify, queue), policy=POLICY, sleep=sleep
+        MESSAGE, BY_EMAIL_THEN_LETTER, senders(notify, queue), policy=POLICY, sleep=sleep
     )
     assert outcome == Delivered(
         route=BY_LETTER,
@@ -124,19 +133,19 @@ async def test_a_permanent_failure_is_not_retried_and_the_fallback_channel_is_us
 
 
 async def test_a_permanent_failure_without_a_fallback_fails_for_good(
-    fake_notify: FakeNotify,
+    fake_notify: FakeNotify, notify: GovUkNotify
 ) -> None:
     fake_notify.fail_next(1, 400)
-    outcome = await deliver(MESSAGE, BY_EMAIL, senders(fake_notify), policy=POLICY)
+    outcome = await deliver(MESSAGE, BY_EMAIL, senders(notify), policy=POLICY)
     assert isinstance(outcome, DeliveryFailed)
     assert (outcome.permanent, outcome.attempts) == (True, 1)
 
 
 async def test_when_the_fallback_fails_too_both_failures_are_reported(
-    fake_notify: FakeNotify,
+    fake_notify: FakeNotify, notify: GovUkNotify
 ) -> None:
     fake_notify.fail_next(2, 400)
-    outcome = await deliver(MESSAGE, BY_EMAIL_THEN_LETTER, senders(fake_notify), policy=POLICY)
+    outcome = await deliver(MESSAGE, BY_EMAIL_THEN_LETTER, senders(notify), policy=POLICY)
     assert isinstance(outcome, DeliveryFailed)
     assert outcome.fallback_channel_tried is Channel.LETTER
     assert outcome.error.startswith("email: Notify answered 400")
@@ -184,7 +193,7 @@ def test_a_failed_delivery_is_recorded_as_notification_failed() -> None:
 
 
 async def test_nothing_reaches_the_source_of_risk_even_when_their_email_was_given_as_the_persons(
-    fake_notify: FakeNotify,
+    fake_notify: FakeNotify, notify: GovUkNotify
 ) -> None:
     son_email = "john.smith@example.org"
     preferences = ContactPreferences(
@@ -211,7 +220,7 @@ async def test_nothing_reaches_the_source_of_risk_even_when_their_email_was_give
     routes = decide_routes(preferences)
     for route in routes:
         if isinstance(route, Route):
-            await deliver(MESSAGE, route, senders(fake_notify), policy=POLICY)
+            await deliver(MESSAGE, route, senders(notify), policy=POLICY)
     assert [r.body["email_address"] for r in fake_notify.received] == ["asha@advocacy.example"]
     assert isinstance(routes[0], PractitionerContact)
 

@@ -124,7 +124,9 @@ def test_meeting_times_are_given_in_uk_time() -> None:
 
 def test_names_are_written_as_given_not_html_escaped() -> None:
     message = render(
-        "concern_received", MessageFormat.STANDARD, FULL.model_copy(update={"first_name": "Siobhán O'Brien"})
+        "concern_received",
+        MessageFormat.STANDARD,
+        FULL.model_copy(update={"first_name": "Siobhán O'Brien"}),
     )
     assert "Dear Siobhán O'Brien," in message.body
 

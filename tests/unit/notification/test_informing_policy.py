@@ -63,7 +63,9 @@ NOT_TOLD = sorted(CATALOGUE - {event_type for event_type, _, _ in TOLD})
 
 
 @pytest.mark.parametrize(("event_type", "template", "within_days"), TOLD)
-def test_the_person_is_told_about_this_step(event_type: str, template: str, within_days: int) -> None:
+def test_the_person_is_told_about_this_step(
+    event_type: str, template: str, within_days: int
+) -> None:
     rule = rule_for(event_type)
     assert rule is not None
     assert (rule.tell, rule.template, rule.within_days) == (True, template, within_days)
@@ -94,7 +96,9 @@ def test_events_that_are_not_steps_in_a_case_have_no_rule() -> None:
 
 @pytest.mark.parametrize("template", sorted(templates_in_use()))
 @pytest.mark.parametrize("format", list(MessageFormat))
-def test_every_message_exists_in_standard_and_easy_read(template: str, format: MessageFormat) -> None:
+def test_every_message_exists_in_standard_and_easy_read(
+    template: str, format: MessageFormat
+) -> None:
     assert (TEMPLATES / template_file(template, format)).is_file()
 
 

@@ -85,9 +85,7 @@ def test_an_address_is_the_same_however_its_lines_case_and_postcode_are_written(
 def test_source_of_risk_email_entered_as_the_persons_own_is_never_a_recipient() -> None:
     son = AllegedSourceOfRisk(name="John Smith", contact=ContactPoints(email="john@example.org"))
     decision = only(
-        decide_routes(
-            preferences(person=ContactPoints(email="John@Example.org "), sources=(son,))
-        )
+        decide_routes(preferences(person=ContactPoints(email="John@Example.org "), sources=(son,)))
     )
     assert decision == PractitionerContact(
         role=RecipientRole.PERSON,
@@ -100,7 +98,9 @@ def test_source_of_risk_phone_written_differently_is_still_recognised() -> None:
     son = AllegedSourceOfRisk(name=None, contact=ContactPoints(phone="+44 (0)7700 900123"))
     decision = only(
         decide_routes(
-            preferences(person=ContactPoints(phone="07700900123"), channel=Channel.SMS, sources=(son,))
+            preferences(
+                person=ContactPoints(phone="07700900123"), channel=Channel.SMS, sources=(son,)
+            )
         )
     )
     assert isinstance(decision, PractitionerContact)
@@ -132,7 +132,9 @@ def test_a_contact_point_the_person_marked_unsafe_is_never_used() -> None:
     decision = only(
         decide_routes(
             preferences(
-                person=ContactPoints(phone="07700900456"), channel=Channel.SMS, unsafe=(shared_phone,)
+                person=ContactPoints(phone="07700900456"),
+                channel=Channel.SMS,
+                unsafe=(shared_phone,),
             )
         )
     )
@@ -221,7 +223,9 @@ def test_a_safe_fallback_travels_with_the_route() -> None:
 def test_a_person_who_asked_for_a_call_is_told_by_a_practitioner() -> None:
     decision = only(
         decide_routes(
-            preferences(person=ContactPoints(email="mary@example.org"), channel=Channel.PRACTITIONER_CALL)
+            preferences(
+                person=ContactPoints(email="mary@example.org"), channel=Channel.PRACTITIONER_CALL
+            )
         )
     )
     assert isinstance(decision, PractitionerContact)
@@ -230,7 +234,9 @@ def test_a_person_who_asked_for_a_call_is_told_by_a_practitioner() -> None:
 
 def test_no_contact_point_for_the_chosen_channel_means_a_practitioner_makes_contact() -> None:
     decision = only(
-        decide_routes(preferences(person=ContactPoints(email="mary@example.org"), channel=Channel.SMS))
+        decide_routes(
+            preferences(person=ContactPoints(email="mary@example.org"), channel=Channel.SMS)
+        )
     )
     assert decision == PractitionerContact(
         role=RecipientRole.PERSON,

@@ -139,7 +139,7 @@ def test_withholding_one_step_names_both_its_id_and_type() -> None:
 
 
 def test_the_reason_for_withholding_is_kept_verbatim() -> None:
-    words = "  She said: \"don't write to me\"\n\nuntil he has moved out.  "
+    words = '  She said: "don\'t write to me"\n\nuntil he has moved out.  '
     withheld = InformingWithheld(
         person_id=PERSON,
         reason=WithholdingReason.OTHER,

@@ -76,5 +76,7 @@ async def test_a_mail_server_that_cannot_be_reached_is_a_transient_failure() -> 
 
 async def test_smtp_sends_only_email(smtp_server: RunningSmtpServer) -> None:
     with pytest.raises(PermanentDeliveryError, match="only send email"):
-        await sender_for(smtp_server).send(MESSAGE, PhoneAddressee(name="Mary", phone="07700900456"))
+        await sender_for(smtp_server).send(
+            MESSAGE, PhoneAddressee(name="Mary", phone="07700900456")
+        )
     assert smtp_server.received == []
