@@ -84,8 +84,13 @@ def setup() -> None:
         KAFKA_LIBS.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [
-                "mvn", "-q", "-B", "-f", str(ROOT / "infra" / "kafka" / "pom.xml"),
-                "dependency:copy-dependencies", f"-DoutputDirectory={KAFKA_LIBS}",
+                "mvn",
+                "-q",
+                "-B",
+                "-f",
+                str(ROOT / "infra" / "kafka" / "pom.xml"),
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={KAFKA_LIBS}",
             ],
             check=True,
         )
@@ -95,8 +100,13 @@ def setup() -> None:
         log(f"installing SecantusDB {SECANTUS_VERSION} into its own virtualenv")
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(SECANTUS_VENV)], check=True)
         subprocess.run(
-            [str(SECANTUS_VENV / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
-             f"secantusdb=={SECANTUS_VERSION}"],
+            [
+                str(SECANTUS_VENV / "bin" / "pip"),
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                f"secantusdb=={SECANTUS_VERSION}",
+            ],
             check=True,
         )
         marker.touch()
@@ -124,8 +134,12 @@ def running_pid(pidfile: Path) -> int | None:
 def spawn(layout: Layout, name: str, argv: list[str]) -> None:
     logfile = open(layout.state / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
     process = subprocess.Popen(
-        argv, stdout=logfile, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True, cwd=layout.state,
+        argv,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        cwd=layout.state,
     )
     layout.pidfile(name).write_text(str(process.pid))
     log(f"started {name} (pid {process.pid}); log: {layout.state / (name + '.log')}")
@@ -136,10 +150,14 @@ def start_kafka(layout: Layout) -> None:
         log("kafka already running")
         return
     if port_open(layout.kafka_port):
-        raise SystemExit(f"port {layout.kafka_port} is taken by another process; set INFRA_KAFKA_PORT")
+        raise SystemExit(
+            f"port {layout.kafka_port} is taken by another process; set INFRA_KAFKA_PORT"
+        )
     data = layout.state / "kafka-data"
     properties = layout.state / "server.properties"
-    template = string.Template((ROOT / "infra" / "kafka" / "server.properties.template").read_text())
+    template = string.Template(
+        (ROOT / "infra" / "kafka" / "server.properties.template").read_text()
+    )
     properties.write_text(
         template.substitute(
             port=layout.kafka_port, controller_port=layout.controller_port, log_dir=data
@@ -150,12 +168,37 @@ def start_kafka(layout: Layout) -> None:
     if not (data / "meta.properties").exists():
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         subprocess.run(
-            ["java", log4j, "-cp", classpath, "kafka.tools.StorageTool", "format", "--standalone",
-             "-t", cluster_id, "-c", str(properties)],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                "java",
+                log4j,
+                "-cp",
+                classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "--standalone",
+                "-t",
+                cluster_id,
+                "-c",
+                str(properties),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
-    spawn(layout, "kafka", ["java", "-Xms256m", "-Xmx512m", "-XX:+UseG1GC", log4j,
-                            "-cp", classpath, "kafka.Kafka", str(properties)])
+    spawn(
+        layout,
+        "kafka",
+        [
+            "java",
+            "-Xms256m",
+            "-Xmx512m",
+            "-XX:+UseG1GC",
+            log4j,
+            "-cp",
+            classpath,
+            "kafka.Kafka",
+            str(properties),
+        ],
+    )
 
 
 def start_mongo(layout: Layout) -> None:
@@ -163,13 +206,26 @@ def start_mongo(layout: Layout) -> None:
         log("mongo already running")
         return
     if port_open(layout.mongo_port):
-        raise SystemExit(f"port {layout.mongo_port} is taken by another process; set INFRA_MONGO_PORT")
+        raise SystemExit(
+            f"port {layout.mongo_port} is taken by another process; set INFRA_MONGO_PORT"
+        )
     data = layout.state / "mongo-data"
     data.mkdir(exist_ok=True)
-    spawn(layout, "mongo", [
-        str(SECANTUS_VENV / "bin" / "secantusd-py"), "--host", "127.0.0.1",
-        "--port", str(layout.mongo_port), "--storage-path", str(data), "--log-level", "WARNING",
-    ])
+    spawn(
+        layout,
+        "mongo",
+        [
+            str(SECANTUS_VENV / "bin" / "secantusd-py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(layout.mongo_port),
+            "--storage-path",
+            str(data),
+            "--log-level",
+            "WARNING",
+        ],
+    )
 
 
 def stop(layout: Layout, name: str, port: int) -> None:
@@ -215,7 +271,10 @@ async def kafka_ready(layout: Layout) -> None:
             if missing:
                 try:
                     await admin.create_topics(
-                        [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1) for t in missing]
+                        [
+                            NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
+                            for t in missing
+                        ]
                     )
                 except TopicAlreadyExistsError:
                     pass
@@ -260,7 +319,11 @@ async def mongo_ready(layout: Layout) -> None:
 
 
 def up(layout: Layout, fresh: bool) -> None:
-    if fresh and not running_pid(layout.pidfile("kafka")) and not running_pid(layout.pidfile("mongo")):
+    if (
+        fresh
+        and not running_pid(layout.pidfile("kafka"))
+        and not running_pid(layout.pidfile("mongo"))
+    ):
         shutil.rmtree(layout.state, ignore_errors=True)
     layout.state.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -289,9 +352,13 @@ def down(layout: Layout) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("command", choices=["setup", "up", "down"])
-    parser.add_argument("--fresh", action="store_true", help="discard previous data before starting")
+    parser.add_argument(
+        "--fresh", action="store_true", help="discard previous data before starting"
+    )
     args = parser.parse_args()
     layout = Layout.from_env()
     if args.command == "setup":

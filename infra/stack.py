@@ -67,19 +67,34 @@ class Stack:
         bin_dir = Path(sys.executable).parent
         self._spawn(
             "mail",
-            [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Debugging",
-             "-l", f"127.0.0.1:{self.endpoints.smtp_port}"],
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-c",
+                "aiosmtpd.handlers.Debugging",
+                "-l",
+                f"127.0.0.1:{self.endpoints.smtp_port}",
+            ],
             dict(os.environ),
         )
         for service in self.endpoints.service_ports:
-            self._spawn(service, [str(bin_dir / f"safeguarding-{service}")], self.service_env(service))
+            self._spawn(
+                service, [str(bin_dir / f"safeguarding-{service}")], self.service_env(service)
+            )
         self.wait_ready()
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         log = open(self.state / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
         self.processes[name] = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-            cwd=ROOT, start_new_session=True,
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
         )
 
     def wait_ready(self, timeout: float = 90.0) -> None:
@@ -93,7 +108,9 @@ class Stack:
                     )
             for service in list(pending):
                 try:
-                    with urllib.request.urlopen(f"{self.endpoints.url(service)}/health", timeout=2) as r:
+                    with urllib.request.urlopen(
+                        f"{self.endpoints.url(service)}/health", timeout=2
+                    ) as r:
                         if r.status == 200:
                             pending.discard(service)
                 except (urllib.error.URLError, OSError):
@@ -139,11 +156,15 @@ def main() -> None:
         print("\nThe system is running. Ctrl-C stops everything this command started.\n")
         for service in SERVICES:
             url = endpoints.url(service)
-            print(f"  {service:<13} {url}   API docs: {url}/docs   health: {url}/health   metrics: {url}/metrics")
+            print(
+                f"  {service:<13} {url}   API docs: {url}/docs   health: {url}/health   metrics: {url}/metrics"
+            )
         print(f"\n  AsyncAPI documents: {ROOT / 'docs' / 'asyncapi'} (make asyncapi)")
         print(f"  Kafka:   KAFKA_BOOTSTRAP_SERVERS={layout.bootstrap}")
         print(f"  MongoDB: MONGODB_URI={layout.mongodb_uri}")
-        print(f"  Mail catcher (SMTP): 127.0.0.1:{endpoints.smtp_port}, messages in {layout.state / 'mail.log'}")
+        print(
+            f"  Mail catcher (SMTP): 127.0.0.1:{endpoints.smtp_port}, messages in {layout.state / 'mail.log'}"
+        )
         print(f"  Logs (JSON): {layout.state}/<service>.log — follow one concern with:")
         print(f"    grep -h '<correlation id>' {layout.state}/*.log")
         print("\n  Try it: make demo\n", flush=True)

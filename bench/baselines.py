@@ -1,0 +1,150 @@
+"""Raw baselines, measured in the same run on the same servers as the system figures, so that
+every figure can be read as a ratio on a shared, noisy machine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+import uuid
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from shared.kafka import consumer, producer
+from shared.mongo import Client
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    if not ordered:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "n": 0}
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    return {
+        "p50": at(0.50),
+        "p95": at(0.95),
+        "p99": at(0.99),
+        "n": len(ordered),
+        "mean": statistics.fmean(ordered),
+    }
+
+
+async def scratch_topic(bootstrap: str, partitions: int = 3) -> str:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        name = f"bench.{uuid.uuid4().hex[:10]}"
+        await admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+        return name
+    finally:
+        await admin.close()
+
+
+async def kafka_round_trip(bootstrap: str, samples: int = 300) -> list[float]:
+    """Seconds from a raw produce (idempotent, acks=all) until a group consumer receives it."""
+    topic = await scratch_topic(bootstrap, partitions=1)
+    send = producer(bootstrap, client_id="bench-baseline")
+    receive = consumer(
+        bootstrap, topic, group_id=f"bench-{uuid.uuid4().hex[:8]}", client_id="bench"
+    )
+    await send.start()
+    await receive.start()
+    try:
+        while not receive.assignment():
+            await receive.getmany(timeout_ms=100)
+        timings: list[float] = []
+        for i in range(samples):
+            started = time.perf_counter()
+            await send.send_and_wait(topic, str(i).encode())
+            got = False
+            while not got:
+                batches = await receive.getmany(timeout_ms=1000)
+                got = any(r.value == str(i).encode() for rs in batches.values() for r in rs)
+            timings.append(time.perf_counter() - started)
+        return timings
+    finally:
+        await send.stop()
+        await receive.stop()
+
+
+async def mongo_insert_and_read(client: Client, samples: int = 300) -> list[float]:
+    """Seconds for one raw insert_one followed by a find_one of it."""
+    collection = client[f"bench_{uuid.uuid4().hex[:8]}"]["raw"]
+    timings = []
+    try:
+        for i in range(samples):
+            started = time.perf_counter()
+            await collection.insert_one({"_id": i, "v": "x" * 200})
+            await collection.find_one({"_id": i})
+            timings.append(time.perf_counter() - started)
+        return timings
+    finally:
+        await client.drop_database(collection.database.name)
+
+
+async def insert_many_rate(
+    client: Client, documents: list[dict[str, object]], batch: int = 2000
+) -> float:
+    """Documents per second for raw, unordered insert_many batches of the given documents."""
+    collection = client[f"bench_{uuid.uuid4().hex[:8]}"]["raw"]
+    try:
+        started = time.perf_counter()
+        for i in range(0, len(documents), batch):
+            await collection.insert_many(documents[i : i + batch], ordered=False)
+        return len(documents) / (time.perf_counter() - started)
+    finally:
+        await client.drop_database(collection.database.name)
+
+
+async def raw_consume_rate(bootstrap: str, topic: str, expected: int) -> float:
+    """Messages per second for a raw aiokafka consumer reading a topic from the beginning."""
+    reader = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-raw-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=5000,
+    )
+    await reader.start()
+    try:
+        started = time.perf_counter()
+        count = 0
+        while count < expected:
+            batches = await reader.getmany(timeout_ms=1000, max_records=5000)
+            count += sum(len(rs) for rs in batches.values())
+        return count / (time.perf_counter() - started)
+    finally:
+        await reader.stop()
+
+
+async def publish_raw(
+    send: AIOKafkaProducer,
+    topic: str,
+    values: list[bytes],
+    headers: list[tuple[str, bytes]] | None = None,
+) -> None:
+    for value in values:
+        await send.send(topic, value, headers=headers or [])
+    await send.flush()
+
+
+if __name__ == "__main__":
+    from shared.mongo import connect
+
+    async def main() -> None:
+        bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        client = connect(os.environ["MONGODB_URI"])
+        print("kafka round trip", percentiles(await kafka_round_trip(bootstrap, 100)))
+        print("mongo insert+read", percentiles(await mongo_insert_and_read(client, 100)))
+        print(
+            "insert_many/s",
+            await insert_many_rate(client, [{"v": "x" * 300} for _ in range(50_000)]),
+        )
+        await client.close()
+
+    asyncio.run(main())
