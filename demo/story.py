@@ -85,7 +85,11 @@ def concern(run: str) -> Json:
             "primary_support_reason": "physical_support",
             "contact": {
                 "email": "margaret.hill@example.org",
-                "address": {"lines": ["14 Orchard Close"], "town": "Worcester", "postcode": "WR1 2AB"},
+                "address": {
+                    "lines": ["14 Orchard Close"],
+                    "town": "Worcester",
+                    "postcode": "WR1 2AB",
+                },
             },
         },
         "care_and_support_needs": "yes",
@@ -125,7 +129,9 @@ def concern(run: str) -> Json:
 
 
 class Story:
-    def __init__(self, places: Places, client: httpx.AsyncClient, say: Callable[[str], None]) -> None:
+    def __init__(
+        self, places: Places, client: httpx.AsyncClient, say: Callable[[str], None]
+    ) -> None:
         self.places = places
         self.http = client
         self.say = say
@@ -149,8 +155,14 @@ class Story:
             headers["Authorization"] = f"Bearer {token}"
         return headers
 
-    async def call(self, method: str, url: str, token: str | None, body: Json | None = None,
-                   expect: int | tuple[int, ...] = (200, 201, 202)) -> httpx.Response:
+    async def call(
+        self,
+        method: str,
+        url: str,
+        token: str | None,
+        body: Json | None = None,
+        expect: int | tuple[int, ...] = (200, 201, 202),
+    ) -> httpx.Response:
         response = await self.http.request(method, url, json=body, headers=self.headers(token))
         allowed = (expect,) if isinstance(expect, int) else expect
         if response.status_code not in allowed:
@@ -164,7 +176,9 @@ class Story:
         result: Json = response.json()
         return result
 
-    async def until(self, probe: Callable[[], Awaitable[T | None]], what: str, timeout: float = 60) -> T:
+    async def until(
+        self, probe: Callable[[], Awaitable[T | None]], what: str, timeout: float = 60
+    ) -> T:
         deadline = time.monotonic() + timeout
         while True:
             result = await probe()
@@ -189,152 +203,266 @@ class Story:
     async def play(self) -> Json:
         say = self.say
         say("1. PC Okafor of the police raises a concern about Mrs Hill.")
-        received = (await self.call("POST", f"{self.places.intake}/concerns", None, concern(self.run),
-                                    expect=202)).json()
+        received = (
+            await self.call(
+                "POST", f"{self.places.intake}/concerns", None, concern(self.run), expect=202
+            )
+        ).json()
         concern_id = received["concern_id"]
         say(f"   Reference {received['reference']}. {received['what_happens_next']}")
 
         async def case_opened() -> Json | None:
-            response = await self.get(f"{self.places.outcomes}/concerns/{concern_id}/case", self.practitioner)
+            response = await self.get(
+                f"{self.places.outcomes}/concerns/{concern_id}/case", self.practitioner
+            )
             return response.json() if response.status_code == 200 else None
 
         located = await self.until(case_opened, "the case to open")
         case, person = located["case_id"], located["person_id"]
         say(f"   A case is open for her from the very start: {case}.")
 
-        informed = await self.until(lambda: self.informed_about(person, "ConcernRaised"),
-                                    "Mrs Hill to be told her concern was received")
-        say(f"2. She is told what happens next, in {informed['format'].replace('_', ' ')}, "
-            f"by {informed['channel']}.")
+        informed = await self.until(
+            lambda: self.informed_about(person, "ConcernRaised"),
+            "Mrs Hill to be told her concern was received",
+        )
+        say(
+            f"2. She is told what happens next, in {informed['format'].replace('_', ' ')}, "
+            f"by {informed['channel']}."
+        )
 
-        await self.call("POST", f"{self.places.intake}/concerns/{concern_id}/decision", self.manager, {
-            "decision": "s42_enquiry",
-            "rationale": "She has care and support needs, is at risk of financial and "
-                         "psychological abuse, and cannot protect herself from her son.",
-        })
+        await self.call(
+            "POST",
+            f"{self.places.intake}/concerns/{concern_id}/decision",
+            self.manager,
+            {
+                "decision": "s42_enquiry",
+                "rationale": "She has care and support needs, is at risk of financial and "
+                "psychological abuse, and cannot protect herself from her son.",
+            },
+        )
         say("3. A Safeguarding Adults Manager decides the s42 duty applies: an enquiry starts.")
 
         async def enquiry_started() -> Json | None:
-            file = (await self.get(f"{self.places.outcomes}/cases/{case}", self.practitioner)).json()
+            file = (
+                await self.get(f"{self.places.outcomes}/cases/{case}", self.practitioner)
+            ).json()
             return file if file.get("enquiry") or file.get("enquiry_kind") else None
 
         await self.until(enquiry_started, "the enquiry to start")
         now = datetime.now(UTC)
         await self.step(case, "lead-worker", {"name": "Ayesha Khan", "contact": "01905 000111"})
-        await self.step(case, "conversations", {
-            "participants": [{"role": "person", "name": "Margaret Hill"},
-                             {"role": "practitioner", "name": "Ayesha Khan"}],
-            "mode": "in_person",
-            "summary": "Talked at her home about what happened and what she wants.",
-        })
-        stop = self.new_id(await self.step(case, "desired-outcomes", {
-            "text": ABUSE_TO_STOP, "category": "relationship"}), "desired_outcome_id")
-        safer = self.new_id(await self.step(case, "desired-outcomes", {
-            "text": FEEL_SAFER, "category": "safety"}), "desired_outcome_id")
+        await self.step(
+            case,
+            "conversations",
+            {
+                "participants": [
+                    {"role": "person", "name": "Margaret Hill"},
+                    {"role": "practitioner", "name": "Ayesha Khan"},
+                ],
+                "mode": "in_person",
+                "summary": "Talked at her home about what happened and what she wants.",
+            },
+        )
+        stop = self.new_id(
+            await self.step(
+                case, "desired-outcomes", {"text": ABUSE_TO_STOP, "category": "relationship"}
+            ),
+            "desired_outcome_id",
+        )
+        safer = self.new_id(
+            await self.step(case, "desired-outcomes", {"text": FEEL_SAFER, "category": "safety"}),
+            "desired_outcome_id",
+        )
         say(f'4. In conversation she says "{ABUSE_TO_STOP}" and "{FEEL_SAFER}".')
 
-        await self.step(case, "formal-action-wishes", {
-            "action": "police", "wish": "does_not_want",
-            "in_their_words": "I don't want the police involved. He's still my son."})
+        await self.step(
+            case,
+            "formal-action-wishes",
+            {
+                "action": "police",
+                "wish": "does_not_want",
+                "in_their_words": "I don't want the police involved. He's still my son.",
+            },
+        )
         say("5. She does not want police action.")
 
         refused = await self.http.post(
             f"{self.places.outcomes}/cases/{case}/formal-actions",
-            json={"action": "police", "description": "Refer to police for prosecution for theft.",
-                  "requested_by": "PC Sam Okafor, police"},
+            json={
+                "action": "police",
+                "description": "Refer to police for prosecution for theft.",
+                "requested_by": "PC Sam Okafor, police",
+            },
             headers=self.headers(self.practitioner),
         )
         formal_action_refused = refused.status_code == 422
         detail = refused.json().get("detail", "") if formal_action_refused else refused.text
         say(f"6. The police ask for a prosecution. Refused: {detail}")
 
-        await self.step(case, "risk-discussions", {
-            "present": [{"role": "person", "name": "Margaret Hill"},
-                        {"role": "practitioner", "name": "Ayesha Khan"}],
-            "options": [
-                {"option": "Stop all contact with her son",
-                 "risks": "She loses the relationship that matters most to her.",
-                 "benefits": "No chance of further harm from him."},
-                {"option": "Supervised contact at her niece's home; bank card kept by her",
-                 "risks": "Some risk remains if he visits unannounced.",
-                 "benefits": "She keeps seeing her son and keeps control of her money."},
-            ],
-            "persons_decision": "I'll see him at Susan's, with her there. I keep my own card.",
-        })
+        await self.step(
+            case,
+            "risk-discussions",
+            {
+                "present": [
+                    {"role": "person", "name": "Margaret Hill"},
+                    {"role": "practitioner", "name": "Ayesha Khan"},
+                ],
+                "options": [
+                    {
+                        "option": "Stop all contact with her son",
+                        "risks": "She loses the relationship that matters most to her.",
+                        "benefits": "No chance of further harm from him.",
+                    },
+                    {
+                        "option": "Supervised contact at her niece's home; bank card kept by her",
+                        "risks": "Some risk remains if he visits unannounced.",
+                        "benefits": "She keeps seeing her son and keeps control of her money.",
+                    },
+                ],
+                "persons_decision": "I'll see him at Susan's, with her there. I keep my own card.",
+            },
+        )
         say("7. A risk discussion agrees supervised contact; she keeps her own bank card.")
 
-        contact = self.new_id(await self.step(case, "agreed-outcomes", {
-            "wording": "She sees her son safely, with her niece present, and the taking of "
-                       "her money stops.", "serves": [stop]}), "agreed_outcome_id")
-        safety = self.new_id(await self.step(case, "agreed-outcomes", {
-            "wording": "She feels safe in her own home.", "serves": [safer]}), "agreed_outcome_id")
-        await self.step(case, "plan", {"actions": [
-            {"description": "Arrange supervised visits at her niece's home.", "serves": [contact],
-             "owner": "Ayesha Khan", "agreed_date": (now + timedelta(days=7)).date().isoformat()},
-            {"description": "Bank to set up a card only she can use; fit a door chain.",
-             "serves": [safety], "owner": "Ayesha Khan",
-             "agreed_date": (now + timedelta(days=14)).date().isoformat()},
-        ]})
-        await self.step(case, "review-date", {"review_on": (now + timedelta(days=28)).date().isoformat()})
+        contact = self.new_id(
+            await self.step(
+                case,
+                "agreed-outcomes",
+                {
+                    "wording": "She sees her son safely, with her niece present, and the taking of "
+                    "her money stops.",
+                    "serves": [stop],
+                },
+            ),
+            "agreed_outcome_id",
+        )
+        safety = self.new_id(
+            await self.step(
+                case,
+                "agreed-outcomes",
+                {"wording": "She feels safe in her own home.", "serves": [safer]},
+            ),
+            "agreed_outcome_id",
+        )
+        await self.step(
+            case,
+            "plan",
+            {
+                "actions": [
+                    {
+                        "description": "Arrange supervised visits at her niece's home.",
+                        "serves": [contact],
+                        "owner": "Ayesha Khan",
+                        "agreed_date": (now + timedelta(days=7)).date().isoformat(),
+                    },
+                    {
+                        "description": "Bank to set up a card only she can use; fit a door chain.",
+                        "serves": [safety],
+                        "owner": "Ayesha Khan",
+                        "agreed_date": (now + timedelta(days=14)).date().isoformat(),
+                    },
+                ]
+            },
+        )
+        await self.step(
+            case, "review-date", {"review_on": (now + timedelta(days=28)).date().isoformat()}
+        )
         say("8. Her plan links each action to the outcomes she agreed.")
 
-        await self.step(case, "reviews", {
-            "stage": "review",
-            "ratings": [
-                {"outcome_id": stop, "achievement": "fully",
-                 "in_their_words": "He doesn't take my money now, and I still see him."},
-                {"outcome_id": safer, "achievement": "partially",
-                 "in_their_words": "Better, but I still jump when the door goes."},
-            ],
-            "experience": {"felt_listened_to": "yes", "felt_involved": "yes",
-                           "felt_informed": "yes", "feels_safer": "partly"},
-            "person_view": "You listened to me.",
-        })
+        await self.step(
+            case,
+            "reviews",
+            {
+                "stage": "review",
+                "ratings": [
+                    {
+                        "outcome_id": stop,
+                        "achievement": "fully",
+                        "in_their_words": "He doesn't take my money now, and I still see him.",
+                    },
+                    {
+                        "outcome_id": safer,
+                        "achievement": "partially",
+                        "in_their_words": "Better, but I still jump when the door goes.",
+                    },
+                ],
+                "experience": {
+                    "felt_listened_to": "yes",
+                    "felt_involved": "yes",
+                    "felt_informed": "yes",
+                    "feels_safer": "partly",
+                },
+                "person_view": "You listened to me.",
+            },
+        )
         say("9. At review she rates one outcome fully and one partially achieved.")
 
-        await self.step(case, "conclusion", {
-            "case_details": {
-                "risks": [
-                    {"risk_type": "financial_or_material", "location": "own_home",
-                     "source": "known_to_individual"},
-                    {"risk_type": "psychological", "location": "own_home",
-                     "source": "known_to_individual"},
+        await self.step(
+            case,
+            "conclusion",
+            {
+                "case_details": {
+                    "risks": [
+                        {
+                            "risk_type": "financial_or_material",
+                            "location": "own_home",
+                            "source": "known_to_individual",
+                        },
+                        {
+                            "risk_type": "psychological",
+                            "location": "own_home",
+                            "source": "known_to_individual",
+                        },
+                    ],
+                    "action_taken_and_result": "risk_identified_action_taken",
+                    "risk_outcome": "risk_reduced",
+                    "mental_capacity": "did_not_lack_capacity",
+                },
+                "msp_asked": "asked_and_expressed",
+                "achievements": [
+                    {"desired_outcome_id": stop, "achievement": "fully"},
+                    {"desired_outcome_id": safer, "achievement": "partially"},
                 ],
-                "action_taken_and_result": "risk_identified_action_taken",
-                "risk_outcome": "risk_reduced",
-                "mental_capacity": "did_not_lack_capacity",
             },
-            "msp_asked": "asked_and_expressed",
-            "achievements": [{"desired_outcome_id": stop, "achievement": "fully"},
-                             {"desired_outcome_id": safer, "achievement": "partially"}],
-        }, token=self.manager)
-        await self.step(case, "closure", {
-            "reason": "Her outcomes are met as far as she wants; the plan continues with her niece.",
-            "person_view": "I'm glad it was done my way.",
-            "feedback_to_referrer": True,
-            "sar_considered": False,
-        })
+            token=self.manager,
+        )
+        await self.step(
+            case,
+            "closure",
+            {
+                "reason": "Her outcomes are met as far as she wants; the plan continues with her niece.",
+                "person_view": "I'm glad it was done my way.",
+                "feedback_to_referrer": True,
+                "sar_considered": False,
+            },
+        )
         say("10. The manager signs off the enquiry and the case closes.")
 
-        closed = await self.until(lambda: self.informed_about(person, "CaseClosed"),
-                                  "Mrs Hill to be told her case closed")
+        closed = await self.until(
+            lambda: self.informed_about(person, "CaseClosed"), "Mrs Hill to be told her case closed"
+        )
         log = await self.communications(person)
         told = [e for e in log if e.get("kind") == "PersonInformed"]
 
         async def timeline_complete() -> Json | None:
-            timeline = (await self.get(f"{self.places.outcomes}/cases/{case}/timeline",
-                                       self.practitioner)).json()
+            timeline = (
+                await self.get(f"{self.places.outcomes}/cases/{case}/timeline", self.practitioner)
+            ).json()
             told_entries = [e for e in timeline["entries"] if e["kind"] == "told"]
             return timeline if len(told_entries) >= len(told) else None
 
         timeline = await self.until(timeline_complete, "her timeline to show what she was told")
         file = (await self.get(f"{self.places.outcomes}/cases/{case}", self.practitioner)).json()
         today = date.today().isoformat()
-        report = (await self.get(f"{self.places.outcomes}/reports/msp?from={today}&to={today}",
-                                 self.manager)).json()
+        report = (
+            await self.get(
+                f"{self.places.outcomes}/reports/msp?from={today}&to={today}", self.manager
+            )
+        ).json()
         return {
             "case_id": case,
             "person_id": person,
+            "correlation_id": self.correlation_id,
             "closed_informed": closed,
             "timeline": timeline,
             "report": report,
@@ -349,8 +477,9 @@ class Story:
         }
 
     async def communications(self, person: str) -> list[Json]:
-        response = await self.get(f"{self.places.notification}/people/{person}/communications",
-                                  self.practitioner)
+        response = await self.get(
+            f"{self.places.notification}/people/{person}/communications", self.practitioner
+        )
         if response.status_code != 200:
             return []
         entries: list[Json] = response.json()["entries"]
@@ -358,7 +487,10 @@ class Story:
 
     async def informed_about(self, person: str, event_type: str) -> Json | None:
         for entry in await self.communications(person):
-            if entry.get("kind") == "PersonInformed" and entry.get("source_event_type") == event_type:
+            if (
+                entry.get("kind") == "PersonInformed"
+                and entry.get("source_event_type") == event_type
+            ):
                 return entry
         return None
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import logging
 import os
 import shutil
@@ -269,15 +270,13 @@ async def kafka_ready(layout: Layout) -> None:
             existing = set(await admin.list_topics())
             missing = [t for t in all_topics() if t not in existing]
             if missing:
-                try:
+                with contextlib.suppress(TopicAlreadyExistsError):
                     await admin.create_topics(
                         [
                             NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
                             for t in missing
                         ]
                     )
-                except TopicAlreadyExistsError:
-                    pass
             described = await admin.describe_topics(list(all_topics()))
             leaders = [p["leader"] for t in described for p in t["partitions"]]
             if len(leaders) == len(all_topics()) * PARTITIONS and all(x >= 0 for x in leaders):

@@ -46,6 +46,7 @@ class Stack:
     state: Path
     endpoints: Endpoints
     extra_env: dict[str, str] = field(default_factory=dict)
+    database_prefix: str = ""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def service_env(self, service: str) -> dict[str, str]:
@@ -58,6 +59,7 @@ class Stack:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.endpoints.smtp_port),
             "PYTHONUNBUFFERED": "1",
+            "MONGODB_DATABASE": f"{self.database_prefix}{service}",
             **self.extra_env,
         }
         return env
@@ -148,7 +150,10 @@ def main() -> None:
         kafka_bootstrap_servers=layout.bootstrap,
         mongodb_uri=layout.mongodb_uri,
         smtp_port=int(os.environ.get("SMTP_PORT", "1025")),
-        service_ports=dict(SERVICES),
+        service_ports={
+            service: int(os.environ.get(f"{service.upper()}_PORT", port))
+            for service, port in SERVICES.items()
+        },
     )
     stack = Stack(layout.state, endpoints)
     try:

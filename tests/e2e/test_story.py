@@ -1,0 +1,97 @@
+"""The seed's story end to end: the three services as separate processes on the real broker
+and database, driven only through their public APIs (the same story `make demo` plays)."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from demo.story import ABUSE_TO_STOP, FEEL_SAFER, Json, Places, Story
+from tests.support.servers import ROOT, server_addresses
+
+sys.path.insert(0, str(ROOT / "infra"))
+from stack import Endpoints, Stack, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    kafka, mongo = server_addresses()
+    run = uuid.uuid4().hex[:8]
+    services = Stack(
+        state=tmp_path_factory.mktemp("stack"),
+        endpoints=Endpoints(
+            kafka_bootstrap_servers=kafka,
+            mongodb_uri=mongo,
+            smtp_port=free_port(),
+            service_ports={name: free_port() for name in ("intake", "outcomes", "notification")},
+        ),
+        extra_env={"CONSUMER_GROUP_PREFIX": f"e2e-{run}", "SCHEDULER_INTERVAL_SECONDS": "5"},
+        database_prefix=f"e2e_{run}_",
+    )
+    try:
+        services.start()
+        yield services
+    finally:
+        services.stop()
+
+
+@pytest.fixture(scope="module")
+async def story(stack: Stack) -> AsyncIterator[Json]:
+    places = Places(
+        intake=stack.endpoints.url("intake"),
+        outcomes=stack.endpoints.url("outcomes"),
+        notification=stack.endpoints.url("notification"),
+        partner_api_key="dev-only-partner-key",
+        staff_token_secret="dev-only-staff-token-secret",
+    )
+    lines: list[str] = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield await Story(places, client, lines.append).play()
+
+
+def test_her_desired_outcomes_are_kept_in_her_own_words(story: Json) -> None:
+    assert story["summary"]["desired_outcomes"] == [ABUSE_TO_STOP, FEEL_SAFER]
+
+
+def test_police_action_is_refused_without_her_consent_or_an_override(story: Json) -> None:
+    assert story["summary"]["formal_action_refused"] is True
+
+
+def test_she_was_told_in_easy_read_and_never_through_her_son(story: Json) -> None:
+    assert story["summary"]["person_informed"] >= 3
+    assert story["closed_informed"]["format"] == "easy_read"
+
+
+def test_her_timeline_shows_what_happened_what_she_said_and_what_she_was_told(story: Json) -> None:
+    entries = story["timeline"]["entries"]
+    kinds = {entry["kind"] for entry in entries}
+    assert kinds == {"happened", "said", "told"}
+    said = " ".join(entry["text"] for entry in entries if entry["kind"] == "said")
+    assert ABUSE_TO_STOP in said
+    assert story["summary"]["timeline_entries"] == len(entries)
+
+
+def test_the_msp_measures_are_what_she_said(story: Json) -> None:
+    assert story["summary"]["msp"] == {
+        "asked": "asked_and_expressed",
+        "achieved": {"fully": 1, "partially": 1, "not_achieved": 0},
+    }
+
+
+def test_the_logs_of_all_three_services_follow_one_concern_by_its_correlation_id(
+    story: Json, stack: Stack
+) -> None:
+    correlation = f'"correlation_id": "{story["correlation_id"]}"'
+    services_seen = {
+        name
+        for name in ("intake", "outcomes", "notification")
+        if correlation in Path(stack.state / f"{name}.log").read_text()
+    }
+    assert services_seen == {"intake", "outcomes", "notification"}
