@@ -74,6 +74,9 @@ class ServiceRuntime:
                 bootstrap_servers=self.settings.kafka_bootstrap_servers,
                 group_id=group,
                 dead_letters=DeadLetters(self.producer, group),
+                # A handler whose per-message work is heavy asks for smaller batches, so that one
+                # batch stays well inside MongoDB's transaction time limit.
+                batch_size=getattr(handler, "batch_size", 500),
             )
             self.runners[handler.name] = runner
             self._spawn(handler.name, runner.run)

@@ -1,7 +1,8 @@
-"""Intake's settings, read from the environment (see shared.config for the ones every service reads).
+"""Intake's settings, read from the environment (see shared.config for the ones every service
+reads, including STAFF_TOKEN_SECRET).
 
-STAFF_TOKEN_SECRET and PARTNER_API_KEYS have development defaults so `make run` works on one
-machine. Anyone can read them here: a real installation must set its own.
+PARTNER_API_KEYS (like STAFF_TOKEN_SECRET) has a development default so `make run` works on one
+machine. Anyone can read it here: a real installation must set its own.
 """
 
 from __future__ import annotations
@@ -24,11 +25,6 @@ class IntakeSettings(ServiceSettings):
 
     mongodb_database: str = "intake"
     http_port: int = 8001
-    staff_token_secret: str = Field(
-        default="dev-only-staff-token-secret",
-        description="HMAC secret of the HS256 staff bearer tokens (claims: sub, role, name). "
-        "The default is for local development only: override it.",
-    )
     partner_api_keys: dict[str, str] = Field(
         default_factory=lambda: {DEV_PARTNER: hash_api_key(DEV_PARTNER_KEY)},
         description="JSON object: partner agency -> SHA-256 hex of its API key. The default "

@@ -4,8 +4,9 @@ and within how many days.
 MSP found people "were not kept informed". The person (or the representative or advocate they
 chose) is told about: the concern being received and what happens next; the s42 decision; who
 their lead worker and advocate are; meetings they are invited to; their plan; each review; any
-override of their wishes and why; the outcome; closure and who to contact. Steps they took part
-in themselves, or that are internal to the council, are not messaged: the row says why.
+override of their wishes and why; a formal action once it is taken (people were distressed when
+it happened without their knowledge); the outcome; closure and who to contact. Steps they took
+part in themselves, or that are internal to the council, are not messaged: the row says why.
 
 Every event type in the catalogue has a row, so a new step cannot be added without deciding
 whether the person hears about it.
@@ -53,6 +54,7 @@ INFORMING_POLICY: Mapping[str, InformingRule] = {
     "SafeguardingPlanAgreed":     _tell("plan_agreed",          3),
     "OutcomesReviewed":           _tell("outcomes_reviewed",    3),
     "WishesOverridden":           _tell("wishes_overridden",    1),
+    "FormalActionTaken":          _tell("formal_action_taken",  2),
     "EnquiryConcluded":           _tell("enquiry_concluded",    3),
     "CaseClosed":                 _tell("case_closed",          3),
     # Not told: event type           why not
@@ -71,7 +73,6 @@ INFORMING_POLICY: Mapping[str, InformingRule] = {
     "FormalActionWishesRecorded": _not_told("the person said it"),
     "MentalCapacityAssessed":     _not_told("the person took part in the assessment"),
     "RiskDiscussionHeld":         _not_told("the person took part"),
-    "FormalActionTaken":          _not_told("with consent, or told as WishesOverridden"),
     "NextContactAgreed":          _not_told("agreed with the person"),
     "ReviewDateAgreed":           _not_told("agreed with the person"),
     "AgreedDateMissed":           _not_told("a prompt for the practitioner"),

@@ -257,6 +257,22 @@ class CaseOpened(CaseEvent):
     reference: Name
     concern_raised_at: AwareDatetime
     opened_at: AwareDatetime
+    person_name: Name | None = Field(
+        default=None, description="The person's name as the concern gave it."
+    )
+    risk_types: tuple[RiskType, ...] = Field(
+        default=(), description="The types of risk the concern reported (national return terms)."
+    )
+    risk_location: RiskLocation | None = Field(
+        default=None, description="Where the concern said the risk is."
+    )
+    risk_source: RiskSource | None = Field(
+        default=None, description="Who the concern said the risk comes from."
+    )
+    persons_own_words: TheirWords | None = Field(
+        default=None,
+        description="What the person said about the concern when it was raised, verbatim.",
+    )
 
 
 @event("EnquiryStarted")

@@ -21,6 +21,7 @@ from services.outcomes.domain.report import (
 from services.outcomes.domain.summary import (
     DECISIONS_THE_PERSON_IS_TOLD_ABOUT,
     CaseSummary,
+    is_a_decision_the_person_is_told_about,
     summarise,
 )
 
@@ -40,6 +41,7 @@ __all__ = [
     "UnknownOutcome",
     "case_id_for",
     "check_override",
+    "is_a_decision_the_person_is_told_about",
     "msp_report",
     "report_as_csv",
     "report_as_dict",

@@ -65,7 +65,7 @@ from shared.events.outcomes import (
     Wish,
     WishesOverridden,
 )
-from shared.sac import MspAsked
+from shared.sac import MspAsked, RiskLocation, RiskSource, RiskType
 
 E = TypeVar("E", bound=CaseEvent)
 
@@ -120,8 +120,15 @@ class Case:
         reference: str,
         concern_raised_at: datetime,
         opened_at: datetime,
+        person_name: str | None = None,
+        risk_types: Sequence[RiskType] = (),
+        risk_location: RiskLocation | None = None,
+        risk_source: RiskSource | None = None,
+        persons_own_words: str | None = None,
     ) -> Case:
-        """A new case for a concern raised about a person; `CaseOpened` is pending."""
+        """A new case for a concern raised about a person; `CaseOpened` is pending. What the
+        concern said (the risks, the person's name and their own words) comes with it, so the
+        case file and the person's timeline start where the concern did."""
         opened = CaseOpened(
             case_id=case_id_for(concern_id),
             person_id=person_id,
@@ -129,6 +136,11 @@ class Case:
             reference=reference,
             concern_raised_at=concern_raised_at,
             opened_at=opened_at,
+            person_name=person_name,
+            risk_types=tuple(risk_types),
+            risk_location=risk_location,
+            risk_source=risk_source,
+            persons_own_words=persons_own_words,
         )
         case = cls(opened)
         case._pending.append(opened)

@@ -44,6 +44,15 @@ counts only when the person is invited to it. The concern itself is told about f
 ConcernRaised, so it is not among these."""
 
 
+def is_a_decision_the_person_is_told_about(envelope: Envelope) -> bool:
+    """Whether the person should be told about this event of their case (a meeting only when
+    they are invited to it)."""
+    payload = envelope.payload
+    if isinstance(payload, MeetingArranged):
+        return payload.person_invited
+    return envelope.event_type in DECISIONS_THE_PERSON_IS_TOLD_ABOUT
+
+
 class CaseSummary(BaseModel):
     """One case as the report sees it. Storable as a read model and rebuilt by replay."""
 
@@ -92,9 +101,7 @@ def summarise(events: Iterable[Envelope], informed_of: Collection[str] = ()) -> 
             started = payload
         elif isinstance(payload, EnquiryConcluded):
             concluded = payload
-        if envelope.event_type in DECISIONS_THE_PERSON_IS_TOLD_ABOUT and not (
-            isinstance(payload, MeetingArranged) and not payload.person_invited
-        ):
+        if is_a_decision_the_person_is_told_about(envelope):
             decisions.append(envelope.event_id)
     if opened is None:
         raise ValueError("a case's events start with CaseOpened")

@@ -8,6 +8,7 @@ import pytest
 
 from services.notification.messages import TEMPLATES, template_file
 from services.notification.policy import INFORMING_POLICY, rule_for, templates_in_use
+from services.outcomes.domain.summary import DECISIONS_THE_PERSON_IS_TOLD_ABOUT
 from shared.events.notification import MessageFormat
 
 CATALOGUE = {
@@ -55,6 +56,7 @@ TOLD = [
     ("SafeguardingPlanAgreed", "plan_agreed", 3),
     ("OutcomesReviewed", "outcomes_reviewed", 3),
     ("WishesOverridden", "wishes_overridden", 1),
+    ("FormalActionTaken", "formal_action_taken", 2),
     ("EnquiryConcluded", "enquiry_concluded", 3),
     ("CaseClosed", "case_closed", 3),
 ]
@@ -107,3 +109,12 @@ def test_the_deadline_counts_from_when_the_step_happened() -> None:
     assert rule is not None
     overridden_at = datetime(2026, 3, 3, 16, 45, tzinfo=UTC)
     assert rule.deadline(overridden_at) == datetime(2026, 3, 4, 16, 45, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("event_type", sorted(DECISIONS_THE_PERSON_IS_TOLD_ABOUT))
+def test_the_person_is_told_of_every_decision_in_their_case_that_outcomes_counts(
+    event_type: str,
+) -> None:
+    rule = rule_for(event_type)
+    assert rule is not None
+    assert rule.tell

@@ -1,0 +1,541 @@
+"""Intake's HTTP API: partners raise concerns and follow their own; council staff triage, record
+information, link people, decide and give feedback.
+
+Partners authenticate with their agency's API key (`X-API-Key`), staff with a bearer token whose
+role is practitioner or manager. Missing or wrong credentials answer 401, the wrong role 403.
+Every error is an RFC 9457 problem; an invalid submission names each bad field and what is
+allowed, in the same words a Kafka submission's dead-letter record uses.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads the route signatures, which use
+# dependencies defined inside the router factories.
+
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.intake.commands import (
+    ConcernChanged,
+    ConcernReceived,
+    ConcernRecord,
+    IntakeCommands,
+    StillBusy,
+    SubmissionConflict,
+    UnknownPerson,
+)
+from services.intake.domain import (
+    AlreadyDecided,
+    AlreadyRaised,
+    Concern,
+    ConcernRefused,
+    DecidedWithOriginal,
+    DecisionIncomplete,
+    LinkUnchanged,
+    NotPermitted,
+    NotRaised,
+    new_person_id,
+)
+from services.intake.partner_view import PartnerConcern, PartnerConcerns, RejectedSubmission
+from services.intake.settings import IntakeSettings
+from services.intake.submission import ConcernSubmission, problems_in
+from services.intake.triage import Triage, TriageEntry
+from shared.auth import partner_from_api_key, staff_from_bearer, unauthorised
+from shared.events import Actor, DomainEvent
+from shared.events.intake import (
+    LongText,
+    NoFurtherActionRoute,
+    S42Criterion,
+    S42Decision,
+    ShortText,
+    SubmissionChannel,
+)
+from shared.http import (
+    PROBLEM_JSON,
+    FieldProblem,
+    Problem,
+    ProblemError,
+    current_correlation_id,
+    field_problems_from_validation,
+    problem_response,
+)
+
+CONCERN_ID_PATTERN: Final = (
+    r"^concern-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+PERSON_ID_PATTERN: Final = r"^person-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+API_KEY = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="PartnerApiKey",
+    description="Your agency's API key. The council stores only its SHA-256 hash.",
+    auto_error=False,
+)
+BEARER = HTTPBearer(
+    scheme_name="StaffToken",
+    description="A council staff token (HS256 JWT; claims sub, role = practitioner or manager, "
+    "name).",
+    auto_error=False,
+)
+
+_WHY: Final = {
+    400: "The body could not be read as JSON text.",
+    401: "Missing or unrecognised credentials.",
+    403: "Your role may not do this.",
+    404: "There is no such concern (or it is not yours to see).",
+    409: "The concern, or your earlier request, is in a state that does not allow this.",
+    422: "The request is not valid: each bad field is named with what is allowed.",
+    503: "The service is busy or its database is unavailable: try again shortly.",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of the problem responses a route can give."""
+    return {
+        code: {
+            "description": _WHY[code],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for code in codes
+    }
+
+
+# --- requests from staff --------------------------------------------------------------------------
+
+
+class StaffRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InformationToRecord(StaffRequest):
+    note: LongText = Field(description="What was learned, exactly as it should be kept.")
+    source: ShortText = Field(description="Where it came from, e.g. the person, their GP.")
+
+
+class DecisionToRecord(StaffRequest):
+    decision: S42Decision = Field(description="Whether the s42 duty applies.")
+    route: NoFurtherActionRoute | None = Field(
+        default=None, description="Where the concern goes instead: only for no_further_action."
+    )
+    failed_criterion: S42Criterion | None = Field(
+        default=None, description="The s42(1) criterion not met: for any decision but s42_enquiry."
+    )
+    rationale: LongText = Field(description="Why, in the manager's words.")
+
+
+class FeedbackToGive(StaffRequest):
+    feedback: LongText = Field(description="What the referring agency is told. No case details.")
+
+
+class LinkToPerson(StaffRequest):
+    person_id: str = Field(
+        pattern=PERSON_ID_PATTERN, description="The person record the concern is really about."
+    )
+    reason: LongText = Field(description="Why you are sure it is the same person.")
+
+
+class UnlinkFromPerson(StaffRequest):
+    reason: LongText = Field(description="Why the concern is not about the linked person.")
+
+
+# --- turning refusals into problems ---------------------------------------------------------------
+
+
+def refusal(error: ConcernRefused) -> ProblemError:
+    detail = str(error)
+    match error:
+        case NotPermitted():
+            return ProblemError(403, "Not permitted", detail)
+        case NotRaised():
+            return ProblemError(404, "No such concern", detail)
+        case AlreadyDecided() | DecidedWithOriginal() | AlreadyRaised() | LinkUnchanged():
+            return ProblemError(409, "The concern does not allow this now", detail)
+        case DecisionIncomplete():
+            field = "route" if "route" in detail else "failed_criterion"
+            allowed = NoFurtherActionRoute if field == "route" else S42Criterion
+            return ProblemError(
+                422,
+                "The decision is incomplete",
+                detail,
+                errors=[
+                    FieldProblem(
+                        field=field,
+                        problem=detail,
+                        allowed="leave it out, or one of: " + ", ".join(v.value for v in allowed),
+                    )
+                ],
+            )
+    return ProblemError(422, "Refused", detail)
+
+
+def busy() -> ProblemError:
+    return ProblemError(
+        503,
+        "Try again shortly",
+        "The service could not record this just now; nothing was recorded.",
+        headers={"Retry-After": "1"},
+    )
+
+
+def staff_name(actor: Actor) -> str:
+    """Who staff are in the record: their name from the token, else their id."""
+    name = actor.agency or actor.id
+    if not name.strip():
+        raise unauthorised("The bearer token names nobody.")
+    return name
+
+
+# --- partners -------------------------------------------------------------------------------------
+
+
+def partner_router(
+    settings: IntakeSettings, commands: IntakeCommands, view: PartnerConcerns
+) -> APIRouter:
+    router = APIRouter(tags=["partners"])
+
+    async def partner(
+        request: Request, _key: Annotated[str | None, Security(API_KEY)] = None
+    ) -> Actor:
+        return partner_from_api_key(request, settings.partner_api_keys)
+
+    Partner = Annotated[Actor, Depends(partner)]
+
+    @router.post(
+        "/concerns",
+        status_code=202,
+        response_model=ConcernReceived,
+        summary="Raise a safeguarding concern about an adult",
+        description="Accepted concerns are recorded at once and then triaged by the council. "
+        "Send an `Idempotency-Key` so that a retry after a lost answer cannot raise the concern "
+        "twice: the same key with the same body gets the same answer (with the header "
+        "`Idempotent-Replayed: true`); the same key with a different body is refused (409).",
+        responses=problems(400, 401, 409, 422, 503),
+    )
+    async def raise_concern(
+        submission: ConcernSubmission,
+        response: Response,
+        actor: Partner,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias="Idempotency-Key",
+                min_length=1,
+                max_length=200,
+                description="Your unique id for this submission (1 to 200 characters).",
+            ),
+        ] = None,
+    ) -> ConcernReceived:
+        try:
+            received = await commands.raise_concern(
+                submission,
+                actor=actor,
+                via=SubmissionChannel.HTTP,
+                idempotency_key=idempotency_key,
+                correlation_id=current_correlation_id(),
+            )
+        except SubmissionConflict as error:
+            raise ProblemError(
+                409,
+                "The Idempotency-Key was used for a different submission",
+                f"{error}. Use a new key for a new submission, or resend exactly the same body.",
+            ) from error
+        except StillBusy as error:
+            raise busy() from error
+        if received.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return received.answer
+
+    @router.get(
+        "/partner/concerns",
+        response_model=list[PartnerConcern],
+        summary="The concerns your agency raised: status and feedback, newest first",
+        responses=problems(401, 422),
+    )
+    async def list_concerns(
+        actor: Partner,
+        partner_reference: Annotated[
+            str | None,
+            Query(min_length=1, max_length=100, description="Only the one with your id."),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=500, description="At most this many.")] = 100,
+    ) -> list[PartnerConcern]:
+        return await view.all(_agency(actor), partner_reference=partner_reference, limit=limit)
+
+    @router.get(
+        "/partner/concerns/{reference}",
+        response_model=PartnerConcern,
+        summary="One concern your agency raised, by the council's reference",
+        responses=problems(401, 404, 422),
+    )
+    async def one_concern(
+        actor: Partner,
+        reference: Annotated[
+            str, Path(max_length=40, description="The council's reference, e.g. SG-2026-4F7K2Q.")
+        ],
+    ) -> PartnerConcern:
+        found = await view.one(_agency(actor), reference)
+        if found is None:
+            # Another agency's concern answers exactly like one that does not exist.
+            raise ProblemError(
+                404,
+                "No such concern",
+                f"Your agency has raised no concern with the reference {reference}. (A concern "
+                "you have just raised appears here within a few seconds.)",
+            )
+        return found
+
+    @router.get(
+        "/partner/rejected-submissions",
+        response_model=list[RejectedSubmission],
+        summary="Submissions your agency sent over Kafka that were refused, and why",
+        responses=problems(401, 422),
+    )
+    async def rejected(
+        actor: Partner,
+        limit: Annotated[int, Query(ge=1, le=500, description="At most this many.")] = 100,
+    ) -> list[RejectedSubmission]:
+        return await view.rejected(_agency(actor), limit=limit)
+
+    return router
+
+
+def _agency(actor: Actor) -> str:
+    assert actor.agency is not None
+    return actor.agency
+
+
+# --- staff ----------------------------------------------------------------------------------------
+
+
+def staff_router(settings: IntakeSettings, commands: IntakeCommands, triage: Triage) -> APIRouter:
+    router = APIRouter(tags=["council staff"])
+
+    async def staff(
+        request: Request,
+        _token: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    ) -> Actor:
+        return staff_from_bearer(request, settings.staff_token_secret)
+
+    Staff = Annotated[Actor, Depends(staff)]
+    ConcernId = Annotated[
+        str, Path(pattern=CONCERN_ID_PATTERN, description="The concern's id, concern-<uuid>.")
+    ]
+
+    async def change(
+        concern_id: str, actor: Actor, ask: Callable[[Concern], Sequence[DomainEvent]]
+    ) -> ConcernChanged:
+        try:
+            return await commands.change(
+                concern_id, actor, ask, correlation_id=current_correlation_id()
+            )
+        except ConcernRefused as error:
+            raise refusal(error) from error
+        except UnknownPerson as error:
+            raise ProblemError(
+                422,
+                "No such person",
+                str(error),
+                errors=[
+                    FieldProblem(
+                        field="person_id",
+                        problem="is not a person on record",
+                        allowed="the person_id of a person on record, e.g. from GET /triage",
+                    )
+                ],
+            ) from error
+        except StillBusy as error:
+            raise busy() from error
+
+    changed: dict[str, Any] = {
+        "response_model": ConcernChanged,
+        "responses": problems(400, 401, 403, 404, 409, 422, 503),
+    }
+
+    @router.get(
+        "/triage",
+        response_model=list[TriageEntry],
+        summary="Open concerns, oldest first, with repeat reports under the concern they repeat",
+        responses=problems(401, 403, 422),
+    )
+    async def triage_queue(
+        actor: Staff,
+        limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 200,
+    ) -> list[TriageEntry]:
+        return await triage.open_concerns(limit=limit)
+
+    @router.get(
+        "/concerns/{concern_id}",
+        response_model=ConcernRecord,
+        summary="Everything recorded about one concern",
+        responses=problems(401, 403, 404, 422),
+    )
+    async def concern_record(actor: Staff, concern_id: ConcernId) -> ConcernRecord:
+        found = await commands.record(concern_id)
+        if found is None:
+            raise ProblemError(404, "No such concern", f"there is no concern {concern_id}")
+        return found
+
+    @router.post(
+        "/concerns/{concern_id}/information",
+        summary="Record information gathered about the concern",
+        **changed,
+    )
+    async def gather_information(
+        actor: Staff, concern_id: ConcernId, body: InformationToRecord
+    ) -> ConcernChanged:
+        name = staff_name(actor)
+        return await change(
+            concern_id,
+            actor,
+            lambda c: c.gather_information(
+                actor, note=body.note, source=body.source, gathered_by=name
+            ),
+        )
+
+    @router.post(
+        "/concerns/{concern_id}/decision",
+        summary="Record the s42 decision (Safeguarding Adults Managers only)",
+        **changed,
+    )
+    async def decide(actor: Staff, concern_id: ConcernId, body: DecisionToRecord) -> ConcernChanged:
+        name = staff_name(actor)
+        return await change(
+            concern_id,
+            actor,
+            lambda c: c.decide(
+                actor,
+                decision=body.decision,
+                route=body.route,
+                failed_criterion=body.failed_criterion,
+                rationale=body.rationale,
+                decided_by=name,
+            ),
+        )
+
+    @router.post(
+        "/concerns/{concern_id}/referrer-feedback",
+        summary="Give feedback to the agency that raised the concern",
+        **changed,
+    )
+    async def give_feedback(
+        actor: Staff, concern_id: ConcernId, body: FeedbackToGive
+    ) -> ConcernChanged:
+        name = staff_name(actor)
+        return await change(
+            concern_id,
+            actor,
+            lambda c: c.give_referrer_feedback(actor, feedback=body.feedback, given_by=name),
+        )
+
+    @router.post(
+        "/concerns/{concern_id}/link",
+        summary="Link the concern to a person already on record",
+        **changed,
+    )
+    async def link(actor: Staff, concern_id: ConcernId, body: LinkToPerson) -> ConcernChanged:
+        name = staff_name(actor)
+        return await change(
+            concern_id,
+            actor,
+            lambda c: c.link_to_person(
+                actor, person_id=body.person_id, reason=body.reason, linked_by=name
+            ),
+        )
+
+    @router.post(
+        "/concerns/{concern_id}/unlink",
+        summary="Undo a wrong link: the concern becomes about a new person record",
+        **changed,
+    )
+    async def unlink(actor: Staff, concern_id: ConcernId, body: UnlinkFromPerson) -> ConcernChanged:
+        name = staff_name(actor)
+        new_person = new_person_id()
+        return await change(
+            concern_id,
+            actor,
+            lambda c: c.unlink_from_person(
+                actor, new_person_id=new_person, reason=body.reason, unlinked_by=name
+            ),
+        )
+
+    return router
+
+
+# --- errors and documentation ---------------------------------------------------------------------
+
+
+def install_submission_problems(app: FastAPI) -> None:
+    """Explain an invalid request body with `problems_in`, so a partner reads the same words
+    whether a submission came over HTTP or Kafka."""
+
+    async def on_invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = [dict(e) for e in exc.errors()]
+        in_body = [e for e in errors if tuple(e.get("loc", ()))[:1] == ("body",)]
+        elsewhere = [e for e in errors if e not in in_body]
+        for error in in_body:
+            if error.get("type") == "json_invalid":
+                error["loc"] = ("body",)
+        model = _body_model(request)
+        found: list[FieldProblem] = []
+        if in_body and model is not None:
+            found += [
+                FieldProblem.model_validate(p.model_dump())
+                for p in problems_in(in_body, model)  # type: ignore[arg-type]
+            ]
+        else:
+            elsewhere = errors
+        found += field_problems_from_validation(elsewhere)
+        title = (
+            "The concern submission is not valid"
+            if model is ConcernSubmission
+            else "The request is not valid"
+        )
+        return problem_response(
+            Problem(
+                title=title,
+                status=422,
+                detail="; ".join(f"{p.field}: {p.problem}" for p in found),
+                errors=found,
+            ),
+            request,
+        )
+
+    app.add_exception_handler(RequestValidationError, on_invalid)
+
+
+def _body_model(request: Request) -> type[BaseModel] | None:
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and route.body_field is not None:
+        annotation = route.body_field.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+    return None
+
+
+def document_problems(app: FastAPI) -> None:
+    """Put the Problem schema the routes refer to into the OpenAPI components."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in problem.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components.setdefault("Problem", problem)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,62 @@
+"""Intake, put together: its event store and outbox, the Kafka submissions consumer, the partner
+view and triage queue, and the HTTP API."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from services.intake.api import (
+    document_problems,
+    install_submission_problems,
+    partner_router,
+    staff_router,
+)
+from services.intake.commands import IntakeCommands
+from services.intake.partner_view import PartnerConcerns, PartnerView
+from services.intake.settings import IntakeSettings
+from services.intake.submissions import ConcernSubmissions
+from services.intake.triage import Triage, TriageQueue
+from shared.http import create_app
+from shared.runtime import ServiceRuntime
+from shared.topics import INTAKE_EVENTS
+
+DESCRIPTION = """\
+Partner agencies raise safeguarding concerns about adults here (or on the Kafka topic
+`safeguarding.concerns.submitted`, see the AsyncAPI document), and follow the status of their own
+concerns and the feedback for them. Council practitioners triage open concerns, record what they
+find, and link concerns to the right person; a Safeguarding Adults Manager decides whether the
+Care Act 2014 s42 duty applies.
+
+Partners send their agency's API key in `X-API-Key`; staff send a bearer token. Every error is
+an RFC 9457 problem (`application/problem+json`) naming each bad field and what is allowed.
+"""
+
+
+def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
+    runtime = ServiceRuntime.create("intake", settings, INTAKE_EVENTS)
+    commands = IntakeCommands(runtime.client, runtime.database, runtime.store)
+    partner_view = PartnerView(runtime.database)
+    triage_queue = TriageQueue(runtime.database)
+    runtime.consume(ConcernSubmissions(commands, runtime.store))
+    runtime.consume(partner_view)
+    runtime.consume(triage_queue)
+
+    app = create_app(runtime, title="Safeguarding intake", description=DESCRIPTION)
+    install_submission_problems(app)
+    app.include_router(partner_router(settings, commands, PartnerConcerns(runtime.database)))
+    app.include_router(staff_router(settings, commands, Triage(runtime.database)))
+    document_problems(app)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            await commands.ensure_indexes()
+            await partner_view.ensure_indexes()
+            await triage_queue.ensure_indexes()
+            yield
+
+    app.router.lifespan_context = lifespan
+    return app, runtime

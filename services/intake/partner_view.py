@@ -1,0 +1,299 @@
+"""What a partner agency may see of the concerns it raised: where each one is, and the feedback
+meant for it. Nothing else: no case details, and never another agency's concerns.
+
+Built from intake's events, and from outcomes' CaseClosed (a concern's case is
+`case-<uuid5(NAMESPACE_URL, concern id)>`, as every service agrees), so a partner also learns
+when the matter is closed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Final
+
+from pydantic import AwareDatetime, BaseModel, Field
+from pymongo import ASCENDING, DESCENDING
+
+import shared.events.outcomes  # noqa: F401  (registers CaseClosed, so it can be decoded here)
+from shared.events import Envelope
+from shared.events.intake import (
+    ConcernRaised,
+    ConcernSubmissionRejected,
+    InformationGathered,
+    NoFurtherActionRoute,
+    ReferrerFeedbackGiven,
+    RepeatConcernLinked,
+    S42Decision,
+    S42DecisionMade,
+    SubmissionProblem,
+)
+from shared.events.outcomes import CaseClosed
+from shared.mongo import Database, Document, Session
+from shared.projection import Projection
+from shared.topics import INTAKE_EVENTS, OUTCOMES_EVENTS
+
+CONCERNS: Final = "partner_concerns"
+REJECTIONS: Final = "partner_rejections"
+CLOSED_CASES: Final = "partner_closed_cases"
+
+
+class Stage(StrEnum):
+    RECEIVED = "received"
+    BEING_LOOKED_AT = "being looked at"
+    DECIDED = "decided"
+    CLOSED = "closed"
+
+
+_ENQUIRY: Final = {
+    S42Decision.S42_ENQUIRY: "the council is making safeguarding enquiries "
+    "(Care Act 2014, section 42)",
+    S42Decision.OTHER_ENQUIRY: "the council is making other safeguarding enquiries",
+}
+_NO_ENQUIRY: Final = "no safeguarding enquiry is needed"
+_ROUTE: Final = {
+    NoFurtherActionRoute.NO_ACTION: f"{_NO_ENQUIRY} and no further action will be taken",
+    NoFurtherActionRoute.ADVICE_AND_GUIDANCE: f"{_NO_ENQUIRY}; advice and guidance were given",
+    NoFurtherActionRoute.CARE_ACT_ASSESSMENT: f"{_NO_ENQUIRY}; a Care Act assessment is offered",
+    NoFurtherActionRoute.CASE_MANAGEMENT: f"{_NO_ENQUIRY}; the person's care team follows it up",
+    NoFurtherActionRoute.REVIEW: f"{_NO_ENQUIRY}; the person's care and support will be reviewed",
+    NoFurtherActionRoute.OTHER_COUNCIL_SERVICE: f"{_NO_ENQUIRY}; another council service "
+    "follows it up",
+    NoFurtherActionRoute.SIGNPOSTED_EXTERNALLY: f"{_NO_ENQUIRY}; the person was told of another "
+    "organisation that can help",
+    NoFurtherActionRoute.PASSED_TO_ANOTHER_COUNCIL: "it was passed to the council responsible",
+}
+
+
+def decision_in_plain_words(decision: S42Decision, route: NoFurtherActionRoute | None) -> str:
+    """The s42 decision as a partner is told it."""
+    if decision in _ENQUIRY:
+        return _ENQUIRY[decision]
+    return _ROUTE[route] if route is not None else _NO_ENQUIRY
+
+
+def status_text(stage: Stage, decision: str | None = None) -> str:
+    return f"{stage.value}: {decision}" if stage is Stage.DECIDED and decision else stage.value
+
+
+def case_of(concern_id: str) -> str:
+    return f"case-{uuid.uuid5(uuid.NAMESPACE_URL, concern_id)}"
+
+
+# --- what a partner reads -------------------------------------------------------------------------
+
+
+class FeedbackForPartner(BaseModel):
+    feedback: str = Field(description="What the council told you, in its words.")
+    given_at: AwareDatetime
+
+
+class PartnerConcern(BaseModel):
+    """One concern your agency raised: where it is, and the feedback for you."""
+
+    agency: str
+    partner_reference: str = Field(description="Your own id for the submission.")
+    reference: str = Field(description="The council's reference.")
+    stage: Stage = Field(description="received, being looked at, decided or closed.")
+    status: str = Field(description="The stage in plain words; a decision says what it was.")
+    raised_at: AwareDatetime
+    updated_at: AwareDatetime
+    feedback: list[FeedbackForPartner] = Field(description="Feedback for you, oldest first.")
+
+
+class RejectedSubmission(BaseModel):
+    """A submission your agency sent over Kafka that could not be accepted, and why."""
+
+    partner_reference: str | None = Field(description="Your id for it, if it could be read.")
+    reasons: list[SubmissionProblem]
+    rejected_at: AwareDatetime
+
+
+# --- the projection -------------------------------------------------------------------------------
+
+
+class PartnerView(Projection):
+    name = "partner-view"
+    topics: Sequence[str] = (INTAKE_EVENTS, OUTCOMES_EVENTS)
+    read_models = (CONCERNS, REJECTIONS, CLOSED_CASES)
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
+        self.concerns = database[CONCERNS]
+        self.rejections = database[REJECTIONS]
+        self.closed_cases = database[CLOSED_CASES]
+
+    async def ensure_indexes(self) -> None:
+        await self.concerns.create_index([("agency", ASCENDING), ("reference", ASCENDING)])
+        await self.concerns.create_index([("agency", ASCENDING), ("raised_at", DESCENDING)])
+        await self.concerns.create_index([("case_id", ASCENDING)])
+        await self.concerns.create_index([("repeat_of", ASCENDING)])
+        await self.rejections.create_index([("agency", ASCENDING), ("rejected_at", DESCENDING)])
+
+    async def project(self, events: Sequence[Envelope], session: Session) -> None:
+        for event in events:
+            match event.payload:
+                case ConcernRaised() as raised:
+                    await self._raised(raised, event, session)
+                case InformationGathered() as gathered:
+                    await self.concerns.update_one(
+                        {"_id": gathered.concern_id, "stage": Stage.RECEIVED.value},
+                        self._moved(Stage.BEING_LOOKED_AT, event),
+                        session=session,
+                    )
+                case RepeatConcernLinked() as repeat:
+                    await self._repeat(repeat, event, session)
+                case S42DecisionMade() as decided:
+                    await self.concerns.update_many(
+                        {
+                            "$or": [{"_id": decided.concern_id}, {"repeat_of": decided.concern_id}],
+                            "stage": {"$ne": Stage.CLOSED.value},
+                        },
+                        self._moved(
+                            Stage.DECIDED,
+                            event,
+                            decision_in_plain_words(decided.decision, decided.route),
+                        ),
+                        session=session,
+                    )
+                case ReferrerFeedbackGiven() as feedback:
+                    await self.concerns.update_one(
+                        {"_id": feedback.concern_id},
+                        {
+                            "$push": {
+                                "feedback": {
+                                    "feedback": feedback.feedback,
+                                    "given_at": event.occurred_at,
+                                }
+                            },
+                            "$set": {"updated_at": event.occurred_at},
+                        },
+                        session=session,
+                    )
+                case ConcernSubmissionRejected() as rejection if rejection.agency is not None:
+                    await self.rejections.replace_one(
+                        {"_id": event.event_id},
+                        {
+                            "agency": rejection.agency,
+                            "partner_reference": rejection.partner_reference,
+                            "reasons": [r.model_dump() for r in rejection.reasons],
+                            "rejected_at": event.occurred_at,
+                        },
+                        upsert=True,
+                        session=session,
+                    )
+                case CaseClosed() as closed:
+                    await self._closed(closed, event, session)
+                case _:
+                    pass
+
+    async def _raised(self, raised: ConcernRaised, event: Envelope, session: Session) -> None:
+        case_id = case_of(raised.concern_id)
+        # The case may have closed before this consumer saw the concern (separate topics).
+        closed = await self.closed_cases.find_one({"_id": case_id}, session=session)
+        stage = Stage.CLOSED if closed else Stage.RECEIVED
+        await self.concerns.update_one(
+            {"_id": raised.concern_id},
+            {
+                "$set": {
+                    "agency": raised.agency,
+                    "partner_reference": raised.partner_reference,
+                    "reference": raised.reference,
+                    "case_id": case_id,
+                    "repeat_of": None,
+                    "stage": stage.value,
+                    "status": status_text(stage),
+                    "raised_at": event.occurred_at,
+                    "updated_at": event.occurred_at,
+                },
+                "$setOnInsert": {"feedback": []},
+            },
+            upsert=True,
+            session=session,
+        )
+
+    async def _repeat(self, repeat: RepeatConcernLinked, event: Envelope, session: Session) -> None:
+        await self.concerns.update_one(
+            {"_id": repeat.concern_id},
+            {"$set": {"repeat_of": repeat.repeat_of_concern_id}},
+            session=session,
+        )
+        # A repeat is decided with the concern it repeats; that may already have happened.
+        original = await self.concerns.find_one(
+            {"_id": repeat.repeat_of_concern_id, "stage": Stage.DECIDED.value}, session=session
+        )
+        if original is not None:
+            await self.concerns.update_one(
+                {"_id": repeat.concern_id, "stage": {"$ne": Stage.CLOSED.value}},
+                {
+                    "$set": {
+                        "stage": original["stage"],
+                        "status": original["status"],
+                        "updated_at": event.occurred_at,
+                    }
+                },
+                session=session,
+            )
+
+    async def _closed(self, closed: CaseClosed, event: Envelope, session: Session) -> None:
+        await self.closed_cases.replace_one(
+            {"_id": closed.case_id}, {"closed_at": closed.closed_at}, upsert=True, session=session
+        )
+        concern = await self.concerns.find_one({"case_id": closed.case_id}, session=session)
+        if concern is None:
+            return
+        await self.concerns.update_many(
+            {"$or": [{"_id": concern["_id"]}, {"repeat_of": concern["_id"]}]},
+            self._moved(Stage.CLOSED, event),
+            session=session,
+        )
+
+    @staticmethod
+    def _moved(stage: Stage, event: Envelope, decision: str | None = None) -> Document:
+        return {
+            "$set": {
+                "stage": stage.value,
+                "status": status_text(stage, decision),
+                "updated_at": event.occurred_at,
+            }
+        }
+
+
+# --- reading it -----------------------------------------------------------------------------------
+
+
+class PartnerConcerns:
+    """Reads the partner view, always for one agency."""
+
+    def __init__(self, database: Database) -> None:
+        self.concerns = database[CONCERNS]
+        self.rejections = database[REJECTIONS]
+
+    async def one(self, agency: str, reference: str) -> PartnerConcern | None:
+        # References can clash, rarely: the agency's most recent concern with it is the one meant.
+        found = await self.concerns.find_one(
+            {"agency": agency, "reference": reference}, sort=[("raised_at", DESCENDING)]
+        )
+        return _partner_concern(found) if found else None
+
+    async def all(
+        self, agency: str, *, partner_reference: str | None = None, limit: int = 100
+    ) -> list[PartnerConcern]:
+        query: Document = {"agency": agency}
+        if partner_reference is not None:
+            query["partner_reference"] = partner_reference
+        cursor = self.concerns.find(query).sort([("raised_at", DESCENDING)]).limit(limit)
+        return [_partner_concern(doc) async for doc in cursor]
+
+    async def rejected(self, agency: str, *, limit: int = 100) -> list[RejectedSubmission]:
+        cursor = (
+            self.rejections.find({"agency": agency})
+            .sort([("rejected_at", DESCENDING)])
+            .limit(limit)
+        )
+        return [RejectedSubmission.model_validate(doc) async for doc in cursor]
+
+
+def _partner_concern(doc: Document) -> PartnerConcern:
+    return PartnerConcern.model_validate(doc)

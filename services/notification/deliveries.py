@@ -1,0 +1,486 @@
+"""Pending deliveries and the worker that sends them.
+
+The informing reaction writes one pending delivery per recipient of a step (`_id` = the delivery
+reference, `<step event id>.<role>`), in the same transaction as its decision. The worker claims
+due deliveries, checks once more that the message may go (nothing withheld since, the route still
+safe under the preferences as they are now), sends it, and then, in ONE transaction, records
+PersonInformed (or NotificationFailed, InformingWithheld, PractitionerContactRequired) and marks
+the delivery finished.
+
+PersonInformed's id is derived from the delivery reference, so however often a delivery is
+attempted (Kafka redelivery, two workers, a crash between sending and recording), the person is
+recorded as informed once. What cannot be prevented is the provider receiving the message a
+second time when a worker dies after sending but before recording: the message then carries the
+same reference (Notify's `reference`, the SMTP Message-ID, the print queue's key), so the
+provider, mail systems and the print room can recognise it as the same message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+import httpx
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import PyMongoError
+
+from services.notification.decisions import Decisions
+from services.notification.delivery import (
+    Delivered,
+    DeliveryFailed,
+    GovUkNotify,
+    LetterQueue,
+    NotifyTemplates,
+    OutgoingMessage,
+    PrintQueue,
+    RetryPolicy,
+    Sender,
+    SmtpSender,
+    deliver,
+)
+from services.notification.metrics import DELIVERIES_PENDING
+from services.notification.record import (
+    InformingRecord,
+    StepSeen,
+    derived_event_id,
+    informed_event_id,
+    practitioner_contact_required,
+)
+from services.notification.recording import append_once, in_informing_transaction
+from services.notification.safety import PractitionerContact
+from services.notification.settings import NotificationSettings
+from services.notification.steps import uk_today
+from shared.events import Metadata
+from shared.events.envelope import SYSTEM_ACTOR
+from shared.events.notification import (
+    Channel,
+    InformingWithheld,
+    MessageFormat,
+    PersonInformed,
+    RecipientRole,
+    informing_stream,
+)
+from shared.eventstore import EventStore
+from shared.mongo import Client, Database, Document, Session
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    WITHHELD = "withheld"
+    PRACTITIONER_CONTACT = "practitioner_contact"
+    NO_LONGER_CHOSEN = "no_longer_chosen"
+    ALREADY_TOLD = "already_told"
+
+
+class Delivery(BaseModel):
+    """One message to one recipient about one step, rendered when the step was decided."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reference: str
+    person_id: str
+    source_event_id: str
+    source_event_type: str
+    case_id: str | None
+    concern_id: str | None
+    role: RecipientRole
+    format: MessageFormat
+    template: str
+    subject: str
+    body: str
+    told_about: str
+    channel: Channel
+    """The channel chosen when the step was decided; the route is chosen again when sending."""
+    correlation_id: str
+    created_at: AwareDatetime
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    rounds: int = 0
+    next_attempt_at: AwareDatetime
+    claimed_until: AwareDatetime | None = None
+    provider_reference: str | None = None
+    channel_used: Channel | None = None
+    finished_at: AwareDatetime | None = None
+
+    @property
+    def message(self) -> OutgoingMessage:
+        return OutgoingMessage(reference=self.reference, subject=self.subject, body=self.body)
+
+    @property
+    def step(self) -> StepSeen:
+        return StepSeen(self.source_event_id, self.source_event_type, self.case_id, self.concern_id)
+
+    def as_document(self) -> Document:
+        document: Document = self.model_dump(mode="json")
+        document["_id"] = document.pop("reference")
+        for name in ("created_at", "next_attempt_at", "claimed_until", "finished_at"):
+            document[name] = getattr(self, name)
+        return document
+
+    @classmethod
+    def from_document(cls, document: Document) -> Delivery:
+        fields = {k: v for k, v in document.items() if k != "_id"}
+        return cls.model_validate(fields | {"reference": document["_id"]})
+
+
+class Deliveries:
+    def __init__(self, database: Database) -> None:
+        self.collection = database["deliveries"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+        await self.collection.create_index([("person_id", ASCENDING), ("created_at", ASCENDING)])
+
+    async def add(self, delivery: Delivery, session: Session) -> None:
+        """Idempotent: a delivery with this reference already stored is left as it is."""
+        await self.collection.update_one(
+            {"_id": delivery.reference},
+            {"$setOnInsert": delivery.as_document()},
+            upsert=True,
+            session=session,
+        )
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+        """Claim up to `limit` due deliveries for this worker until `lease_until`; a worker that
+        dies holding one lets it go when the lease ends."""
+        claimed: list[Delivery] = []
+        for _ in range(limit):
+            document = await self.collection.find_one_and_update(
+                {
+                    "status": DeliveryStatus.PENDING.value,
+                    "next_attempt_at": {"$lte": now},
+                    "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": now}}],
+                },
+                {"$set": {"claimed_until": lease_until}},
+                sort=[("created_at", ASCENDING)],
+                return_document=ReturnDocument.AFTER,
+            )
+            if document is None:
+                break
+            claimed.append(Delivery.from_document(document))
+        return claimed
+
+    async def finish(
+        self,
+        reference: str,
+        status: DeliveryStatus,
+        now: datetime,
+        session: Session,
+        *,
+        provider_reference: str | None = None,
+        channel_used: Channel | None = None,
+    ) -> None:
+        await self.collection.update_one(
+            {"_id": reference},
+            {
+                "$set": {
+                    "status": status.value,
+                    "finished_at": now,
+                    "claimed_until": None,
+                    "provider_reference": provider_reference,
+                    "channel_used": channel_used.value if channel_used else None,
+                }
+            },
+            session=session,
+        )
+
+    async def try_again_later(
+        self, reference: str, rounds: int, next_attempt_at: datetime, session: Session
+    ) -> None:
+        await self.collection.update_one(
+            {"_id": reference},
+            {"$set": {"rounds": rounds, "next_attempt_at": next_attempt_at, "claimed_until": None}},
+            session=session,
+        )
+
+    async def get(self, reference: str) -> Delivery | None:
+        document = await self.collection.find_one({"_id": reference})
+        return Delivery.from_document(document) if document else None
+
+    async def pending(self) -> int:
+        return await self.collection.count_documents({"status": DeliveryStatus.PENDING.value})
+
+    async def for_person(self, person_id: str) -> list[Delivery]:
+        cursor = self.collection.find({"person_id": person_id}).sort("created_at", ASCENDING)
+        return [Delivery.from_document(d) async for d in cursor]
+
+
+@dataclass(frozen=True)
+class WithheldNow:
+    """A withholding recorded after the step was decided now covers it."""
+
+    withholding: InformingWithheld
+    event: InformingWithheld | None
+
+
+@dataclass(frozen=True)
+class NoLongerChosen:
+    """The recipient is no longer chosen to be told (the person changed their preferences)."""
+
+
+@dataclass(frozen=True)
+class AlreadyTold:
+    """A practitioner recorded telling them meanwhile."""
+
+
+Attempt = (
+    Delivered | DeliveryFailed | WithheldNow | PractitionerContact | NoLongerChosen | AlreadyTold
+)
+
+
+@dataclass
+class Senders:
+    """The senders built from the settings, by channel, and what must be closed with them."""
+
+    by_channel: dict[Channel, Sender]
+    _notify: GovUkNotify | None = None
+
+    async def aclose(self) -> None:
+        if self._notify is not None:
+            await self._notify.aclose()
+
+
+def senders_for(
+    settings: NotificationSettings,
+    print_queue: PrintQueue,
+    *,
+    notify_client: httpx.AsyncClient | None = None,
+) -> Senders:
+    """GOV.UK Notify for each kind whose template is set up; otherwise SMTP for email and the
+    council's print queue for letters. Text messages need Notify: without it an SMS fails as
+    permanent and the person's fallback channel is tried."""
+    templates = {channel: settings.notify_template_for(channel) for channel in Channel}
+    notify: GovUkNotify | None = None
+    if settings.notify_api_key is not None and any(templates.values()):
+        notify = GovUkNotify(
+            api_key=settings.notify_api_key,
+            templates=NotifyTemplates(
+                email=templates[Channel.EMAIL] or "",
+                sms=templates[Channel.SMS] or "",
+                letter=templates[Channel.LETTER] or "",
+            ),
+            base_url=settings.notify_base_url,
+            client=notify_client,
+        )
+    by_channel: dict[Channel, Sender] = {
+        Channel.EMAIL: SmtpSender(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            from_address=settings.smtp_from,
+            from_name=settings.council_name,
+        ),
+        Channel.LETTER: LetterQueue(print_queue),
+    }
+    if notify is not None:
+        for channel, template in templates.items():
+            if template:
+                by_channel[channel] = notify
+    return Senders(by_channel=by_channel, _notify=notify)
+
+
+@dataclass
+class DeliveryWorker:
+    client: Client
+    store: EventStore
+    deliveries: Deliveries
+    decisions: Decisions
+    senders: Mapping[Channel, Sender]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    clock: Clock = field(default=lambda: datetime.now(UTC))
+    interval_seconds: float = 1.0
+    lease_seconds: float = 300.0
+    batch_size: int = 20
+    max_rounds: int = 8
+    """Rounds of passing failures before a delivery is given up (each round retries itself)."""
+
+    async def run(self) -> None:
+        """Deliver until cancelled; an unreachable database is waited out."""
+        while True:
+            try:
+                while await self.deliver_due():
+                    pass
+                DELIVERIES_PENDING.set(await self.deliveries.pending())
+            except (PyMongoError, OSError) as error:
+                log.warning("delivery worker will retry", extra={"error": repr(error)})
+            await asyncio.sleep(self.interval_seconds)
+
+    async def deliver_due(self) -> int:
+        """Deliver one batch of due deliveries; return how many were handled."""
+        now = self.clock()
+        due = await self.deliveries.claim_due(
+            now, now + timedelta(seconds=self.lease_seconds), self.batch_size
+        )
+        by_person: dict[str, list[Delivery]] = {}
+        for delivery in due:
+            by_person.setdefault(delivery.person_id, []).append(delivery)
+        # One person's messages go in the order of the steps they are about; different people's
+        # go side by side, so one slow provider call does not hold everyone up.
+        await asyncio.gather(*(self._deliver_in_order(queue) for queue in by_person.values()))
+        return len(due)
+
+    async def _deliver_in_order(self, deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            try:
+                await self.deliver(delivery)
+            except Exception as error:
+                log.error(
+                    "delivery failed unexpectedly; it is tried again when its lease ends",
+                    extra={"reference": delivery.reference, "error": repr(error)},
+                )
+
+    async def deliver(self, delivery: Delivery) -> None:
+        await self.record(delivery, await self.attempt(delivery))
+
+    async def attempt(self, delivery: Delivery) -> Attempt:
+        """Decide again whether and how the message may go, and send it. Records nothing."""
+        history = await self.store.load(informing_stream(delivery.person_id))
+        record = InformingRecord.from_history(delivery.person_id, history)
+        withholding = record.withholding_for(delivery.source_event_id, uk_today(self.clock()))
+        if withholding is not None:
+            return WithheldNow(withholding, record.withheld_step(delivery.step, withholding))
+        if (delivery.source_event_id, delivery.role) in record.informed:
+            return AlreadyTold()
+        # The preferences as they are now: a contact point marked unsafe since the step was
+        # decided must not be used.
+        route = record.route_now(delivery.role)
+        if route is None:
+            return NoLongerChosen()
+        if isinstance(route, PractitionerContact):
+            return route
+        return await deliver(delivery.message, route, self.senders, policy=self.retry)
+
+    async def record(self, delivery: Delivery, attempt: Attempt) -> None:
+        """Record what happened and finish the delivery, in one transaction."""
+        metadata = Metadata(
+            actor=SYSTEM_ACTOR,
+            correlation_id=delivery.correlation_id,
+            causation_id=delivery.source_event_id,
+        )
+
+        async def work(session: Session) -> None:
+            now = self.clock()
+            if isinstance(attempt, Delivered):
+                await append_once(
+                    self.store,
+                    delivery.person_id,
+                    PersonInformed(
+                        person_id=delivery.person_id,
+                        source_event_id=delivery.source_event_id,
+                        source_event_type=delivery.source_event_type,
+                        case_id=delivery.case_id,
+                        concern_id=delivery.concern_id,
+                        recipient_role=delivery.role,
+                        channel=attempt.route.channel,
+                        format=delivery.format,
+                        informed_at=now,
+                        provider_reference=attempt.provider_reference[:200],
+                        message_summary=delivery.told_about[:500],
+                    ),
+                    event_id=informed_event_id(delivery.source_event_id, delivery.role),
+                    metadata=metadata,
+                    session=session,
+                )
+                await self.deliveries.finish(
+                    delivery.reference,
+                    DeliveryStatus.DELIVERED,
+                    now,
+                    session,
+                    provider_reference=attempt.provider_reference,
+                    channel_used=attempt.route.channel,
+                )
+                await self.decisions.recipient_dealt_with(
+                    delivery.source_event_id, delivery.role, session
+                )
+            elif isinstance(attempt, DeliveryFailed):
+                await self._record_failure(delivery, attempt, metadata, now, session)
+            elif isinstance(attempt, WithheldNow):
+                if attempt.event is not None:
+                    await append_once(
+                        self.store,
+                        delivery.person_id,
+                        attempt.event,
+                        event_id=derived_event_id("withheld", delivery.source_event_id),
+                        metadata=metadata,
+                        session=session,
+                    )
+                await self.deliveries.finish(
+                    delivery.reference, DeliveryStatus.WITHHELD, now, session
+                )
+                await self.decisions.all_dealt_with(delivery.source_event_id, session)
+            elif isinstance(attempt, PractitionerContact):
+                await append_once(
+                    self.store,
+                    delivery.person_id,
+                    practitioner_contact_required(
+                        delivery.step, delivery.person_id, attempt, delivery.told_about
+                    ),
+                    event_id=derived_event_id(
+                        "practitioner-contact", delivery.source_event_id, delivery.role.value
+                    ),
+                    metadata=metadata,
+                    session=session,
+                )
+                await self.deliveries.finish(
+                    delivery.reference, DeliveryStatus.PRACTITIONER_CONTACT, now, session
+                )
+                await self.decisions.recipient_dealt_with(
+                    delivery.source_event_id, delivery.role, session
+                )
+            else:
+                status = (
+                    DeliveryStatus.ALREADY_TOLD
+                    if isinstance(attempt, AlreadyTold)
+                    else DeliveryStatus.NO_LONGER_CHOSEN
+                )
+                await self.deliveries.finish(delivery.reference, status, now, session)
+                await self.decisions.recipient_dealt_with(
+                    delivery.source_event_id, delivery.role, session
+                )
+
+        await in_informing_transaction(self.client, work)
+
+    async def _record_failure(
+        self,
+        delivery: Delivery,
+        failed: DeliveryFailed,
+        metadata: Metadata,
+        now: datetime,
+        session: Session,
+    ) -> None:
+        # The person has not been told: the step stays pending, so it becomes overdue for a
+        # practitioner to act on if nothing else gets through.
+        rounds = delivery.rounds + 1
+        event_id = (
+            derived_event_id("failed", delivery.reference)
+            if failed.permanent
+            else derived_event_id("failed", delivery.reference, str(rounds))
+        )
+        await append_once(
+            self.store,
+            delivery.person_id,
+            failed.as_event(
+                person_id=delivery.person_id,
+                source_event_id=delivery.source_event_id,
+                source_event_type=delivery.source_event_type,
+                case_id=delivery.case_id,
+                concern_id=delivery.concern_id,
+            ),
+            event_id=event_id,
+            metadata=metadata,
+            session=session,
+        )
+        if failed.permanent or rounds >= self.max_rounds:
+            await self.deliveries.finish(delivery.reference, DeliveryStatus.FAILED, now, session)
+            return
+        wait = timedelta(minutes=min(2**rounds, 60))
+        await self.deliveries.try_again_later(delivery.reference, rounds, now + wait, session)

@@ -1,0 +1,28 @@
+"""`safeguarding-notification`: run the notification service (settings from the environment)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import uvicorn
+
+from services.notification.app import build
+from services.notification.settings import NotificationSettings
+from shared.observability import configure_logging
+
+
+async def serve(settings: NotificationSettings) -> None:
+    # Built inside the running loop: the Kafka producer binds to the loop it is created in.
+    app, _ = build(settings)
+    config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_config=None)
+    await uvicorn.Server(config).serve()
+
+
+def run() -> None:
+    settings = NotificationSettings()
+    configure_logging("notification", settings.log_level)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,61 @@
+"""Recording on a person's informing stream: the one place where a concurrent change to the same
+stream is retried. The informing reaction, the delivery worker, the overdue pass and
+practitioners all write to it; whoever loses a race reloads and decides again on what is now true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from pymongo.errors import PyMongoError
+
+from shared.events import DomainEvent, Metadata
+from shared.events.notification import informing_stream
+from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore
+from shared.mongo import Client, Session, in_transaction
+
+ATTEMPTS = 5
+T = TypeVar("T")
+
+
+class InformingBusy(Exception):
+    """The person's informing stream kept changing under us; trying again later will work."""
+
+
+async def in_informing_transaction(
+    client: Client, work: Callable[[Session], Awaitable[T]], *, attempts: int = ATTEMPTS
+) -> T:
+    """Run `work` (load, decide, append) in one transaction, again from the start when the
+    stream moved on meanwhile."""
+    for _ in range(attempts):
+        try:
+            return await in_transaction(client, work)
+        except ConcurrencyError:
+            continue
+        except PyMongoError as error:
+            if not error.has_error_label("TransientTransactionError"):
+                raise
+    raise InformingBusy("the person's informing record kept changing; try again")
+
+
+async def append_once(
+    store: EventStore,
+    person_id: str,
+    event: DomainEvent,
+    *,
+    event_id: str,
+    metadata: Metadata,
+    session: Session,
+) -> bool:
+    """Append `event` to the person's informing stream under its derived id; False when it is
+    already recorded (a redelivery, or a retry after a crash)."""
+    stream = informing_stream(person_id)
+    version = await store.version(stream, session)
+    try:
+        await store.append(
+            stream, version, [event], metadata, session=session, event_ids=[event_id]
+        )
+    except EventAlreadyRecorded:
+        return False
+    return True

@@ -1,0 +1,98 @@
+"""Notification's settings, read from the environment (see shared.config for the ones every
+service reads).
+
+GOV.UK Notify is used for a kind of message (email, SMS, letter) only when NOTIFY_API_KEY and
+that kind's template id are both set: a key alone cannot send anything, because Notify sends
+every message through a template. Without Notify, email goes by SMTP, letters go on the council's
+own print queue, and a text message cannot be sent (the person's fallback channel is tried).
+
+The council's name and contact details appear in every message: set them for a real install.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from services.notification.delivery.notify import PRODUCTION_URL
+from shared.config import ServiceSettings
+from shared.events.notification import Channel
+
+
+class NotificationSettings(ServiceSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    mongodb_database: str = "notification"
+    http_port: int = 8003
+    staff_token_secret: str = Field(
+        default="dev-only-staff-token-secret",
+        description="HMAC secret of the HS256 staff bearer tokens (claims: sub, role, name). "
+        "The default is for local development only: override it.",
+    )
+    notify_base_url: str = Field(default=PRODUCTION_URL, description="GOV.UK Notify's API.")
+    notify_api_key: str | None = Field(
+        default=None, description="GOV.UK Notify API key; a test or team key until live."
+    )
+    notify_email_template_id: str | None = Field(
+        default=None, description="Notify template showing ((subject)) and ((body)) for email."
+    )
+    notify_sms_template_id: str | None = Field(
+        default=None, description="Notify template showing ((body)) for text messages."
+    )
+    notify_letter_template_id: str | None = Field(
+        default=None,
+        description="Notify letter template showing ((subject)) and ((body)); without it letters "
+        "go on the council's own print queue.",
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP relay for email.")
+    smtp_port: int = Field(default=1025, description="SMTP relay port.")
+    smtp_from: str = Field(
+        default="safeguarding@council.example", description="The From address of email."
+    )
+    default_channel: Channel = Field(
+        default=Channel.EMAIL,
+        description="How a person is told when nobody has said how they want to be told.",
+    )
+    council_name: str = Field(
+        default="Your local council", min_length=1, max_length=200, description="Signs messages."
+    )
+    council_contact_team: str = Field(
+        default="the adult safeguarding team",
+        min_length=1,
+        max_length=200,
+        description="Who a message tells people to contact.",
+    )
+    council_contact_details: str = Field(
+        default="the phone number on your council's website",
+        min_length=1,
+        max_length=300,
+        description="How a message tells people to contact them.",
+    )
+    delivery_interval_seconds: float = Field(
+        default=1.0, gt=0, description="How often the delivery worker looks for messages to send."
+    )
+    overdue_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often steps not yet told in time are looked for."
+    )
+
+    @field_validator(
+        "notify_api_key",
+        "notify_email_template_id",
+        "notify_sms_template_id",
+        "notify_letter_template_id",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # Compose passes an unset host variable through as an empty string.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def notify_template_for(self, channel: Channel) -> str | None:
+        """The Notify template for this channel, when Notify is set up to send it."""
+        if self.notify_api_key is None:
+            return None
+        return {
+            Channel.EMAIL: self.notify_email_template_id,
+            Channel.SMS: self.notify_sms_template_id,
+            Channel.LETTER: self.notify_letter_template_id,
+        }.get(channel)

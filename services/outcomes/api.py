@@ -1,0 +1,673 @@
+"""The HTTP API for practitioners and managers: one route per thing that can happen in a case,
+the case file, the person's timeline, and the MSP report.
+
+Every route needs a staff bearer token; overriding the person's wishes and signing off the
+conclusion need a manager's. A refusal by the case comes back as problem details (RFC 9457)
+naming the rule and what would be accepted: 403 for a role, 409 for a closed case, 422 for a rule.
+"""
+
+# No `from __future__ import annotations`: FastAPI must see the route annotations as objects,
+# because the staff and manager dependencies are local to the router (they hold the secret).
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue, ValidationError
+
+from services.outcomes import requests as body
+from services.outcomes.case_file import CaseFile, read_case_file
+from services.outcomes.commands import CaseBusy, CaseCommands, CaseNotFound
+from services.outcomes.domain import (
+    Case,
+    CaseIsClosed,
+    CaseRefused,
+    FormalActionRefused,
+    NotPermitted,
+    UnknownOutcome,
+    case_id_for,
+    report_as_csv,
+    report_as_dict,
+)
+from services.outcomes.report_projection import report_for
+from services.outcomes.timeline import Timeline, read_timeline
+from shared.auth import staff_from_bearer
+from shared.events import Actor, Envelope, Role
+from shared.events.outcomes import CaseOpened
+from shared.eventstore import envelope_from_document
+from shared.http import FieldProblem, ProblemError, current_correlation_id
+from shared.mongo import Database
+
+CASE = "/cases/{case_id}"
+
+
+class RecordedEvent(BaseModel):
+    event_id: str
+    event_type: str
+    stream_version: int
+    occurred_at: AwareDatetime
+    payload: dict[str, JsonValue]
+
+
+class Recorded(BaseModel):
+    """What was recorded: the case's new events (with any new ids in their payloads)."""
+
+    case_id: str
+    version: int
+    """The case's version after recording; the case file shows it once it has caught up."""
+    events: list[RecordedEvent]
+
+
+class CaseLocator(BaseModel):
+    """Where a concern's case is."""
+
+    case_id: str
+    concern_id: str
+    person_id: str
+    reference: str
+    opened_at: AwareDatetime
+
+
+class ReportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+class ReportRow(BaseModel):
+    label: str
+    section_42: int
+    other: int
+
+
+class ReportTable(BaseModel):
+    key: str
+    title: str
+    counts: str
+    rows: list[ReportRow]
+
+
+class ReportMeasure(BaseModel):
+    key: str
+    title: str
+    numerator: int
+    denominator: int
+    share: float | None
+
+
+class ReportPeriod(BaseModel):
+    start: date
+    end: date
+
+
+class MspReportBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: ReportPeriod
+    counts: dict[str, int]
+    tables: list[ReportTable]
+    involvement: list[ReportMeasure]
+
+
+_REFUSALS: tuple[tuple[type[CaseRefused], int, str, str | None], ...] = (
+    (NotPermitted, 403, "Not permitted", None),
+    (CaseIsClosed, 409, "The case is closed", None),
+    (
+        FormalActionRefused,
+        422,
+        "Formal action refused: no consent from the person and no manager's override",
+        "action",
+    ),
+    (UnknownOutcome, 422, "No such outcome in this case", None),
+    (CaseRefused, 422, "The case refused the change", None),
+)
+
+
+def refusal_problem(refusal: CaseRefused) -> ProblemError:
+    """The problem details for a refusal by the case; the message is the rule's own."""
+    for kind, status, title, field in _REFUSALS:
+        if isinstance(refusal, kind):
+            errors = [FieldProblem(field=field, problem=str(refusal))] if field else None
+            return ProblemError(status, title, str(refusal), errors=errors)
+    raise AssertionError("CaseRefused is the last entry")
+
+
+def invalid_event_problem(error: ValidationError) -> ProblemError:
+    """A change the case's events cannot hold (e.g. an override not told to the person with no
+    reason why): 422 naming the field and the rule."""
+    problems = [
+        FieldProblem(
+            field=".".join(str(p) for p in item["loc"]) or "(body)",
+            problem=item["msg"].removeprefix("Value error, "),
+        )
+        for item in error.errors(include_url=False)
+    ]
+    return ProblemError(
+        422,
+        f"The case refused the change: {error.title} would not be valid",
+        "; ".join(f"{p.field}: {p.problem}" for p in problems),
+        errors=problems,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _recorded(case_id: str, envelopes: list[Envelope]) -> Recorded:
+    return Recorded(
+        case_id=case_id,
+        version=envelopes[-1].stream_version if envelopes else 0,
+        events=[
+            RecordedEvent(
+                event_id=e.event_id,
+                event_type=e.event_type,
+                stream_version=e.stream_version,
+                occurred_at=e.occurred_at,
+                payload=e.payload.model_dump(mode="json"),
+            )
+            for e in envelopes
+        ],
+    )
+
+
+def _name_of(actor: Actor) -> str:
+    # Staff tokens carry the display name in the actor's `agency` slot (shared.auth).
+    return actor.agency or actor.id
+
+
+bearer = HTTPBearer(auto_error=False, description="A staff token (practitioner or manager).")
+
+
+def cases_router(commands: CaseCommands, database: Database, staff_token_secret: str) -> APIRouter:
+    router = APIRouter(tags=["cases"])
+
+    def staff(
+        request: Request,
+        _: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+    ) -> Actor:
+        return staff_from_bearer(request, staff_token_secret)
+
+    def manager(
+        request: Request,
+        _: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+    ) -> Actor:
+        return staff_from_bearer(request, staff_token_secret, (Role.MANAGER,))
+
+    Staff = Annotated[Actor, Depends(staff)]
+    Manager = Annotated[Actor, Depends(manager)]
+
+    async def record(case_id: str, actor: Actor, decide: Callable[[Case], object]) -> Recorded:
+        try:
+            envelopes = await commands.execute(
+                case_id, actor, decide, correlation_id=current_correlation_id()
+            )
+        except CaseNotFound as error:
+            raise ProblemError(404, "No such case", f"No case has the id {case_id!r}") from error
+        except CaseRefused as refusal:
+            raise refusal_problem(refusal) from refusal
+        except ValidationError as error:
+            raise invalid_event_problem(error) from error
+        except CaseBusy as error:
+            raise ProblemError(
+                409, "The case is busy", "The case kept changing while recording; try again"
+            ) from error
+        return _recorded(case_id, envelopes)
+
+    def existing_outcome(case: Case, desired_outcome_id: str) -> None:
+        if desired_outcome_id not in case.desired_outcomes:
+            raise ProblemError(
+                404,
+                "No such desired outcome",
+                f"No desired outcome {desired_outcome_id!r} in case {case.case_id}",
+            )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def locate(concern_id: str) -> CaseLocator | None:
+        first = await commands.store.events.find_one(
+            {"stream_id": case_id_for(concern_id), "stream_version": 1}
+        )
+        if first is None:
+            return None
+        opened = envelope_from_document(first).payload
+        assert isinstance(opened, CaseOpened)
+        return CaseLocator(
+            case_id=opened.case_id,
+            concern_id=opened.concern_id,
+            person_id=opened.person_id,
+            reference=opened.reference,
+            opened_at=opened.opened_at,
+        )
+
+    @router.get(
+        "/concerns/{concern_id}/case",
+        response_model=CaseLocator,
+        summary="The case opened for a concern",
+    )
+    async def case_for_concern(concern_id: str, actor: Staff) -> CaseLocator:
+        found = await locate(concern_id)
+        if found is None:
+            raise ProblemError(
+                404, "No case for this concern", f"No case is open for concern {concern_id!r} yet"
+            )
+        return found
+
+    @router.get(
+        "/cases", response_model=list[CaseLocator], summary="Find the case opened for a concern"
+    )
+    async def find_cases(
+        actor: Staff, concern_id: Annotated[str, Query(min_length=1, max_length=100)]
+    ) -> list[CaseLocator]:
+        found = await locate(concern_id)
+        return [found] if found else []
+
+    @router.get(CASE, response_model=CaseFile, summary="The case file")
+    async def case_file(case_id: str, actor: Staff) -> CaseFile:
+        file = await read_case_file(database, case_id)
+        if file is None:
+            raise ProblemError(404, "No such case file", f"No case file for {case_id!r} (yet)")
+        return file
+
+    @router.get(
+        f"{CASE}/timeline",
+        response_model=Timeline,
+        summary="The person's timeline: what happened, what they said, what they were told",
+    )
+    async def timeline(case_id: str, actor: Staff) -> Timeline:
+        found = await read_timeline(database, case_id)
+        if found is None:
+            raise ProblemError(404, "No such timeline", f"No timeline for {case_id!r} (yet)")
+        return found
+
+    @router.get(
+        "/reports/msp",
+        response_model=MspReportBody,
+        summary="The MSP and national return (SAC) report over a period",
+        responses={200: {"content": {"text/csv": {}}}},
+    )
+    async def msp(
+        actor: Staff,
+        period_start: Annotated[date, Query(alias="from", description="First day, YYYY-MM-DD")],
+        period_end: Annotated[date, Query(alias="to", description="Last day, YYYY-MM-DD")],
+        report_format: Annotated[ReportFormat, Query(alias="format")] = ReportFormat.JSON,
+    ) -> Response | MspReportBody:
+        if period_end < period_start:
+            raise ProblemError(
+                422,
+                "The period is not valid",
+                f"to ({period_end}) is before from ({period_start})",
+                errors=[
+                    FieldProblem(field="to", problem="is before from", allowed=f">= {period_start}")
+                ],
+            )
+        report = await report_for(database, period_start, period_end)
+        if report_format is ReportFormat.CSV:
+            return Response(
+                report_as_csv(report),
+                media_type="text/csv; charset=utf-8",
+                headers={
+                    "Content-Disposition": f'attachment; filename="msp-{period_start}-{period_end}.csv"'
+                },
+            )
+        return MspReportBody.model_validate(report_as_dict(report))
+
+    # -- the enquiry -----------------------------------------------------------------------
+
+    @router.post(
+        f"{CASE}/lead-worker",
+        status_code=201,
+        response_model=Recorded,
+        summary="Name the lead worker",
+    )
+    async def lead_worker(case_id: str, request: body.AssignLeadWorker, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.assign_lead_worker(
+                name=request.name,
+                contact=request.contact,
+                assigned_at=request.assigned_at or _now(),
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/conversations",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record a conversation with the person",
+    )
+    async def conversation(case_id: str, request: body.HoldConversation, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.hold_conversation(
+                participants=request.participants,
+                held_at=request.held_at or _now(),
+                mode=request.mode,
+                summary=request.summary,
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/meetings", status_code=201, response_model=Recorded, summary="Arrange a meeting"
+    )
+    async def meeting(case_id: str, request: body.ArrangeMeeting, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.arrange_meeting(
+                meets_at=request.meets_at,
+                where_or_how=request.where_or_how,
+                purpose=request.purpose,
+                invited=request.invited,
+                person_invited=request.person_invited,
+            ),
+        )
+
+    # -- what the person wants -------------------------------------------------------------
+
+    @router.post(
+        f"{CASE}/desired-outcomes",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record what the person wants, in their own words",
+    )
+    async def express(case_id: str, request: body.ExpressDesiredOutcome, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.express_desired_outcome(
+                text=request.text,
+                expressed_by=request.expressed_by,
+                expressed_at=request.expressed_at or _now(),
+                category=request.category,
+            ),
+        )
+
+    @router.put(
+        f"{CASE}/desired-outcomes/{{desired_outcome_id}}",
+        response_model=Recorded,
+        summary="Record that the person changed what they want (earlier words are kept)",
+    )
+    async def revise(
+        case_id: str, desired_outcome_id: str, request: body.ReviseDesiredOutcome, actor: Staff
+    ) -> Recorded:
+        def decide(case: Case) -> None:
+            existing_outcome(case, desired_outcome_id)
+            case.revise_desired_outcome(
+                desired_outcome_id,
+                text=request.text,
+                expressed_by=request.expressed_by,
+                revised_at=request.revised_at or _now(),
+                category=request.category,
+            )
+
+        return await record(case_id, actor, decide)
+
+    @router.post(
+        f"{CASE}/desired-outcomes/{{desired_outcome_id}}/withdraw",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record that the person no longer wants an outcome",
+    )
+    async def withdraw(
+        case_id: str, desired_outcome_id: str, request: body.WithdrawDesiredOutcome, actor: Staff
+    ) -> Recorded:
+        def decide(case: Case) -> None:
+            existing_outcome(case, desired_outcome_id)
+            case.withdraw_desired_outcome(
+                desired_outcome_id,
+                reason=request.reason,
+                withdrawn_at=request.withdrawn_at or _now(),
+            )
+
+        return await record(case_id, actor, decide)
+
+    @router.post(
+        f"{CASE}/agreed-outcomes",
+        status_code=201,
+        response_model=Recorded,
+        summary="Agree an outcome with the person, serving their desired outcomes",
+    )
+    async def agree(case_id: str, request: body.AgreeOutcome, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.agree_outcome(
+                wording=request.wording,
+                serves=request.serves,
+                agreed_at=request.agreed_at or _now(),
+            ),
+        )
+
+    # -- formal action, capacity and advocacy ----------------------------------------------
+
+    @router.post(
+        f"{CASE}/formal-action-wishes",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record whether the person wants a formal action taken",
+    )
+    async def wishes(
+        case_id: str, request: body.RecordFormalActionWishes, actor: Staff
+    ) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.record_formal_action_wishes(
+                request.action,
+                wish=request.wish,
+                in_their_words=request.in_their_words,
+                expressed_by=request.expressed_by,
+                recorded_at=request.recorded_at or _now(),
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/wishes-overrides",
+        status_code=201,
+        response_model=Recorded,
+        summary="Manager only: let a formal action go ahead against the person's wishes",
+    )
+    async def override(case_id: str, request: body.OverrideWishes, actor: Manager) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.override_wishes(
+                actor,
+                request.action,
+                grounds=request.grounds,
+                reason=request.reason,
+                person_told=request.person_told,
+                why_not_told=request.why_not_told,
+                capacity_assessment_id=request.capacity_assessment_id,
+                overridden_at=request.overridden_at or _now(),
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/formal-actions",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record a formal action taken (needs consent or a manager's override)",
+    )
+    async def formal_action(case_id: str, request: body.TakeFormalAction, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.take_formal_action(
+                request.action,
+                description=request.description,
+                requested_by=request.requested_by or _name_of(actor),
+                taken_at=request.taken_at or _now(),
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/mental-capacity",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record a mental capacity assessment for one decision",
+    )
+    async def capacity(case_id: str, request: body.AssessMentalCapacity, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.assess_mental_capacity(
+                decision=request.decision,
+                lacks_capacity=request.lacks_capacity,
+                assessed_by=request.assessed_by or _name_of(actor),
+                assessed_at=request.assessed_at or _now(),
+                best_interests=request.best_interests,
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/advocate",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record that an independent advocate was arranged (Care Act s68)",
+    )
+    async def advocate(case_id: str, request: body.AppointAdvocate, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.appoint_advocate(
+                name=request.name,
+                organisation=request.organisation,
+                substantial_difficulty=request.substantial_difficulty,
+                no_appropriate_person=request.no_appropriate_person,
+                appointed_at=request.appointed_at or _now(),
+            ),
+        )
+
+    # -- risk and the plan -----------------------------------------------------------------
+
+    @router.post(
+        f"{CASE}/risk-discussions",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record a risk discussion and the person's decision",
+    )
+    async def risk_discussion(
+        case_id: str, request: body.HoldRiskDiscussion, actor: Staff
+    ) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.hold_risk_discussion(
+                present=request.present,
+                options=request.options,
+                persons_decision=request.persons_decision,
+                decided_by=request.decided_by,
+                held_at=request.held_at or _now(),
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/plan",
+        status_code=201,
+        response_model=Recorded,
+        summary="Agree the safeguarding plan (replaces any earlier plan)",
+    )
+    async def plan(case_id: str, request: body.AgreePlan, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.agree_plan(
+                actions=request.actions, agreed_at=request.agreed_at or _now()
+            ),
+        )
+
+    # -- timeliness for the person ---------------------------------------------------------
+
+    @router.post(
+        f"{CASE}/next-contact",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record the next contact date agreed with the person",
+    )
+    async def next_contact(case_id: str, request: body.AgreeNextContact, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.agree_next_contact(
+                contact_on=request.contact_on, agreed_at=request.agreed_at or _now()
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/review-date",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record the review date agreed with the person",
+    )
+    async def review_date(case_id: str, request: body.AgreeReviewDate, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.agree_review_date(
+                review_on=request.review_on, agreed_at=request.agreed_at or _now()
+            ),
+        )
+
+    # -- review, conclusion, closure -------------------------------------------------------
+
+    @router.post(
+        f"{CASE}/reviews",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record the person's view of their outcomes and of how it felt",
+    )
+    async def review(case_id: str, request: body.ReviewOutcomes, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.review_outcomes(
+                stage=request.stage,
+                ratings=request.ratings,
+                experience=request.experience,
+                reviewed_at=request.reviewed_at or _now(),
+                person_view=request.person_view,
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/conclusion",
+        status_code=201,
+        response_model=Recorded,
+        summary="Manager only: sign off the enquiry's conclusion",
+    )
+    async def conclusion(case_id: str, request: body.ConcludeEnquiry, actor: Manager) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.conclude_enquiry(
+                actor,
+                case_details=request.case_details,
+                msp_asked=request.msp_asked,
+                achievements=request.achievements,
+                concluded_at=request.concluded_at or _now(),
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/closure", status_code=201, response_model=Recorded, summary="Close the case"
+    )
+    async def closure(case_id: str, request: body.CloseCase, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.close(
+                reason=request.reason,
+                person_view=request.person_view,
+                feedback_to_referrer=request.feedback_to_referrer,
+                sar_considered=request.sar_considered,
+                closed_at=request.closed_at or _now(),
+            ),
+        )
+
+    return router

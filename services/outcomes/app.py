@@ -1,0 +1,69 @@
+"""The outcomes service put together: its event store, the reaction to intake's decisions, the
+read models, the missed-dates scheduler and the HTTP API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.outcomes.api import cases_router
+from services.outcomes.case_file import CaseFiles
+from services.outcomes.commands import CaseCommands
+from services.outcomes.due_dates import DueDates
+from services.outcomes.reactions import CaseOpening
+from services.outcomes.report_projection import CaseSummaries
+from services.outcomes.scheduler import MissedDatesWatch
+from services.outcomes.settings import OutcomesSettings
+from services.outcomes.timeline import Timelines
+from shared.http import create_app
+from shared.runtime import ServiceRuntime
+from shared.topics import OUTCOMES_EVENTS
+
+DESCRIPTION = """\
+The person's case, from what they want to whether they got it (Making Safeguarding Personal).
+
+A case opens when intake raises a concern and its enquiry starts when a manager decides on one.
+Practitioners record conversations, desired outcomes in the person's own words, agreed outcomes,
+wishes about formal action, capacity, advocacy, risk discussions, the plan, agreed dates and
+reviews; managers override wishes (on statutory grounds only) and sign off conclusions.
+Read: the case file, the person's timeline, and the MSP / national return report.
+"""
+
+
+class Outcomes:
+    """The parts of the service tests and operators reach for besides the HTTP API."""
+
+    def __init__(self, runtime: ServiceRuntime, settings: OutcomesSettings) -> None:
+        self.due_dates = DueDates(runtime.database)
+        self.commands = CaseCommands(runtime.client, runtime.store, self.due_dates)
+        self.summaries = CaseSummaries(runtime.database)
+        self.missed_dates = MissedDatesWatch(
+            self.commands, self.due_dates, settings.scheduler_interval_seconds
+        )
+
+    async def run_in_background(self) -> None:
+        """Make sure the indexes exist, then watch for missed dates until cancelled. One
+        long-lived job, because the runtime reports a finished background job as a dead worker."""
+        await self.due_dates.ensure_indexes()
+        await self.summaries.ensure_indexes()
+        await self.missed_dates.run()
+
+
+def build(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime]:
+    app, runtime, _ = assemble(settings)
+    return app, runtime
+
+
+def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outcomes]:
+    """`build`, also handing back the service's parts (the scheduler's pass, the commands)."""
+    runtime = ServiceRuntime.create("outcomes", settings, OUTCOMES_EVENTS)
+    outcomes = Outcomes(runtime, settings)
+    runtime.consume(CaseOpening(runtime.store))
+    runtime.consume(CaseFiles(runtime.database))
+    runtime.consume(Timelines(runtime.database))
+    runtime.consume(outcomes.summaries)
+    runtime.run_in_background(outcomes.run_in_background)
+    app = create_app(runtime, title="Safeguarding outcomes", description=DESCRIPTION)
+    app.include_router(
+        cases_router(outcomes.commands, runtime.database, settings.staff_token_secret)
+    )
+    return app, runtime, outcomes

@@ -1,0 +1,205 @@
+"""Intake running in-process against the real broker and database, with partners and staff to
+call it as.
+
+Each test gets its own database, consumer groups and partner agencies. Its consumer groups start
+at the current end of the shared topics, so it sees only what happens during the test.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from pydantic import JsonValue
+
+from services.intake.app import build
+from services.intake.settings import IntakeSettings
+from services.intake.submission import EXAMPLE
+from shared.auth import hash_api_key, issue_staff_token
+from shared.events import Envelope, Role, decode
+from shared.mongo import Client
+from shared.runtime import ServiceRuntime
+from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, dead_letter_topic
+
+STAFF_SECRET = "intake-tests-staff-token-secret-of-32-bytes-or-more"
+Record = ConsumerRecord[bytes, bytes]
+
+
+def a_new_nhs_number() -> str:
+    """A random NHS number with a valid Modulus 11 check digit."""
+    while True:
+        nine = f"{uuid.uuid4().int % 10**9:09d}"
+        check = 11 - sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True)) % 11
+        if check != 10:
+            return f"{nine}{0 if check == 11 else check}"
+
+
+def a_submission(**changes: JsonValue) -> dict[str, JsonValue]:
+    """The documented example about a new person, with a reference of its own, and `changes`
+    (dotted paths) applied."""
+    body = copy.deepcopy(EXAMPLE)
+    body["partner_reference"] = f"REF-{uuid.uuid4().hex[:12]}"
+    person = body["person"]
+    assert isinstance(person, dict)
+    person["nhs_number"] = a_new_nhs_number()
+    for path, value in changes.items():
+        *parents, last = path.split(".")
+        node = body
+        for name in parents:
+            child = node[name]
+            assert isinstance(child, dict)
+            node = child
+        node[last] = value
+    return body
+
+
+async def start_at_the_end(bootstrap: str, group: str, topics: Sequence[str]) -> None:
+    """Commit the group's offsets at the topics' current end, as if it had read everything."""
+    kafka = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await kafka.start()
+    try:
+        partitions = await _partitions(kafka, topics)
+        kafka.assign(partitions)
+        end = await kafka.end_offsets(partitions)
+        await kafka.commit(end)
+    finally:
+        await kafka.stop()
+
+
+async def _partitions(kafka: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
+    cluster = await kafka._client.fetch_all_metadata()
+    return [
+        TopicPartition(topic, p)
+        for topic in topics
+        for p in sorted(cluster.partitions_for_topic(topic) or ())
+    ]
+
+
+@dataclass
+class TopicReader:
+    """Reads a topic from where it ended when the test began."""
+
+    bootstrap: str
+    topic: str
+    start: dict[TopicPartition, int] = field(default_factory=dict)
+
+    async def mark_start(self) -> None:
+        kafka = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await kafka.start()
+        try:
+            partitions = await _partitions(kafka, [self.topic])
+            self.start = await kafka.end_offsets(partitions)
+        finally:
+            await kafka.stop()
+
+    async def read_until(
+        self, enough: Callable[[list[Record]], bool], *, timeout: float = 30.0, what: str = ""
+    ) -> list[Record]:
+        kafka = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await kafka.start()
+        records: list[Record] = []
+        try:
+            kafka.assign(list(self.start))
+            for tp, offset in self.start.items():
+                kafka.seek(tp, offset)
+            deadline = time.monotonic() + timeout
+            while not enough(records):
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"timed out after {timeout:.0f} s reading {self.topic} for {what}; "
+                        f"read {len(records)} records"
+                    )
+                batches = await kafka.getmany(timeout_ms=200)
+                records.extend(r for rs in batches.values() for r in rs)
+        finally:
+            await kafka.stop()
+        return records
+
+
+@dataclass
+class Intake:
+    settings: IntakeSettings
+    runtime: ServiceRuntime
+    http: httpx.AsyncClient
+    keys: dict[str, str]
+    """Agency -> its API key."""
+    events: TopicReader
+    refused: TopicReader
+
+    @property
+    def agency_a(self) -> str:
+        return next(iter(self.keys))
+
+    @property
+    def agency_b(self) -> str:
+        return list(self.keys)[1]
+
+    def as_partner(self, agency: str) -> dict[str, str]:
+        return {"X-API-Key": self.keys[agency]}
+
+    def as_staff(self, role: Role, name: str) -> dict[str, str]:
+        token = issue_staff_token(STAFF_SECRET, sub=f"staff-{name}", role=role, name=name)
+        return {"Authorization": f"Bearer {token}"}
+
+    def as_practitioner(self) -> dict[str, str]:
+        return self.as_staff(Role.PRACTITIONER, "Jo Practitioner")
+
+    def as_manager(self) -> dict[str, str]:
+        return self.as_staff(Role.MANAGER, "Alex Morgan")
+
+    async def raise_concern(
+        self, agency: str, body: dict[str, JsonValue], *, key: str | None = None
+    ) -> httpx.Response:
+        headers = self.as_partner(agency)
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return await self.http.post("/concerns", json=body, headers=headers)
+
+    async def published(
+        self, enough: Callable[[list[Envelope]], bool], *, what: str
+    ) -> list[Envelope]:
+        """Intake's events on Kafka since the test began (as the outbox relay published them)."""
+        records = await self.events.read_until(
+            lambda rs: enough([decode(r.value) for r in rs if r.value]), what=what
+        )
+        return [decode(r.value) for r in records if r.value]
+
+
+@pytest.fixture
+async def intake(
+    kafka_bootstrap: str, mongodb_uri: str, mongo_client: Client
+) -> AsyncIterator[Intake]:
+    suffix = uuid.uuid4().hex[:10]
+    keys = {f"police-{suffix}": f"key-a-{suffix}", f"nhs-trust-{suffix}": f"key-b-{suffix}"}
+    settings = IntakeSettings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        mongodb_uri=mongodb_uri,
+        mongodb_database=f"intake_{suffix}",
+        consumer_group_prefix=f"test-{suffix}",
+        staff_token_secret=STAFF_SECRET,
+        partner_api_keys={agency: hash_api_key(key) for agency, key in keys.items()},
+    )
+    app, runtime = build(settings)
+    for handler in runtime.handlers:
+        await start_at_the_end(
+            kafka_bootstrap, settings.consumer_group(handler.name), handler.topics
+        )
+    events = TopicReader(kafka_bootstrap, INTAKE_EVENTS)
+    refused = TopicReader(kafka_bootstrap, dead_letter_topic(CONCERN_SUBMISSIONS))
+    await events.mark_start()
+    await refused.mark_start()
+    try:
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://intake"
+            ) as http:
+                yield Intake(settings, runtime, http, keys, events, refused)
+    finally:
+        await mongo_client.drop_database(settings.mongodb_database)

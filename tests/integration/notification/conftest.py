@@ -1,0 +1,199 @@
+"""The notification service in-process against the real Kafka and MongoDB, with the real local
+SMTP server and the fake GOV.UK Notify; each test gets its own database and consumer groups."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from services.notification.app import Notification, build_service
+from services.notification.delivery import RetryPolicy
+from services.notification.informing import InformingReaction
+from services.notification.settings import NotificationSettings
+from shared.auth import issue_staff_token
+from shared.events import Envelope, Role, decode, encode, kafka_headers
+from shared.events.notification import informing_stream
+from shared.kafka import consumer
+from shared.mongo import Client, in_transaction
+from shared.topics import INTAKE_EVENTS, NOTIFICATION_EVENTS, OUTCOMES_EVENTS, PARTITIONS
+from tests.support.fake_notify import TEST_API_KEY, TEST_TEMPLATES, FakeNotify, running_fake_notify
+from tests.support.polling import eventually
+from tests.support.smtp_server import ReceivedMail, RunningSmtpServer, running_smtp_server
+
+SECRET = "integration-only-staff-token-secret-of-32-bytes-or-more"
+FAST_RETRIES = RetryPolicy(attempts=2, first_delay_seconds=0.01, max_delay_seconds=0.02)
+
+
+@pytest.fixture
+def smtp() -> Iterator[RunningSmtpServer]:
+    with running_smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def notify() -> Iterator[FakeNotify]:
+    with running_fake_notify() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(
+    kafka_bootstrap: str, mongodb_uri: str, smtp: RunningSmtpServer
+) -> NotificationSettings:
+    tag = uuid.uuid4().hex[:10]
+    return NotificationSettings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        mongodb_uri=mongodb_uri,
+        mongodb_database=f"notification_test_{tag}",
+        consumer_group_prefix=f"test-{tag}",
+        staff_token_secret=SECRET,
+        smtp_host=smtp.host,
+        smtp_port=smtp.port,
+        smtp_from="safeguarding@worcestershire.example",
+        council_name="Worcestershire County Council",
+        council_contact_team="the adult safeguarding team",
+        council_contact_details="01905 000000",
+        delivery_interval_seconds=0.05,
+        overdue_interval_seconds=3600,
+    )
+
+
+@pytest.fixture
+def notify_settings(settings: NotificationSettings, notify: FakeNotify) -> NotificationSettings:
+    return settings.model_copy(
+        update={
+            "notify_api_key": TEST_API_KEY,
+            "notify_base_url": notify.base_url,
+            "notify_email_template_id": TEST_TEMPLATES.email,
+            "notify_sms_template_id": TEST_TEMPLATES.sms,
+            "notify_letter_template_id": TEST_TEMPLATES.letter,
+        }
+    )
+
+
+@dataclass
+class RunningNotification:
+    parts: Notification
+    http: httpx.AsyncClient
+
+    async def stream(self, person_id: str) -> list[Envelope]:
+        return await self.parts.runtime.store.load(informing_stream(person_id))
+
+    async def events_of(self, person_id: str, event_type: str) -> list[Envelope]:
+        return [e for e in await self.stream(person_id) if e.event_type == event_type]
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: NotificationSettings, mongo_client: Client, *, start: bool = True
+) -> AsyncIterator[RunningNotification]:
+    """The service with its consumers and workers running (or, with start=False, only its
+    parts, for a test that drives them step by step)."""
+    app, parts = build_service(settings, retry=FAST_RETRIES)
+    if start:
+        await _skip_earlier_events(settings)
+        await parts.runtime.start()
+    else:
+        await parts.runtime.store.ensure_indexes()
+        await parts.ensure_indexes()
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://notification"
+        ) as http:
+            yield RunningNotification(parts, http)
+    finally:
+        await parts.runtime.stop()
+        await parts.senders.aclose()
+        await mongo_client.drop_database(settings.mongodb_database)
+
+
+async def _skip_earlier_events(settings: NotificationSettings) -> None:
+    """Start the test's consumer group at the end of the system topics: other tests' events are
+    no business of this one, and reading them all would only make every test slower."""
+    kafka = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=settings.consumer_group(InformingReaction.name),
+        enable_auto_commit=False,
+    )
+    await kafka.start()
+    try:
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in InformingReaction.topics
+            for partition in range(PARTITIONS)
+        ]
+        kafka.assign(partitions)
+        ends = await kafka.end_offsets(partitions)
+        await kafka.commit({tp: offset for tp, offset in ends.items()})
+    finally:
+        await kafka.stop()
+
+
+async def handle_directly(service: RunningNotification, envelope: Envelope) -> None:
+    """What the consumer does with one event, in its own transaction."""
+    reaction = service.parts.reaction
+    await in_transaction(service.parts.runtime.client, lambda s: reaction.apply([envelope], s))
+
+
+async def publish(producer: AIOKafkaProducer, envelope: Envelope) -> None:
+    """Publish an event as its owning service's outbox relay would."""
+    topic = OUTCOMES_EVENTS if envelope.stream_id.startswith("case-") else INTAKE_EVENTS
+    await producer.send_and_wait(
+        topic,
+        encode(envelope),
+        key=envelope.stream_id.encode(),
+        headers=kafka_headers(envelope),
+    )
+
+
+def staff_headers(role: Role = Role.PRACTITIONER) -> dict[str, str]:
+    token = issue_staff_token(SECRET, sub="sw-4", role=role, name="Sam Jones")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def mail_to(smtp: RunningSmtpServer, address: str) -> list[ReceivedMail]:
+    return [m for m in smtp.received if address in m.rcpt_tos]
+
+
+class PublishedEvents:
+    """Reads the notification events topic, keeping what concerns one person."""
+
+    def __init__(self, bootstrap: str, person_id: str) -> None:
+        self.stream_id = informing_stream(person_id)
+        self.reader = consumer(
+            bootstrap,
+            NOTIFICATION_EVENTS,
+            group_id=f"reader-{uuid.uuid4().hex[:8]}",
+            client_id="test-reader",
+        )
+        self.seen: list[Envelope] = []
+
+    async def __aenter__(self) -> PublishedEvents:
+        await self.reader.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.reader.stop()
+
+    async def _read(self) -> list[Envelope]:
+        batches = await self.reader.getmany(timeout_ms=200)
+        for records in batches.values():
+            for record in records:
+                if record.key == self.stream_id.encode() and record.value is not None:
+                    self.seen.append(decode(record.value))
+        return self.seen
+
+    async def until(self, event_type: str, count: int = 1) -> list[Envelope]:
+        def enough(seen: list[Envelope]) -> bool:
+            return len([e for e in seen if e.event_type == event_type]) >= count
+
+        seen = await eventually(
+            self._read, until=enough, timeout=45, what=f"{event_type} published"
+        )
+        return [e for e in seen if e.event_type == event_type]

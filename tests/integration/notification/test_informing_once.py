@@ -1,0 +1,119 @@
+"""Exactly one PersonInformed per step and recipient, whatever Kafka redelivers and wherever the
+service dies: the guarantee the person's record of being informed rests on."""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaProducer
+
+from services.notification.deliveries import DeliveryStatus
+from services.notification.delivery import Delivered, delivery_reference
+from services.notification.settings import NotificationSettings
+from shared.events.intake import ContactPoints, S42Decision
+from shared.events.notification import RecipientRole
+from shared.mongo import Client
+from tests.integration.notification.conftest import (
+    PublishedEvents,
+    handle_directly,
+    mail_to,
+    publish,
+    running,
+)
+from tests.support.smtp_server import RunningSmtpServer
+from tests.unit.notification.story import Story, mary_address
+
+
+async def test_a_redelivered_event_is_not_sent_twice(
+    settings: NotificationSettings,
+    mongo_client: Client,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    smtp: RunningSmtpServer,
+) -> None:
+    story = Story()
+    raised = story.concern_raised()
+    decided = story.s42_decision_made(S42Decision.S42_ENQUIRY)
+    async with (
+        running(settings, mongo_client),
+        PublishedEvents(kafka_bootstrap, story.person_id) as published,
+    ):
+        await publish(kafka_producer, raised)
+        await published.until("PersonInformed")
+        # The same event again (the outbox relay died before marking it published), then the
+        # concern's next event on the same partition, so it is handled after the copy.
+        await publish(kafka_producer, raised)
+        await publish(kafka_producer, decided)
+        informed = await published.until("PersonInformed", count=2)
+
+    assert sorted(e.payload.source_event_id for e in informed) == sorted(  # type: ignore[attr-defined]
+        [raised.event_id, decided.event_id]
+    )
+    subjects = [m.message["Subject"] for m in mail_to(smtp, story.mary_email)]
+    assert sorted(subjects) == [
+        f"Our decision about the concern – reference {story.reference}",
+        f"We have received a concern about you – reference {story.reference}",
+    ]
+
+
+async def test_handling_the_same_event_twice_creates_one_delivery(
+    settings: NotificationSettings, mongo_client: Client
+) -> None:
+    story = Story()
+    raised = story.concern_raised()
+    async with running(settings, mongo_client, start=False) as service:
+        await handle_directly(service, raised)
+        await handle_directly(service, raised)
+        deliveries = await service.parts.deliveries.for_person(story.person_id)
+        preferences = await service.events_of(story.person_id, "ContactPreferencesRecorded")
+
+    assert [d.reference for d in deliveries] == [
+        delivery_reference(raised.event_id, RecipientRole.PERSON)
+    ]
+    assert len(preferences) == 1
+
+
+async def test_a_worker_killed_between_sending_and_recording_records_the_person_informed_once(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    story = Story()
+    async with running(settings, mongo_client, start=False) as service:
+        await handle_directly(service, story.concern_raised())
+        worker = service.parts.worker
+        [delivery] = await service.parts.deliveries.for_person(story.person_id)
+        # The first worker sends, then dies before its transaction commits.
+        sent_before_dying = await worker.attempt(delivery)
+        assert isinstance(sent_before_dying, Delivered)
+        assert await service.events_of(story.person_id, "PersonInformed") == []
+        # Restarted, the worker finds the delivery still pending and sends it again.
+        assert await worker.deliver_due() == 1
+        # A second worker that was racing the first one records its own send as well.
+        await worker.record(delivery, sent_before_dying)
+        assert await worker.deliver_due() == 0
+        informed = await service.events_of(story.person_id, "PersonInformed")
+        finished = await service.parts.deliveries.get(delivery.reference)
+
+    assert len(informed) == 1
+    assert finished is not None
+    assert finished.status is DeliveryStatus.DELIVERED
+    # What the provider saw: the same message twice, recognisable as one by its Message-ID.
+    mails = mail_to(smtp, story.mary_email)
+    assert len(mails) == 2
+    assert mails[0].message["Message-ID"] == mails[1].message["Message-ID"]
+
+
+async def test_the_print_room_gets_one_letter_however_often_it_is_sent(
+    settings: NotificationSettings, mongo_client: Client
+) -> None:
+    story = Story()
+    async with running(settings, mongo_client, start=False) as service:
+        await handle_directly(
+            service, story.concern_raised(contact=ContactPoints(address=mary_address()))
+        )
+        worker = service.parts.worker
+        [delivery] = await service.parts.deliveries.for_person(story.person_id)
+        await worker.attempt(delivery)
+        await worker.deliver_due()
+        letters = await service.parts.print_queue.waiting()
+        informed = await service.events_of(story.person_id, "PersonInformed")
+
+    assert [letter.reference for letter in letters] == [delivery.reference]
+    assert len(informed) == 1
