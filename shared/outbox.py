@@ -24,6 +24,7 @@ from pymongo.errors import PyMongoError
 
 from shared.metrics import OUTBOX_OLDEST_AGE, OUTBOX_PENDING, OUTBOX_PUBLISHED
 from shared.mongo import Collection, Document
+from shared.wakeup import InsertSignal
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +43,14 @@ class OutboxRelay:
         self.producer = producer
         self.service = service
         self.batch_size = batch_size
-        self.poll_interval = poll_interval
-        self._wake = asyncio.Event()
+        self.inserted = InsertSignal(outbox, poll_interval)
 
     async def run(self) -> None:
         """Publish until cancelled. Failures of Kafka or MongoDB are waited out, never fatal."""
-        watcher = asyncio.create_task(self._watch())
+        watcher = asyncio.create_task(self.inserted.watch())
         backoff = 0.1
         try:
             while True:
-                self._wake.clear()
                 try:
                     while await self.publish_pending():
                         pass
@@ -62,8 +61,7 @@ class OutboxRelay:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                await self.inserted.wait()
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -123,15 +121,3 @@ class OutboxRelay:
         )
         age = (datetime.now(UTC) - oldest["created_at"]).total_seconds() if oldest else 0.0
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
-
-    async def _watch(self) -> None:
-        while True:
-            try:
-                async with await self.outbox.watch(
-                    [{"$match": {"operationType": "insert"}}]
-                ) as stream:
-                    async for _ in stream:
-                        self._wake.set()
-            except PyMongoError as error:
-                log.info("outbox change stream unavailable; polling", extra={"error": repr(error)})
-                await asyncio.sleep(self.poll_interval)

@@ -18,6 +18,7 @@ provider, mail systems and the print room can recognise it as the same message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ from shared.events.notification import (
 )
 from shared.eventstore import EventStore
 from shared.mongo import Client, Database, Document, Session
+from shared.wakeup import InsertSignal
 
 log = logging.getLogger(__name__)
 
@@ -304,15 +306,24 @@ class DeliveryWorker:
     """Rounds of passing failures before a delivery is given up (each round retries itself)."""
 
     async def run(self) -> None:
-        """Deliver until cancelled; an unreachable database is waited out."""
-        while True:
-            try:
-                while await self.deliver_due():
-                    pass
-                DELIVERIES_PENDING.set(await self.deliveries.pending())
-            except (PyMongoError, OSError) as error:
-                log.warning("delivery worker will retry", extra={"error": repr(error)})
-            await asyncio.sleep(self.interval_seconds)
+        """Deliver until cancelled; an unreachable database is waited out. Wakes as soon as a
+        delivery is written (the person should hear promptly), and polls for retries that
+        come due."""
+        inserted = InsertSignal(self.deliveries.collection, self.interval_seconds)
+        watcher = asyncio.create_task(inserted.watch())
+        try:
+            while True:
+                try:
+                    while await self.deliver_due():
+                        pass
+                    DELIVERIES_PENDING.set(await self.deliveries.pending())
+                except (PyMongoError, OSError) as error:
+                    log.warning("delivery worker will retry", extra={"error": repr(error)})
+                await inserted.wait()
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
 
     async def deliver_due(self) -> int:
         """Deliver one batch of due deliveries; return how many were handled."""

@@ -1,0 +1,43 @@
+"""Waking a worker as soon as work is written, without polling fast.
+
+A change stream over the collection signals each insert; a bounded poll covers the time the
+change stream is unavailable (or misses something), so a worker waits at most `poll_interval`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from pymongo.errors import PyMongoError
+
+from shared.mongo import Collection
+
+log = logging.getLogger(__name__)
+
+
+class InsertSignal:
+    def __init__(self, collection: Collection, poll_interval: float) -> None:
+        self.collection = collection
+        self.poll_interval = poll_interval
+        self._inserted = asyncio.Event()
+
+    async def watch(self) -> None:
+        """Run until cancelled, setting the signal on every insert."""
+        while True:
+            try:
+                async with await self.collection.watch(
+                    [{"$match": {"operationType": "insert"}}]
+                ) as stream:
+                    async for _ in stream:
+                        self._inserted.set()
+            except PyMongoError as error:
+                log.info("change stream unavailable; polling", extra={"error": repr(error)})
+                await asyncio.sleep(self.poll_interval)
+
+    async def wait(self) -> None:
+        """Return when something was inserted since the last wait, or after the poll interval."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._inserted.wait(), self.poll_interval)
+        self._inserted.clear()
