@@ -51,7 +51,7 @@ test-unit: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared services tests infra
+	$(VENV)/bin/mypy shared services tests infra bench demo
 
 .PHONY: run demo asyncapi dead-letters replay-dead-letter rebuild-projection bench
 
