@@ -28,7 +28,7 @@ class ServiceSettings(BaseSettings):
         default="safeguarding", description="Prefix of every Kafka consumer group id."
     )
     staff_token_secret: str = Field(
-        default="dev-only-staff-token-secret",
+        default="dev-only-staff-token-secret-change-me",
         description="HMAC secret of staff bearer tokens. Override in every real deployment.",
     )
 

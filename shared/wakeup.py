@@ -38,6 +38,9 @@ class InsertSignal:
 
     async def wait(self) -> None:
         """Return when something was inserted since the last wait, or after the poll interval."""
+        # asyncio.timeout, not wait_for: on Python 3.11, wait_for swallows a cancellation that
+        # arrives just as the event is set, and the worker then never stops.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._inserted.wait(), self.poll_interval)
+            async with asyncio.timeout(self.poll_interval):
+                await self._inserted.wait()
         self._inserted.clear()

@@ -24,11 +24,6 @@ class NotificationSettings(ServiceSettings):
 
     mongodb_database: str = "notification"
     http_port: int = 8003
-    staff_token_secret: str = Field(
-        default="dev-only-staff-token-secret",
-        description="HMAC secret of the HS256 staff bearer tokens (claims: sub, role, name). "
-        "The default is for local development only: override it.",
-    )
     notify_base_url: str = Field(default=PRODUCTION_URL, description="GOV.UK Notify's API.")
     notify_api_key: str | None = Field(
         default=None, description="GOV.UK Notify API key; a test or team key until live."

@@ -1,6 +1,8 @@
-"""`safeguarding-outcomes`: run the outcomes service."""
+"""`safeguarding-outcomes`: run the outcomes service (settings from the environment)."""
 
 from __future__ import annotations
+
+import asyncio
 
 import uvicorn
 
@@ -9,11 +11,17 @@ from services.outcomes.settings import OutcomesSettings
 from shared.observability import configure_logging
 
 
+async def serve(settings: OutcomesSettings) -> None:
+    # Built inside the running loop: the Kafka producer binds to the loop it is created in.
+    app, _ = build(settings)
+    config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_config=None)
+    await uvicorn.Server(config).serve()
+
+
 def run() -> None:
     settings = OutcomesSettings()
     configure_logging("outcomes", settings.log_level)
-    app, _ = build(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+    asyncio.run(serve(settings))
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ async def story(stack: Stack) -> AsyncIterator[Json]:
         outcomes=stack.endpoints.url("outcomes"),
         notification=stack.endpoints.url("notification"),
         partner_api_key="dev-only-partner-key",
-        staff_token_secret="dev-only-staff-token-secret",
+        staff_token_secret="dev-only-staff-token-secret-change-me",
     )
     lines: list[str] = []
     async with httpx.AsyncClient(timeout=30) as client:

@@ -4,12 +4,12 @@ and consumer groups of its own, called over HTTP with staff tokens."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from services.outcomes.app import Outcomes, assemble
 from services.outcomes.case_file import CaseFile
@@ -21,7 +21,7 @@ from shared.events import Envelope, Role, encode, kafka_headers
 from shared.events.intake import ConcernRaised
 from shared.mongo import Client
 from shared.runtime import ServiceRuntime
-from shared.topics import INTAKE_EVENTS
+from shared.topics import INTAKE_EVENTS, PARTITIONS
 from tests.support.polling import eventually
 from tests.unit.outcomes.intake_events import concern_raised, decision_made
 
@@ -65,6 +65,24 @@ def bearer(role: Role, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+async def start_at_the_end(bootstrap: str, group_id: str, topics: Sequence[str]) -> None:
+    """Commit the group's offsets at the current end of its topics, so the service under test
+    handles only what the test publishes, not everything earlier tests left on the shared
+    topics (its case-opening reaction would otherwise reopen every earlier concern)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, partition) for topic in topics for partition in range(PARTITIONS)
+        ]
+        consumer.assign(partitions)
+        await consumer.commit(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
 @pytest.fixture
 async def outcomes(
     kafka_bootstrap: str, mongodb_uri: str, mongo_client: Client
@@ -79,6 +97,10 @@ async def outcomes(
         scheduler_interval_seconds=3600,
     )
     app, runtime, parts = assemble(settings)
+    for handler in runtime.handlers:
+        await start_at_the_end(
+            kafka_bootstrap, settings.consumer_group(handler.name), handler.topics
+        )
     await runtime.start()
     try:
         async with httpx.AsyncClient(

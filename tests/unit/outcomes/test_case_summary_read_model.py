@@ -23,8 +23,8 @@ from shared.events.notification import (
     RecipientRole,
     informing_stream,
 )
-from shared.events.outcomes import CaseOpened
-from tests.unit.outcomes.histories import a_whole_case
+from shared.events.outcomes import CaseOpened, Participant, ParticipantRole
+from tests.unit.outcomes.histories import a_whole_case, recorded
 
 
 @pytest.fixture
@@ -100,3 +100,19 @@ def test_a_summary_keeps_real_dates_for_the_period_query(history: list[Envelope]
 
     assert isinstance(folded["concluded_at"], datetime)
     assert folded["concluded_at"] == summarise(history).concluded_at
+
+
+@pytest.mark.parametrize("invited", [True, False])
+def test_a_meeting_is_a_decision_to_tell_the_person_only_when_they_are_invited(
+    opened: CaseOpened, enquiry: Case, manager: Actor, invited: bool
+) -> None:
+    meeting = enquiry.arrange_meeting(
+        meets_at=datetime(2026, 3, 12, 14, tzinfo=UTC),
+        where_or_how="At her home",
+        purpose="Plan review",
+        invited=[Participant(role=ParticipantRole.PERSON, name="Margaret Hill")],
+        person_invited=invited,
+    )
+    [recorded_meeting] = recorded([meeting], manager, first_version=3)
+
+    assert is_a_decision_the_person_is_told_about(recorded_meeting) is invited
