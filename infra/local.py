@@ -129,6 +129,11 @@ def running_pid(pidfile: Path) -> int | None:
         os.kill(pid, 0)
     except (FileNotFoundError, ValueError, ProcessLookupError):
         return None
+    # When this process started the server (`make run`), an exited server stays a zombie until
+    # reaped, and a zombie still answers kill(pid, 0).
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return None
     return pid
 
 

@@ -58,22 +58,28 @@ def test_ctrl_c_stops_everything_make_run_started(tmp_path: Path) -> None:
         text=True,
     )
     assert process.stdout is not None
-    printed: list[str] = []
-    deadline = time.monotonic() + 180
-    while not any("The system is running" in line for line in printed):
-        line = process.stdout.readline()
-        assert line or process.poll() is None, "".join(printed)
-        printed.append(line)
-        assert time.monotonic() < deadline, "".join(printed)
-    output = "".join(printed)
-    for name in ("INTAKE", "OUTCOMES", "NOTIFICATION"):
-        assert f"http://127.0.0.1:{ports[name + '_PORT']}/docs" in output
-    pids = [int(p.read_text()) for p in (tmp_path / "run").glob("*.pid")]
-    assert len(pids) == 2
-    assert all(alive(pid) for pid in pids)
-    assert all(listening(port) for port in ports.values())
-
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=90) == 0, process.stdout.read()
+    try:
+        printed: list[str] = []
+        deadline = time.monotonic() + 180
+        while not any("make demo" in line for line in printed):
+            line = process.stdout.readline()
+            assert line or process.poll() is None, "".join(printed)
+            printed.append(line)
+            assert time.monotonic() < deadline, "".join(printed)
+        output = "".join(printed)
+        for name in ("INTAKE", "OUTCOMES", "NOTIFICATION"):
+            assert f"http://127.0.0.1:{ports[name + '_PORT']}/docs" in output
+        pids = [int(p.read_text()) for p in (tmp_path / "run").glob("*.pid")]
+        assert len(pids) == 2
+        assert all(alive(pid) for pid in pids)
+        assert all(listening(port) for port in ports.values())
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            status = process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert status == 0, process.stdout.read()
     assert not any(alive(pid) for pid in pids)
     assert not [name for name, port in ports.items() if listening(port)]
