@@ -90,8 +90,7 @@ class ServiceRuntime:
         for task in self._tasks.values():
             task.cancel()
         for task in self._tasks.values():
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await _until_finished(task)
         self._tasks.clear()
         with contextlib.suppress(Exception):
             await self.producer.stop()
@@ -114,8 +113,7 @@ class ServiceRuntime:
             raise ValueError(f"{name} is not a projection")
         task = self._tasks.pop(name)
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        await _until_finished(task)
         try:
             replay_runner: ProjectionRunner[Envelope] = ProjectionRunner(
                 projection,
@@ -170,3 +168,15 @@ class ServiceRuntime:
                     await asyncio.sleep(1.0)
 
         self._tasks[name] = asyncio.create_task(supervised(), name=f"{self.name}:{name}")
+
+
+async def _until_finished(task: asyncio.Task[None]) -> None:
+    """Wait for a cancelled worker to end, cancelling it again if it carries on: client
+    libraries can swallow a cancellation that lands just as an awaited call completes (Python
+    3.11's wait_for, async_timeout), and the service would then never stop."""
+    while not task.done():
+        await asyncio.wait([task], timeout=1.0)
+        if not task.done():
+            task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        task.result()

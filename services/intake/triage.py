@@ -126,13 +126,16 @@ class Triage:
             .to_list()
         )
         repeats: dict[str, list[RepeatReport]] = defaultdict(list)
-        async for doc in self.queue.find({"repeat_of": {"$in": [d["_id"] for d in waiting]}}).sort(
-            [("raised_at", ASCENDING)]
-        ):
+        repeat_ids: set[str] = set()
+        cursor = self.queue.find({"repeat_of": {"$in": [d["_id"] for d in waiting]}})
+        async for doc in cursor.sort([("raised_at", ASCENDING)]):
             repeats[doc["repeat_of"]].append(RepeatReport.model_validate(_with_id(doc)))
+            repeat_ids.add(doc["_id"])
+        # A repeat linked between the two reads is shown only under the concern it repeats.
         return [
             TriageEntry.model_validate({**_with_id(doc), "repeats": repeats[doc["_id"]]})
             for doc in waiting
+            if doc["_id"] not in repeat_ids
         ]
 
 

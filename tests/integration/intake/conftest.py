@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeAlias, cast
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ from shared.runtime import ServiceRuntime
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, dead_letter_topic
 
 STAFF_SECRET = "intake-tests-staff-token-secret-of-32-bytes-or-more"
-Record = ConsumerRecord[bytes, bytes]
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
 def a_new_nhs_number() -> str:
@@ -41,7 +42,7 @@ def a_new_nhs_number() -> str:
             return f"{nine}{0 if check == 11 else check}"
 
 
-def a_submission(**changes: JsonValue) -> dict[str, JsonValue]:
+def a_submission(**changes: object) -> dict[str, JsonValue]:
     """The documented example about a new person, with a reference of its own, and `changes`
     (dotted paths) applied."""
     body = copy.deepcopy(EXAMPLE)
@@ -56,7 +57,7 @@ def a_submission(**changes: JsonValue) -> dict[str, JsonValue]:
             child = node[name]
             assert isinstance(child, dict)
             node = child
-        node[last] = value
+        node[last] = cast(JsonValue, value)
     return body
 
 

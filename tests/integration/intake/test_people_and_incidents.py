@@ -7,12 +7,16 @@ import asyncio
 
 from pydantic import JsonValue
 
+from services.intake.triage import TriageEntry
 from shared.events import Envelope
 from shared.events.intake import (
     ConcernLinkedToPerson,
+    Consent,
     MatchedBy,
     RepeatConcernLinked,
+    YesNoUnknown,
 )
+from shared.sac import RiskType
 from tests.integration.intake.conftest import Intake, a_new_nhs_number, a_submission
 from tests.support.polling import eventually
 
@@ -149,25 +153,22 @@ async def test_the_triage_queue_shows_a_repeat_under_the_concern_it_repeats(
         intake, intake.agency_b, a_submission(**{"person.nhs_number": nhs_number})
     )
 
-    async def queue() -> list[dict[str, JsonValue]]:
+    async def queue() -> list[TriageEntry]:
         response = await intake.http.get("/triage", headers=intake.as_practitioner())
         assert response.status_code == 200
-        entries: list[dict[str, JsonValue]] = response.json()
-        return entries
+        return [TriageEntry.model_validate(e) for e in response.json()]
 
     entries = await eventually(
         queue,
-        until=lambda es: any(
-            e["concern_id"] == original["concern_id"] and e["repeats"] for e in es
-        ),
+        until=lambda es: any(e.concern_id == original["concern_id"] and e.repeats for e in es),
         what="the repeat in the triage queue",
     )
-    [entry] = [e for e in entries if e["concern_id"] == original["concern_id"]]
-    assert [r["concern_id"] for r in entry["repeats"]] == [repeat["concern_id"]]  # type: ignore[union-attr, index]
-    assert entry["person_name"] == "Margaret Hill"
-    assert entry["risk_types"] == ["financial_or_material", "psychological"]
-    assert (entry["person_aware"], entry["person_consented"]) == ("yes", "yes")
-    assert all(e["concern_id"] != repeat["concern_id"] for e in entries)
+    [entry] = [e for e in entries if e.concern_id == original["concern_id"]]
+    assert [r.concern_id for r in entry.repeats] == [repeat["concern_id"]]
+    assert entry.person_name == "Margaret Hill"
+    assert entry.risk_types == [RiskType.FINANCIAL_OR_MATERIAL, RiskType.PSYCHOLOGICAL]
+    assert (entry.person_aware, entry.person_consented) == (YesNoUnknown.YES, Consent.YES)
+    assert all(e.concern_id != repeat["concern_id"] for e in entries)
 
 
 async def test_the_triage_queue_lists_open_concerns_oldest_first(intake: Intake) -> None:

@@ -1,0 +1,140 @@
+"""Reading a partner's submission from Kafka: which agency sent it, and why it is refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aiokafka.structs import ConsumerRecord
+from pydantic import JsonValue
+
+from services.intake.commands import IntakeCommands
+from services.intake.submission import ConcernSubmission
+from services.intake.submissions import (
+    AGENCY_HEADER,
+    ConcernSubmissions,
+    agency_of,
+    explained,
+    idempotency_key,
+    refusal_reasons,
+    rejection_stream,
+)
+from shared.events import DecodeError
+from shared.eventstore import EventStore
+from shared.topics import CONCERN_SUBMISSIONS
+
+
+def record(
+    value: bytes | None, *, agency: bytes | None = b"West Mercia Police", offset: int = 7
+) -> ConsumerRecord[bytes, bytes]:
+    headers = [] if agency is None else [(AGENCY_HEADER, agency)]
+    return ConsumerRecord(
+        CONCERN_SUBMISSIONS, 2, offset, 0, 0, b"key", value, None, 3, len(value or b""), headers
+    )
+
+
+def as_bytes(document: dict[str, JsonValue]) -> bytes:
+    return json.dumps(document).encode()
+
+
+@pytest.fixture
+def reader() -> ConcernSubmissions:
+    # Decoding needs neither the database nor the store.
+    return ConcernSubmissions(
+        IntakeCommands.__new__(IntakeCommands), EventStore.__new__(EventStore)
+    )
+
+
+def test_a_valid_submission_is_read_with_the_agency_from_its_header(
+    reader: ConcernSubmissions, example: dict[str, JsonValue]
+) -> None:
+    message = reader.decode(record(as_bytes(example)))
+
+    assert message.agency == "West Mercia Police"
+    assert message.submission == ConcernSubmission.model_validate(example)
+
+
+def test_the_partners_correlation_id_is_kept(
+    reader: ConcernSubmissions, example: dict[str, JsonValue]
+) -> None:
+    raw = record(as_bytes(example))
+    raw.headers.append(("correlation_id", b"wmp-trace-42"))
+
+    assert reader.decode(raw).correlation_id == "wmp-trace-42"
+
+
+def test_without_a_correlation_id_one_is_derived_from_the_position_so_redelivery_keeps_it(
+    reader: ConcernSubmissions, example: dict[str, JsonValue]
+) -> None:
+    first = reader.decode(record(as_bytes(example))).correlation_id
+    again = reader.decode(record(as_bytes(example))).correlation_id
+
+    assert first == again
+
+
+def test_an_invalid_submission_is_refused_naming_each_field_and_what_is_allowed(
+    reader: ConcernSubmissions, example: dict[str, JsonValue]
+) -> None:
+    person = example["person"]
+    assert isinstance(person, dict)
+    person["nhs_number"] = "943 476 5918"
+
+    with pytest.raises(DecodeError) as refused:
+        reader.decode(record(as_bytes(example)))
+
+    assert "person.nhs_number: fails the NHS number Modulus 11 check digit" in str(refused.value)
+    assert "(allowed: 10 digits" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("agency", "problem"),
+    [(None, "is missing"), (b"", "is not a usable"), (b"\xff\xfe", "is not a usable")],
+)
+def test_a_submission_without_a_usable_agency_header_is_refused(
+    example: dict[str, JsonValue], agency: bytes | None, problem: str
+) -> None:
+    [reason] = refusal_reasons(record(as_bytes(example), agency=agency))
+
+    assert reason.field == "headers.agency"
+    assert problem in reason.problem
+
+
+def test_an_agency_name_longer_than_100_characters_is_not_usable() -> None:
+    assert agency_of(record(b"{}", agency=b"x" * 101)) is None
+
+
+def test_an_empty_message_is_refused() -> None:
+    [reason] = refusal_reasons(record(None))
+
+    assert (reason.field, reason.problem) == ("(submission)", "is empty")
+
+
+def test_a_message_that_is_not_json_is_refused() -> None:
+    [reason] = refusal_reasons(record(b"{not json"))
+
+    assert reason.problem.startswith("is not valid JSON")
+
+
+def test_every_problem_is_reported_at_once(example: dict[str, JsonValue]) -> None:
+    del example["referrer"]
+
+    reasons = refusal_reasons(record(as_bytes(example), agency=None))
+
+    assert [r.field for r in reasons] == ["headers.agency", "referrer"]
+    assert explained(reasons).count(";") == 1
+
+
+def test_refusals_of_one_submission_share_a_stream_named_for_the_partner_reference() -> None:
+    assert rejection_stream("West Mercia Police", "WMP-1", record(b"")) == (
+        "submission-West Mercia Police-WMP-1"
+    )
+
+
+def test_a_refusal_without_a_readable_reference_is_named_for_its_position() -> None:
+    assert rejection_stream(None, None, record(b"", offset=41)) == "submission-unknown-offset-2-41"
+
+
+def test_a_republished_submission_has_the_same_idempotency_key(
+    submission: ConcernSubmission,
+) -> None:
+    assert idempotency_key(submission) == "kafka:WMP-2026-118842"
