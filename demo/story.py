@@ -53,7 +53,9 @@ class Places:
             outcomes=os.environ.get("OUTCOMES_URL", "http://127.0.0.1:8002"),
             notification=os.environ.get("NOTIFICATION_URL", "http://127.0.0.1:8003"),
             partner_api_key=os.environ.get("PARTNER_API_KEY", "dev-only-partner-key"),
-            staff_token_secret=os.environ.get("STAFF_TOKEN_SECRET", "dev-only-staff-token-secret-change-me"),
+            staff_token_secret=os.environ.get(
+                "STAFF_TOKEN_SECRET", "dev-only-staff-token-secret-change-me"
+            ),
         )
 
 

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "infra"))
 sys.path.insert(0, str(ROOT))
 
-import local  # noqa: E402  (infra/local.py)
+from infra import local  # noqa: E402
 
 SERVICES = {"intake": 8001, "outcomes": 8002, "notification": 8003}
 

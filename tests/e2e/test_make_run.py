@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from infra.stack import free_port
 from tests.support.servers import ROOT
-
-sys.path.insert(0, str(ROOT / "infra"))
-from stack import free_port
 
 pytestmark = pytest.mark.e2e
 

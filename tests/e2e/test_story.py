@@ -3,7 +3,6 @@ and database, driven only through their public APIs (the same story `make demo` 
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,10 +11,8 @@ import httpx
 import pytest
 
 from demo.story import ABUSE_TO_STOP, FEEL_SAFER, Json, Places, Story
-from tests.support.servers import ROOT, server_addresses
-
-sys.path.insert(0, str(ROOT / "infra"))
-from stack import Endpoints, Stack, free_port
+from infra.stack import Endpoints, Stack, free_port
+from tests.support.servers import server_addresses
 
 pytestmark = pytest.mark.e2e
 
