@@ -22,6 +22,8 @@ class InsertSignal:
         self.collection = collection
         self.poll_interval = poll_interval
         self._inserted = asyncio.Event()
+        self.watching = asyncio.Event()
+        """Set while the change stream is open (inserts from then on wake the worker)."""
 
     async def watch(self) -> None:
         """Run until cancelled, setting the signal on every insert."""
@@ -30,9 +32,11 @@ class InsertSignal:
                 async with await self.collection.watch(
                     [{"$match": {"operationType": "insert"}}]
                 ) as stream:
+                    self.watching.set()
                     async for _ in stream:
                         self._inserted.set()
             except PyMongoError as error:
+                self.watching.clear()
                 log.info("change stream unavailable; polling", extra={"error": repr(error)})
                 await asyncio.sleep(self.poll_interval)
 

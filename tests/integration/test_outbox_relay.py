@@ -90,7 +90,7 @@ async def test_the_relay_wakes_on_new_entries_without_waiting_for_its_poll(
     task = asyncio.create_task(relay.run())
     try:
         await eventually(lambda: relay.publish_pending(), until=lambda n: n == 0, what="idle relay")
-        await asyncio.sleep(0)  # let the relay reach its wait
+        await asyncio.wait_for(relay.inserted.watching.wait(), timeout=20)
         await store.append("late", 0, [AmountRecorded(amount=7)], WORKER)
         await eventually(
             lambda: store.outbox.count_documents({"published": False}),

@@ -243,6 +243,7 @@ async def test_when_mongodb_stops_for_a_while_the_consumer_waits_and_resumes_wit
                 what="the consumer to notice the outage",
             )
             mongo.start()
+            await eventually(lambda: _pings(client), timeout=60, what="private mongo back")
             await caught_up(totals, 12)
         assert sum(d["count"] for d in await totals.snapshot()) == 12
         assert await _dead_letter_count(kafka_bootstrap, topic) == 0
