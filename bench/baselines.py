@@ -8,12 +8,14 @@ import os
 import statistics
 import time
 import uuid
+from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from pymongo.errors import AutoReconnect, BulkWriteError
 
 from shared.kafka import consumer, producer
-from shared.mongo import Client
+from shared.mongo import Client, Collection, Document
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -98,6 +100,44 @@ async def insert_many_rate(
         return len(documents) / (time.perf_counter() - started)
     finally:
         await client.drop_database(collection.database.name)
+
+
+async def insert_many_rate_of(
+    client: Client, batches: Iterable[list[Document]], *, within: float | None = None
+) -> tuple[float, int]:
+    """Documents per second for raw, unordered insert_many of the batches, timing only the
+    inserts (so the batches may be built lazily), and how many were inserted. Stops after
+    `within` seconds of inserting, if given."""
+    collection = client[f"bench_{uuid.uuid4().hex[:8]}"]["raw"]
+    inserting = 0.0
+    inserted = 0
+    try:
+        for documents in batches:
+            started = time.perf_counter()
+            await _insert_all(collection, documents)
+            inserting += time.perf_counter() - started
+            inserted += len(documents)
+            if within is not None and inserting >= within:
+                break
+        return (inserted / inserting if inserting else 0.0), inserted
+    finally:
+        await client.drop_database(collection.database.name)
+
+
+async def _insert_all(collection: Collection, documents: list[Document], attempts: int = 3) -> None:
+    """insert_many, sent again if the connection was lost (a server may close a pooled
+    connection that sat idle); documents that made it the first time are not inserted twice."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await collection.insert_many(documents, ordered=False)
+            return
+        except BulkWriteError as error:
+            if all(e.get("code") == 11000 for e in error.details.get("writeErrors", [])):
+                return
+            raise
+        except AutoReconnect:
+            if attempt == attempts:
+                raise
 
 
 async def raw_consume_rate(bootstrap: str, topic: str, expected: int) -> float:

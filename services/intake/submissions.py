@@ -125,6 +125,9 @@ class ConcernSubmissions:
 
     name = "concern-submissions"
     topics: Sequence[str] = (CONCERN_SUBMISSIONS,)
+    batch_size = 50
+    """Raising a concern takes about ten statements: keep a batch's transaction short (MongoDB
+    aborts transactions older than 60 s)."""
 
     def __init__(self, commands: IntakeCommands, store: EventStore) -> None:
         self.commands = commands
