@@ -61,9 +61,12 @@ def test_police_action_is_refused_without_her_consent_or_an_override(story: Json
     assert story["summary"]["formal_action_refused"] is True
 
 
-def test_she_was_told_in_easy_read_and_never_through_her_son(story: Json) -> None:
+def test_she_was_told_in_easy_read_and_never_through_her_son(story: Json, stack: Stack) -> None:
     assert story["summary"]["person_informed"] >= 3
     assert story["closed_informed"]["format"] == "easy_read"
+    mail = (stack.state / "mail.log").read_text()
+    assert "margaret.hill@example.org" in mail
+    assert "daniel.hill@example.org" not in mail
 
 
 def test_her_timeline_shows_what_happened_what_she_said_and_what_she_was_told(story: Json) -> None:
