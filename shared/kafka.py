@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from collections.abc import AsyncIterator, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.structs import ConsumerRecord
 
 
 def producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
@@ -33,3 +36,40 @@ def consumer(
         max_poll_records=max_records,
         isolation_level="read_committed",
     )
+
+
+async def read_to_end(
+    bootstrap_servers: str, topics: Sequence[str], *, client_id: str, batch_size: int = 2000
+) -> AsyncIterator[list[ConsumerRecord[bytes, bytes]]]:
+    """Every message currently on `topics`, from the beginning up to the end offsets seen at the
+    start, in batches, without a consumer group (replays, operators' reads)."""
+    kafka = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        client_id=client_id,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
+    await kafka.start()
+    try:
+        cluster = await kafka._client.fetch_all_metadata()
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(cluster.partitions_for_topic(topic) or ())
+        ]
+        if not partitions:
+            return
+        kafka.assign(partitions)
+        await kafka.seek_to_beginning(*partitions)
+        end = await kafka.end_offsets(partitions)
+        remaining = {tp for tp in partitions if end[tp] > 0}
+        while remaining:
+            batches = await kafka.getmany(*remaining, timeout_ms=500, max_records=batch_size)
+            records = [r for tp, rs in batches.items() for r in rs if r.offset < end[tp]]
+            for tp in list(remaining):
+                if await kafka.position(tp) >= end[tp]:
+                    remaining.discard(tp)
+            if records:
+                yield records
+    finally:
+        await kafka.stop()

@@ -19,7 +19,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.deadletter import DeadLetter
-from shared.kafka import producer
+from shared.kafka import producer, read_to_end
 from shared.topics import SYSTEM_TOPICS, dead_letter_topic
 
 REPLAYED_FROM = "dlt.replayed_from"
@@ -27,32 +27,12 @@ REPLAYED_FROM = "dlt.replayed_from"
 
 async def read_dead_letters(bootstrap: str, topics: list[str]) -> list[DeadLetter]:
     """Every message currently parked on the given dead-letter topics, oldest first."""
-    kafka = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await kafka.start()
-    try:
-        cluster = await kafka._client.fetch_all_metadata()
-        partitions = [
-            TopicPartition(t, p)
-            for t in topics
-            for p in sorted(cluster.partitions_for_topic(t) or ())
-        ]
-        if not partitions:
-            return []
-        kafka.assign(partitions)
-        await kafka.seek_to_beginning(*partitions)
-        end = await kafka.end_offsets(partitions)
-        remaining = {tp for tp in partitions if end[tp] > 0}
-        parked: list[DeadLetter] = []
-        while remaining:
-            batches = await kafka.getmany(*remaining, timeout_ms=500)
-            for tp, records in batches.items():
-                parked.extend(DeadLetter.from_record(r) for r in records if r.offset < end[tp])
-            for tp in list(remaining):
-                if await kafka.position(tp) >= end[tp]:
-                    remaining.discard(tp)
-        return sorted(parked, key=lambda d: d.failed_at)
-    finally:
-        await kafka.stop()
+    parked = [
+        DeadLetter.from_record(record)
+        async for records in read_to_end(bootstrap, topics, client_id="safeguarding-ops")
+        for record in records
+    ]
+    return sorted(parked, key=lambda d: d.failed_at)
 
 
 async def replay_dead_letter(bootstrap: str, topic: str, partition: int, offset: int) -> DeadLetter:

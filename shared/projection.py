@@ -28,6 +28,7 @@ from pymongo import UpdateOne
 from shared.deadletter import DeadLetters
 from shared.events import DecodeError, Envelope, decode
 from shared.eventstore import ConcurrencyError
+from shared.kafka import consumer, read_to_end
 from shared.metrics import CONSUMER_LAG, DUPLICATES_SKIPPED, EVENTS_HANDLED, TRANSIENT_RETRIES
 from shared.mongo import Client, Database, Session, in_transaction, is_transient
 from shared.observability import correlation_id
@@ -166,8 +167,6 @@ class ProjectionRunner(Generic[M]):
 
     async def run(self) -> None:
         """Consume as the group until cancelled."""
-        from shared.kafka import consumer
-
         kafka = consumer(
             self.bootstrap_servers,
             *self.handler.topics,
@@ -201,40 +200,16 @@ class ProjectionRunner(Generic[M]):
     async def replay(self) -> int:
         """Apply every message currently on the topics, from the beginning, without a consumer
         group (used by `rebuild`). Returns the number of records read."""
-        kafka = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers,
-            enable_auto_commit=False,
+        read = 0
+        async for records in read_to_end(
+            self.bootstrap_servers,
+            self.handler.topics,
             client_id=f"{self.group_id}.replay",
-            max_partition_fetch_bytes=8 * 1024 * 1024,
-        )
-        await kafka.start()
-        try:
-            cluster = await kafka._client.fetch_all_metadata()
-            partitions = [
-                TopicPartition(topic, p)
-                for topic in self.handler.topics
-                for p in sorted(cluster.partitions_for_topic(topic) or ())
-            ]
-            kafka.assign(partitions)
-            await kafka.seek_to_beginning(*partitions)
-            end = await kafka.end_offsets(partitions)
-            remaining = {tp for tp in partitions if end[tp] > 0}
-            read = 0
-            while remaining:
-                batches = await kafka.getmany(
-                    *remaining, timeout_ms=500, max_records=self.batch_size
-                )
-                records: list[Record] = []
-                for tp, rs in batches.items():
-                    records.extend(r for r in rs if r.offset < end[tp])
-                    if await kafka.position(tp) >= end[tp]:
-                        remaining.discard(tp)
-                if records:
-                    await self.handle(records)
-                    read += len(records)
-            return read
-        finally:
-            await kafka.stop()
+            batch_size=self.batch_size,
+        ):
+            await self.handle(records)
+            read += len(records)
+        return read
 
     async def handle(self, records: Sequence[Record]) -> None:
         """Handle a batch completely: every record is applied, or dead-lettered with a reason.
