@@ -5,8 +5,12 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# `make test` gets its own servers (own ports, fresh data) so it never touches a running `make run`.
-TEST_ENV := INFRA_STATE_DIR=.local/test INFRA_KAFKA_PORT=19092 INFRA_KAFKA_CONTROLLER_PORT=19093 INFRA_MONGO_PORT=37017
+# `make test` gets its own servers (own ports, fresh data) so it never touches a running `make run`;
+# override the ports to run two checkouts' tests side by side.
+TEST_KAFKA_PORT ?= 19092
+TEST_KAFKA_CONTROLLER_PORT ?= 19093
+TEST_MONGO_PORT ?= 37017
+TEST_ENV := INFRA_STATE_DIR=.local/test INFRA_KAFKA_PORT=$(TEST_KAFKA_PORT) INFRA_KAFKA_CONTROLLER_PORT=$(TEST_KAFKA_CONTROLLER_PORT) INFRA_MONGO_PORT=$(TEST_MONGO_PORT)
 
 .PHONY: help setup infra-up infra-down test test-unit lint
 

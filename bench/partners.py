@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from demo.story import concern
+from services.intake.application.submissions import AGENCY_HEADER
 from services.intake.settings import DEV_PARTNER, DEV_PARTNER_KEY
-from services.intake.submissions import AGENCY_HEADER
 
 
 def submission(run: str, number: int) -> dict[str, object]:

@@ -69,12 +69,12 @@ from bench.partners import KAFKA_HEADERS, HttpPartner, Sent, kafka_submission, r
 from bench.report import Row, at_least, at_most, latencies, machine, ratio, table, write
 from infra.local import Layout, running_pid
 from infra.stack import Endpoints, Stack, free_port
-from services.outcomes.case_file import COLLECTION as CASE_FILES
-from services.outcomes.case_file import CaseFiles
+from services.outcomes.application.reactions import CaseOpening
 from services.outcomes.domain.case import case_id_for
-from services.outcomes.reactions import CaseOpening
-from services.outcomes.report_projection import CaseSummaries
-from services.outcomes.timeline import Timelines
+from services.outcomes.read_models.case_file import COLLECTION as CASE_FILES
+from services.outcomes.read_models.case_file import CaseFiles
+from services.outcomes.read_models.msp_report import CaseSummaries
+from services.outcomes.read_models.timeline import Timelines
 from shared.auth import issue_staff_token
 from shared.events import Role
 from shared.kafka import producer

@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.intake.commands import (
+from services.intake.application.commands import (
     ConcernChanged,
     ConcernReceived,
     ConcernRecord,
@@ -29,7 +29,7 @@ from services.intake.commands import (
     SubmissionConflict,
     UnknownPerson,
 )
-from services.intake.domain import (
+from services.intake.domain.concern import (
     AlreadyDecided,
     AlreadyRaised,
     Concern,
@@ -41,10 +41,14 @@ from services.intake.domain import (
     NotRaised,
     new_person_id,
 )
-from services.intake.partner_view import PartnerConcern, PartnerConcerns, RejectedSubmission
+from services.intake.domain.submission import ConcernSubmission, problems_in
+from services.intake.read_models.partner_view import (
+    PartnerConcern,
+    PartnerConcerns,
+    RejectedSubmission,
+)
+from services.intake.read_models.triage import Triage, TriageEntry
 from services.intake.settings import IntakeSettings
-from services.intake.submission import ConcernSubmission, problems_in
-from services.intake.triage import Triage, TriageEntry
 from shared.auth import partner_from_api_key, staff_from_bearer, unauthorised
 from shared.events import Actor, DomainEvent
 from shared.events.intake import (

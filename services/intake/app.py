@@ -14,11 +14,11 @@ from services.intake.api import (
     partner_router,
     staff_router,
 )
-from services.intake.commands import IntakeCommands
-from services.intake.partner_view import PartnerConcerns, PartnerView
+from services.intake.application.commands import IntakeCommands
+from services.intake.application.submissions import ConcernSubmissions
+from services.intake.read_models.partner_view import PartnerConcerns, PartnerView
+from services.intake.read_models.triage import Triage, TriageQueue
 from services.intake.settings import IntakeSettings
-from services.intake.submissions import ConcernSubmissions
-from services.intake.triage import Triage, TriageQueue
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
 from shared.topics import INTAKE_EVENTS

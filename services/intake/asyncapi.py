@@ -7,9 +7,13 @@ from typing import Any, Final
 from faststream.kafka import KafkaBroker
 from faststream.specification.asyncapi import AsyncAPI
 
+from services.intake.application.submissions import (
+    AGENCY_HEADER,
+    CORRELATION_HEADER,
+    ConcernSubmissions,
+)
+from services.intake.domain.submission import ConcernSubmission
 from services.intake.settings import IntakeSettings
-from services.intake.submission import ConcernSubmission
-from services.intake.submissions import AGENCY_HEADER, CORRELATION_HEADER, ConcernSubmissions
 from shared.deadletter import ERROR_TYPE, ORIGINAL_OFFSET, REASON
 from shared.events import DomainEvent, Envelope
 from shared.events.intake import (

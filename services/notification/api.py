@@ -9,19 +9,22 @@ from datetime import date
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from services.notification.case_index import CaseIndex, PersonOfCase
-from services.notification.commands import InformingCommands, UnknownStep
-from services.notification.communications_log import CommunicationsLog, communications_log
-from services.notification.decisions import Decisions
-from services.notification.deliveries import Deliveries
-from services.notification.preferences import ContactPreferences
-from services.notification.record import (
+from services.notification.application.commands import InformingCommands, UnknownStep
+from services.notification.application.informing_stream import InformingBusy
+from services.notification.domain.informing_record import (
     AlreadyDone,
     InformingRefused,
     NoPreferencesRecorded,
     PreferencesWanted,
 )
-from services.notification.recording import InformingBusy
+from services.notification.domain.preferences import ContactPreferences
+from services.notification.read_models.case_index import CaseIndex, PersonOfCase
+from services.notification.read_models.communications_log import (
+    CommunicationsLog,
+    communications_log,
+)
+from services.notification.read_models.decisions import Decisions
+from services.notification.read_models.deliveries import Deliveries
 from shared.auth import staff_from_bearer
 from shared.events import Metadata
 from shared.events.notification import (

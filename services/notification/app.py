@@ -9,20 +9,80 @@ from dataclasses import dataclass
 import httpx
 from fastapi import FastAPI
 
+from services.notification.adapters.delivery import (
+    GovUkNotify,
+    LetterQueue,
+    NotifyTemplates,
+    PrintQueue,
+    RetryPolicy,
+    Sender,
+    SmtpSender,
+)
+from services.notification.adapters.print_queue import MongoPrintQueue
 from services.notification.api import informing_router
-from services.notification.case_index import CaseIndex
-from services.notification.commands import InformingCommands
-from services.notification.decisions import Decisions
-from services.notification.deliveries import Deliveries, DeliveryWorker, Senders, senders_for
-from services.notification.delivery import RetryPolicy
-from services.notification.informing import InformingReaction
-from services.notification.letter_queue import MongoPrintQueue
-from services.notification.overdue import OverdueInforming
+from services.notification.application.commands import InformingCommands
+from services.notification.application.delivery_worker import DeliveryWorker
+from services.notification.application.informing import InformingReaction
+from services.notification.application.overdue import OverdueInforming
+from services.notification.domain.steps import Council
+from services.notification.read_models.case_index import CaseIndex
+from services.notification.read_models.decisions import Decisions
+from services.notification.read_models.deliveries import Deliveries
 from services.notification.settings import NotificationSettings
-from services.notification.steps import Council
+from shared.events.notification import Channel
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
 from shared.topics import NOTIFICATION_EVENTS
+
+
+@dataclass
+class Senders:
+    """The senders built from the settings, by channel, and what must be closed with them."""
+
+    by_channel: dict[Channel, Sender]
+    _notify: GovUkNotify | None = None
+
+    async def aclose(self) -> None:
+        if self._notify is not None:
+            await self._notify.aclose()
+
+
+def senders_for(
+    settings: NotificationSettings,
+    print_queue: PrintQueue,
+    *,
+    notify_client: httpx.AsyncClient | None = None,
+) -> Senders:
+    """GOV.UK Notify for each kind whose template is set up; otherwise SMTP for email and the
+    council's print queue for letters. Text messages need Notify: without it an SMS fails as
+    permanent and the person's fallback channel is tried."""
+    templates = {channel: settings.notify_template_for(channel) for channel in Channel}
+    notify: GovUkNotify | None = None
+    if settings.notify_api_key is not None and any(templates.values()):
+        notify = GovUkNotify(
+            api_key=settings.notify_api_key,
+            templates=NotifyTemplates(
+                email=templates[Channel.EMAIL] or "",
+                sms=templates[Channel.SMS] or "",
+                letter=templates[Channel.LETTER] or "",
+            ),
+            base_url=settings.notify_base_url,
+            client=notify_client,
+        )
+    by_channel: dict[Channel, Sender] = {
+        Channel.EMAIL: SmtpSender(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            from_address=settings.smtp_from,
+            from_name=settings.council_name,
+        ),
+        Channel.LETTER: LetterQueue(print_queue),
+    }
+    if notify is not None:
+        for channel, template in templates.items():
+            if template:
+                by_channel[channel] = notify
+    return Senders(by_channel=by_channel, _notify=notify)
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Any, Final
 from faststream.kafka import KafkaBroker
 from faststream.specification.asyncapi import AsyncAPI
 
-from services.notification.informing import InformingReaction
-from services.notification.policy import INFORMING_POLICY
+from services.notification.application.informing import InformingReaction
+from services.notification.domain.policy import INFORMING_POLICY
 from services.notification.settings import NotificationSettings
 from shared.events import DomainEvent, Envelope
 from shared.events.notification import (

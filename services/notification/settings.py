@@ -14,7 +14,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.notification.delivery.notify import PRODUCTION_URL
+from services.notification.adapters.delivery.notify import PRODUCTION_URL
 from shared.config import ServiceSettings
 from shared.events.notification import Channel
 

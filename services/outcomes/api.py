@@ -18,9 +18,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue, ValidationError
 
-from services.outcomes import requests as body
-from services.outcomes.case_file import CaseFile, read_case_file
-from services.outcomes.commands import CaseBusy, CaseCommands, CaseNotFound
+from services.outcomes.application import requests as body
+from services.outcomes.application.commands import CaseBusy, CaseCommands, CaseNotFound
 from services.outcomes.domain import (
     Case,
     CaseIsClosed,
@@ -32,8 +31,9 @@ from services.outcomes.domain import (
     report_as_csv,
     report_as_dict,
 )
-from services.outcomes.report_projection import report_for
-from services.outcomes.timeline import Timeline, read_timeline
+from services.outcomes.read_models.case_file import CaseFile, read_case_file
+from services.outcomes.read_models.msp_report import report_for
+from services.outcomes.read_models.timeline import Timeline, read_timeline
 from shared.auth import staff_from_bearer
 from shared.events import Actor, Envelope, Role
 from shared.events.outcomes import CaseOpened

@@ -6,14 +6,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.outcomes.api import cases_router
-from services.outcomes.case_file import CaseFiles
-from services.outcomes.commands import CaseCommands
-from services.outcomes.due_dates import DueDates
-from services.outcomes.reactions import CaseOpening
-from services.outcomes.report_projection import CaseSummaries
-from services.outcomes.scheduler import MissedDatesWatch
+from services.outcomes.application.commands import CaseCommands
+from services.outcomes.application.reactions import CaseOpening
+from services.outcomes.application.scheduler import MissedDatesWatch
+from services.outcomes.read_models.case_file import CaseFiles
+from services.outcomes.read_models.due_dates import DueDates
+from services.outcomes.read_models.msp_report import CaseSummaries
+from services.outcomes.read_models.timeline import Timelines
 from services.outcomes.settings import OutcomesSettings
-from services.outcomes.timeline import Timelines
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
 from shared.topics import OUTCOMES_EVENTS

@@ -11,11 +11,11 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from pydantic import create_model
 
-from services.outcomes.case_file import CaseFiles
-from services.outcomes.reactions import CaseOpening
-from services.outcomes.report_projection import CaseSummaries
+from services.outcomes.application.reactions import CaseOpening
+from services.outcomes.read_models.case_file import CaseFiles
+from services.outcomes.read_models.msp_report import CaseSummaries
+from services.outcomes.read_models.timeline import Timelines
 from services.outcomes.settings import OutcomesSettings
-from services.outcomes.timeline import Timelines
 from shared.events import DomainEvent, Envelope, registered_events
 from shared.events.intake import ConcernRaised, S42DecisionMade
 from shared.events.notification import PersonInformed
@@ -67,7 +67,7 @@ def document(settings: OutcomesSettings | None = None) -> dict[str, object]:
         "enquiry decision starts the enquiry. Other intake events are passed over.",
     )
     async def open_case_and_start_enquiry(message: IntakeDecision) -> None:
-        """Handled by services.outcomes.reactions.CaseOpening."""
+        """Handled by services.outcomes.application.reactions.CaseOpening."""
 
     @broker.subscriber(
         OUTCOMES_EVENTS,
@@ -78,7 +78,7 @@ def document(settings: OutcomesSettings | None = None) -> dict[str, object]:
         f"{CaseSummaries.name}).",
     )
     async def build_read_models(message: CaseEventMessage) -> None:
-        """Handled by the projections in services.outcomes.case_file, .timeline and
+        """Handled by the projections in services.outcomes.read_models.case_file, .timeline and
         .report_projection."""
 
     @broker.subscriber(
@@ -90,7 +90,7 @@ def document(settings: OutcomesSettings | None = None) -> dict[str, object]:
         "change nothing here.",
     )
     async def record_what_the_person_was_told(message: PersonInformedMessage) -> None:
-        """Handled by services.outcomes.timeline.Timelines and .report_projection."""
+        """Handled by services.outcomes.read_models.timeline.Timelines and .report_projection."""
 
     broker.publisher(
         OUTCOMES_EVENTS,

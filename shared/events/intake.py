@@ -1,7 +1,7 @@
 """Intake's events: a concern is raised, matched to a person, looked into, decided, fed back.
 
 Stream: one per concern, `concern-<uuid4>`. The value objects here (Person, WhatHappened, ...) are
-the contract partners submit and downstream services read; `services.intake.submission` builds on
+the contract partners submit and downstream services read; `services.intake.domain.submission` builds on
 them and adds only checks that depend on the day a submission arrives.
 
 Free text (descriptions, the person's own words, notes) is stored exactly as given: only its

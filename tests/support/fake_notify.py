@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from services.notification.delivery.notify import NotifyTemplates
+from services.notification.adapters.delivery.notify import NotifyTemplates
 
 TEST_API_KEY: Final = (
     "safeguarding_test-2a5e4a47-7a3c-4a41-9a51-8e3f0c9d1b62-6c1b9e0d-3f4a-4b8e-9d2c-1e5f7a9b3c4d"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notification.delivery.letters import QueuedLetter
+from services.notification.adapters.delivery.letters import QueuedLetter
 
 
 class InMemoryPrintQueue:

@@ -21,8 +21,8 @@ from aiokafka.structs import ConsumerRecord
 from pydantic import JsonValue
 
 from services.intake.app import build
+from services.intake.domain.submission import EXAMPLE
 from services.intake.settings import IntakeSettings
-from services.intake.submission import EXAMPLE
 from shared.auth import hash_api_key, issue_staff_token
 from shared.events import Envelope, Role, decode
 from shared.mongo import Client

@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.types import Receive, Scope, Send
 
 from services.intake.app import build
+from services.intake.domain.submission import EXAMPLE
 from services.intake.settings import IntakeSettings
-from services.intake.submission import EXAMPLE
 from shared.auth import hash_api_key, issue_staff_token
 from shared.events import Role
 from shared.mongo import Document

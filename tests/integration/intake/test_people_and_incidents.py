@@ -7,7 +7,7 @@ import asyncio
 
 from pydantic import JsonValue
 
-from services.intake.triage import TriageEntry
+from services.intake.read_models.triage import TriageEntry
 from shared.events import Envelope
 from shared.events.intake import (
     ConcernLinkedToPerson,

@@ -7,7 +7,7 @@ import json
 
 from aiokafka import AIOKafkaProducer
 
-from services.intake.submissions import AGENCY_HEADER
+from services.intake.application.submissions import AGENCY_HEADER
 from shared.deadletter import DeadLetter
 from shared.events import Envelope
 from shared.events.intake import ConcernRaised, ConcernSubmissionRejected, SubmissionChannel

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from services.notification.adapters.delivery import RetryPolicy
 from services.notification.app import Notification, build_service
-from services.notification.delivery import RetryPolicy
-from services.notification.informing import InformingReaction
+from services.notification.application.informing import InformingReaction
 from services.notification.settings import NotificationSettings
 from shared.auth import issue_staff_token
 from shared.events import Envelope, Role, decode, encode, kafka_headers

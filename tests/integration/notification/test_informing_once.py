@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
 
-from services.notification.deliveries import DeliveryStatus
-from services.notification.delivery import Delivered, delivery_reference
+from services.notification.adapters.delivery import Delivered
+from services.notification.domain.informing_record import delivery_reference
+from services.notification.read_models.deliveries import DeliveryStatus
 from services.notification.settings import NotificationSettings
 from shared.events.intake import ContactPoints, S42Decision
 from shared.events.notification import RecipientRole

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
 
-from services.notification.delivery import delivery_reference
+from services.notification.domain.informing_record import delivery_reference
 from services.notification.settings import NotificationSettings
 from shared.events.intake import ContactPoints, Representative
 from shared.events.notification import (

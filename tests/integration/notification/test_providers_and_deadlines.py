@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
 
-from services.notification.delivery import delivery_reference
-from services.notification.metrics import INFORMING_OVERDUE
-from services.notification.overdue import OverdueInforming
+from services.notification.application.metrics import INFORMING_OVERDUE
+from services.notification.application.overdue import OverdueInforming
+from services.notification.domain.informing_record import delivery_reference
 from services.notification.settings import NotificationSettings
 from shared.events.intake import ContactPoints
 from shared.events.notification import (

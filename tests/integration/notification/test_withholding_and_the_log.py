@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from aiokafka import AIOKafkaProducer
 
-from services.notification.deliveries import DeliveryStatus
+from services.notification.read_models.deliveries import DeliveryStatus
 from services.notification.settings import NotificationSettings
 from shared.events import Role
 from shared.events.notification import (

@@ -12,10 +12,10 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from services.outcomes.app import Outcomes, assemble
-from services.outcomes.case_file import CaseFile
 from services.outcomes.domain import case_id_for
+from services.outcomes.read_models.case_file import CaseFile
+from services.outcomes.read_models.timeline import Timeline
 from services.outcomes.settings import OutcomesSettings
-from services.outcomes.timeline import Timeline
 from shared.auth import issue_staff_token
 from shared.events import Envelope, Role, encode, kafka_headers
 from shared.events.intake import ConcernRaised

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
 
-from services.outcomes.case_file import CaseStatus
+from services.outcomes.read_models.case_file import CaseStatus
 from shared.events.intake import S42Decision
 from shared.events.outcomes import CaseOpened, EnquiryKind, EnquiryStarted
 from shared.topics import INTAKE_EVENTS

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from aiokafka import AIOKafkaProducer
 
 from services.outcomes.domain import is_a_decision_the_person_is_told_about
-from services.outcomes.report_projection import COLLECTION as SUMMARIES
+from services.outcomes.read_models.msp_report import COLLECTION as SUMMARIES
 from shared.events import Metadata
 from shared.events.envelope import SYSTEM_ACTOR, Envelope
 from shared.events.intake import S42Decision

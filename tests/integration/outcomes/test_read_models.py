@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
-from services.outcomes.case_file import COLLECTION as CASE_FILES
-from services.outcomes.timeline import COLLECTION as TIMELINES
+from services.outcomes.read_models.case_file import COLLECTION as CASE_FILES
+from services.outcomes.read_models.timeline import COLLECTION as TIMELINES
 from shared.events import Envelope, Metadata
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.notification import (

@@ -7,7 +7,7 @@ import copy
 import pytest
 from pydantic import JsonValue
 
-from services.intake.submission import EXAMPLE, ConcernSubmission
+from services.intake.domain.submission import EXAMPLE, ConcernSubmission
 
 
 @pytest.fixture

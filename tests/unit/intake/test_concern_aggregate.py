@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from services.intake.domain import (
+from services.intake.domain.concern import (
     AlreadyDecided,
     AlreadyRaised,
     Concern,
@@ -16,10 +16,10 @@ from services.intake.domain import (
     LinkUnchanged,
     NotPermitted,
     NotRaised,
-    OpenConcern,
     concern_reference,
 )
-from services.intake.submission import ConcernSubmission
+from services.intake.domain.matching import OpenConcern
+from services.intake.domain.submission import ConcernSubmission
 from shared.events import Actor, DomainEvent, Role
 from shared.events.intake import (
     ConcernLinkedToPerson,

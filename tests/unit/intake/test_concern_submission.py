@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from pydantic import JsonValue, ValidationError
 
-from services.intake.submission import (
+from services.intake.domain.submission import (
     ConcernSubmission,
     problems_in,
     readable_partner_reference,

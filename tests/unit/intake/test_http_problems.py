@@ -13,7 +13,8 @@ from pydantic import JsonValue
 
 from services.intake.api import refusal
 from services.intake.app import build
-from services.intake.domain import (
+from services.intake.application.submissions import AGENCY_HEADER, refusal_reasons
+from services.intake.domain.concern import (
     AlreadyDecided,
     ConcernRefused,
     DecidedWithOriginal,
@@ -23,7 +24,6 @@ from services.intake.domain import (
     NotRaised,
 )
 from services.intake.settings import DEV_PARTNER_KEY, IntakeSettings
-from services.intake.submissions import AGENCY_HEADER, refusal_reasons
 from shared.auth import issue_staff_token
 from shared.events import Role
 from shared.topics import CONCERN_SUBMISSIONS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.intake.domain import Concern
-from services.intake.submission import ConcernSubmission
+from services.intake.domain.concern import Concern
+from services.intake.domain.submission import ConcernSubmission
 from shared.events import Actor, DomainEvent, Envelope, Metadata, Role, decode, encode
 from shared.events.intake import (
     ConcernLinkedToPerson,

@@ -8,9 +8,8 @@ import pytest
 from aiokafka.structs import ConsumerRecord
 from pydantic import JsonValue
 
-from services.intake.commands import IntakeCommands
-from services.intake.submission import ConcernSubmission
-from services.intake.submissions import (
+from services.intake.application.commands import IntakeCommands
+from services.intake.application.submissions import (
     AGENCY_HEADER,
     ConcernSubmissions,
     agency_of,
@@ -19,6 +18,7 @@ from services.intake.submissions import (
     refusal_reasons,
     rejection_stream,
 )
+from services.intake.domain.submission import ConcernSubmission
 from shared.events import DecodeError
 from shared.eventstore import EventStore
 from shared.topics import CONCERN_SUBMISSIONS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.intake.commands import what_happens_next
-from services.intake.partner_view import (
+from services.intake.application.commands import what_happens_next
+from services.intake.read_models.partner_view import (
     Stage,
     case_of,
     decision_in_plain_words,

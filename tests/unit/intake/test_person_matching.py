@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.intake.domain import matched_by, person_match_keys
+from services.intake.domain.matching import matched_by, person_match_keys
 from shared.events.intake import ContactPoints, MatchedBy, Person, PostalAddress
 
 

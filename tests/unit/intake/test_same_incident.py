@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.intake.domain import OpenConcern, find_repeated_concern, is_same_incident
+from services.intake.domain.matching import OpenConcern, find_repeated_concern, is_same_incident
 from shared.sac import RiskType
 
 FINANCIAL = RiskType.FINANCIAL_OR_MATERIAL

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.notification.preferences import ContactPreferences, PreferencesChange
+from services.notification.domain.preferences import ContactPreferences, PreferencesChange
 from shared.events.notification import (
     AllegedSourceOfRisk,
     Channel,

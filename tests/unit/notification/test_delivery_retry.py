@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.notification.delivery import (
+from services.notification.adapters.delivery import (
     Delivered,
     DeliveryFailed,
     GovUkNotify,
@@ -17,8 +17,8 @@ from services.notification.delivery import (
     Sender,
     deliver,
 )
-from services.notification.preferences import ContactPreferences
-from services.notification.safety import (
+from services.notification.domain.preferences import ContactPreferences
+from services.notification.domain.safety import (
     EmailAddressee,
     PostalAddressee,
     PractitionerContact,

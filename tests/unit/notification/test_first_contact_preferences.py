@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.notification.communication_needs import preferences_from_concern
-from services.notification.preferences import ContactPreferences
-from services.notification.safety import decide_routes
+from services.notification.domain.communication_needs import preferences_from_concern
+from services.notification.domain.preferences import ContactPreferences
+from services.notification.domain.safety import decide_routes
 from shared.events.intake import ConcernRaised, ContactPoints, Representative
 from shared.events.notification import Channel, MessageFormat, RecipientRole
 from tests.unit.notification.story import Story, mary_address

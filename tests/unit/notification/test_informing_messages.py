@@ -10,7 +10,7 @@ import pytest
 from jinja2 import meta
 from pydantic import ValidationError
 
-from services.notification.messages import (
+from services.notification.domain.messages import (
     MeetingDetails,
     MessageContext,
     MissingMessageDetail,
@@ -19,7 +19,7 @@ from services.notification.messages import (
     template_file,
     template_source,
 )
-from services.notification.policy import templates_in_use
+from services.notification.domain.policy import templates_in_use
 from shared.events.notification import MessageFormat
 
 FULL = MessageContext(

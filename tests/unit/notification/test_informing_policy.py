@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notification.messages import TEMPLATES, template_file
-from services.notification.policy import INFORMING_POLICY, rule_for, templates_in_use
+from services.notification.domain.messages import TEMPLATES, template_file
+from services.notification.domain.policy import INFORMING_POLICY, rule_for, templates_in_use
 from services.outcomes.domain.summary import DECISIONS_THE_PERSON_IS_TOLD_ABOUT
 from shared.events.notification import MessageFormat
 

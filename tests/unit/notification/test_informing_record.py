@@ -7,9 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.notification.communication_needs import preferences_from_concern
-from services.notification.preferences import ContactPreferences
-from services.notification.record import (
+from services.notification.domain.communication_needs import preferences_from_concern
+from services.notification.domain.informing_record import (
     AlreadyDone,
     InformingRecord,
     InformingRefused,
@@ -19,8 +18,9 @@ from services.notification.record import (
     Tell,
     Withheld,
 )
-from services.notification.safety import PractitionerContact, Route
-from services.notification.steps import Step, step_for
+from services.notification.domain.preferences import ContactPreferences
+from services.notification.domain.safety import PractitionerContact, Route
+from services.notification.domain.steps import Step, step_for
 from shared.events import DomainEvent, Envelope, Metadata
 from shared.events.intake import ConcernRaised
 from shared.events.intake import ContactPoints as IntakeContactPoints

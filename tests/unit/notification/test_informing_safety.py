@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.notification.preferences import ContactPreferences
-from services.notification.safety import (
+from services.notification.domain.preferences import ContactPreferences
+from services.notification.domain.safety import (
     EmailAddressee,
     PhoneAddressee,
     PostalAddressee,

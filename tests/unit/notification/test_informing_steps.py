@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from services.notification.messages import render
-from services.notification.steps import CaseFacts, Council, message_context, step_for
+from services.notification.domain.messages import render
+from services.notification.domain.steps import CaseFacts, Council, message_context, step_for
 from shared.events import Envelope
 from shared.events.intake import NoFurtherActionRoute, S42Decision, S42DecisionMade
 from shared.events.notification import MessageFormat

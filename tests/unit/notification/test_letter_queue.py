@@ -6,8 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notification.delivery import LetterQueue, OutgoingMessage, PermanentDeliveryError
-from services.notification.safety import EmailAddressee, PostalAddressee
+from services.notification.adapters.delivery import (
+    LetterQueue,
+    OutgoingMessage,
+    PermanentDeliveryError,
+)
+from services.notification.domain.safety import EmailAddressee, PostalAddressee
 from shared.events.notification import PostalAddress
 from tests.support.print_queue import InMemoryPrintQueue
 

@@ -3,10 +3,9 @@ and its HTTP routes."""
 
 from __future__ import annotations
 
-from services.notification.app import build
+from services.notification.adapters.delivery import GovUkNotify, LetterQueue, SmtpSender
+from services.notification.app import build, senders_for
 from services.notification.asyncapi import document
-from services.notification.deliveries import senders_for
-from services.notification.delivery import GovUkNotify, LetterQueue, SmtpSender
 from services.notification.settings import NotificationSettings
 from shared.events.notification import Channel
 from shared.topics import INTAKE_EVENTS, NOTIFICATION_EVENTS, OUTCOMES_EVENTS

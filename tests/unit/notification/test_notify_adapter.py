@@ -8,14 +8,14 @@ import httpx
 import jwt
 import pytest
 
-from services.notification.delivery import (
+from services.notification.adapters.delivery import (
     GovUkNotify,
     NotifyApiKey,
     OutgoingMessage,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from services.notification.safety import EmailAddressee, PhoneAddressee, PostalAddressee
+from services.notification.domain.safety import EmailAddressee, PhoneAddressee, PostalAddressee
 from shared.events.notification import PostalAddress
 from tests.support.fake_notify import TEST_API_KEY, TEST_TEMPLATES, FakeNotify
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.notification.delivery import (
+from services.notification.adapters.delivery import (
     OutgoingMessage,
     PermanentDeliveryError,
     SmtpSender,
     TransientDeliveryError,
 )
-from services.notification.safety import EmailAddressee, PhoneAddressee
+from services.notification.domain.safety import EmailAddressee, PhoneAddressee
 from tests.support.smtp_server import RunningSmtpServer
 
 MESSAGE = OutgoingMessage(

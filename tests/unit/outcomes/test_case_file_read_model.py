@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.outcomes.case_file import CaseFile, CaseStatus, fold_case_file
 from services.outcomes.domain import Case
+from services.outcomes.read_models.case_file import CaseFile, CaseStatus, fold_case_file
 from shared.events import Actor, Envelope
 from shared.events.outcomes import CaseOpened
 from tests.unit.outcomes.histories import THEIR_NEW_WORDS, THEIR_WORDS, a_whole_case, recorded

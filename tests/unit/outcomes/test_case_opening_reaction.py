@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from aiokafka.structs import ConsumerRecord
 
-from services.outcomes.domain import case_id_for
-from services.outcomes.reactions import (
+from services.outcomes.application.reactions import (
     CaseOpening,
     enquiry_kind_for,
     event_ids_caused_by,
     opening_for,
 )
+from services.outcomes.domain import case_id_for
 from shared.events import DecodeError, decode, encode, kafka_headers
 from shared.events.intake import ConcernRaised, S42Decision, S42DecisionMade
 from shared.events.outcomes import CaseOpened, EnquiryKind

@@ -13,7 +13,7 @@ from services.outcomes.domain import (
     is_a_decision_the_person_is_told_about,
     summarise,
 )
-from services.outcomes.report_projection import fold_summary
+from services.outcomes.read_models.msp_report import fold_summary
 from shared.events import Actor, Envelope, Metadata
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.notification import (

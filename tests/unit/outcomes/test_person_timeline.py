@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.outcomes.domain import Case
-from services.outcomes.timeline import EntryKind, Timeline, fold_timeline
+from services.outcomes.read_models.timeline import EntryKind, Timeline, fold_timeline
 from shared.events import Actor, Envelope, Metadata
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.notification import (

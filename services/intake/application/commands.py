@@ -1,0 +1,427 @@
+"""Intake's command side: load a concern, ask it, append what it decided.
+
+The look-ups a decision needs are kept on the write side, in the same MongoDB transaction as the
+events they are derived from, so they can never disagree with the event store:
+
+- `person_index`: match key -> person id. Its unique `_id` turns two concurrent first concerns
+  about one new person into a write conflict, so the loser retries and finds the winner's person
+  rather than creating a second record for the same adult;
+- `people`: every person record; touched by every change that can open or close a concern about
+  them, so concurrent changes about one person are serialised (a repeat report cannot miss an
+  open concern that is being raised at the same moment);
+- `open_concerns`: mirrors `Concern.as_open_concern()` for every concern;
+- `submissions_received`: agency + idempotency key -> what the submission was and what we
+  answered, so a retried or republished submission never raises a second concern.
+
+Every command runs through `_transaction`: a concurrency conflict reloads and decides again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Final, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from services.intake.domain.concern import Concern, new_concern_id, new_person_id
+from services.intake.domain.matching import OpenConcern, matched_by, person_match_keys
+from services.intake.domain.submission import ConcernSubmission, uk_today
+from shared.events import Actor, DomainEvent, Envelope, Metadata
+from shared.events.intake import (
+    ConcernLinkedToPerson,
+    ConcernRaised,
+    ConcernUnlinkedFromPerson,
+    MatchedBy,
+    S42Decision,
+    SubmissionChannel,
+)
+from shared.eventstore import ConcurrencyError, EventStore
+from shared.mongo import (
+    Client,
+    Collection,
+    Database,
+    Document,
+    Session,
+    in_transaction,
+    is_transient,
+)
+from shared.sac import RiskType
+
+T = TypeVar("T")
+
+PERSON_INDEX: Final = "person_index"
+PEOPLE: Final = "people"
+OPEN_CONCERNS: Final = "open_concerns"
+SUBMISSIONS_RECEIVED: Final = "submissions_received"
+
+ATTEMPTS: Final = 6
+RECEIVED: Final = "received"
+_RISK_TYPES: Final = {risk.value: risk for risk in RiskType}
+
+
+# --- answers and refusals -------------------------------------------------------------------------
+
+
+class ConcernReceived(BaseModel):
+    """What a partner is told when their concern is accepted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    concern_id: str = Field(description="The concern's id.")
+    reference: str = Field(description="Quote this reference when you contact the council.")
+    status: str = Field(description="Where the concern is: `received` at first.")
+    what_happens_next: str = Field(description="What the council does next, in plain English.")
+
+
+@dataclass(frozen=True)
+class Received:
+    answer: ConcernReceived
+    replayed: bool
+    """True when this is the answer given before to the same submission."""
+
+
+class ConcernChanged(BaseModel):
+    """What a practitioner or manager is told when their change to a concern is recorded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    concern_id: str
+    reference: str
+    person_id: str = Field(description="The person record the concern is now about.")
+    recorded: list[str] = Field(description="The events recorded, in order.")
+    version: int = Field(description="The concern's version after the change.")
+
+
+class SubmissionConflict(Exception):
+    """The idempotency key was already used by this agency for a different submission."""
+
+
+class UnknownPerson(Exception):
+    """There is no person record with this id."""
+
+
+class StillBusy(Exception):
+    """The database stayed unavailable or contended through every retry."""
+
+
+class RecordedConcurrently(ConcurrencyError):
+    """A concurrent transaction recorded the same person or submission first: decide again."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what, 0, 1)
+        self.args = (f"{what} was recorded by a concurrent transaction",)
+
+
+def what_happens_next(reference: str) -> str:
+    return (
+        f"Thank you. We have received your safeguarding concern; its reference is {reference}. "
+        "A council safeguarding practitioner will look at it, find out more (including, where it "
+        "is safe, from the person themselves) and make sure the person is safe now. A "
+        "Safeguarding Adults Manager will then decide whether the council will make "
+        "safeguarding enquiries. You can see the status of your concern, and any feedback for "
+        f"you, at GET /partner/concerns/{reference}. Please quote {reference} if you contact us."
+    )
+
+
+def submission_fingerprint(submission: ConcernSubmission) -> str:
+    """Equal for equal submissions, however the JSON was laid out."""
+    return hashlib.sha256(submission.model_dump_json().encode()).hexdigest()
+
+
+def _received_id(agency: str, key: str) -> str:
+    return hashlib.sha256(json.dumps([agency, key]).encode()).hexdigest()
+
+
+# --- the concern's record, for staff --------------------------------------------------------------
+
+
+class RecordedEvent(BaseModel):
+    event_type: str
+    stream_version: int
+    occurred_at: AwareDatetime
+    actor_role: str
+    actor_id: str
+
+
+class ConcernRecord(BaseModel):
+    """One concern as council staff see it: everything that was raised, and what happened since."""
+
+    concern_id: str
+    reference: str
+    version: int
+    person_id: str
+    linked_to_existing_person: bool
+    repeat_of_concern_id: str | None
+    repeat_of_reference: str | None
+    decision: S42Decision | None
+    raised: ConcernRaised
+    history: list[RecordedEvent]
+
+
+# --- the command side -----------------------------------------------------------------------------
+
+
+class IntakeCommands:
+    def __init__(self, client: Client, database: Database, store: EventStore) -> None:
+        self.client = client
+        self.store = store
+        self.person_index = database[PERSON_INDEX]
+        self.people = database[PEOPLE]
+        self.open_concerns = database[OPEN_CONCERNS]
+        self.received = database[SUBMISSIONS_RECEIVED]
+
+    async def ensure_indexes(self) -> None:
+        await self.open_concerns.create_index([("person_id", ASCENDING)])
+
+    # --- raising ----------------------------------------------------------------------------------
+
+    async def raise_concern(
+        self,
+        submission: ConcernSubmission,
+        *,
+        actor: Actor,
+        via: SubmissionChannel,
+        idempotency_key: str | None,
+        correlation_id: str,
+        session: Session | None = None,
+    ) -> Received:
+        """Raise a concern from a partner's submission (HTTP and Kafka both come here).
+
+        With `session` the work joins the caller's transaction (a Kafka batch) and conflicts are
+        left to the caller to retry; otherwise it runs in a transaction of its own.
+        """
+        agency = actor.agency
+        if not agency:
+            raise ValueError("a concern is raised by a partner agency")
+        fingerprint = submission_fingerprint(submission)
+        metadata = Metadata(actor=actor, correlation_id=correlation_id)
+
+        async def work(tx: Session) -> Received:
+            if idempotency_key is not None:
+                earlier = await self.received.find_one(
+                    {"_id": _received_id(agency, idempotency_key)}, session=tx
+                )
+                if earlier is not None:
+                    if earlier["fingerprint"] != fingerprint:
+                        raise SubmissionConflict(
+                            f"the key {idempotency_key!r} was already used by {agency} for a "
+                            "different submission"
+                        )
+                    return Received(
+                        ConcernReceived.model_validate(earlier["answer"]), replayed=True
+                    )
+            person_id, person_matched_by = await self._recognise(submission, tx)
+            concern = Concern(new_concern_id())
+            changes = concern.raise_concern(
+                submission,
+                agency=agency,
+                person_id=person_id,
+                person_matched_by=person_matched_by,
+                open_concerns=await self._open_concerns_of(person_id, tx),
+                submitted_via=via,
+                raised_on=uk_today(),
+            )
+            await self.store.append(concern.concern_id, 0, changes, metadata, session=tx)
+            await self._keep_look_ups(concern, changes, [], tx)
+            answer = ConcernReceived(
+                concern_id=concern.concern_id,
+                reference=concern.reference,
+                status=RECEIVED,
+                what_happens_next=what_happens_next(concern.reference),
+            )
+            if idempotency_key is not None:
+                await self._insert(
+                    self.received,
+                    {
+                        "_id": _received_id(agency, idempotency_key),
+                        "agency": agency,
+                        "key": idempotency_key,
+                        "fingerprint": fingerprint,
+                        "answer": answer.model_dump(mode="json"),
+                        "received_at": datetime.now(UTC),
+                    },
+                    f"the submission {idempotency_key!r} of {agency}",
+                    tx,
+                )
+            return Received(answer, replayed=False)
+
+        if session is not None:
+            return await work(session)
+        return await self._transaction(work)
+
+    async def earlier_submission_differs(
+        self, agency: str, idempotency_key: str, submission: ConcernSubmission, session: Session
+    ) -> bool:
+        """True when the key was used before by the agency for a different submission."""
+        earlier = await self.received.find_one(
+            {"_id": _received_id(agency, idempotency_key)}, session=session
+        )
+        return earlier is not None and earlier["fingerprint"] != submission_fingerprint(submission)
+
+    async def _recognise(
+        self, submission: ConcernSubmission, tx: Session
+    ) -> tuple[str, MatchedBy | None]:
+        keys = person_match_keys(submission.person)
+        for key in keys:
+            found = await self.person_index.find_one({"_id": key}, session=tx)
+            if found is not None:
+                return str(found["person_id"]), matched_by(key)
+        person_id = new_person_id()
+        for key in keys:
+            await self._insert(
+                self.person_index, {"_id": key, "person_id": person_id}, f"the person {key}", tx
+            )
+        await self.people.insert_one(
+            {"_id": person_id, "recorded_at": datetime.now(UTC), "changes": 0}, session=tx
+        )
+        return person_id, None
+
+    async def _open_concerns_of(self, person_id: str, tx: Session) -> list[OpenConcern]:
+        return [
+            OpenConcern(
+                concern_id=doc["_id"],
+                reference=doc["reference"],
+                person_id=doc["person_id"],
+                incident_date=date.fromisoformat(doc["incident_date"]),
+                risk_types=frozenset(_RISK_TYPES[r] for r in doc["risk_types"]),
+            )
+            async for doc in self.open_concerns.find({"person_id": person_id}, session=tx)
+        ]
+
+    # --- changing a raised concern ----------------------------------------------------------------
+
+    async def change(
+        self,
+        concern_id: str,
+        actor: Actor,
+        ask: Callable[[Concern], Sequence[DomainEvent]],
+        *,
+        correlation_id: str,
+    ) -> ConcernChanged:
+        """Load the concern, let `ask` decide (it raises ConcernRefused to refuse), append."""
+        metadata = Metadata(actor=actor, correlation_id=correlation_id)
+
+        async def work(tx: Session) -> ConcernChanged:
+            history = await self.store.load(concern_id, tx)
+            concern = Concern.rebuild(concern_id, (e.payload for e in history))
+            was_about = concern.person_id
+            changes = list(ask(concern))
+            recorded = await self.store.append(
+                concern_id, len(history), changes, metadata, session=tx
+            )
+            await self._keep_look_ups(concern, changes, history, tx, was_about=was_about)
+            return ConcernChanged(
+                concern_id=concern_id,
+                reference=concern.reference,
+                person_id=concern.person_id,
+                recorded=[e.event_type for e in recorded],
+                version=concern.version,
+            )
+
+        return await self._transaction(work)
+
+    async def record(self, concern_id: str) -> ConcernRecord | None:
+        history = await self.store.load(concern_id)
+        if not history or not isinstance(history[0].payload, ConcernRaised):
+            return None
+        concern = Concern.rebuild(concern_id, (e.payload for e in history))
+        return ConcernRecord(
+            concern_id=concern_id,
+            reference=concern.reference,
+            version=concern.version,
+            person_id=concern.person_id,
+            linked_to_existing_person=concern.linked_to_existing_person,
+            repeat_of_concern_id=concern.repeat_of,
+            repeat_of_reference=concern.repeat_of_reference,
+            decision=concern.decision,
+            raised=history[0].payload,
+            history=[
+                RecordedEvent(
+                    event_type=e.event_type,
+                    stream_version=e.stream_version,
+                    occurred_at=e.occurred_at,
+                    actor_role=e.actor.role.value,
+                    actor_id=e.actor.id,
+                )
+                for e in history
+            ],
+        )
+
+    # --- the write-side look-ups ------------------------------------------------------------------
+
+    async def _keep_look_ups(
+        self,
+        concern: Concern,
+        changes: Sequence[DomainEvent],
+        history: Sequence[Envelope],
+        tx: Session,
+        *,
+        was_about: str | None = None,
+    ) -> None:
+        for change in changes:
+            if isinstance(change, ConcernLinkedToPerson) and change.matched_by is MatchedBy.MANUAL:
+                if await self.people.find_one({"_id": change.person_id}, session=tx) is None:
+                    raise UnknownPerson(f"there is no person {change.person_id}")
+                raised = next(e.payload for e in history if isinstance(e.payload, ConcernRaised))
+                # The practitioner found these details belong to this person: later concerns
+                # with the same details should find them too.
+                await self.person_index.update_many(
+                    {"_id": {"$in": person_match_keys(raised.person)}},
+                    {"$set": {"person_id": change.person_id}},
+                    session=tx,
+                )
+            elif isinstance(change, ConcernUnlinkedFromPerson):
+                await self.people.insert_one(
+                    {"_id": change.new_person_id, "recorded_at": datetime.now(UTC), "changes": 0},
+                    session=tx,
+                )
+        for person_id in [p for p in dict.fromkeys((concern.person_id, was_about)) if p]:
+            await self.people.update_one(
+                {"_id": person_id}, {"$inc": {"changes": 1}}, upsert=True, session=tx
+            )
+        still_open = concern.as_open_concern()
+        if still_open is None:
+            await self.open_concerns.delete_one({"_id": concern.concern_id}, session=tx)
+        else:
+            await self.open_concerns.replace_one(
+                {"_id": concern.concern_id},
+                {
+                    "person_id": still_open.person_id,
+                    "reference": still_open.reference,
+                    "incident_date": still_open.incident_date.isoformat(),
+                    "risk_types": sorted(r.value for r in still_open.risk_types),
+                },
+                upsert=True,
+                session=tx,
+            )
+
+    async def _insert(
+        self, collection: Collection, document: Document, what: str, tx: Session
+    ) -> None:
+        try:
+            await collection.insert_one(document, session=tx)
+        except DuplicateKeyError as error:
+            raise RecordedConcurrently(what) from error
+
+    async def _transaction(self, work: Callable[[Session], Awaitable[T]]) -> T:
+        backoff = 0.02
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await in_transaction(self.client, work)
+            except ConcurrencyError:
+                pass
+            except PyMongoError as error:
+                if not is_transient(error):
+                    raise
+            if attempt < ATTEMPTS:
+                await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
+                backoff *= 2
+        raise StillBusy("the concern kept changing, or the database was unavailable")

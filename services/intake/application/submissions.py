@@ -1,0 +1,216 @@
+"""Concern submissions from partners over Kafka (topic `safeguarding.concerns.submitted`).
+
+The message value is the same ConcernSubmission JSON a partner would POST to /concerns. The agency
+is the Kafka header `agency`, never the body: a deployment must use Kafka ACLs so that each
+partner's principal may write to the topic only with its own agency (in practice, each partner
+writes through a gateway or producer identity the council controls). Without that, one partner
+could raise concerns in another's name.
+
+A submission that cannot be accepted is recorded as ConcernSubmissionRejected (so the partner can
+read why, at GET /partner/rejected-submissions) and parked on the topic's .dlt with the same
+reasons. An accepted one goes down exactly the same path as an HTTP submission, with the
+idempotency key `kafka:<partner_reference>`, so a republished submission raises no second concern.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from pydantic import ValidationError
+
+from services.intake.application.commands import IntakeCommands
+from services.intake.domain.submission import (
+    ROOT_FIELD,
+    ConcernSubmission,
+    problems_in,
+    readable_partner_reference,
+)
+from shared.events import Actor, DecodeError, Metadata, Role
+from shared.events.envelope import SYSTEM_ACTOR
+from shared.events.intake import ConcernSubmissionRejected, SubmissionChannel, SubmissionProblem
+from shared.eventstore import EventAlreadyRecorded, EventStore
+from shared.mongo import Session
+from shared.projection import Record
+from shared.topics import CONCERN_SUBMISSIONS
+
+AGENCY_HEADER: Final = "agency"
+CORRELATION_HEADER: Final = "correlation_id"
+AGENCY_FIELD: Final = "headers.agency"
+AGENCY_ALLOWED: Final = "your agency's name, 1 to 100 characters, in the Kafka header 'agency'"
+MAX_AGENCY_LENGTH: Final = 100
+
+
+@dataclass(frozen=True)
+class KafkaSubmission:
+    """A submission read from Kafka that is valid and says which agency sent it."""
+
+    agency: str
+    submission: ConcernSubmission
+    correlation_id: str
+
+
+def header(record: Record, name: str) -> bytes | None:
+    for key, value in record.headers:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def agency_of(record: Record) -> str | None:
+    """The agency a submission came from, if its header is usable."""
+    raw = header(record, AGENCY_HEADER)
+    if raw is None:
+        return None
+    try:
+        agency = raw.decode()
+    except UnicodeDecodeError:
+        return None
+    if not agency.strip() or len(agency) > MAX_AGENCY_LENGTH or not agency.isprintable():
+        return None
+    return agency
+
+
+def position(record: Record) -> str:
+    return f"{record.topic}/{record.partition}/{record.offset}"
+
+
+def refusal_reasons(record: Record) -> list[SubmissionProblem]:
+    """Everything wrong with a submission as it arrived; empty when it can be accepted."""
+    reasons: list[SubmissionProblem] = []
+    if agency_of(record) is None:
+        found = header(record, AGENCY_HEADER)
+        reasons.append(
+            SubmissionProblem(
+                field=AGENCY_FIELD,
+                problem="is missing" if found is None else "is not a usable agency name",
+                allowed=AGENCY_ALLOWED,
+            )
+        )
+    if not record.value:
+        reasons.append(
+            SubmissionProblem(
+                field=ROOT_FIELD,
+                problem="is empty",
+                allowed="a ConcernSubmission JSON object (see the AsyncAPI document)",
+            )
+        )
+        return reasons
+    try:
+        ConcernSubmission.model_validate_json(record.value)
+    except ValidationError as error:
+        reasons.extend(problems_in(error))
+    return reasons
+
+
+def explained(reasons: Sequence[SubmissionProblem]) -> str:
+    """The reasons as one line of text, for the dead-letter record."""
+    return "; ".join(
+        f"{r.field}: {r.problem}" + (f" (allowed: {r.allowed})" if r.allowed else "")
+        for r in reasons
+    )
+
+
+def rejection_stream(agency: str | None, partner_reference: str | None, record: Record) -> str:
+    """Refusals of one partner submission share a stream, so a partner who resends a submission
+    that is still wrong sees each refusal in order."""
+    which = partner_reference or f"offset-{record.partition}-{record.offset}"
+    return f"submission-{agency or 'unknown'}-{which}"
+
+
+class ConcernSubmissions:
+    """Raises concerns from the submissions topic (a MessageHandler[KafkaSubmission])."""
+
+    name = "concern-submissions"
+    topics: Sequence[str] = (CONCERN_SUBMISSIONS,)
+    batch_size = 50
+    """Raising a concern takes about ten statements: keep a batch's transaction short (MongoDB
+    aborts transactions older than 60 s)."""
+
+    def __init__(self, commands: IntakeCommands, store: EventStore) -> None:
+        self.commands = commands
+        self.store = store
+
+    def decode(self, record: Record) -> KafkaSubmission:
+        reasons = refusal_reasons(record)
+        agency = agency_of(record)
+        if reasons or agency is None or record.value is None:
+            raise DecodeError(f"the concern submission was refused: {explained(reasons)}")
+        return KafkaSubmission(
+            agency=agency,
+            submission=ConcernSubmission.model_validate_json(record.value),
+            correlation_id=self._correlation_id(record),
+        )
+
+    async def apply(self, messages: Sequence[KafkaSubmission], session: Session) -> None:
+        for message in messages:
+            await self.commands.raise_concern(
+                message.submission,
+                actor=Actor(
+                    id=f"partner:{message.agency}", role=Role.PARTNER, agency=message.agency
+                ),
+                via=SubmissionChannel.KAFKA,
+                idempotency_key=idempotency_key(message.submission),
+                correlation_id=message.correlation_id,
+                session=session,
+            )
+
+    async def rejected(self, record: Record, reason: str, session: Session) -> None:
+        agency = agency_of(record)
+        partner_reference = readable_partner_reference(record.value) if record.value else None
+        reasons = refusal_reasons(record) or [await self._why_not_applied(record, session)]
+        stream_id = rejection_stream(agency, partner_reference, record)
+        try:
+            await self.store.append(
+                stream_id,
+                await self.store.version(stream_id, session),
+                [
+                    ConcernSubmissionRejected(
+                        agency=agency,
+                        partner_reference=partner_reference,
+                        reasons=reasons,
+                        submitted_via=SubmissionChannel.KAFKA,
+                    )
+                ],
+                Metadata(actor=SYSTEM_ACTOR, correlation_id=self._correlation_id(record)),
+                session=session,
+                event_ids=[str(uuid.uuid5(uuid.NAMESPACE_URL, f"kafka:{position(record)}"))],
+            )
+        except EventAlreadyRecorded:
+            return
+
+    async def _why_not_applied(self, record: Record, session: Session) -> SubmissionProblem:
+        submission = self.decode(record).submission
+        agency = agency_of(record)
+        if agency is not None and await self.commands.earlier_submission_differs(
+            agency, idempotency_key(submission), submission, session
+        ):
+            return SubmissionProblem(
+                field="partner_reference",
+                problem="was already used for a different submission",
+                allowed="a partner_reference you have not used before, or exactly the same "
+                "submission again",
+            )
+        return SubmissionProblem(
+            field=ROOT_FIELD,
+            problem="could not be recorded because of a fault at the council; it is kept for "
+            "the council's operators to put right and resubmit",
+        )
+
+    def _correlation_id(self, record: Record) -> str:
+        raw = header(record, CORRELATION_HEADER)
+        if raw is not None:
+            try:
+                given = raw.decode()
+            except UnicodeDecodeError:
+                given = ""
+            if 0 < len(given) <= 100:
+                return given
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kafka:{position(record)}"))
+
+
+def idempotency_key(submission: ConcernSubmission) -> str:
+    """A partner's reference names its submission: publishing it again is the same submission."""
+    return f"kafka:{submission.partner_reference}"

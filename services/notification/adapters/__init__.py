@@ -1,0 +1,1 @@
+"""The outside world, for notification: delivery channels (GOV.UK Notify, SMTP, the print queue)."""

@@ -1,0 +1,48 @@
+"""What every delivery channel offers: send one message to one addressee, or say why not.
+
+A sender raises `TransientDeliveryError` when trying again later may work (timeouts, the provider
+busy or down) and `PermanentDeliveryError` when it will not (the provider refused the message or
+the addressee). Retrying and falling back to the person's other channel happen in `retry`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.notification.domain.messages import RenderedMessage
+from services.notification.domain.safety import Addressee
+
+
+class OutgoingMessage(BaseModel):
+    """A rendered message with the reference that identifies it at the provider."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reference: str = Field(min_length=1, max_length=300)
+    """The same for every attempt and channel, so a resend is recognisable as the same message."""
+    subject: str = Field(min_length=1)
+    body: str = Field(min_length=1)
+
+    @classmethod
+    def from_rendered(cls, rendered: RenderedMessage, *, reference: str) -> OutgoingMessage:
+        return cls(reference=reference, subject=rendered.subject, body=rendered.body)
+
+
+class DeliveryError(Exception):
+    """A message was not delivered."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Not delivered this time; the same request may succeed later."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Not delivered, and sending the same request again will not change that."""
+
+
+class Sender(Protocol):
+    async def send(self, message: OutgoingMessage, recipient: Addressee) -> str:
+        """Hand the message to the provider; returns the provider's reference for it."""
+        ...

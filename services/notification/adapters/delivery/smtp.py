@@ -1,0 +1,104 @@
+"""Email through an SMTP relay, for councils that do not use GOV.UK Notify for email.
+
+smtplib blocks, so each send runs in a worker thread. The Message-ID is derived from our
+reference: a message sent again after a crash carries the same Message-ID, so mail systems and
+the council's own records can recognise it as the same message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from services.notification.adapters.delivery.sender import (
+    OutgoingMessage,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+from services.notification.domain.safety import Addressee, EmailAddressee
+
+_MESSAGE_ID_NAMESPACE = uuid.UUID("0b6f3a52-3f7e-5b0e-9a43-6a0d6c1f2e11")
+
+
+def message_id(reference: str, domain: str) -> str:
+    return f"<{uuid.uuid5(_MESSAGE_ID_NAMESPACE, reference)}@{domain}>"
+
+
+class SmtpSender:
+    """A `Sender` for email over SMTP (optionally STARTTLS and login)."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        from_address: str,
+        from_name: str | None = None,
+        starttls: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        timeout_seconds: float = 30.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._from_address = from_address
+        self._from_name = from_name
+        self._starttls = starttls
+        self._username = username
+        self._password = password
+        self._timeout = timeout_seconds
+        self._clock = clock
+        self._domain = from_address.rpartition("@")[2] or "localhost"
+
+    async def send(self, message: OutgoingMessage, recipient: Addressee) -> str:
+        if not isinstance(recipient, EmailAddressee):
+            raise PermanentDeliveryError("SMTP can only send email")
+        email = self.compose(message, recipient)
+        await asyncio.to_thread(self._deliver, email, recipient.email)
+        return str(email["Message-ID"])
+
+    def compose(self, message: OutgoingMessage, recipient: EmailAddressee) -> EmailMessage:
+        email = EmailMessage()
+        email["From"] = formataddr((self._from_name or "", self._from_address))
+        email["To"] = formataddr((recipient.name, recipient.email))
+        email["Subject"] = message.subject
+        email["Date"] = format_datetime(self._clock())
+        email["Message-ID"] = message_id(message.reference, self._domain)
+        email.set_content(message.body)
+        return email
+
+    def _deliver(self, email: EmailMessage, to_address: str) -> None:
+        try:
+            with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
+                if self._starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self._username is not None:
+                    smtp.login(self._username, self._password or "")
+                smtp.send_message(email, from_addr=self._from_address, to_addrs=[to_address])
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reply = next(iter(error.recipients.values()))
+            raise _by_code(
+                code, f"the mail server refused the recipient: {code} {reply!r}"
+            ) from error
+        except smtplib.SMTPResponseException as error:
+            raise _by_code(
+                error.smtp_code, f"the mail server answered {error.smtp_code} {error.smtp_error!r}"
+            ) from error
+        except smtplib.SMTPNotSupportedError as error:
+            raise PermanentDeliveryError(f"the mail server cannot do this: {error}") from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise TransientDeliveryError(f"could not talk to the mail server: {error!r}") from error
+
+
+def _by_code(code: int, reason: str) -> PermanentDeliveryError | TransientDeliveryError:
+    """SMTP replies 5xx are final; 4xx (and anything odd) mean try again later."""
+    if 500 <= code < 600:
+        return PermanentDeliveryError(reason)
+    return TransientDeliveryError(reason)

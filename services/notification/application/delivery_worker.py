@@ -1,0 +1,292 @@
+"""The delivery worker: sends the pending deliveries (`read_models.deliveries`).
+
+The informing reaction writes one pending delivery per recipient of a step (`_id` = the delivery
+reference, `<step event id>.<role>`), in the same transaction as its decision. The worker claims
+due deliveries, checks once more that the message may go (nothing withheld since, the route still
+safe under the preferences as they are now), sends it, and then, in ONE transaction, records
+PersonInformed (or NotificationFailed, InformingWithheld, PractitionerContactRequired) and marks
+the delivery finished.
+
+PersonInformed's id is derived from the delivery reference, so however often a delivery is
+attempted (Kafka redelivery, two workers, a crash between sending and recording), the person is
+recorded as informed once. What cannot be prevented is the provider receiving the message a
+second time when a worker dies after sending but before recording: the message then carries the
+same reference (Notify's `reference`, the SMTP Message-ID, the print queue's key), so the
+provider, mail systems and the print room can recognise it as the same message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from pymongo.errors import PyMongoError
+
+from services.notification.adapters.delivery import (
+    Delivered,
+    DeliveryFailed,
+    RetryPolicy,
+    Sender,
+    deliver,
+)
+from services.notification.application.informing_stream import append_once, in_informing_transaction
+from services.notification.application.metrics import DELIVERIES_PENDING
+from services.notification.domain.informing_record import (
+    InformingRecord,
+    derived_event_id,
+    informed_event_id,
+    practitioner_contact_required,
+)
+from services.notification.domain.safety import PractitionerContact
+from services.notification.domain.steps import uk_today
+from services.notification.read_models.decisions import Decisions
+from services.notification.read_models.deliveries import Deliveries, Delivery, DeliveryStatus
+from shared.events import Metadata
+from shared.events.envelope import SYSTEM_ACTOR
+from shared.events.notification import (
+    Channel,
+    InformingWithheld,
+    PersonInformed,
+    informing_stream,
+)
+from shared.eventstore import EventStore
+from shared.mongo import Client, Session
+from shared.wakeup import InsertSignal
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class WithheldNow:
+    """A withholding recorded after the step was decided now covers it."""
+
+    withholding: InformingWithheld
+    event: InformingWithheld | None
+
+
+@dataclass(frozen=True)
+class NoLongerChosen:
+    """The recipient is no longer chosen to be told (the person changed their preferences)."""
+
+
+@dataclass(frozen=True)
+class AlreadyTold:
+    """A practitioner recorded telling them meanwhile."""
+
+
+Attempt = (
+    Delivered | DeliveryFailed | WithheldNow | PractitionerContact | NoLongerChosen | AlreadyTold
+)
+
+
+@dataclass
+class DeliveryWorker:
+    client: Client
+    store: EventStore
+    deliveries: Deliveries
+    decisions: Decisions
+    senders: Mapping[Channel, Sender]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    clock: Clock = field(default=lambda: datetime.now(UTC))
+    interval_seconds: float = 1.0
+    lease_seconds: float = 300.0
+    batch_size: int = 20
+    max_rounds: int = 8
+    """Rounds of passing failures before a delivery is given up (each round retries itself)."""
+
+    async def run(self) -> None:
+        """Deliver until cancelled; an unreachable database is waited out. Wakes as soon as a
+        delivery is written (the person should hear promptly), and polls for retries that
+        come due."""
+        inserted = InsertSignal(self.deliveries.collection, self.interval_seconds)
+        watcher = asyncio.create_task(inserted.watch())
+        try:
+            while True:
+                try:
+                    while await self.deliver_due():
+                        pass
+                    DELIVERIES_PENDING.set(await self.deliveries.pending())
+                except (PyMongoError, OSError) as error:
+                    log.warning("delivery worker will retry", extra={"error": repr(error)})
+                await inserted.wait()
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    async def deliver_due(self) -> int:
+        """Deliver one batch of due deliveries; return how many were handled."""
+        now = self.clock()
+        due = await self.deliveries.claim_due(
+            now, now + timedelta(seconds=self.lease_seconds), self.batch_size
+        )
+        by_person: dict[str, list[Delivery]] = {}
+        for delivery in due:
+            by_person.setdefault(delivery.person_id, []).append(delivery)
+        # One person's messages go in the order of the steps they are about; different people's
+        # go side by side, so one slow provider call does not hold everyone up.
+        await asyncio.gather(*(self._deliver_in_order(queue) for queue in by_person.values()))
+        return len(due)
+
+    async def _deliver_in_order(self, deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            try:
+                await self.deliver(delivery)
+            except Exception as error:
+                log.error(
+                    "delivery failed unexpectedly; it is tried again when its lease ends",
+                    extra={"reference": delivery.reference, "error": repr(error)},
+                )
+
+    async def deliver(self, delivery: Delivery) -> None:
+        await self.record(delivery, await self.attempt(delivery))
+
+    async def attempt(self, delivery: Delivery) -> Attempt:
+        """Decide again whether and how the message may go, and send it. Records nothing."""
+        history = await self.store.load(informing_stream(delivery.person_id))
+        record = InformingRecord.from_history(delivery.person_id, history)
+        withholding = record.withholding_for(delivery.source_event_id, uk_today(self.clock()))
+        if withholding is not None:
+            return WithheldNow(withholding, record.withheld_step(delivery.step, withholding))
+        if (delivery.source_event_id, delivery.role) in record.informed:
+            return AlreadyTold()
+        # The preferences as they are now: a contact point marked unsafe since the step was
+        # decided must not be used.
+        route = record.route_now(delivery.role)
+        if route is None:
+            return NoLongerChosen()
+        if isinstance(route, PractitionerContact):
+            return route
+        return await deliver(delivery.message, route, self.senders, policy=self.retry)
+
+    async def record(self, delivery: Delivery, attempt: Attempt) -> None:
+        """Record what happened and finish the delivery, in one transaction."""
+        metadata = Metadata(
+            actor=SYSTEM_ACTOR,
+            correlation_id=delivery.correlation_id,
+            causation_id=delivery.source_event_id,
+        )
+
+        async def work(session: Session) -> None:
+            now = self.clock()
+            if isinstance(attempt, Delivered):
+                await append_once(
+                    self.store,
+                    delivery.person_id,
+                    PersonInformed(
+                        person_id=delivery.person_id,
+                        source_event_id=delivery.source_event_id,
+                        source_event_type=delivery.source_event_type,
+                        case_id=delivery.case_id,
+                        concern_id=delivery.concern_id,
+                        recipient_role=delivery.role,
+                        channel=attempt.route.channel,
+                        format=delivery.format,
+                        informed_at=now,
+                        provider_reference=attempt.provider_reference[:200],
+                        message_summary=delivery.told_about[:500],
+                    ),
+                    event_id=informed_event_id(delivery.source_event_id, delivery.role),
+                    metadata=metadata,
+                    session=session,
+                )
+                await self.deliveries.finish(
+                    delivery.reference,
+                    DeliveryStatus.DELIVERED,
+                    now,
+                    session,
+                    provider_reference=attempt.provider_reference,
+                    channel_used=attempt.route.channel,
+                )
+                await self.decisions.recipient_dealt_with(
+                    delivery.source_event_id, delivery.role, session
+                )
+            elif isinstance(attempt, DeliveryFailed):
+                await self._record_failure(delivery, attempt, metadata, now, session)
+            elif isinstance(attempt, WithheldNow):
+                if attempt.event is not None:
+                    await append_once(
+                        self.store,
+                        delivery.person_id,
+                        attempt.event,
+                        event_id=derived_event_id("withheld", delivery.source_event_id),
+                        metadata=metadata,
+                        session=session,
+                    )
+                await self.deliveries.finish(
+                    delivery.reference, DeliveryStatus.WITHHELD, now, session
+                )
+                await self.decisions.all_dealt_with(delivery.source_event_id, session)
+            elif isinstance(attempt, PractitionerContact):
+                await append_once(
+                    self.store,
+                    delivery.person_id,
+                    practitioner_contact_required(
+                        delivery.step, delivery.person_id, attempt, delivery.told_about
+                    ),
+                    event_id=derived_event_id(
+                        "practitioner-contact", delivery.source_event_id, delivery.role.value
+                    ),
+                    metadata=metadata,
+                    session=session,
+                )
+                await self.deliveries.finish(
+                    delivery.reference, DeliveryStatus.PRACTITIONER_CONTACT, now, session
+                )
+                await self.decisions.recipient_dealt_with(
+                    delivery.source_event_id, delivery.role, session
+                )
+            else:
+                status = (
+                    DeliveryStatus.ALREADY_TOLD
+                    if isinstance(attempt, AlreadyTold)
+                    else DeliveryStatus.NO_LONGER_CHOSEN
+                )
+                await self.deliveries.finish(delivery.reference, status, now, session)
+                await self.decisions.recipient_dealt_with(
+                    delivery.source_event_id, delivery.role, session
+                )
+
+        await in_informing_transaction(self.client, work)
+
+    async def _record_failure(
+        self,
+        delivery: Delivery,
+        failed: DeliveryFailed,
+        metadata: Metadata,
+        now: datetime,
+        session: Session,
+    ) -> None:
+        # The person has not been told: the step stays pending, so it becomes overdue for a
+        # practitioner to act on if nothing else gets through.
+        rounds = delivery.rounds + 1
+        event_id = (
+            derived_event_id("failed", delivery.reference)
+            if failed.permanent
+            else derived_event_id("failed", delivery.reference, str(rounds))
+        )
+        await append_once(
+            self.store,
+            delivery.person_id,
+            failed.as_event(
+                person_id=delivery.person_id,
+                source_event_id=delivery.source_event_id,
+                source_event_type=delivery.source_event_type,
+                case_id=delivery.case_id,
+                concern_id=delivery.concern_id,
+            ),
+            event_id=event_id,
+            metadata=metadata,
+            session=session,
+        )
+        if failed.permanent or rounds >= self.max_rounds:
+            await self.deliveries.finish(delivery.reference, DeliveryStatus.FAILED, now, session)
+            return
+        wait = timedelta(minutes=min(2**rounds, 60))
+        await self.deliveries.try_again_later(delivery.reference, rounds, now + wait, session)

@@ -1,0 +1,92 @@
+"""Which person each case and concern is about, with the facts messages need (reference, lead
+worker, advocate, agreed dates), and each person's name as the concern gave it.
+
+Written by the informing reaction in the same transaction as its decisions; each document
+remembers the version of its source stream it last applied, so a redelivered older event
+cannot roll a fact back.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from services.notification.domain.steps import CaseFacts, ConcernFacts
+from shared.mongo import Database, Document, Session
+
+
+class PersonOfCase(BaseModel):
+    """Whose case this is, for finding their communications log."""
+
+    person_id: str
+    case_id: str | None
+    concern_id: str | None
+    reference: str | None
+
+
+class CaseIndex:
+    def __init__(self, database: Database) -> None:
+        self.cases = database["cases"]
+        self.concerns = database["concerns"]
+        self.people = database["people"]
+
+    async def case(self, case_id: str, session: Session | None = None) -> CaseFacts | None:
+        document = await self.cases.find_one({"_id": case_id}, session=session)
+        return CaseFacts.model_validate(_fields(document)) if document else None
+
+    async def concern(self, concern_id: str, session: Session | None = None) -> ConcernFacts | None:
+        document = await self.concerns.find_one({"_id": concern_id}, session=session)
+        return ConcernFacts.model_validate(_fields(document)) if document else None
+
+    async def save_case(self, facts: CaseFacts, session: Session) -> None:
+        await self.cases.replace_one(
+            {"_id": facts.case_id}, _document(facts, facts.case_id), upsert=True, session=session
+        )
+
+    async def save_concern(self, facts: ConcernFacts, session: Session) -> None:
+        await self.concerns.replace_one(
+            {"_id": facts.concern_id},
+            _document(facts, facts.concern_id),
+            upsert=True,
+            session=session,
+        )
+
+    async def name_person(self, person_id: str, name: str, session: Session) -> None:
+        await self.people.update_one(
+            {"_id": person_id}, {"$set": {"name": name}}, upsert=True, session=session
+        )
+
+    async def person_name(self, person_id: str, session: Session | None = None) -> str | None:
+        document = await self.people.find_one({"_id": person_id}, session=session)
+        return str(document["name"]) if document else None
+
+    async def person_of_case(self, case_id: str) -> PersonOfCase | None:
+        facts = await self.case(case_id)
+        if facts is None:
+            return None
+        return PersonOfCase(
+            person_id=facts.person_id,
+            case_id=facts.case_id,
+            concern_id=facts.concern_id,
+            reference=facts.reference,
+        )
+
+    async def person_of_concern(self, concern_id: str) -> PersonOfCase | None:
+        facts = await self.concern(concern_id)
+        if facts is None:
+            return None
+        return PersonOfCase(
+            person_id=facts.person_id,
+            case_id=facts.case_id,
+            concern_id=facts.concern_id,
+            reference=facts.reference,
+        )
+
+
+def _document(facts: CaseFacts | ConcernFacts, key: str) -> Document:
+    document: Document = facts.model_dump(mode="json")
+    document["_id"] = key
+    return document
+
+
+def _fields(document: Document) -> Document:
+    return {k: v for k, v in document.items() if k != "_id"}

@@ -1,0 +1,162 @@
+"""Pending deliveries: one message to one recipient about one step, rendered when the step was
+decided, and what became of it.
+
+The informing reaction writes one pending delivery per recipient of a step (`_id` = the delivery
+reference, `<step event id>.<role>`), in the same transaction as its decision; the delivery worker
+claims and finishes them; the communications log shows the ones still waiting.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pymongo import ASCENDING, ReturnDocument
+
+from services.notification.adapters.delivery import OutgoingMessage
+from services.notification.domain.informing_record import StepSeen
+from shared.events.notification import Channel, MessageFormat, RecipientRole
+from shared.mongo import Database, Document, Session
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    WITHHELD = "withheld"
+    PRACTITIONER_CONTACT = "practitioner_contact"
+    NO_LONGER_CHOSEN = "no_longer_chosen"
+    ALREADY_TOLD = "already_told"
+
+
+class Delivery(BaseModel):
+    """One message to one recipient about one step, rendered when the step was decided."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reference: str
+    person_id: str
+    source_event_id: str
+    source_event_type: str
+    case_id: str | None
+    concern_id: str | None
+    role: RecipientRole
+    format: MessageFormat
+    template: str
+    subject: str
+    body: str
+    told_about: str
+    channel: Channel
+    """The channel chosen when the step was decided; the route is chosen again when sending."""
+    correlation_id: str
+    created_at: AwareDatetime
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    rounds: int = 0
+    next_attempt_at: AwareDatetime
+    claimed_until: AwareDatetime | None = None
+    provider_reference: str | None = None
+    channel_used: Channel | None = None
+    finished_at: AwareDatetime | None = None
+
+    @property
+    def message(self) -> OutgoingMessage:
+        return OutgoingMessage(reference=self.reference, subject=self.subject, body=self.body)
+
+    @property
+    def step(self) -> StepSeen:
+        return StepSeen(self.source_event_id, self.source_event_type, self.case_id, self.concern_id)
+
+    def as_document(self) -> Document:
+        document: Document = self.model_dump(mode="json")
+        document["_id"] = document.pop("reference")
+        for name in ("created_at", "next_attempt_at", "claimed_until", "finished_at"):
+            document[name] = getattr(self, name)
+        return document
+
+    @classmethod
+    def from_document(cls, document: Document) -> Delivery:
+        fields = {k: v for k, v in document.items() if k != "_id"}
+        return cls.model_validate(fields | {"reference": document["_id"]})
+
+
+class Deliveries:
+    def __init__(self, database: Database) -> None:
+        self.collection = database["deliveries"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+        await self.collection.create_index([("person_id", ASCENDING), ("created_at", ASCENDING)])
+
+    async def add(self, delivery: Delivery, session: Session) -> None:
+        """Idempotent: a delivery with this reference already stored is left as it is."""
+        await self.collection.update_one(
+            {"_id": delivery.reference},
+            {"$setOnInsert": delivery.as_document()},
+            upsert=True,
+            session=session,
+        )
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+        """Claim up to `limit` due deliveries for this worker until `lease_until`; a worker that
+        dies holding one lets it go when the lease ends."""
+        claimed: list[Delivery] = []
+        for _ in range(limit):
+            document = await self.collection.find_one_and_update(
+                {
+                    "status": DeliveryStatus.PENDING.value,
+                    "next_attempt_at": {"$lte": now},
+                    "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": now}}],
+                },
+                {"$set": {"claimed_until": lease_until}},
+                sort=[("created_at", ASCENDING)],
+                return_document=ReturnDocument.AFTER,
+            )
+            if document is None:
+                break
+            claimed.append(Delivery.from_document(document))
+        return claimed
+
+    async def finish(
+        self,
+        reference: str,
+        status: DeliveryStatus,
+        now: datetime,
+        session: Session,
+        *,
+        provider_reference: str | None = None,
+        channel_used: Channel | None = None,
+    ) -> None:
+        await self.collection.update_one(
+            {"_id": reference},
+            {
+                "$set": {
+                    "status": status.value,
+                    "finished_at": now,
+                    "claimed_until": None,
+                    "provider_reference": provider_reference,
+                    "channel_used": channel_used.value if channel_used else None,
+                }
+            },
+            session=session,
+        )
+
+    async def try_again_later(
+        self, reference: str, rounds: int, next_attempt_at: datetime, session: Session
+    ) -> None:
+        await self.collection.update_one(
+            {"_id": reference},
+            {"$set": {"rounds": rounds, "next_attempt_at": next_attempt_at, "claimed_until": None}},
+            session=session,
+        )
+
+    async def get(self, reference: str) -> Delivery | None:
+        document = await self.collection.find_one({"_id": reference})
+        return Delivery.from_document(document) if document else None
+
+    async def pending(self) -> int:
+        return await self.collection.count_documents({"status": DeliveryStatus.PENDING.value})
+
+    async def for_person(self, person_id: str) -> list[Delivery]:
+        cursor = self.collection.find({"person_id": person_id}).sort("created_at", ASCENDING)
+        return [Delivery.from_document(d) async for d in cursor]

@@ -1,0 +1,171 @@
+"""What outcomes does when intake decides something: a raised concern opens the person's case;
+a manager's decision on an s42 or other enquiry starts the enquiry in it.
+
+Both are idempotent, because Kafka delivers at least once: the case id comes from the concern id
+(a redelivered ConcernRaised finds the case already open), and the events recorded in reaction
+get ids derived from the event that caused them (recording them twice is refused by the store).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from services.outcomes.application.commands import case_from
+from services.outcomes.domain import Case, CaseRefused, case_id_for
+from shared.events import DecodeError, Envelope, Metadata, decode
+from shared.events.envelope import SYSTEM_ACTOR
+from shared.events.intake import ConcernRaised, S42Decision, S42DecisionMade
+from shared.events.outcomes import CaseEvent, EnquiryKind
+from shared.eventstore import EventAlreadyRecorded, EventStore
+from shared.mongo import Session
+from shared.projection import Record
+from shared.topics import INTAKE_EVENTS
+
+log = logging.getLogger(__name__)
+
+REACTS_TO = frozenset({ConcernRaised.event_type, S42DecisionMade.event_type})
+
+_ENQUIRIES = {
+    S42Decision.S42_ENQUIRY: EnquiryKind.S42_ENQUIRY,
+    S42Decision.OTHER_ENQUIRY: EnquiryKind.OTHER_ENQUIRY,
+}
+
+
+class CaseNotOpenYet(Exception):
+    """A decision arrived for a concern whose case is not open: its ConcernRaised was never
+    accepted. Retried, then dead-lettered with this reason for an operator to look at."""
+
+
+def opening_for(raised: Envelope) -> Case:
+    """The case a raised concern opens, carrying what the concern said about the person."""
+    concern = raised.payload
+    if not isinstance(concern, ConcernRaised):
+        raise TypeError(f"a case is opened by ConcernRaised, not {raised.event_type}")
+    return Case.open(
+        concern_id=concern.concern_id,
+        person_id=concern.person_id,
+        reference=concern.reference,
+        concern_raised_at=raised.occurred_at,
+        opened_at=datetime.now(UTC),
+        person_name=concern.person.name,
+        risk_types=concern.what_happened.risk_types,
+        risk_location=concern.what_happened.location,
+        risk_source=concern.what_happened.source,
+        persons_own_words=concern.involvement.person_own_words,
+    )
+
+
+def enquiry_kind_for(decision: S42DecisionMade) -> EnquiryKind | None:
+    """The enquiry a manager's decision starts; None for no further action."""
+    return _ENQUIRIES.get(decision.decision)
+
+
+def event_ids_caused_by(cause: Envelope, count: int) -> list[str]:
+    """Ids for the events recorded in reaction to `cause`: the same every time it is handled."""
+    return [
+        str(uuid.uuid5(uuid.NAMESPACE_URL, f"safeguarding:outcomes:{cause.event_id}:{n}"))
+        for n in range(count)
+    ]
+
+
+def _event_type(record: Record) -> str | None:
+    for key, value in record.headers:
+        if key == "event_type":
+            return bytes(value).decode(errors="replace")
+    try:
+        parsed = json.loads(record.value or b"")
+    except ValueError:
+        return None
+    kind = parsed.get("event_type") if isinstance(parsed, dict) else None
+    return str(kind) if isinstance(kind, str) else None
+
+
+class CaseOpening:
+    """Consumes intake's events (a MessageHandler); other intake events are none of its
+    business and are passed over without being decoded."""
+
+    name = "case-opening"
+    topics: Sequence[str] = (INTAKE_EVENTS,)
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    def decode(self, record: Record) -> Envelope | None:
+        event_type = _event_type(record)
+        if event_type is not None and event_type not in REACTS_TO:
+            return None
+        if record.value is None:
+            raise DecodeError("empty message")
+        return decode(record.value)
+
+    async def apply(self, messages: Sequence[Envelope | None], session: Session) -> None:
+        for envelope in messages:
+            if envelope is None:
+                continue
+            if isinstance(envelope.payload, ConcernRaised):
+                await self._open_case(envelope, envelope.payload, session)
+            elif isinstance(envelope.payload, S42DecisionMade):
+                await self._start_enquiry(envelope, envelope.payload, session)
+
+    async def rejected(self, record: Record, reason: str, session: Session) -> None:
+        return None
+
+    async def _open_case(self, raised: Envelope, concern: ConcernRaised, session: Session) -> None:
+        if await self.store.version(case_id_for(concern.concern_id), session):
+            return
+        case = opening_for(raised)
+        await self._record(case.case_id, 0, case.pending_events, raised, session)
+
+    async def _start_enquiry(
+        self, decided: Envelope, decision: S42DecisionMade, session: Session
+    ) -> None:
+        kind = enquiry_kind_for(decision)
+        if kind is None:
+            return
+        case_id = case_id_for(decision.concern_id)
+        history = await self.store.load(case_id, session)
+        if not history:
+            raise CaseNotOpenYet(
+                f"{decision.decision.value} decided for concern {decision.concern_id}, "
+                f"but no case is open for it"
+            )
+        case = case_from(history)
+        if case.enquiry_kind is not None:
+            return
+        try:
+            case.start_enquiry(kind, started_at=decided.occurred_at)
+        except CaseRefused as refusal:
+            log.warning(
+                "enquiry not started",
+                extra={
+                    "case_id": case_id,
+                    "decision_event_id": decided.event_id,
+                    "reason": str(refusal),
+                },
+            )
+            return
+        await self._record(case_id, case.stored_version, case.pending_events, decided, session)
+
+    async def _record(
+        self,
+        case_id: str,
+        expected_version: int,
+        events: Sequence[CaseEvent],
+        cause: Envelope,
+        session: Session,
+    ) -> None:
+        try:
+            await self.store.append(
+                case_id,
+                expected_version,
+                events,
+                Metadata(actor=SYSTEM_ACTOR).caused_by(cause),
+                session=session,
+                event_ids=event_ids_caused_by(cause, len(events)),
+            )
+        except EventAlreadyRecorded:
+            return

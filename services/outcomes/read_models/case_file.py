@@ -1,0 +1,273 @@
+"""The case file: everything recorded in one person's case, as a practitioner or manager reads it.
+
+What the person wants is shown in their own words with every earlier wording kept; what was
+agreed; their wishes about formal action and any override of them; capacity and advocacy; risk
+discussions; the plan; reviews; the status; and the dates agreed with them. Items are the
+recorded events themselves, so nothing is re-typed or re-worded on the way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from services.outcomes.read_models.per_case import PerCaseProjection
+from shared.events import Envelope
+from shared.events.outcomes import (
+    AdvocateAppointed,
+    AgreedDateMissed,
+    CaseClosed,
+    CaseEvent,
+    CaseOpened,
+    ConversationHeld,
+    DesiredOutcomeExpressed,
+    DesiredOutcomeRevised,
+    DesiredOutcomeWithdrawn,
+    EnquiryConcluded,
+    EnquiryStarted,
+    ExpressedBy,
+    FormalActionTaken,
+    FormalActionWishesRecorded,
+    LeadWorkerAssigned,
+    MeetingArranged,
+    MentalCapacityAssessed,
+    NextContactAgreed,
+    OutcomeAgreed,
+    OutcomeCategory,
+    OutcomesReviewed,
+    ReviewDateAgreed,
+    RiskDiscussionHeld,
+    SafeguardingPlanAgreed,
+    WishesOverridden,
+)
+from shared.mongo import Database, Document
+from shared.sac import RiskLocation, RiskSource, RiskType
+from shared.topics import OUTCOMES_EVENTS
+
+COLLECTION = "case_files"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    """Opened for a concern; no enquiry (yet)."""
+    ENQUIRY = "enquiry"
+    CONCLUDED = "concluded"
+    CLOSED = "closed"
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Wording(ReadModel):
+    """One wording of a desired outcome, exactly as said."""
+
+    text: str
+    expressed_by: ExpressedBy
+    category: OutcomeCategory | None
+    at: AwareDatetime
+
+
+class DesiredOutcome(ReadModel):
+    desired_outcome_id: str
+    text: str
+    """The current wording, verbatim."""
+    expressed_by: ExpressedBy
+    category: OutcomeCategory | None
+    expressed_at: AwareDatetime
+    withdrawn: DesiredOutcomeWithdrawn | None
+    history: list[Wording]
+    """Every wording in order, the first as first expressed, the last the current one."""
+
+
+class ConcernAtIntake(ReadModel):
+    raised_at: AwareDatetime
+    risk_types: list[RiskType]
+    risk_location: RiskLocation | None
+    risk_source: RiskSource | None
+    persons_own_words: str | None
+
+
+class CaseFile(ReadModel):
+    case_id: str
+    concern_id: str
+    person_id: str
+    reference: str
+    person_name: str | None
+    status: CaseStatus
+    version: int
+    """How many of the case's events this file reflects."""
+    opened_at: AwareDatetime
+    concern: ConcernAtIntake
+    enquiry: EnquiryStarted | None
+    lead_worker: LeadWorkerAssigned | None
+    conversations: list[ConversationHeld]
+    desired_outcomes: list[DesiredOutcome]
+    agreed_outcomes: list[OutcomeAgreed]
+    formal_action_wishes: list[FormalActionWishesRecorded]
+    wishes_overrides: list[WishesOverridden]
+    formal_actions: list[FormalActionTaken]
+    capacity_assessments: list[MentalCapacityAssessed]
+    advocate: AdvocateAppointed | None
+    risk_discussions: list[RiskDiscussionHeld]
+    meetings: list[MeetingArranged]
+    plan: SafeguardingPlanAgreed | None
+    next_contact: NextContactAgreed | None
+    review_date: ReviewDateAgreed | None
+    missed_dates: list[AgreedDateMissed]
+    reviews: list[OutcomesReviewed]
+    conclusion: EnquiryConcluded | None
+    closure: CaseClosed | None
+
+
+_LISTS = {
+    ConversationHeld: "conversations",
+    OutcomeAgreed: "agreed_outcomes",
+    FormalActionWishesRecorded: "formal_action_wishes",
+    WishesOverridden: "wishes_overrides",
+    FormalActionTaken: "formal_actions",
+    MentalCapacityAssessed: "capacity_assessments",
+    RiskDiscussionHeld: "risk_discussions",
+    MeetingArranged: "meetings",
+    AgreedDateMissed: "missed_dates",
+    OutcomesReviewed: "reviews",
+}
+_LATEST = {
+    EnquiryStarted: "enquiry",
+    LeadWorkerAssigned: "lead_worker",
+    AdvocateAppointed: "advocate",
+    SafeguardingPlanAgreed: "plan",
+    NextContactAgreed: "next_contact",
+    ReviewDateAgreed: "review_date",
+    EnquiryConcluded: "conclusion",
+    CaseClosed: "closure",
+}
+_STATUS_AFTER = {
+    EnquiryStarted: CaseStatus.ENQUIRY,
+    EnquiryConcluded: CaseStatus.CONCLUDED,
+    CaseClosed: CaseStatus.CLOSED,
+}
+
+
+def new_case_file(case_id: str) -> Document:
+    return {
+        "case_id": case_id,
+        "concern_id": None,
+        "person_id": None,
+        "reference": None,
+        "person_name": None,
+        "status": CaseStatus.OPEN.value,
+        "version": 0,
+        "opened_at": None,
+        "concern": None,
+        "desired_outcomes": [],
+        **{key: [] for key in _LISTS.values()},
+        **dict.fromkeys(_LATEST.values()),
+    }
+
+
+def fold_case_file(case_id: str, document: Document | None, events: Sequence[Envelope]) -> Document:
+    """The case file after `events`, which are the case's next events in stream order."""
+    file = dict(document) if document is not None else new_case_file(case_id)
+    for envelope in events:
+        payload = envelope.payload
+        if not isinstance(payload, CaseEvent):
+            continue
+        _apply(file, payload)
+        file["version"] = envelope.stream_version
+    return file
+
+
+def _apply(file: Document, payload: CaseEvent) -> None:
+    kind = type(payload)
+    if kind in _LISTS:
+        key = _LISTS[kind]
+        file[key] = [*file[key], payload.model_dump(mode="json")]
+    elif kind in _LATEST:
+        file[_LATEST[kind]] = payload.model_dump(mode="json")
+    if kind in _STATUS_AFTER and file["status"] != CaseStatus.CLOSED.value:
+        file["status"] = _STATUS_AFTER[kind].value
+    match payload:
+        case CaseOpened():
+            opened = payload.model_dump(mode="json")
+            file.update(
+                {key: opened[key] for key in ("concern_id", "person_id", "reference")},
+                person_name=opened["person_name"],
+                opened_at=opened["opened_at"],
+                concern={
+                    "raised_at": opened["concern_raised_at"],
+                    "risk_types": opened["risk_types"],
+                    "risk_location": opened["risk_location"],
+                    "risk_source": opened["risk_source"],
+                    "persons_own_words": opened["persons_own_words"],
+                },
+            )
+        case DesiredOutcomeExpressed():
+            expressed = payload.model_dump(mode="json")
+            file["desired_outcomes"] = [
+                *file["desired_outcomes"],
+                {
+                    "desired_outcome_id": payload.desired_outcome_id,
+                    **_wording(expressed),
+                    "expressed_at": expressed["expressed_at"],
+                    "withdrawn": None,
+                    "history": [{**_wording(expressed), "at": expressed["expressed_at"]}],
+                },
+            ]
+        case DesiredOutcomeRevised():
+            revised = payload.model_dump(mode="json")
+            _change_outcome(
+                file,
+                payload.desired_outcome_id,
+                lambda outcome: {
+                    **outcome,
+                    **_wording(revised),
+                    "history": [
+                        *outcome["history"],
+                        {**_wording(revised), "at": revised["revised_at"]},
+                    ],
+                },
+            )
+        case DesiredOutcomeWithdrawn():
+            withdrawn = payload.model_dump(mode="json")
+            _change_outcome(
+                file,
+                payload.desired_outcome_id,
+                lambda outcome: {**outcome, "withdrawn": withdrawn},
+            )
+        case _:
+            pass
+
+
+def _wording(dumped: Document) -> Document:
+    return {key: dumped[key] for key in ("text", "expressed_by", "category")}
+
+
+def _change_outcome(
+    file: Document, desired_outcome_id: str, change: Callable[[Document], Document]
+) -> None:
+    file["desired_outcomes"] = [
+        change(outcome) if outcome["desired_outcome_id"] == desired_outcome_id else outcome
+        for outcome in file["desired_outcomes"]
+    ]
+
+
+class CaseFiles(PerCaseProjection):
+    name = "case-files"
+    topics: Sequence[str] = (OUTCOMES_EVENTS,)
+    collection_name = COLLECTION
+
+    def case_of(self, event: Envelope) -> str | None:
+        return event.stream_id if isinstance(event.payload, CaseEvent) else None
+
+    def fold(self, case_id: str, document: Document | None, events: Sequence[Envelope]) -> Document:
+        return fold_case_file(case_id, document, events)
+
+
+async def read_case_file(database: Database, case_id: str) -> CaseFile | None:
+    document = await database[COLLECTION].find_one({"_id": case_id})
+    if document is None or document.get("concern_id") is None:
+        return None
+    return CaseFile.model_validate(document)
