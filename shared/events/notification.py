@@ -20,6 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from shared.events.envelope import Actor, DomainEvent
 from shared.events.registry import event
+from shared.sac import RiskLocation, RiskSource
 
 EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\s*$"
 
@@ -58,6 +59,23 @@ class PreferencesSource(StrEnum):
     """The communication needs recorded when the concern was raised."""
     PRACTITIONER = "practitioner"
     """A practitioner recorded what the person (or their representative) asked for."""
+    ADVOCACY = "advocacy"
+    """An independent advocate was appointed in the person's case, with how to reach them."""
+
+
+class RecipientChoice(StrEnum):
+    """Why someone other than the person may be told about the person's case. The person's own
+    wish decides who is told; a representative named by a referrer is not chosen by that."""
+
+    PERSON_CHOSE = "person_chose"
+    """The person chose them."""
+    BEST_INTERESTS = "best_interests"
+    """A capacity assessment found the person lacks capacity to choose, and a best-interests
+    decision chose them (the assessment is named)."""
+    APPOINTED_ADVOCATE = "appointed_advocate"
+    """An independent advocate appointed for the person (Care Act 2014 s68)."""
+    NAMED_BY_REFERRER = "named_by_referrer"
+    """Named on the concern by the referrer; not told until the person chooses them."""
 
 
 class WithholdingReason(StrEnum):
@@ -72,6 +90,49 @@ class PractitionerContactReason(StrEnum):
     PERSON_ASKED_FOR_CALL = "person_asked_for_call"
     NO_CONTACT_POINT = "no_contact_point"
     """Nobody marked to be informed has a contact point for the chosen channels."""
+    ROUTE_NOT_CONFIRMED = "route_not_confirmed"
+    """No practitioner has confirmed a safe route to this recipient for this concern, or the
+    route confirmed is no longer the one on record."""
+    LANGUAGE_NOT_AVAILABLE = "language_not_available"
+    """There is no reviewed message in the person's language: an interpreter or a translated
+    letter is needed."""
+
+
+class ContactPointKind(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    ADDRESS = "address"
+
+
+class ClashKind(StrEnum):
+    """Why a recipient, or one of their contact points, may reach an alleged source of risk.
+    Whether a practitioner may judge it not to apply is the domain's rule
+    (`services/notification/domain/source_of_risk.py`)."""
+
+    SOURCE_CONTACT_POINT = "source_contact_point"
+    """The contact point is an alleged source of risk's own (the same email, phone or house)."""
+    MARKED_UNSAFE = "marked_unsafe"
+    """The contact point was marked unsafe for the person."""
+    NAME_LIKE_SOURCE = "name_like_source"
+    """The recipient's name is, or resembles, an alleged source of risk's name."""
+    RELATIONSHIP_LIKE_SOURCE = "relationship_like_source"
+    """The recipient has the relationship to the person an alleged source of risk has."""
+    HOUSEHOLD_OF_SOURCE = "household_of_source"
+    """The recipient's relationship is unknown and they live where the source may live."""
+    HOME_SHARED_WITH_SOURCE = "home_shared_with_source"
+    """The address is the person's home, which the alleged source of risk may share."""
+    AT_SERVICE_PROVIDER = "at_service_provider"
+    """The address is at the service provider the alleged source of risk works for."""
+
+
+class Clash(BaseModel):
+    """One reason a recipient may reach an alleged source of risk: which contact point (None:
+    the recipient themselves, by name or relationship) and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: ClashKind
+    point: ContactPointKind | None = None
 
 
 class PostalAddress(BaseModel):
@@ -101,6 +162,18 @@ class Recipient(BaseModel):
     contact: ContactPoints
     inform: bool
     """True when the person chose (or it was agreed) that this recipient is told."""
+    relationship: str | None = Field(
+        default=None, max_length=200, description="Their relationship to the person."
+    )
+    chosen: RecipientChoice | None = Field(
+        default=None,
+        description="Why a representative or advocate may be told; None for the person.",
+    )
+    capacity_assessment_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The capacity assessment behind a best-interests choice.",
+    )
 
 
 class UnsafeContactPoint(BaseModel):
@@ -121,12 +194,22 @@ class UnsafeContactPoint(BaseModel):
 
 
 class AllegedSourceOfRisk(BaseModel):
-    """What notification keeps about an alleged source of risk: only enough never to contact them."""
+    """What notification keeps about an alleged source of risk: only enough never to contact them
+    (or anyone and anywhere that may be them)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str | None = Field(default=None, max_length=200)
     contact: ContactPoints
+    relationship: str | None = Field(
+        default=None, max_length=200, description="Their relationship to the person, e.g. son."
+    )
+    risk_source: RiskSource | None = Field(
+        default=None, description="Who the concern said the risk comes from (SAC terms)."
+    )
+    risk_location: RiskLocation | None = Field(
+        default=None, description="Where the concern said the risk is (SAC terms)."
+    )
 
 
 @event("ContactPreferencesRecorded")
@@ -207,13 +290,51 @@ class InformingWithheld(DomainEvent):
 @event("PractitionerContactRequired")
 class PractitionerContactRequired(_AboutACaseStep):
     """Nothing was sent: a practitioner must tell this recipient themselves, because every route
-    was unsafe, there was no contact point, or the person asked for a call. Recorded by the
-    system when it decides how to inform."""
+    was unsafe, no route was confirmed safe, there was no contact point, no reviewed message in
+    their language, or the person asked for a call. Recorded by the system when it decides how
+    to inform."""
 
     recipient_role: RecipientRole
     reason: PractitionerContactReason
     detail: str = Field(min_length=1, max_length=1000)
     message_summary: str = Field(min_length=1, max_length=500)
+    clashes: tuple[Clash, ...] = Field(
+        default=(), max_length=50, description="What may reach an alleged source of risk."
+    )
+
+
+class ConfirmedRoute(BaseModel):
+    """One recipient's route, as a practitioner confirmed it safe: the channel, the one contact
+    point it uses (none for a practitioner's call or visit), and any flag they saw and judged not
+    to apply."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: RecipientRole
+    channel: Channel
+    contact: ContactPoints = ContactPoints()
+    despite: tuple[ClashKind, ...] = Field(default=(), max_length=len(ClashKind))
+
+
+@event("SafeContactDecided")
+class SafeContactDecided(DomainEvent):
+    """A practitioner judged that telling these recipients about a concern is safe, and how.
+    Until this is recorded for a concern, nothing about it is sent to anyone; afterwards later
+    steps go only along these routes, each checked again at every send. A recipient left out is
+    not sent anything (a practitioner is asked to make contact). Recorded by a practitioner or
+    manager; `decided_by` is who judged."""
+
+    person_id: str = Field(min_length=1, max_length=100)
+    concern_id: str = Field(min_length=1, max_length=100)
+    routes: tuple[ConfirmedRoute, ...] = Field(min_length=1, max_length=3)
+    decided_by: Actor
+
+    @model_validator(mode="after")
+    def _one_route_per_recipient(self) -> Self:
+        roles = [route.role for route in self.routes]
+        if len(roles) != len(set(roles)):
+            raise ValueError("confirm one route for each recipient")
+        return self
 
 
 @event("NotificationFailed")

@@ -19,6 +19,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.events.envelope import DomainEvent
+from shared.events.intake import ContactPoints
 from shared.events.registry import event
 from shared.sac import (
     Achievement,
@@ -112,6 +113,14 @@ class FormalActionBasis(StrEnum):
 
     PERSON_WANTS_IT = "person_wants_it"
     WISHES_OVERRIDDEN = "wishes_overridden"
+
+
+class MeetingFormat(StrEnum):
+    """How a meeting is held: the only thing about where a meeting is that a message says."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
 
 
 class AgreedDateKind(StrEnum):
@@ -394,6 +403,9 @@ class AdvocateAppointed(CaseEvent):
     substantial_difficulty: Text
     no_appropriate_person: Text
     appointed_at: AwareDatetime
+    contact: ContactPoints | None = Field(
+        default=None, description="How to reach the advocate, so they are kept informed too."
+    )
 
 
 @event("RiskDiscussionHeld")
@@ -420,6 +432,9 @@ class MeetingArranged(CaseEvent):
     purpose: Text
     invited: tuple[Participant, ...] = Field(min_length=1)
     person_invited: bool
+    format: MeetingFormat | None = Field(
+        default=None, description="In person, by phone or by video; what a message may say."
+    )
 
 
 @event("SafeguardingPlanAgreed")

@@ -2,7 +2,8 @@
 
 `domain/` holds decisions only: aggregates, rules, policy tables and wording. It may use the
 standard library's pure modules, pydantic (contracts are pydantic models), jinja2 (the reviewed
-wording of messages) and the shared event contracts; never a database, broker, web framework,
+wording of messages), the matching libraries (phonenumbers, rapidfuzz, nicknames) and the shared
+event contracts; never a database, broker, web framework,
 HTTP client or another layer of its own service. A domain that reaches for I/O can no longer be
 tested, or reasoned about, on its own.
 """
@@ -48,7 +49,9 @@ PURE_STANDARD_LIBRARY = frozenset(
         "zoneinfo",
     }
 )
-PURE_LIBRARIES = frozenset({"pydantic", "pydantic_core", "jinja2"})
+PURE_LIBRARIES = frozenset(
+    {"pydantic", "pydantic_core", "jinja2", "phonenumbers", "rapidfuzz", "nicknames"}
+)
 SHARED_CONTRACTS = ("shared.events", "shared.sac", "shared.matching")
 
 
