@@ -289,7 +289,24 @@ def test_another_person_does_not_resemble_the_source(other: str) -> None:
 
 
 def test_the_same_long_surname_with_another_given_name_does_not_resemble() -> None:
+    # A whole-name score would pass these (93): word by word, Ann is not Jan.
     assert not names_resemble("Ann Richardson", "Jan Richardson")
+    assert not names_resemble("Ann Richardson", "Jan Mary Richardson")
+
+
+def test_a_double_barrelled_surname_is_one_surname() -> None:
+    assert not names_resemble("Bethany Smith-Jones", "Daniel Smith-Jones")
+    assert names_resemble("Daniel Smith Jones", "Daniel Smith-Jones")
+    assert names_resemble("Mr Smith-Jones", "Daniel Smith-Jones")
+
+
+def test_a_double_given_name_may_go_by_either_part() -> None:
+    assert names_resemble("Anne Hill", "Anne-Marie Hill")
+    assert names_resemble("Marie Hill", "Anne-Marie Hill")
+
+
+def test_a_surname_of_several_words_alone_resembles() -> None:
+    assert names_resemble("Mr Ó Briain", "Daniel O Briain")
 
 
 # --- relationships -------------------------------------------------------------------------------
