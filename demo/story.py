@@ -1,7 +1,12 @@
 """The seed's story, played through the public APIs of the three services.
 
 A police officer raises a concern about an older woman whose son is taking her money and
-frightening her. She is told, in easy read, what happens next. In conversation she says
+frightening her. The referral gets some details wrong in the way real ones do: the mobile number
+given as hers is her son's, written another way, and it names "Dan Hill, her son" as someone to
+keep informed. Before anything is sent, a practitioner looks at every route and its flags: the
+phone and the representative are flagged as possibly the son, and a text to that phone can never
+be confirmed; she confirms that email to Mrs Hill herself is safe. Only then is Mrs Hill told, in
+easy read, what happens next. In conversation she says
 "I want the abuse to stop – but I still want to see my son" and "I want to feel safer"; she does
 not want police action. The police ask for a prosecution and the formal action is refused: she
 has not consented and no manager has overridden her wishes. A risk discussion agrees supervised
@@ -35,6 +40,9 @@ T = TypeVar("T")
 Json = dict[str, Any]
 
 ABUSE_TO_STOP = "I want the abuse to stop – but I still want to see my son"
+SONS_PHONE = "07700 900789"
+SONS_PHONE_AS_HERS = "+44 (0)7700 900789"
+SONS_CONTACT_POINTS = ("daniel.hill@example.org", "dan.hill@example.org", "3 Mill Lane", "WR2 5XY")
 FEEL_SAFER = "I want to feel safer"
 
 
@@ -87,6 +95,8 @@ def concern(run: str) -> Json:
             "primary_support_reason": "physical_support",
             "contact": {
                 "email": "margaret.hill@example.org",
+                # A mistake in the referral: this is her son's mobile, written another way.
+                "phone": SONS_PHONE_AS_HERS,
                 "address": {
                     "lines": ["14 Orchard Close"],
                     "town": "Worcester",
@@ -112,13 +122,23 @@ def concern(run: str) -> Json:
             "person_consented": "yes",
             "person_own_words": "I don't want him in trouble. I just want it to stop.",
         },
-        "communication": {"language": "English", "interpreter_needed": False, "easy_read": True},
+        "communication": {
+            "language": "English",
+            "interpreter_needed": False,
+            "easy_read": True,
+            # The referrer thought her son could help: he is the alleged source of risk.
+            "representative": {
+                "name": "Dan Hill",
+                "relationship": "her son",
+                "contact": {"email": "dan.hill@example.org", "phone": "07700900789"},
+            },
+        },
         "alleged_source_of_risk": {
             "name": "Daniel Hill",
             "relationship": "son",
             "contact": {
                 "email": "daniel.hill@example.org",
-                "phone": "07700 900789",
+                "phone": SONS_PHONE,
                 "address": {"lines": ["3 Mill Lane"], "town": "Worcester", "postcode": "WR2 5XY"},
             },
         },
@@ -223,13 +243,44 @@ class Story:
         case, person = located["case_id"], located["person_id"]
         say(f"   A case is open for her from the very start: {case}.")
 
+        picture = await self.until(
+            lambda: self.first_contact_waiting(person), "the first contact to wait for a decision"
+        )
+        flags = {
+            (r["role"], route["channel"]): sorted(c["kind"] for c in route["clashes"])
+            for r in picture["recipients"]
+            for route in r["routes"]
+        }
+        say(
+            "2. Nothing is sent yet. Ayesha, a practitioner, checks every route first. Flagged as "
+            "possibly her son: "
+            + "; ".join(
+                f"{role} {channel}: {', '.join(kinds)}"
+                for (role, channel), kinds in sorted(flags.items())
+                if kinds
+            )
+            + "."
+        )
+        text_refused = await self.http.post(
+            f"{self.places.notification}/people/{person}/safe-contact",
+            json={"concern_id": concern_id, "routes": [{"role": "person", "channel": "sms"}]},
+            headers=self.headers(self.practitioner),
+        )
+        say(f"   A text to the phone given as hers is refused: {text_refused.json()['detail']}")
+        await self.call(
+            "POST",
+            f"{self.places.notification}/people/{person}/safe-contact",
+            self.practitioner,
+            {"concern_id": concern_id, "routes": [{"role": "person", "channel": "email"}]},
+        )
+        say("   She confirms that email to Mrs Hill herself is safe.")
         informed = await self.until(
             lambda: self.informed_about(person, "ConcernRaised"),
             "Mrs Hill to be told her concern was received",
         )
         say(
-            f"2. She is told what happens next, in {informed['format'].replace('_', ' ')}, "
-            f"by {informed['channel']}."
+            f"3. Only now is she told what happens next, in "
+            f"{informed['format'].replace('_', ' ')}, by {informed['channel']}."
         )
 
         await self.call(
@@ -242,7 +293,7 @@ class Story:
                 "psychological abuse, and cannot protect herself from her son.",
             },
         )
-        say("3. A Safeguarding Adults Manager decides the s42 duty applies: an enquiry starts.")
+        say("4. A Safeguarding Adults Manager decides the s42 duty applies: an enquiry starts.")
 
         async def enquiry_started() -> Json | None:
             file = (
@@ -275,7 +326,7 @@ class Story:
             await self.step(case, "desired-outcomes", {"text": FEEL_SAFER, "category": "safety"}),
             "desired_outcome_id",
         )
-        say(f'4. In conversation she says "{ABUSE_TO_STOP}" and "{FEEL_SAFER}".')
+        say(f'5. In conversation she says "{ABUSE_TO_STOP}" and "{FEEL_SAFER}".')
 
         await self.step(
             case,
@@ -286,7 +337,7 @@ class Story:
                 "in_their_words": "I don't want the police involved. He's still my son.",
             },
         )
-        say("5. She does not want police action.")
+        say("6. She does not want police action.")
 
         refused = await self.http.post(
             f"{self.places.outcomes}/cases/{case}/formal-actions",
@@ -299,7 +350,7 @@ class Story:
         )
         formal_action_refused = refused.status_code == 422
         detail = refused.json().get("detail", "") if formal_action_refused else refused.text
-        say(f"6. The police ask for a prosecution. Refused: {detail}")
+        say(f"7. The police ask for a prosecution. Refused: {detail}")
 
         await self.step(
             case,
@@ -324,7 +375,7 @@ class Story:
                 "persons_decision": "I'll see him at Susan's, with her there. I keep my own card.",
             },
         )
-        say("7. A risk discussion agrees supervised contact; she keeps her own bank card.")
+        say("8. A risk discussion agrees supervised contact; she keeps her own bank card.")
 
         contact = self.new_id(
             await self.step(
@@ -369,7 +420,7 @@ class Story:
         await self.step(
             case, "review-date", {"review_on": (now + timedelta(days=28)).date().isoformat()}
         )
-        say("8. Her plan links each action to the outcomes she agreed.")
+        say("9. Her plan links each action to the outcomes she agreed.")
 
         await self.step(
             case,
@@ -397,7 +448,7 @@ class Story:
                 "person_view": "You listened to me.",
             },
         )
-        say("9. At review she rates one outcome fully and one partially achieved.")
+        say("10. At review she rates one outcome fully and one partially achieved.")
 
         await self.step(
             case,
@@ -438,7 +489,7 @@ class Story:
                 "sar_considered": False,
             },
         )
-        say("10. The manager signs off the enquiry and the case closes.")
+        say("11. The manager signs off the enquiry and the case closes.")
 
         closed = await self.until(
             lambda: self.informed_about(person, "CaseClosed"), "Mrs Hill to be told her case closed"
@@ -466,6 +517,10 @@ class Story:
             "person_id": person,
             "correlation_id": self.correlation_id,
             "closed_informed": closed,
+            "first_contact_flags": {
+                f"{role} {channel}": kinds for (role, channel), kinds in flags.items()
+            },
+            "text_to_sons_phone_refused": text_refused.status_code == 422,
             "timeline": timeline,
             "report": report,
             "summary": {
@@ -477,6 +532,16 @@ class Story:
                 "msp": msp_summary(file),
             },
         }
+
+    async def first_contact_waiting(self, person: str) -> Json | None:
+        """What a practitioner sees before first contact, once the concern's first step waits."""
+        response = await self.get(
+            f"{self.places.notification}/people/{person}/safe-contact", self.practitioner
+        )
+        if response.status_code != 200:
+            return None
+        picture: Json = response.json()
+        return picture if picture["waiting"] else None
 
     async def communications(self, person: str) -> list[Json]:
         response = await self.get(

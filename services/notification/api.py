@@ -1,15 +1,21 @@
 """Notification's HTTP API, for council staff (practitioners and managers, bearer token):
-how a person wants to be told, withholding information for a recorded reason, recording that a
-practitioner told someone themselves, and the person's communications log."""
+how a person wants to be told, the safe-contact decision that must come before anything about a
+concern is sent (and the work queue of concerns waiting for one), withholding information for a
+recorded reason, recording that a practitioner told someone themselves, and the person's
+communications log."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from services.notification.application.commands import InformingCommands, UnknownStep
+from services.notification.application.commands import (
+    InformingCommands,
+    UnknownConcern,
+    UnknownStep,
+)
 from services.notification.application.informing_stream import InformingBusy
 from services.notification.domain.informing_record import (
     AlreadyDone,
@@ -17,7 +23,8 @@ from services.notification.domain.informing_record import (
     NoPreferencesRecorded,
     PreferencesWanted,
 )
-from services.notification.domain.preferences import ContactPreferences
+from services.notification.domain.preferences import ContactPreferences, may_be_told
+from services.notification.domain.safety import RoutesRefused, RouteWanted, route_flags
 from services.notification.read_models.case_index import CaseIndex, PersonOfCase
 from services.notification.read_models.communications_log import (
     CommunicationsLog,
@@ -29,14 +36,21 @@ from shared.auth import staff_from_bearer
 from shared.events import Metadata
 from shared.events.notification import (
     Channel,
+    Clash,
+    ClashKind,
+    ConfirmedRoute,
+    ContactPoints,
     InformingWithheld,
     MessageFormat,
     PersonInformed,
+    RecipientChoice,
     RecipientRole,
+    SafeContactDecided,
     WithholdingReason,
 )
 from shared.eventstore import EventStore
 from shared.http import ProblemError, current_correlation_id, field_problems_from_validation
+from shared.problems import FieldProblem
 
 
 class WithholdingRequest(BaseModel):
@@ -65,6 +79,96 @@ class ToldByPractitioner(BaseModel):
     channel: Channel = Channel.PRACTITIONER_CALL
     format: MessageFormat = MessageFormat.STANDARD
     informed_at: AwareDatetime | None = Field(default=None, description="When; default now.")
+
+
+class RouteJudged(BaseModel):
+    """One route a practitioner judged safe."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: RecipientRole
+    channel: Channel
+    contact: ContactPoints | None = Field(
+        default=None,
+        description="The contact point you checked (from GET .../safe-contact); it must still be "
+        "the one on record. Leave out to confirm the one on record now.",
+    )
+    despite: tuple[ClashKind, ...] = Field(
+        default=(),
+        max_length=len(ClashKind),
+        description="Flags shown for this route that you checked and judged not to apply.",
+    )
+
+
+class SafeContactRequest(BaseModel):
+    """A practitioner's judgement that contacting these recipients about this concern is safe,
+    and how. Nothing about the concern is sent before it (or a withholding) is recorded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    concern_id: str = Field(min_length=1, max_length=100)
+    routes: tuple[RouteJudged, ...] = Field(min_length=1, max_length=12)
+
+
+class RouteView(BaseModel):
+    channel: Channel
+    clashes: tuple[Clash, ...] = Field(description="What may reach an alleged source of risk.")
+    never_usable: bool = Field(description="True when no judgement can make this route safe.")
+
+
+class RecipientView(BaseModel):
+    role: RecipientRole
+    name: str
+    relationship: str | None
+    inform: bool
+    chosen: RecipientChoice | None
+    may_be_told: bool = Field(description="Chosen by the person (or a best-interests decision).")
+    routes: tuple[RouteView, ...]
+
+
+class WaitingStep(BaseModel):
+    source_event_id: str
+    source_event_type: str
+    concern_id: str | None
+    case_id: str | None
+    told_about: str
+    deadline: AwareDatetime | None
+
+
+class SafeContactPicture(BaseModel):
+    """What a practitioner needs to judge first contact: every route to every recipient with
+    its flags, the routes already confirmed per concern, and the steps still waiting."""
+
+    person_id: str
+    recipients: tuple[RecipientView, ...]
+    confirmed: dict[str, tuple[ConfirmedRoute, ...]] = Field(
+        description="Concern id -> the routes confirmed safe for it."
+    )
+    waiting: tuple[WaitingStep, ...]
+
+
+class ToTell(BaseModel):
+    """One step a practitioner must tell someone about themselves (nothing was sent)."""
+
+    person_id: str
+    source_event_id: str
+    source_event_type: str
+    case_id: str | None
+    concern_id: str | None
+    told_about: str
+    recipients: tuple[RecipientRole, ...]
+    deadline: AwareDatetime | None
+    overdue: bool
+
+
+class AwaitingConcern(BaseModel):
+    """One concern in the work queue: nothing about it is sent until a practitioner decides."""
+
+    person_id: str
+    concern_id: str | None
+    waiting_since: AwareDatetime
+    deadline: AwareDatetime | None
+    steps_waiting: int
 
 
 def informing_router(
@@ -108,6 +212,8 @@ def informing_router(
         _check_person_id(person_id)
         try:
             return await commands.set_preferences(person_id, wanted, metadata)
+        except InformingRefused as error:
+            raise ProblemError(422, "Someone marked to be told may not be", str(error)) from error
         except ValidationError as error:
             problems = field_problems_from_validation(list(error.errors()))
             raise ProblemError(
@@ -115,6 +221,101 @@ def informing_router(
                 "The contact preferences are not valid",
                 "; ".join(f"{p.field}: {p.problem}" for p in problems),
                 errors=problems,
+            ) from error
+        except InformingBusy as error:
+            raise _busy() from error
+
+    @router.get(
+        "/{person_id}/safe-contact",
+        response_model=SafeContactPicture,
+        summary="What to judge before first contact: every route, its flags, what is waiting",
+    )
+    async def safe_contact_picture(person_id: str, request: Request) -> SafeContactPicture:
+        staff(request)
+        record = await commands.record_of(person_id)
+        if record.preferences is None:
+            raise _no_preferences(person_id)
+        flags = route_flags(record.preferences)
+        waiting = await decisions.awaiting(person_id, None)
+        return SafeContactPicture(
+            person_id=person_id,
+            recipients=tuple(
+                RecipientView(
+                    role=r.role,
+                    name=r.name,
+                    relationship=r.relationship,
+                    inform=r.inform,
+                    chosen=r.chosen,
+                    may_be_told=may_be_told(r),
+                    routes=tuple(
+                        RouteView(channel=f.channel, clashes=f.clashes, never_usable=f.never_usable)
+                        for f in flags
+                        if f.role is r.role
+                    ),
+                )
+                for r in record.preferences.recipients
+            ),
+            confirmed={
+                concern: tuple(routes.values()) for concern, routes in record.safe_contact.items()
+            },
+            waiting=tuple(
+                WaitingStep(
+                    source_event_id=d.source_event_id,
+                    source_event_type=d.source_event_type,
+                    concern_id=d.concern_id,
+                    case_id=d.case_id,
+                    told_about=d.told_about,
+                    deadline=d.deadline,
+                )
+                for d in waiting
+            ),
+        )
+
+    @router.post(
+        "/{person_id}/safe-contact",
+        response_model=SafeContactDecided,
+        status_code=201,
+        summary="Record that contacting these recipients about a concern is safe, and how",
+        description="Nothing about a concern is sent until this (or a withholding) is recorded. "
+        "Every step that waited is then told along these routes, and every later step of the "
+        "case too, each checked again against the alleged sources of risk at every send. A "
+        "route that is a source's own contact point, or marked unsafe, is refused; a flagged "
+        "route needs the flag listed in `despite`.",
+    )
+    async def decide_safe_contact(
+        person_id: str, body: SafeContactRequest, request: Request
+    ) -> SafeContactDecided:
+        metadata = staff(request)
+        _check_person_id(person_id)
+        try:
+            return await commands.decide_safe_contact(
+                person_id,
+                concern_id=body.concern_id,
+                routes=tuple(
+                    RouteWanted(
+                        role=r.role, channel=r.channel, contact=r.contact, despite=r.despite
+                    )
+                    for r in body.routes
+                ),
+                metadata=metadata,
+            )
+        except UnknownConcern as error:
+            raise ProblemError(
+                404,
+                "Unknown concern",
+                f"No concern {body.concern_id} about {person_id} has reached notification.",
+            ) from error
+        except NoPreferencesRecorded as error:
+            raise _no_preferences(person_id) from error
+        except RoutesRefused as error:
+            raise ProblemError(
+                422,
+                "A route cannot be confirmed",
+                str(error),
+                errors=[
+                    FieldProblem(field=p.field, problem=p.problem, allowed=p.allowed)
+                    for p in error.problems
+                ],
             ) from error
         except InformingBusy as error:
             raise _busy() from error
@@ -212,6 +413,62 @@ def informing_router(
                 404, "Unknown concern", f"No concern {concern_id} has reached notification."
             )
         return person
+
+    return router
+
+
+def work_queue_router(decisions: Decisions, staff_token_secret: str) -> APIRouter:
+    router = APIRouter(tags=["informing"])
+
+    @router.get(
+        "/safe-contact/awaiting",
+        response_model=list[AwaitingConcern],
+        summary="Concerns waiting for a practitioner's safe-contact decision, oldest deadline "
+        "first",
+    )
+    async def awaiting(request: Request) -> list[AwaitingConcern]:
+        staff_from_bearer(request, staff_token_secret)
+        queue: dict[tuple[str, str | None], AwaitingConcern] = {}
+        for decision in await decisions.awaiting_anyone():
+            key = (decision.person_id, decision.concern_id)
+            seen = queue.get(key)
+            if seen is None:
+                queue[key] = AwaitingConcern(
+                    person_id=decision.person_id,
+                    concern_id=decision.concern_id,
+                    waiting_since=decision.occurred_at,
+                    deadline=decision.deadline,
+                    steps_waiting=1,
+                )
+            else:
+                queue[key] = seen.model_copy(update={"steps_waiting": seen.steps_waiting + 1})
+        return list(queue.values())
+
+    @router.get(
+        "/practitioner-contact/awaiting",
+        response_model=list[ToTell],
+        summary="Steps a practitioner must tell someone about themselves, oldest deadline first",
+        description="Nothing was sent to these recipients (every route was unsafe or "
+        "unconfirmed, no reviewed message in their language, or they asked for a call). Each "
+        "stays here until a practitioner records that they told them.",
+    )
+    async def to_tell(request: Request) -> list[ToTell]:
+        staff_from_bearer(request, staff_token_secret)
+        now = datetime.now(UTC)
+        return [
+            ToTell(
+                person_id=d.person_id,
+                source_event_id=d.source_event_id,
+                source_event_type=d.source_event_type,
+                case_id=d.case_id,
+                concern_id=d.concern_id,
+                told_about=d.told_about,
+                recipients=d.practitioner_to_tell,
+                deadline=d.deadline,
+                overdue=d.deadline is not None and d.deadline < now,
+            )
+            for d in await decisions.practitioner_to_tell()
+        ]
 
     return router
 

@@ -19,12 +19,13 @@ from services.notification.adapters.delivery import (
     SmtpSender,
 )
 from services.notification.adapters.print_queue import MongoPrintQueue
-from services.notification.api import informing_router
+from services.notification.api import informing_router, work_queue_router
 from services.notification.application.commands import InformingCommands
 from services.notification.application.delivery_worker import DeliveryWorker
 from services.notification.application.informing import InformingReaction
 from services.notification.application.overdue import OverdueInforming
-from services.notification.domain.steps import Council
+from services.notification.application.telling import Telling
+from services.notification.domain.messages import Council
 from services.notification.read_models.case_index import CaseIndex
 from services.notification.read_models.decisions import Decisions
 from services.notification.read_models.deliveries import Deliveries
@@ -97,6 +98,7 @@ class Notification:
     deliveries: Deliveries
     print_queue: MongoPrintQueue
     senders: Senders
+    telling: Telling
 
     async def ensure_indexes(self) -> None:
         await self.decisions.ensure_indexes()
@@ -116,16 +118,24 @@ def assemble(
     deliveries = Deliveries(database)
     print_queue = MongoPrintQueue(database)
     senders = senders_for(settings, print_queue, notify_client=notify_client)
-    reaction = InformingReaction(
+    index = CaseIndex(database)
+    telling = Telling(
         store=runtime.store,
-        index=CaseIndex(database),
         decisions=decisions,
         deliveries=deliveries,
+        index=index,
         council=Council(
             name=settings.council_name,
             contact_team=settings.council_contact_team,
             contact_details=settings.council_contact_details,
         ),
+    )
+    reaction = InformingReaction(
+        store=runtime.store,
+        index=index,
+        decisions=decisions,
+        deliveries=deliveries,
+        telling=telling,
         default_channel=settings.default_channel,
     )
     worker = DeliveryWorker(
@@ -133,6 +143,7 @@ def assemble(
         store=runtime.store,
         deliveries=deliveries,
         decisions=decisions,
+        index=index,
         senders=senders.by_channel,
         retry=retry or RetryPolicy(),
         interval_seconds=settings.delivery_interval_seconds,
@@ -144,7 +155,7 @@ def assemble(
         interval_seconds=settings.overdue_interval_seconds,
     )
     notification = Notification(
-        runtime, reaction, worker, overdue, decisions, deliveries, print_queue, senders
+        runtime, reaction, worker, overdue, decisions, deliveries, print_queue, senders, telling
     )
 
     async def deliver() -> None:
@@ -185,12 +196,19 @@ def build_service(
     )
     app.include_router(
         informing_router(
-            InformingCommands(runtime.client, runtime.store, notification.decisions),
+            InformingCommands(
+                runtime.client,
+                runtime.store,
+                notification.decisions,
+                notification.reaction.index,
+                notification.telling,
+            ),
             runtime.store,
             notification.decisions,
             notification.deliveries,
-            CaseIndex(runtime.database),
+            notification.reaction.index,
             settings.staff_token_secret,
         )
     )
+    app.include_router(work_queue_router(notification.decisions, settings.staff_token_secret))
     return app, notification

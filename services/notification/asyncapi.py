@@ -19,6 +19,7 @@ from shared.events.notification import (
     NotificationFailed,
     PersonInformed,
     PractitionerContactRequired,
+    SafeContactDecided,
 )
 from shared.topics import INTAKE_EVENTS, NOTIFICATION_EVENTS, OUTCOMES_EVENTS
 
@@ -29,6 +30,7 @@ NOTIFICATION_EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
     PractitionerContactRequired,
     NotificationFailed,
     InformingOverdue,
+    SafeContactDecided,
 )
 
 
@@ -42,6 +44,7 @@ class NotificationEnvelope(Envelope):
         | PractitionerContactRequired
         | NotificationFailed
         | InformingOverdue
+        | SafeContactDecided
     )
 
 

@@ -11,10 +11,13 @@ The council's name and contact details appear in every message: set them for a r
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Self
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.notification.adapters.delivery.notify import PRODUCTION_URL
+from services.notification.domain.messages import SMS_LIMIT, email_subject, is_discreet, sms_text
 from shared.config import ServiceSettings
 from shared.events.notification import Channel
 
@@ -42,7 +45,9 @@ class NotificationSettings(ServiceSettings):
     smtp_host: str = Field(default="127.0.0.1", description="SMTP relay for email.")
     smtp_port: int = Field(default=1025, description="SMTP relay port.")
     smtp_from: str = Field(
-        default="safeguarding@council.example", description="The From address of email."
+        default="messages@council.example",
+        description="The From address of email; it shows on a lock screen, so it must not say "
+        "what the message is about.",
     )
     default_channel: Channel = Field(
         default=Channel.EMAIL,
@@ -81,6 +86,24 @@ class NotificationSettings(ServiceSettings):
     def _blank_is_unset(cls, value: object) -> object:
         # Compose passes an unset host variable through as an empty string.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _discreet_on_a_lock_screen(self) -> Self:
+        # What a shared phone's lock screen shows is built from these two settings alone.
+        text = sms_text(self.council_name, self.council_contact_details)
+        if len(text) > SMS_LIMIT:
+            raise ValueError(
+                f"COUNCIL_NAME and COUNCIL_CONTACT_DETAILS make a text message of {len(text)} "
+                f"characters; shorten them so it fits in {SMS_LIMIT}"
+            )
+        shown = (text, email_subject(self.council_name), self.smtp_from)
+        if not all(is_discreet(words) for words in shown):
+            raise ValueError(
+                "COUNCIL_NAME, COUNCIL_CONTACT_DETAILS and SMTP_FROM appear on lock screens: "
+                "they must not say what the message is about (no words like safeguarding, "
+                "concern, abuse)"
+            )
+        return self
 
     def notify_template_for(self, channel: Channel) -> str | None:
         """The Notify template for this channel, when Notify is set up to send it."""

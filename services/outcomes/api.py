@@ -275,12 +275,15 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         f"{CASE}/timeline",
         response_model=Timeline,
         summary="The person's timeline: what happened, what they said, what they were told",
+        description="Addressed to the person: steps they were not told about (withheld, or a "
+        "manager recorded telling them is unsafe) are left out. Staff can see them, flagged, "
+        "with `include_withheld=true`.",
     )
-    async def timeline(case_id: str, actor: Staff) -> Timeline:
+    async def timeline(case_id: str, actor: Staff, include_withheld: bool = False) -> Timeline:
         found = await read_timeline(database, case_id)
         if found is None:
             raise ProblemError(404, "No such timeline", f"No timeline for {case_id!r} (yet)")
-        return found
+        return found if include_withheld else found.as_the_person_may_see_it()
 
     @router.get(
         "/reports/msp",
@@ -364,6 +367,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
                 purpose=request.purpose,
                 invited=request.invited,
                 person_invited=request.person_invited,
+                format=request.format,
             ),
         )
 
@@ -541,6 +545,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
                 substantial_difficulty=request.substantial_difficulty,
                 no_appropriate_person=request.no_appropriate_person,
                 appointed_at=request.appointed_at or _now(),
+                contact=request.contact,
             ),
         )
 

@@ -96,6 +96,8 @@ class PractitionerContactReason(StrEnum):
     LANGUAGE_NOT_AVAILABLE = "language_not_available"
     """There is no reviewed message in the person's language: an interpreter or a translated
     letter is needed."""
+    PRACTITIONER_TO_TELL = "practitioner_to_tell"
+    """A practitioner judged that only they should tell this recipient, in person or by phone."""
 
 
 class ContactPointKind(StrEnum):
@@ -321,19 +323,22 @@ class SafeContactDecided(DomainEvent):
     """A practitioner judged that telling these recipients about a concern is safe, and how.
     Until this is recorded for a concern, nothing about it is sent to anyone; afterwards later
     steps go only along these routes, each checked again at every send. A recipient left out is
-    not sent anything (a practitioner is asked to make contact). Recorded by a practitioner or
-    manager; `decided_by` is who judged."""
+    not sent anything (a practitioner is asked to make contact); a later decision replaces the
+    routes of the recipients it names. Recorded by a practitioner or manager; `decided_by` is who
+    judged."""
 
     person_id: str = Field(min_length=1, max_length=100)
     concern_id: str = Field(min_length=1, max_length=100)
-    routes: tuple[ConfirmedRoute, ...] = Field(min_length=1, max_length=3)
+    routes: tuple[ConfirmedRoute, ...] = Field(
+        min_length=1, max_length=len(RecipientRole) * len(Channel)
+    )
     decided_by: Actor
 
     @model_validator(mode="after")
-    def _one_route_per_recipient(self) -> Self:
-        roles = [route.role for route in self.routes]
-        if len(roles) != len(set(roles)):
-            raise ValueError("confirm one route for each recipient")
+    def _each_route_once(self) -> Self:
+        routes = [(route.role, route.channel) for route in self.routes]
+        if len(routes) != len(set(routes)):
+            raise ValueError("confirm each recipient's channel once")
         return self
 
 

@@ -284,6 +284,16 @@ class CaseOpened(CaseEvent):
     )
 
 
+@event("CaseMovedToPerson")
+class CaseMovedToPerson(CaseEvent):
+    """The case's concern was found to be about someone else, and a practitioner moved it at
+    intake: from now on the case is about `person_id`, and the person it was wrongly about is
+    told nothing more about it. Caused by the system in reaction to intake's relink or unlink."""
+
+    concern_id: Id
+    previous_person_id: Id
+
+
 @event("EnquiryStarted")
 class EnquiryStarted(CaseEvent):
     """The enquiry began after a manager decided on an s42 or other enquiry at intake.

@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from demo.story import ABUSE_TO_STOP, FEEL_SAFER, Json, Places, Story
+from demo.story import ABUSE_TO_STOP, FEEL_SAFER, SONS_CONTACT_POINTS, Json, Places, Story
 from infra.stack import Endpoints, Stack, free_port
+from shared.mongo import Client
 from tests.support.servers import server_addresses
 
 pytestmark = pytest.mark.e2e
@@ -61,12 +62,31 @@ def test_police_action_is_refused_without_her_consent_or_an_override(story: Json
     assert story["summary"]["formal_action_refused"] is True
 
 
-def test_she_was_told_in_easy_read_and_never_through_her_son(story: Json, stack: Stack) -> None:
+def test_her_sons_details_on_the_referral_are_flagged_before_first_contact(story: Json) -> None:
+    flags = story["first_contact_flags"]
+    # The phone given as hers is his, written another way: a text there can never be confirmed.
+    assert "source_contact_point" in flags["person sms"]
+    assert story["text_to_sons_phone_refused"] is True
+    # "Dan Hill, her son" is, or may be, "Daniel Hill, son".
+    assert {"name_like_source", "relationship_like_source"} <= set(flags["representative email"])
+    assert flags["person email"] == []
+
+
+async def test_she_was_told_in_easy_read_and_nothing_reached_her_son(
+    story: Json, stack: Stack, mongo_client: Client
+) -> None:
     assert story["summary"]["person_informed"] >= 3
     assert story["closed_informed"]["format"] == "easy_read"
     mail = (stack.state / "mail.log").read_text()
     assert "margaret.hill@example.org" in mail
-    assert "daniel.hill@example.org" not in mail
+    letters = [
+        letter
+        async for letter in mongo_client[f"{stack.database_prefix}notification"][
+            "print_queue"
+        ].find()
+    ]
+    sent_anywhere = mail + repr(letters)
+    assert [point for point in SONS_CONTACT_POINTS if point in sent_anywhere] == []
 
 
 def test_her_timeline_shows_what_happened_what_she_said_and_what_she_was_told(story: Json) -> None:

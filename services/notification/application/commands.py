@@ -1,5 +1,8 @@
 """What practitioners record about informing a person: load their informing record, let it
-decide, append what it decided (retried from the start when the stream moved on meanwhile)."""
+decide, append what it decided (retried from the start when the stream moved on meanwhile).
+
+A safe-contact decision also releases, in the same transaction, every step of that concern that
+waited for it: each is decided again on what is now true and told along the confirmed routes."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from services.notification.application.informing_stream import append_once, in_informing_transaction
+from services.notification.application.telling import Telling
 from services.notification.domain.informing_record import (
     AlreadyDone,
     InformingRecord,
@@ -19,7 +23,9 @@ from services.notification.domain.informing_record import (
     informed_event_id,
 )
 from services.notification.domain.preferences import ContactPreferences
+from services.notification.domain.safety import RouteWanted
 from services.notification.domain.steps import uk_today
+from services.notification.read_models.case_index import CaseIndex
 from services.notification.read_models.decisions import (
     DecisionOutcome,
     Decisions,
@@ -32,6 +38,7 @@ from shared.events.notification import (
     MessageFormat,
     PersonInformed,
     RecipientRole,
+    SafeContactDecided,
     WithholdingReason,
     informing_stream,
 )
@@ -43,11 +50,17 @@ class UnknownStep(Exception):
     """No step with this id was decided for this person."""
 
 
+class UnknownConcern(Exception):
+    """No concern with this id is about this person."""
+
+
 @dataclass
 class InformingCommands:
     client: Client
     store: EventStore
     decisions: Decisions
+    index: CaseIndex
+    telling: Telling
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     async def record_of(self, person_id: str, session: Session | None = None) -> InformingRecord:
@@ -65,7 +78,8 @@ class InformingCommands:
     ) -> ContactPreferences:
         async def work(session: Session) -> ContactPreferences:
             record = await self.record_of(person_id, session)
-            recorded = record.preferences_set_by_practitioner(wanted)
+            assessments = await self.index.capacity_lacking_for(person_id, session)
+            recorded = record.preferences_set_by_practitioner(wanted, assessments)
             await self._append(person_id, record.version, recorded, metadata, session)
             return ContactPreferences.from_recorded(recorded)
 
@@ -122,8 +136,55 @@ class InformingCommands:
                         metadata=metadata,
                         session=session,
                     )
-                await self.decisions.all_dealt_with(decision.source_event_id, session)
+                if decision.outcome is DecisionOutcome.AWAITING_SAFE_CONTACT:
+                    await self.decisions.replace(
+                        decision.model_copy(
+                            update={"outcome": DecisionOutcome.WITHHELD, "pending_roles": ()}
+                        ),
+                        session,
+                    )
+                else:
+                    await self.decisions.all_dealt_with(decision.source_event_id, session)
             return withholding
+
+        return await in_informing_transaction(self.client, work)
+
+    async def decide_safe_contact(
+        self,
+        person_id: str,
+        *,
+        concern_id: str,
+        routes: tuple[RouteWanted, ...],
+        metadata: Metadata,
+    ) -> SafeContactDecided:
+        """Record a practitioner's judgement that these routes are safe for this concern, and
+        tell the person (and each confirmed recipient) about every step that waited for it."""
+
+        async def work(session: Session) -> SafeContactDecided:
+            concern = await self.index.concern(concern_id, session)
+            if concern is None or concern.person_id != person_id:
+                raise UnknownConcern(concern_id)
+            record = await self.record_of(person_id, session)
+            decided = record.decide_safe_contact(concern_id, routes, metadata.actor)
+            await self._append(person_id, record.version, decided, metadata, session)
+            record = await self.record_of(person_id, session)
+            now = self.clock()
+            for waiting in await self.decisions.awaiting(person_id, concern_id, session):
+                step = waiting.as_step()
+                await self.telling.settle(
+                    step,
+                    waiting,
+                    record.decide(step, uk_today(now)),
+                    Metadata(
+                        actor=metadata.actor,
+                        correlation_id=waiting.correlation_id,
+                        causation_id=waiting.source_event_id,
+                    ),
+                    now,
+                    session,
+                    stored=True,
+                )
+            return decided
 
         return await in_informing_transaction(self.client, work)
 
@@ -160,7 +221,7 @@ class InformingCommands:
                 )
             except EventAlreadyRecorded as error:
                 raise AlreadyDone(f"Telling {role.value} about this step is recorded.") from error
-            await self.decisions.recipient_dealt_with(source_event_id, role, session)
+            await self.decisions.practitioner_told(source_event_id, role, session)
             return informed
 
         return await in_informing_transaction(self.client, work)

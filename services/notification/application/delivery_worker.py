@@ -2,8 +2,9 @@
 
 The informing reaction writes one pending delivery per recipient of a step (`_id` = the delivery
 reference, `<step event id>.<role>`), in the same transaction as its decision. The worker claims
-due deliveries, checks once more that the message may go (nothing withheld since, the route still
-safe under the preferences as they are now), sends it, and then, in ONE transaction, records
+due deliveries, checks once more that the message may go (the concern still about this person,
+nothing withheld since, the route still confirmed and safe under the preferences and everything
+known about the alleged sources of risk as they are now), sends it, and then, in ONE transaction, records
 PersonInformed (or NotificationFailed, InformingWithheld, PractitionerContactRequired) and marks
 the delivery finished.
 
@@ -43,6 +44,7 @@ from services.notification.domain.informing_record import (
 )
 from services.notification.domain.safety import PractitionerContact
 from services.notification.domain.steps import uk_today
+from services.notification.read_models.case_index import CaseIndex
 from services.notification.read_models.decisions import Decisions
 from services.notification.read_models.deliveries import Deliveries, Delivery, DeliveryStatus
 from shared.events import Metadata
@@ -80,8 +82,19 @@ class AlreadyTold:
     """A practitioner recorded telling them meanwhile."""
 
 
+@dataclass(frozen=True)
+class Moved:
+    """The concern was moved to another person: this one must hear nothing more about it."""
+
+
 Attempt = (
-    Delivered | DeliveryFailed | WithheldNow | PractitionerContact | NoLongerChosen | AlreadyTold
+    Delivered
+    | DeliveryFailed
+    | WithheldNow
+    | PractitionerContact
+    | NoLongerChosen
+    | AlreadyTold
+    | Moved
 )
 
 
@@ -91,6 +104,7 @@ class DeliveryWorker:
     store: EventStore
     deliveries: Deliveries
     decisions: Decisions
+    index: CaseIndex
     senders: Mapping[Channel, Sender]
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Clock = field(default=lambda: datetime.now(UTC))
@@ -149,6 +163,10 @@ class DeliveryWorker:
 
     async def attempt(self, delivery: Delivery) -> Attempt:
         """Decide again whether and how the message may go, and send it. Records nothing."""
+        if delivery.concern_id is not None:
+            concern = await self.index.concern(delivery.concern_id)
+            if concern is not None and concern.person_id != delivery.person_id:
+                return Moved()
         history = await self.store.load(informing_stream(delivery.person_id))
         record = InformingRecord.from_history(delivery.person_id, history)
         withholding = record.withholding_for(delivery.source_event_id, uk_today(self.clock()))
@@ -156,9 +174,9 @@ class DeliveryWorker:
             return WithheldNow(withholding, record.withheld_step(delivery.step, withholding))
         if (delivery.source_event_id, delivery.role) in record.informed:
             return AlreadyTold()
-        # The preferences as they are now: a contact point marked unsafe since the step was
-        # decided must not be used.
-        route = record.route_now(delivery.role)
+        # The preferences as they are now: a contact point marked unsafe, or a source of risk
+        # named, since the step was decided must not be used.
+        route = record.route_now(delivery.role, delivery.concern_id)
         if route is None:
             return NoLongerChosen()
         if isinstance(route, PractitionerContact):
@@ -243,11 +261,11 @@ class DeliveryWorker:
                     delivery.source_event_id, delivery.role, session
                 )
             else:
-                status = (
-                    DeliveryStatus.ALREADY_TOLD
-                    if isinstance(attempt, AlreadyTold)
-                    else DeliveryStatus.NO_LONGER_CHOSEN
-                )
+                status = {
+                    AlreadyTold: DeliveryStatus.ALREADY_TOLD,
+                    Moved: DeliveryStatus.MOVED,
+                    NoLongerChosen: DeliveryStatus.NO_LONGER_CHOSEN,
+                }[type(attempt)]
                 await self.deliveries.finish(delivery.reference, status, now, session)
                 await self.decisions.recipient_dealt_with(
                     delivery.source_event_id, delivery.role, session

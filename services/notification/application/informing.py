@@ -2,13 +2,16 @@
 in a recorded decision about telling them.
 
 For each step, in one MongoDB transaction with the consumer's batch: keep the case and concern
-facts up to date; from a raised concern, record the person's first contact preferences
-(including the alleged source of risk's contact points, so they are never used); then decide
-with the person's informing record and the safety rules, and write the decision, one pending
-delivery per recipient to be sent a message (its `_id` is the delivery reference, so a
-redelivered event cannot create a second), and the events of anything not sent:
-PractitionerContactRequired, InformingWithheld, or NotificationFailed when the message cannot be
-written. The delivery worker sends what is pending.
+facts up to date (including whom a concern is about now); from a raised concern, record the
+person's first contact preferences (with everything known about the alleged source of risk, so
+that nothing ever reaches them); then decide with the person's informing record. Nothing about a
+concern is sent before a practitioner's safe-contact decision: until then its steps wait (and
+their deadlines run). What was decided is settled by `telling`.
+
+A concern a practitioner moves to another person stops everything still waiting for the person it
+was wrongly linked to, and starts the right person's first contact, which again waits for a
+safe-contact decision. A repeat report of an open concern is told with that concern, not twice.
+An advocate appointed with contact details becomes a recipient.
 """
 
 from __future__ import annotations
@@ -18,48 +21,36 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from services.notification.adapters.delivery import DeliveryFailed
 from services.notification.application.informing_stream import append_once
-from services.notification.domain.communication_needs import preferences_from_concern
-from services.notification.domain.informing_record import (
-    InformingRecord,
-    NotTold,
-    StepSeen,
-    Tell,
-    Withheld,
-    delivery_reference,
-    derived_event_id,
-    practitioner_contact_required,
+from services.notification.application.telling import Telling, undecided
+from services.notification.domain.communication_needs import (
+    contact_points,
+    preferences_from_concern,
 )
-from services.notification.domain.messages import RenderedMessage, render
-from services.notification.domain.safety import Route
+from services.notification.domain.informing_record import InformingRecord, derived_event_id
 from services.notification.domain.steps import (
     CaseFacts,
     ConcernFacts,
-    Council,
-    Step,
-    message_context,
+    moves_concern,
     person_of,
-    reference_for,
     step_for,
     uk_today,
 )
 from services.notification.read_models.case_index import CaseIndex
-from services.notification.read_models.decisions import (
-    DecisionOutcome,
-    Decisions,
-    InformingDecision,
-    RecipientDecision,
-    RecipientOutcome,
-)
-from services.notification.read_models.deliveries import Deliveries, Delivery
-from shared.events import DecodeError, Envelope, Metadata, decode
+from services.notification.read_models.decisions import DecisionOutcome, Decisions
+from services.notification.read_models.deliveries import Deliveries
+from shared.events import DecodeError, DomainEvent, Envelope, Metadata, decode
 from shared.events import intake as _intake_events  # noqa: F401  (registers intake's events)
 from shared.events import outcomes as _outcomes_events  # noqa: F401  (registers outcomes' events)
 from shared.events.envelope import SYSTEM_ACTOR
-from shared.events.intake import ConcernRaised
-from shared.events.notification import Channel, MessageFormat, RecipientRole, informing_stream
-from shared.events.outcomes import CaseEvent, CaseOpened
+from shared.events.intake import (
+    ConcernLinkedToPerson,
+    ConcernRaised,
+    ConcernUnlinkedFromPerson,
+    RepeatConcernLinked,
+)
+from shared.events.notification import Channel, informing_stream
+from shared.events.outcomes import AdvocateAppointed, CaseEvent, CaseOpened
 from shared.eventstore import EventStore
 from shared.mongo import Session
 from shared.projection import Record
@@ -76,7 +67,7 @@ class InformingReaction:
     index: CaseIndex
     decisions: Decisions
     deliveries: Deliveries
-    council: Council
+    telling: Telling
     default_channel: Channel
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     name: str = "informing"
@@ -99,222 +90,126 @@ class InformingReaction:
     async def handle(self, envelope: Envelope, session: Session) -> None:
         case, concern = await self._facts(envelope, session)
         payload = envelope.payload
-        person_id = person_of(payload, case, concern)
-        step = step_for(envelope, person_id=person_id, case=case, concern=concern)
-        if step is None:
-            return
-        if await self.decisions.get(step.source_event_id, session) is not None:
-            return  # a redelivered step: decided already
+        now = self.clock()
         metadata = Metadata(
             actor=SYSTEM_ACTOR,
             correlation_id=envelope.correlation_id,
             causation_id=envelope.event_id,
         )
-        if isinstance(payload, ConcernRaised):
-            await self._record_preferences(payload, envelope, metadata, session)
+        if moves_concern(payload):
+            await self._stop_telling_the_wrong_person(payload, now, session)
+        elif isinstance(payload, RepeatConcernLinked):
+            await self._told_with_the_original(payload, session)
+        person_id = person_of(payload, case, concern)
+        if isinstance(payload, AdvocateAppointed) and payload.contact and person_id:
+            await self._advocate_is_a_recipient(person_id, payload, envelope, metadata, session)
+        step = step_for(envelope, person_id=person_id, case=case, concern=concern)
+        if step is None:
+            return
+        if await self.decisions.get(step.source_event_id, session) is not None:
+            return  # a redelivered step: decided already
+        if isinstance(payload, ConcernRaised) or moves_concern(payload):
+            await self._record_preferences(step.person_id, concern, envelope, metadata, session)
         history = await self.store.load(informing_stream(step.person_id), session)
         record = InformingRecord.from_history(step.person_id, history)
-        now = self.clock()
-        decision = record.decide(step, uk_today(now))
-        if isinstance(decision, NotTold):
-            await self._decided(step, now, session, DecisionOutcome.NOT_TOLD, why_not=decision.why)
-        elif isinstance(decision, Withheld):
-            if decision.event is not None:
-                await append_once(
-                    self.store,
-                    step.person_id,
-                    decision.event,
-                    event_id=derived_event_id("withheld", step.source_event_id),
-                    metadata=metadata,
-                    session=session,
-                )
-            await self._decided(step, now, session, DecisionOutcome.WITHHELD)
-        else:
-            await self._tell(step, decision, envelope, case, concern, metadata, now, session)
+        await self.telling.settle(
+            step,
+            undecided(step, now),
+            record.decide(step, uk_today(now)),
+            metadata,
+            now,
+            session,
+            stored=False,
+        )
 
-    async def _tell(
-        self,
-        step: Step,
-        decision: Tell,
-        envelope: Envelope,
-        case: CaseFacts | None,
-        concern: ConcernFacts | None,
-        metadata: Metadata,
-        now: datetime,
-        session: Session,
+    async def _stop_telling_the_wrong_person(
+        self, payload: DomainEvent, now: datetime, session: Session
     ) -> None:
-        rendered, not_written = await self._render(step, decision, envelope, case, concern, session)
-        recipients: list[RecipientDecision] = []
-        pending: list[RecipientRole] = []
-        for route in decision.routes:
-            reference = delivery_reference(step.source_event_id, route.role)
-            if not isinstance(route, Route):
-                await append_once(
-                    self.store,
-                    step.person_id,
-                    practitioner_contact_required(
-                        StepSeen.of(step), step.person_id, route, step.told_about
-                    ),
-                    event_id=derived_event_id(
-                        "practitioner-contact", step.source_event_id, route.role.value
-                    ),
-                    metadata=metadata,
-                    session=session,
-                )
-                recipients.append(
-                    RecipientDecision(
-                        role=route.role, outcome=RecipientOutcome.PRACTITIONER_CONTACT
-                    )
-                )
-                continue
-            pending.append(route.role)
-            fallback = route.fallback.channel if route.fallback else None
-            if rendered is None:
-                failed = DeliveryFailed(
-                    role=route.role,
-                    channel=route.channel,
-                    permanent=True,
-                    error=f"the message could not be written: {not_written}",
-                    attempts=0,
-                    fallback_channel_tried=None,
-                )
-                await append_once(
-                    self.store,
-                    step.person_id,
-                    failed.as_event(
-                        person_id=step.person_id,
-                        source_event_id=step.source_event_id,
-                        source_event_type=step.source_event_type,
-                        case_id=step.case_id,
-                        concern_id=step.concern_id,
-                    ),
-                    event_id=derived_event_id("failed", reference),
-                    metadata=metadata,
-                    session=session,
-                )
-                recipients.append(
-                    RecipientDecision(
-                        role=route.role,
-                        outcome=RecipientOutcome.NOT_WRITTEN,
-                        channel=route.channel,
-                        fallback_channel=fallback,
-                    )
-                )
-                continue
-            await self.deliveries.add(
-                Delivery(
-                    reference=reference,
-                    person_id=step.person_id,
-                    source_event_id=step.source_event_id,
-                    source_event_type=step.source_event_type,
-                    case_id=step.case_id,
-                    concern_id=step.concern_id,
-                    role=route.role,
-                    format=rendered.format,
-                    template=rendered.template,
-                    subject=rendered.subject,
-                    body=rendered.body,
-                    told_about=step.told_about,
-                    channel=route.channel,
-                    correlation_id=step.correlation_id,
-                    created_at=now,
-                    next_attempt_at=now,
+        """The concern is not about this person: nothing more about it reaches them."""
+        if isinstance(payload, ConcernUnlinkedFromPerson):
+            concern_id, wrong = payload.concern_id, payload.person_id
+        elif isinstance(payload, ConcernLinkedToPerson) and payload.previous_person_id:
+            concern_id, wrong = payload.concern_id, payload.previous_person_id
+        else:
+            return
+        for decision in await self.decisions.still_open_about(wrong, concern_id, session):
+            await self.decisions.replace(
+                decision.model_copy(
+                    update={
+                        "outcome": DecisionOutcome.MOVED,
+                        "why_not": "the concern was moved to another person",
+                        "pending_roles": (),
+                    }
                 ),
                 session,
             )
-            recipients.append(
-                RecipientDecision(
-                    role=route.role,
-                    outcome=RecipientOutcome.SENDING,
-                    channel=route.channel,
-                    fallback_channel=fallback,
-                )
-            )
-        await self._decided(
-            step,
-            now,
-            session,
-            DecisionOutcome.TELLING,
-            recipients=tuple(recipients),
-            pending=tuple(pending),
-            format=decision.format,
-        )
+        await self.deliveries.stop_about(wrong, concern_id, now, session)
 
-    async def _render(
+    async def _told_with_the_original(self, payload: RepeatConcernLinked, session: Session) -> None:
+        """A repeat report of an open concern: the person is not told of it a second time."""
+        for decision in await self.decisions.awaiting(
+            payload.person_id, payload.concern_id, session
+        ):
+            await self.decisions.replace(
+                decision.model_copy(
+                    update={
+                        "outcome": DecisionOutcome.NOT_TOLD,
+                        "why_not": f"a repeat of concern {payload.repeat_of_reference}, which "
+                        "the person is told about",
+                        "pending_roles": (),
+                    }
+                ),
+                session,
+            )
+
+    async def _advocate_is_a_recipient(
         self,
-        step: Step,
-        decision: Tell,
+        person_id: str,
+        payload: AdvocateAppointed,
         envelope: Envelope,
-        case: CaseFacts | None,
-        concern: ConcernFacts | None,
+        metadata: Metadata,
         session: Session,
-    ) -> tuple[RenderedMessage | None, str | None]:
-        if step.template is None or not any(isinstance(r, Route) for r in decision.routes):
-            return None, None
-        name = decision.greeting_name or await self.index.person_name(step.person_id, session)
-        try:
-            context = message_context(
-                envelope,
-                greeting_name=name or "",
-                reference=reference_for(envelope, case, concern),
-                format=decision.format,
-                case=case,
-                council=self.council,
-            )
-            return render(step.template, decision.format, context), None
-        except ValueError as error:
-            log.warning(
-                "message could not be written",
-                extra={"source_event_id": step.source_event_id, "error": str(error)},
-            )
-            return None, str(error)
-
-    async def _decided(
-        self,
-        step: Step,
-        now: datetime,
-        session: Session,
-        outcome: DecisionOutcome,
-        *,
-        why_not: str | None = None,
-        recipients: tuple[RecipientDecision, ...] = (),
-        pending: tuple[RecipientRole, ...] = (),
-        format: MessageFormat | None = None,
     ) -> None:
-        await self.decisions.add(
-            InformingDecision(
-                source_event_id=step.source_event_id,
-                source_event_type=step.source_event_type,
-                person_id=step.person_id,
-                case_id=step.case_id,
-                concern_id=step.concern_id,
-                occurred_at=step.occurred_at,
-                correlation_id=step.correlation_id,
-                decided_at=now,
-                outcome=outcome,
-                why_not=why_not,
-                template=step.template,
-                told_about=step.told_about,
-                format=format,
-                deadline=step.deadline,
-                recipients=recipients,
-                pending_roles=pending,
-            ),
-            session,
-        )
-
-    async def _record_preferences(
-        self, concern: ConcernRaised, envelope: Envelope, metadata: Metadata, session: Session
-    ) -> None:
-        history = await self.store.load(informing_stream(concern.person_id), session)
-        record = InformingRecord.from_history(concern.person_id, history)
-        recorded = record.preferences_from_intake(
-            preferences_from_concern(concern, default_channel=self.default_channel)
-        )
+        assert payload.contact is not None
+        history = await self.store.load(informing_stream(person_id), session)
+        record = InformingRecord.from_history(person_id, history)
+        recorded = record.advocate_appointed(payload.name, contact_points(payload.contact))
         if recorded is not None:
             await append_once(
                 self.store,
-                concern.person_id,
+                person_id,
+                recorded,
+                event_id=derived_event_id("advocate", envelope.event_id),
+                metadata=metadata,
+                session=session,
+            )
+
+    async def _record_preferences(
+        self,
+        person_id: str,
+        concern: ConcernFacts | None,
+        envelope: Envelope,
+        metadata: Metadata,
+        session: Session,
+    ) -> None:
+        """The first contact preferences the concern gives, for the person it is about now
+        (after a move, the right person: the concern's details are theirs)."""
+        payload = envelope.payload
+        if isinstance(payload, ConcernRaised):
+            needs = preferences_from_concern(payload, default_channel=self.default_channel)
+            if concern is not None:
+                await self.index.save_concern(concern.model_copy(update={"needs": needs}), session)
+        elif concern is not None and concern.needs is not None:
+            needs = concern.needs.model_copy(update={"person_id": person_id})
+        else:
+            return
+        history = await self.store.load(informing_stream(person_id), session)
+        record = InformingRecord.from_history(person_id, history)
+        recorded = record.preferences_from_intake(needs)
+        if recorded is not None:
+            await append_once(
+                self.store,
+                person_id,
                 recorded,
                 event_id=derived_event_id("preferences", envelope.event_id),
                 metadata=metadata,

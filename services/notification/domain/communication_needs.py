@@ -1,10 +1,13 @@
 """The first contact preferences, from the communication needs a concern was raised with.
 
 Intake records how to reach the person, their language, whether they need an interpreter or
-easy read, who represents them, and the alleged source of risk's contact points. Nobody has yet
-asked the person how they want to be told, so the council's default channel is used when the
-person can be reached that way; otherwise the first way they can be reached. Another way they
-can be reached becomes the fallback when a message cannot go the first way.
+easy read, who represents them, and the alleged source of risk: name, relationship, contact points,
+and (from what happened) whether the risk comes from a service provider and where it is. All of it
+is kept, because every send is checked against it. Nobody has yet asked the person how they want
+to be told, so the council's default channel is used when the person can be reached that way;
+otherwise the first way they can be reached. Another way they can be reached becomes the
+fallback when a message cannot go the first way. A representative the referrer names is recorded
+but not told until the person chooses them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ from shared.events.notification import (
     Channel,
     ContactPoints,
     PostalAddress,
+    Recipient,
+    RecipientChoice,
+    RecipientRole,
 )
+from shared.sac import RiskSource
 
 _WRITTEN_CHANNELS = (Channel.EMAIL, Channel.LETTER, Channel.SMS)
 _LANGUAGE_LIMIT = 35
@@ -34,8 +41,24 @@ def contact_points(contact: IntakeContactPoints) -> ContactPoints:
     return ContactPoints(email=contact.email, phone=contact.phone, address=address)
 
 
-def source_of_risk(source: IntakeSourceOfRisk) -> AllegedSourceOfRisk:
-    return AllegedSourceOfRisk(name=source.name, contact=contact_points(source.contact))
+def sources_of_risk(concern: ConcernRaised) -> tuple[AllegedSourceOfRisk, ...]:
+    """The alleged source of risk as the concern describes them, with where the risk is and
+    whom it comes from. A concern that names nobody but says the risk comes from a service
+    provider, or from someone the person knows, still yields a source: who and where they may be
+    matters to every route (their workplace, a shared home)."""
+    happened = concern.what_happened
+    named: IntakeSourceOfRisk | None = concern.alleged_source_of_risk
+    if named is None and happened.source is RiskSource.UNKNOWN_TO_INDIVIDUAL:
+        return ()
+    return (
+        AllegedSourceOfRisk(
+            name=named.name if named else None,
+            relationship=named.relationship if named else None,
+            contact=contact_points(named.contact) if named else ContactPoints(),
+            risk_source=happened.source,
+            risk_location=happened.location,
+        ),
+    )
 
 
 def reachable_by(contact: ContactPoints) -> list[Channel]:
@@ -54,9 +77,18 @@ def preferences_from_concern(
     person_contact = contact_points(concern.person.contact)
     representative = advocate = None
     if needs.representative is not None:
-        someone = (needs.representative.name, contact_points(needs.representative.contact))
+        named = needs.representative
         # Intake has one slot for "a representative or advocate"; its relationship says which.
-        if "advocate" in needs.representative.relationship.casefold():
+        is_advocate = "advocate" in named.relationship.casefold()
+        someone = Recipient(
+            role=RecipientRole.ADVOCATE if is_advocate else RecipientRole.REPRESENTATIVE,
+            name=named.name,
+            relationship=named.relationship,
+            contact=contact_points(named.contact),
+            inform=False,
+            chosen=RecipientChoice.NAMED_BY_REFERRER,
+        )
+        if is_advocate:
             advocate = someone
         else:
             representative = someone
@@ -78,11 +110,7 @@ def preferences_from_concern(
         easy_read=needs.easy_read,
         representative=representative,
         advocate=advocate,
-        alleged_source_of_risk=(
-            source_of_risk(concern.alleged_source_of_risk)
-            if concern.alleged_source_of_risk is not None
-            else None
-        ),
+        alleged_sources_of_risk=sources_of_risk(concern),
     )
     fallback = next((c for c in ways if c is not preferences.channel), None)
     if fallback is None or preferences.channel is Channel.PRACTITIONER_CALL:

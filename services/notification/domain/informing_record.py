@@ -1,8 +1,9 @@
 """One person's informing record: their informing stream (`informing-<person_id>`), folded.
 
 It decides, without any I/O, what happens when a step in their case comes in (tell them by
-which routes, withhold it, or not message it), and what a practitioner may record: new contact
-preferences, a withholding, or that they told someone themselves.
+which routes, withhold it, wait for a practitioner's safe-contact decision, or not message it),
+and what a practitioner may record: new contact preferences, a safe-contact decision, a
+withholding, or that they told someone themselves.
 """
 
 from __future__ import annotations
@@ -15,11 +16,21 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notification.domain.preferences import ENGLISH, ContactPreferences
-from services.notification.domain.safety import PractitionerContact, RouteDecision, decide_routes
+from services.notification.domain.safety import (
+    Confirmed,
+    PractitionerContact,
+    RouteDecision,
+    RoutesRefused,
+    RouteWanted,
+    confirm_routes,
+    decide_routes,
+)
 from services.notification.domain.steps import Step
 from shared.events import Actor, Envelope
 from shared.events.notification import (
     Channel,
+    ConfirmedRoute,
+    ContactPoints,
     ContactPreferencesRecorded,
     InformingWithheld,
     MessageFormat,
@@ -28,7 +39,9 @@ from shared.events.notification import (
     PractitionerContactRequired,
     PreferencesSource,
     Recipient,
+    RecipientChoice,
     RecipientRole,
+    SafeContactDecided,
     UnsafeContactPoint,
     WithholdingReason,
 )
@@ -98,15 +111,22 @@ class Withheld:
 
 
 @dataclass(frozen=True)
+class AwaitingSafeContact:
+    """Nothing about this concern may be sent until a practitioner records that contacting the
+    person (and each other recipient) is safe and how, or withholds it. The step waits; its
+    deadline still runs, so the decision cannot be forgotten."""
+
+
+@dataclass(frozen=True)
 class Tell:
     """Tell each recipient by their safe route, or have a practitioner tell them."""
 
     routes: tuple[RouteDecision, ...]
     format: MessageFormat
-    greeting_name: str | None
+    preferences: ContactPreferences | None
 
 
-StepDecision = NotTold | Withheld | Tell
+StepDecision = NotTold | Withheld | AwaitingSafeContact | Tell
 
 NO_PREFERENCES = PractitionerContact(
     role=RecipientRole.PERSON,
@@ -122,6 +142,10 @@ class InformingRecord:
     preferences: ContactPreferences | None = None
     withholdings: list[InformingWithheld] = field(default_factory=list)
     informed: set[tuple[str, RecipientRole]] = field(default_factory=set)
+    safe_contact: dict[str, dict[tuple[RecipientRole, Channel], ConfirmedRoute]] = field(
+        default_factory=dict
+    )
+    """Concern id -> the routes a practitioner confirmed safe for it."""
 
     @classmethod
     def from_history(cls, person_id: str, history: Sequence[Envelope]) -> InformingRecord:
@@ -135,6 +159,13 @@ class InformingRecord:
                 record.withholdings.append(payload)
             elif isinstance(payload, PersonInformed):
                 record.informed.add((payload.source_event_id, payload.recipient_role))
+            elif isinstance(payload, SafeContactDecided):
+                routes = record.safe_contact.setdefault(payload.concern_id, {})
+                # A later decision replaces the routes of the recipients it names.
+                for role in {route.role for route in payload.routes}:
+                    for key in [key for key in routes if key[0] is role]:
+                        del routes[key]
+                routes |= {(route.role, route.channel): route for route in payload.routes}
         return record
 
     # --- preferences ----------------------------------------------------------------------------
@@ -154,14 +185,73 @@ class InformingRecord:
         return merged.recorded(PreferencesSource.INTAKE)
 
     def preferences_set_by_practitioner(
-        self, wanted: PreferencesWanted
+        self, wanted: PreferencesWanted, capacity_assessments: frozenset[str] = frozenset()
     ) -> ContactPreferencesRecorded:
-        """Raises pydantic's ValidationError when the preferences contradict themselves."""
+        """Raises pydantic's ValidationError when the preferences contradict themselves, and
+        InformingRefused when they would tell someone the person did not choose.
+        `capacity_assessments` are the assessments in the person's cases that found they lack
+        capacity for a decision: a best-interests choice must name one of them."""
         sources = self.preferences.alleged_sources_of_risk if self.preferences else ()
         preferences = ContactPreferences.model_validate(
             wanted.model_dump() | {"person_id": self.person_id, "alleged_sources_of_risk": sources}
         )
+        refusals = preferences.refusals()
+        refusals += [
+            f"the capacity assessment {r.capacity_assessment_id} is not one in the person's "
+            "cases that found they lack capacity"
+            for r in preferences.recipients
+            if r.inform
+            and r.chosen is RecipientChoice.BEST_INTERESTS
+            and r.capacity_assessment_id
+            and r.capacity_assessment_id not in capacity_assessments
+        ]
+        if refusals:
+            raise InformingRefused("; ".join(refusals))
         return preferences.recorded(PreferencesSource.PRACTITIONER)
+
+    def advocate_appointed(
+        self, name: str, contact: ContactPoints
+    ) -> ContactPreferencesRecorded | None:
+        """The preferences once an independent advocate is appointed: the advocate is a
+        recipient, told what the informing policy tells advocates (along routes a practitioner
+        confirms, like anyone else's). None when nothing is recorded for the person yet."""
+        if self.preferences is None:
+            return None
+        advocate = Recipient(
+            role=RecipientRole.ADVOCATE,
+            name=name,
+            relationship="independent advocate",
+            contact=contact,
+            inform=True,
+            chosen=RecipientChoice.APPOINTED_ADVOCATE,
+        )
+        updated = self.preferences.with_recipient(advocate)
+        if updated == self.preferences:
+            return None
+        return updated.recorded(PreferencesSource.ADVOCACY)
+
+    # --- safe contact ---------------------------------------------------------------------------
+
+    def decide_safe_contact(
+        self, concern_id: str, wanted: tuple[RouteWanted, ...], decided_by: Actor
+    ) -> SafeContactDecided:
+        """A practitioner's judgement that these routes are safe for this concern. Raises
+        NoPreferencesRecorded when there is nobody on record to contact, and RoutesRefused
+        when a route is not one that may be confirmed."""
+        if self.preferences is None:
+            raise NoPreferencesRecorded(self.person_id)
+        if not wanted:
+            raise RoutesRefused([])
+        return SafeContactDecided(
+            person_id=self.person_id,
+            concern_id=concern_id,
+            routes=confirm_routes(self.preferences, wanted),
+            decided_by=decided_by,
+        )
+
+    def confirmed_for(self, concern_id: str | None) -> Confirmed | None:
+        """The routes confirmed safe for a concern; None when no decision is recorded."""
+        return self.safe_contact.get(concern_id) if concern_id is not None else None
 
     # --- withholding ----------------------------------------------------------------------------
 
@@ -243,27 +333,25 @@ class InformingRecord:
         withholding = self.withholding_for(step.source_event_id, today)
         if withholding is not None:
             return Withheld(withholding=withholding, event=self.withheld_step(seen, withholding))
+        confirmed = self.confirmed_for(step.concern_id)
+        if confirmed is None:
+            return AwaitingSafeContact()
         if self.preferences is None:
-            return Tell(routes=(NO_PREFERENCES,), format=MessageFormat.STANDARD, greeting_name=None)
+            return Tell(routes=(NO_PREFERENCES,), format=MessageFormat.STANDARD, preferences=None)
         return Tell(
-            routes=decide_routes(self.preferences),
+            routes=decide_routes(self.preferences, confirmed, advocate_told=step.advocate_told),
             format=self.preferences.format,
-            greeting_name=self.greeting_name,
+            preferences=self.preferences,
         )
 
-    def route_now(self, role: RecipientRole) -> RouteDecision | None:
-        """The route for `role` under the preferences as they are now; None if they are no
-        longer to be told (or nothing is recorded)."""
+    def route_now(self, role: RecipientRole, concern_id: str | None) -> RouteDecision | None:
+        """The route for `role` under the preferences and the safe-contact decision as they
+        are now; None if they are no longer to be told (or nothing is recorded)."""
         if self.preferences is None:
             return NO_PREFERENCES if role is RecipientRole.PERSON else None
-        return next((d for d in decide_routes(self.preferences) if d.role is role), None)
-
-    @property
-    def greeting_name(self) -> str | None:
-        if self.preferences is None:
-            return None
-        person = self.preferences.recipient(RecipientRole.PERSON)
-        return person.name if person else None
+        confirmed = self.confirmed_for(concern_id) or {}
+        decisions = decide_routes(self.preferences, confirmed, advocate_told=True)
+        return next((d for d in decisions if d.role is role), None)
 
     # --- told by a practitioner -----------------------------------------------------------------
 
@@ -322,6 +410,7 @@ def practitioner_contact_required(
         reason=contact.reason,
         detail=contact.detail[:1000],
         message_summary=summary[:500],
+        clashes=contact.clashes,
     )
 
 

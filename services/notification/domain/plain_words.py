@@ -1,29 +1,38 @@
-"""What each step in a case means, in plain words: for the person's messages (standard and easy
-read) and for the communications log practitioners read.
+"""What each step in a case means, in plain words: for the messages recipients get (the person,
+standard or easy read; a representative or advocate, about the person) and for the
+communications log practitioners read.
 
 Messages never quote the council's internal codes (s42, SAC labels): a person told "risk
 identified and action taken" learns nothing. Easy-read words keep to one short idea per line.
+Words about results follow the person's own ratings and are the council's view where they are
+the council's ("we think"): a message never claims more than the person said.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from shared.events.intake import NoFurtherActionRoute, S42Decision, S42DecisionMade
+from shared.events.intake import NoFurtherActionRoute, S42Decision
 from shared.events.notification import (
     Channel,
+    ClashKind,
     MessageFormat,
     PractitionerContactReason,
     RecipientRole,
     WithholdingReason,
 )
 from shared.events.outcomes import (
-    EnquiryConcluded,
+    ExperienceAnswer,
     FormalActionKind,
-    OutcomesReviewed,
-    ReviewStage,
+    MeetingFormat,
+    StatutoryGround,
 )
-from shared.sac import Achievement, ActionTakenAndResult, RiskOutcome
+from shared.sac import ActionTakenAndResult, RiskOutcome
+
+if TYPE_CHECKING:
+    from services.notification.domain.messages import Ratings, StepFacts
 
 STANDARD = MessageFormat.STANDARD
 EASY_READ = MessageFormat.EASY_READ
@@ -54,6 +63,7 @@ STEP_NAMES: Mapping[str, str] = {
     "S42DecisionMade": "the manager decided what happens with the concern",
     "ReferrerFeedbackGiven": "the referrer was given feedback",
     "CaseOpened": "the case was opened",
+    "CaseMovedToPerson": "the case was moved to the right person",
     "EnquiryStarted": "the enquiry started",
     "LeadWorkerAssigned": "a lead worker was assigned",
     "ConversationHeld": "a conversation was held",
@@ -97,10 +107,55 @@ WITHHOLDING_REASONS: Mapping[WithholdingReason, str] = {
 }
 
 PRACTITIONER_CONTACT_REASONS: Mapping[PractitionerContactReason, str] = {
-    PractitionerContactReason.ONLY_ROUTE_UNSAFE: "every way of sending it was unsafe",
+    PractitionerContactReason.ONLY_ROUTE_UNSAFE: "every way of sending it may reach an alleged "
+    "source of risk or was marked unsafe",
     PractitionerContactReason.PERSON_ASKED_FOR_CALL: "the person asked to be told by a call",
     PractitionerContactReason.NO_CONTACT_POINT: "there was no way of sending it",
+    PractitionerContactReason.ROUTE_NOT_CONFIRMED: "no practitioner has confirmed a safe way to "
+    "reach them for this concern",
+    PractitionerContactReason.LANGUAGE_NOT_AVAILABLE: "there is no reviewed message in their "
+    "language (an interpreter or a translated letter is needed)",
+    PractitionerContactReason.PRACTITIONER_TO_TELL: "a practitioner decided to tell them in "
+    "person or by phone",
 }
+
+CLASHES: Mapping[ClashKind, str] = {
+    ClashKind.SOURCE_CONTACT_POINT: "is an alleged source of risk's own",
+    ClashKind.MARKED_UNSAFE: "was marked unsafe",
+    ClashKind.NAME_LIKE_SOURCE: "name is, or is like, an alleged source of risk's",
+    ClashKind.RELATIONSHIP_LIKE_SOURCE: "relationship to the person is an alleged source of risk's",
+    ClashKind.HOUSEHOLD_OF_SOURCE: "household may be an alleged source of risk's",
+    ClashKind.HOME_SHARED_WITH_SOURCE: "is the person's home, which an alleged source of risk "
+    "may share",
+    ClashKind.AT_SERVICE_PROVIDER: "is at the service provider an alleged source of risk works for",
+}
+"""Completes "the <recipient>'s [<contact point>] ..."."""
+
+SUPPORTER_ROLES: Mapping[RecipientRole, str] = {
+    RecipientRole.REPRESENTATIVE: "representative",
+    RecipientRole.ADVOCATE: "independent advocate",
+}
+
+MEETING_FORMATS: Mapping[MeetingFormat, str] = {
+    MeetingFormat.IN_PERSON: "in person",
+    MeetingFormat.PHONE: "by phone",
+    MeetingFormat.VIDEO: "by video call",
+}
+
+
+@dataclass(frozen=True)
+class About:
+    """Whom a message is about: the person reading it ("you"), or, for a representative or
+    advocate, the person by their first name."""
+
+    name: str | None = None
+
+    @property
+    def is_the_reader(self) -> bool:
+        return self.name is None
+
+
+YOU = About()
 
 
 def step_name(event_type: str) -> str:
@@ -128,6 +183,13 @@ _S42: Mapping[tuple[S42Decision, MessageFormat], str] = {
     (S42Decision.OTHER_ENQUIRY, EASY_READ): (
         "We will look into what happened with you.\nWe will ask you what you want to happen."
     ),
+}
+
+_S42_ABOUT: Mapping[S42Decision, str] = {
+    S42Decision.S42_ENQUIRY: "We will make enquiries to find out what happened, and work with "
+    "{name} on what they would like to happen.",
+    S42Decision.OTHER_ENQUIRY: "We will look into what happened with {name}, and work with them "
+    "on what they would like to happen.",
 }
 
 _NO_FURTHER_ACTION: Mapping[tuple[NoFurtherActionRoute, MessageFormat], str] = {
@@ -172,27 +234,57 @@ _NO_FURTHER_ACTION: Mapping[tuple[NoFurtherActionRoute, MessageFormat], str] = {
     ),
 }
 
+_NO_FURTHER_ACTION_ABOUT: Mapping[NoFurtherActionRoute, str] = {
+    NoFurtherActionRoute.NO_ACTION: "We will not be taking any further action.",
+    NoFurtherActionRoute.ADVICE_AND_GUIDANCE: "We will give {name} advice and information that "
+    "may help.",
+    NoFurtherActionRoute.CARE_ACT_ASSESSMENT: "We will offer {name} an assessment of the care "
+    "and support they need.",
+    NoFurtherActionRoute.CASE_MANAGEMENT: "The team that already supports {name} will follow "
+    "this up with them.",
+    NoFurtherActionRoute.REVIEW: "We will review the care and support {name} already has.",
+    NoFurtherActionRoute.OTHER_COUNCIL_SERVICE: "Another council service will help {name} with "
+    "this.",
+    NoFurtherActionRoute.SIGNPOSTED_EXTERNALLY: "We will tell {name} about other organisations "
+    "that can help.",
+    NoFurtherActionRoute.PASSED_TO_ANOTHER_COUNCIL: "We have passed the concern to the council "
+    "for the area where {name} lives, who will help with it.",
+}
 
-def s42_decision(decision: S42DecisionMade, format: MessageFormat) -> str:
-    if decision.decision is not S42Decision.NO_FURTHER_ACTION:
-        return _S42[(decision.decision, format)]
-    route = decision.route or NoFurtherActionRoute.NO_ACTION
-    opening = (
-        "We will not look into this any more."
-        if format is EASY_READ
-        else "We will not be making safeguarding enquiries about this concern."
-    )
+
+def s42_decision(facts: StepFacts, format: MessageFormat, about: About = YOU) -> str | None:
+    """The manager's decision on the concern, in plain words."""
+    decision = facts.s42_decision
+    if decision is None:
+        return None
+    if decision is not S42Decision.NO_FURTHER_ACTION:
+        if about.name is not None:
+            return _S42_ABOUT[decision].format(name=about.name)
+        return _S42[(decision, format)]
+    route = facts.no_further_action_route or NoFurtherActionRoute.NO_ACTION
+    if about.name is not None:
+        opening = (
+            f"We will not be making safeguarding enquiries about the concern for {about.name}."
+        )
+        next_step = _NO_FURTHER_ACTION_ABOUT[route].format(name=about.name)
+    else:
+        opening = (
+            "We will not look into this any more."
+            if format is EASY_READ
+            else "We will not be making safeguarding enquiries about this concern."
+        )
+        next_step = _NO_FURTHER_ACTION[(route, format)]
     if route is NoFurtherActionRoute.NO_ACTION:
         return opening
-    return f"{opening}\n{_NO_FURTHER_ACTION[(route, format)]}"
+    return f"{opening}\n{next_step}"
 
 
 _CONCLUSIONS: Mapping[tuple[ActionTakenAndResult, MessageFormat], str] = {
     (ActionTakenAndResult.RISK_IDENTIFIED_ACTION_TAKEN, STANDARD): (
-        "We found that there was a risk to you, and action was taken to make you safer."
+        "We found that there was a risk to you, and action was taken to reduce it."
     ),
     (ActionTakenAndResult.RISK_IDENTIFIED_ACTION_TAKEN, EASY_READ): (
-        "We found you were at risk.\nThings were done to make you safer."
+        "We found you were at risk.\nThings were done about it."
     ),
     (ActionTakenAndResult.RISK_IDENTIFIED_NO_ACTION_TAKEN, STANDARD): (
         "We found that there was a risk to you. No further action has been taken."
@@ -233,51 +325,110 @@ _CONCLUSIONS: Mapping[tuple[ActionTakenAndResult, MessageFormat], str] = {
     ),
 }
 
+_CONCLUSIONS_ABOUT: Mapping[ActionTakenAndResult, str] = {
+    ActionTakenAndResult.RISK_IDENTIFIED_ACTION_TAKEN: "We found that there was a risk to "
+    "{name}, and action was taken to reduce it.",
+    ActionTakenAndResult.RISK_IDENTIFIED_NO_ACTION_TAKEN: "We found that there was a risk to "
+    "{name}. No further action has been taken.",
+    ActionTakenAndResult.INCONCLUSIVE_ACTION_TAKEN: "We could not be sure whether there was a "
+    "risk to {name}, but action was taken to help keep them safe.",
+    ActionTakenAndResult.INCONCLUSIVE_NO_ACTION_TAKEN: "We could not be sure whether there was a "
+    "risk to {name}. No further action has been taken.",
+    ActionTakenAndResult.NO_RISK_ACTION_TAKEN: "We did not find a risk to {name}, but action was "
+    "taken to help them.",
+    ActionTakenAndResult.NO_RISK_NO_ACTION_TAKEN: "We did not find a risk to {name}, so no "
+    "further action is needed.",
+    ActionTakenAndResult.CEASED_AT_INDIVIDUALS_REQUEST: "As {name} asked, we have stopped "
+    "looking into what happened.",
+}
+
 _RISK_OUTCOMES: Mapping[tuple[RiskOutcome, MessageFormat], str] = {
     (RiskOutcome.RISK_REMAINED, STANDARD): (
-        "Some risk remains, and we will keep talking with you about it."
+        "We think some risk remains, and we will keep talking with you about it."
     ),
-    (RiskOutcome.RISK_REMAINED, EASY_READ): "There is still some risk.\nWe will keep talking.",
-    (RiskOutcome.RISK_REDUCED, STANDARD): "The risk to you is now lower.",
-    (RiskOutcome.RISK_REDUCED, EASY_READ): "You are safer now.",
-    (RiskOutcome.RISK_REMOVED, STANDARD): "The risk to you has been removed.",
-    (RiskOutcome.RISK_REMOVED, EASY_READ): "The risk has gone.",
+    (RiskOutcome.RISK_REMAINED, EASY_READ): "We think there is still some risk.\nWe will keep "
+    "talking.",
+    (RiskOutcome.RISK_REDUCED, STANDARD): "We think the risk to you is now lower.",
+    (RiskOutcome.RISK_REDUCED, EASY_READ): "We think the risk is lower now.",
+    (RiskOutcome.RISK_REMOVED, STANDARD): "We think the risk to you has been removed.",
+    (RiskOutcome.RISK_REMOVED, EASY_READ): "We think the risk has gone.",
+}
+
+_RISK_OUTCOMES_ABOUT: Mapping[RiskOutcome, str] = {
+    RiskOutcome.RISK_REMAINED: "We think some risk remains, and we will keep talking with "
+    "{name} about it.",
+    RiskOutcome.RISK_REDUCED: "We think the risk to {name} is now lower.",
+    RiskOutcome.RISK_REMOVED: "We think the risk to {name} has been removed.",
 }
 
 
-def conclusion(concluded: EnquiryConcluded, format: MessageFormat) -> str:
-    details = concluded.case_details
-    words = _CONCLUSIONS[(details.action_taken_and_result, format)]
-    if details.risk_outcome is not None:
-        words = f"{words}\n{_RISK_OUTCOMES[(details.risk_outcome, format)]}"
-    return words
+def findings(facts: StepFacts, format: MessageFormat, about: About = YOU) -> str | None:
+    """What the enquiry found (the council's view), then what the person said of their own
+    outcomes (theirs): never one passed off as the other."""
+    if facts.conclusion is None:
+        return None
+    if about.name is not None:
+        lines = [_CONCLUSIONS_ABOUT[facts.conclusion].format(name=about.name)]
+        if facts.risk_outcome is not None:
+            lines.append(_RISK_OUTCOMES_ABOUT[facts.risk_outcome].format(name=about.name))
+    else:
+        lines = [_CONCLUSIONS[(facts.conclusion, format)]]
+        if facts.risk_outcome is not None:
+            lines.append(_RISK_OUTCOMES[(facts.risk_outcome, format)])
+    if facts.ratings is not None and facts.ratings.total:
+        lines.append(_their_ratings(facts.ratings, format, about))
+    return "\n".join(lines)
 
 
-def review(reviewed: OutcomesReviewed, format: MessageFormat) -> str:
-    achieved = [rating.achievement for rating in reviewed.ratings]
-    fully = achieved.count(Achievement.FULLY)
-    partly = achieved.count(Achievement.PARTIALLY)
-    not_yet = achieved.count(Achievement.NOT_ACHIEVED)
-    final = reviewed.stage is ReviewStage.CLOSURE
-    if format is EASY_READ:
-        lines = ["You told us how things are going."]
-        if achieved:
-            lines.append(f"Things that happened as you wanted: {fully}.")
-            lines.append(f"Things that partly happened: {partly}.")
-            lines.append(f"Things that have not happened: {not_yet}.")
-        if final:
-            lines.append("This was your last review.")
-        return "\n".join(lines)
-    words = "You told us how things are going with what you wanted to happen."
-    if achieved:
-        words += (
-            f" Of the {len(achieved)} outcomes we talked about, you said {fully} "
-            f"{'was' if fully == 1 else 'were'} fully achieved, {partly} partly achieved and "
-            f"{not_yet} not achieved."
+def review_summary(facts: StepFacts, format: MessageFormat, about: About = YOU) -> str:
+    """A review, in the person's own terms: how many of their outcomes they rated achieved,
+    and whether they said they feel safer."""
+    lines: list[str] = []
+    if about.name is not None:
+        lines.append(f"{about.name} told us how things are going.")
+    elif format is EASY_READ:
+        lines.append("You told us how things are going.")
+    else:
+        lines.append("You told us how things are going with what you wanted to happen.")
+    if facts.ratings is not None and facts.ratings.total:
+        lines.append(_their_ratings(facts.ratings, format, about))
+    if facts.feels_safer is not None and facts.feels_safer is not ExperienceAnswer.NOT_ASKED:
+        lines.append(_FEELS_SAFER[facts.feels_safer].format(who=_who(about, format)))
+    if facts.final_review:
+        lines.append(
+            "This was the last review."
+            if format is EASY_READ and about.is_the_reader
+            else "This was the final review before we finish our work."
         )
-    if final:
-        words += " This was the final review before we finish our work with you."
-    return words
+    return "\n".join(lines) if format is EASY_READ else " ".join(lines)
+
+
+_FEELS_SAFER: Mapping[ExperienceAnswer, str] = {
+    ExperienceAnswer.YES: "{who} feel safer.",
+    ExperienceAnswer.PARTLY: "{who} feel a little safer, but not fully safe.",
+    ExperienceAnswer.NO: "{who} do not feel safer yet.",
+}
+
+
+def _who(about: About, format: MessageFormat) -> str:
+    if about.name is not None:
+        return f"{about.name} said they"
+    return "You said you"
+
+
+def _their_ratings(ratings: Ratings, format: MessageFormat, about: About) -> str:
+    if format is EASY_READ and about.is_the_reader:
+        return (
+            f"Things that happened as you wanted: {ratings.fully}.\n"
+            f"Things that partly happened: {ratings.partly}.\n"
+            f"Things that have not happened: {ratings.not_achieved}."
+        )
+    who = "you" if about.is_the_reader else about.name
+    verb = "was" if ratings.fully == 1 else "were"
+    return (
+        f"Of the {ratings.total} outcomes {who} wanted, {who} said {ratings.fully} {verb} fully "
+        f"achieved, {ratings.partly} partly achieved and {ratings.not_achieved} not achieved."
+    )
 
 
 _ACTIONS_TO_COME: Mapping[FormalActionKind, str] = {
@@ -299,9 +450,31 @@ _ACTIONS_TAKEN: Mapping[FormalActionKind, str] = {
 }
 
 
-def action_to_come(action: FormalActionKind) -> str:
-    return _ACTIONS_TO_COME[action]
+def action_to_come(facts: StepFacts) -> str | None:
+    return _ACTIONS_TO_COME[facts.formal_action] if facts.formal_action else None
 
 
-def action_taken(action: FormalActionKind) -> str:
-    return _ACTIONS_TAKEN[action]
+def action_taken(facts: StepFacts) -> str | None:
+    return _ACTIONS_TAKEN[facts.formal_action] if facts.formal_action else None
+
+
+_GROUNDS: Mapping[StatutoryGround, str] = {
+    StatutoryGround.OTHERS_AT_RISK: "other people may be at risk",
+    StatutoryGround.CRIME_OR_SUSPECTED_CRIME: "a crime may have been committed",
+    StatutoryGround.PUBLIC_INTEREST: "it is in the public interest",
+    StatutoryGround.COERCION_OR_CONTROL: "someone may be putting pressure on {whom} or "
+    "controlling what happens",
+    StatutoryGround.HIGH_RISK_TO_LIFE_OR_LIMB: "there is a high risk of serious harm",
+    StatutoryGround.LACKS_CAPACITY_BEST_INTERESTS: "the decision had to be made in {whose} best "
+    "interests",
+    StatutoryGround.REGULATED_PROVIDER_OR_POSITION_OF_TRUST: "a care service, or someone in a "
+    "position of trust, is involved",
+}
+
+
+def grounds(facts: StepFacts, about: About = YOU) -> list[str]:
+    """Why a manager decided to act without the person's agreement: the statutory grounds they
+    recorded, in plain words (never the manager's own text)."""
+    whom = "you" if about.is_the_reader else about.name
+    whose = "your" if about.is_the_reader else f"{about.name}'s"
+    return [_GROUNDS[g].format(whom=whom, whose=whose) for g in facts.override_grounds]

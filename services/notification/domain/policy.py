@@ -1,12 +1,20 @@
 """The informing policy: for each step in a case, whether the person is told, with which message,
 and within how many days.
 
-MSP found people "were not kept informed". The person (or the representative or advocate they
-chose) is told about: the concern being received and what happens next; the s42 decision; who
+MSP found people "were not kept informed". The person (and a representative they chose) is told
+about: the concern being received and what happens next; the s42 decision; who
 their lead worker and advocate are; meetings they are invited to; their plan; each review; any
 override of their wishes and why; a formal action once it is taken (people were distressed when
 it happened without their knowledge); the outcome; closure and who to contact. Steps they took
 part in themselves, or that are internal to the council, are not messaged: the row says why.
+
+An independent advocate is told what they need to support the person: every step the person is
+told about from the decision on, but not the first "we have received a concern" letter, which is
+for the person (an advocate is appointed later, in the enquiry).
+
+Nothing here decides *how* or *whether it is safe*: the first message about a concern waits for a
+practitioner's safe-contact decision, and every send is checked against the alleged sources of
+risk (`informing_record`, `safety`).
 
 Every event type in the catalogue has a row, so a new step cannot be added without deciding
 whether the person hears about it.
@@ -18,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared.events.notification import RecipientRole
+
 
 @dataclass(frozen=True)
 class InformingRule:
@@ -27,6 +37,15 @@ class InformingRule:
     """Days from the step within which the person must be told, or a decision not to tell them
     recorded; after that, InformingOverdue."""
     why_not: str | None
+    advocate: bool = False
+    """Whether an appointed advocate is told too."""
+
+    def tells(self, role: RecipientRole) -> bool:
+        """Whether a recipient in this role is told about the step (when they may be told at
+        all: see `preferences.may_be_told`)."""
+        if not self.tell:
+            return False
+        return self.advocate if role is RecipientRole.ADVOCATE else True
 
     def deadline(self, occurred_at: datetime) -> datetime | None:
         if self.within_days is None:
@@ -34,8 +53,10 @@ class InformingRule:
         return occurred_at + timedelta(days=self.within_days)
 
 
-def _tell(template: str, within_days: int) -> InformingRule:
-    return InformingRule(tell=True, template=template, within_days=within_days, why_not=None)
+def _tell(template: str, within_days: int, *, advocate: bool = True) -> InformingRule:
+    return InformingRule(
+        tell=True, template=template, within_days=within_days, why_not=None, advocate=advocate
+    )
 
 
 def _not_told(why: str) -> InformingRule:
@@ -45,7 +66,7 @@ def _not_told(why: str) -> InformingRule:
 # fmt: off
 INFORMING_POLICY: Mapping[str, InformingRule] = {
     # Told: event type               template                 within days
-    "ConcernRaised":              _tell("concern_received",     2),
+    "ConcernRaised":              _tell("concern_received",     2, advocate=False),
     "S42DecisionMade":            _tell("s42_decision",         3),
     "EnquiryStarted":             _tell("enquiry_started",      3),
     "LeadWorkerAssigned":         _tell("lead_worker_assigned", 2),
@@ -61,10 +82,11 @@ INFORMING_POLICY: Mapping[str, InformingRule] = {
     "ConcernSubmissionRejected":  _not_told("invalid submission; nothing was recorded"),
     "ConcernLinkedToPerson":      _not_told("internal record keeping"),
     "ConcernUnlinkedFromPerson":  _not_told("internal record keeping"),
-    "RepeatConcernLinked":        _not_told("the new concern is told as ConcernRaised"),
+    "RepeatConcernLinked":        _not_told("a repeat is told with the concern it repeats"),
     "InformationGathered":        _not_told("internal fact finding"),
     "ReferrerFeedbackGiven":      _not_told("feedback to the referrer, not the person"),
     "CaseOpened":                 _not_told("told as the decision and the enquiry"),
+    "CaseMovedToPerson":          _not_told("the right person is told as the concern moves"),
     "ConversationHeld":           _not_told("the person took part"),
     "DesiredOutcomeExpressed":    _not_told("the person said it"),
     "DesiredOutcomeRevised":      _not_told("the person said it"),
@@ -78,6 +100,11 @@ INFORMING_POLICY: Mapping[str, InformingRule] = {
     "AgreedDateMissed":           _not_told("a prompt for the practitioner"),
 }
 # fmt: on
+
+
+FIRST_CONTACT = "ConcernRaised"
+"""The step whose message is the first contact about a concern: also the one a person is told
+when a concern is moved to them from someone it was wrongly linked to."""
 
 
 def rule_for(event_type: str) -> InformingRule | None:

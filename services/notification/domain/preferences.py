@@ -8,6 +8,7 @@ ContactPreferencesRecorded event on the person's informing stream.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Self
 
@@ -21,11 +22,65 @@ from shared.events.notification import (
     MessageFormat,
     PreferencesSource,
     Recipient,
+    RecipientChoice,
     RecipientRole,
     UnsafeContactPoint,
 )
 
 ENGLISH = "en"
+_ENGLISH = re.compile(
+    r"^(?:en|eng|english|en[-_][a-z]{2}|english \((?:uk|gb|british)\)|(?:british|uk) english)$"
+)
+
+
+def has_reviewed_messages(language: str) -> bool:
+    """Whether the council has reviewed messages in this language. Only English today: anything
+    else, or anything unclear ("English and Polish"), needs an interpreter or a translated letter
+    arranged by a practitioner, never a silent English letter."""
+    return _ENGLISH.fullmatch(" ".join(language.casefold().split())) is not None
+
+
+_SUPPORTER_CHOICES = {
+    RecipientRole.REPRESENTATIVE: frozenset(
+        {RecipientChoice.PERSON_CHOSE, RecipientChoice.BEST_INTERESTS}
+    ),
+    RecipientRole.ADVOCATE: frozenset(
+        {
+            RecipientChoice.PERSON_CHOSE,
+            RecipientChoice.BEST_INTERESTS,
+            RecipientChoice.APPOINTED_ADVOCATE,
+        }
+    ),
+}
+
+
+def may_be_told(recipient: Recipient) -> bool:
+    """The person's own wish decides who is told about their case. Someone else may be told
+    only when the person chose them, when a best-interests decision chose them after a capacity
+    assessment (named) found the person could not choose, or when they are the person's
+    appointed independent advocate. A representative the referrer named is not chosen by that."""
+    if recipient.role is RecipientRole.PERSON:
+        return True
+    if recipient.chosen not in _SUPPORTER_CHOICES[recipient.role]:
+        return False
+    return recipient.chosen is not RecipientChoice.BEST_INTERESTS or bool(
+        recipient.capacity_assessment_id
+    )
+
+
+def why_not_told(recipient: Recipient) -> str:
+    """What a practitioner is told when they mark someone to be told who may not be."""
+    role = recipient.role.value
+    if recipient.chosen is RecipientChoice.BEST_INTERESTS:
+        return (
+            f"a {role} chosen in the person's best interests needs the capacity assessment "
+            "behind that decision: give capacity_assessment_id"
+        )
+    allowed = ", ".join(sorted(choice.value for choice in _SUPPORTER_CHOICES[recipient.role]))
+    return (
+        f"a {role} is told only when chosen: give chosen as one of {allowed} (the person's own "
+        "wish decides; a referrer naming them is not enough)"
+    )
 
 
 class ContactPreferences(BaseModel):
@@ -74,36 +129,24 @@ class ContactPreferences(BaseModel):
         language: str = ENGLISH,
         interpreter_needed: bool = False,
         easy_read: bool = False,
-        representative: tuple[str, ContactPoints] | None = None,
-        advocate: tuple[str, ContactPoints] | None = None,
+        representative: Recipient | None = None,
+        advocate: Recipient | None = None,
         inform: Iterable[RecipientRole] | None = None,
-        alleged_source_of_risk: AllegedSourceOfRisk | None = None,
+        alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = (),
     ) -> ContactPreferences:
         """First preferences, from what the referrer told intake.
 
-        Unless `inform` says otherwise, everyone named is told: the person and any representative
-        or advocate who supports them. When an interpreter is needed and no channel was asked
-        for, a practitioner makes contact, because written messages are in English."""
+        The person is told. A representative or advocate the referrer named is recorded, with
+        their relationship, but not told until the person chooses them (`inform` may name the
+        roles that are told, for preferences built by hand). When an interpreter is needed and no
+        channel was asked for, a practitioner makes contact, because written messages are in
+        English."""
         recipients = [
             Recipient(
                 role=RecipientRole.PERSON, name=person_name, contact=person_contact, inform=True
             )
         ]
-        if representative is not None:
-            recipients.append(
-                Recipient(
-                    role=RecipientRole.REPRESENTATIVE,
-                    name=representative[0],
-                    contact=representative[1],
-                    inform=True,
-                )
-            )
-        if advocate is not None:
-            recipients.append(
-                Recipient(
-                    role=RecipientRole.ADVOCATE, name=advocate[0], contact=advocate[1], inform=True
-                )
-            )
+        recipients += [r for r in (representative, advocate) if r is not None]
         if inform is not None:
             chosen = set(inform)
             recipients = [r.model_copy(update={"inform": r.role in chosen}) for r in recipients]
@@ -119,9 +162,7 @@ class ContactPreferences(BaseModel):
             channel=channel,
             language=language,
             format=MessageFormat.EASY_READ if easy_read else MessageFormat.STANDARD,
-            alleged_sources_of_risk=(
-                (alleged_source_of_risk,) if alleged_source_of_risk is not None else ()
-            ),
+            alleged_sources_of_risk=alleged_sources_of_risk,
         )
 
     @classmethod
@@ -167,9 +208,19 @@ class ContactPreferences(BaseModel):
     def recipient(self, role: RecipientRole) -> Recipient | None:
         return next((r for r in self.recipients if r.role is role), None)
 
+    def with_recipient(self, recipient: Recipient) -> ContactPreferences:
+        """The preferences with this recipient added, or replacing the one in the same role."""
+        others = tuple(r for r in self.recipients if r.role is not recipient.role)
+        return self.model_copy(update={"recipients": (*others, recipient)})
+
     @property
     def recipients_to_inform(self) -> tuple[Recipient, ...]:
-        return tuple(r for r in self.recipients if r.inform)
+        """Everyone marked to be told who may be told (`may_be_told`)."""
+        return tuple(r for r in self.recipients if r.inform and may_be_told(r))
+
+    def refusals(self) -> list[str]:
+        """Why recipients marked to be told may not be: empty when everything is allowed."""
+        return [why_not_told(r) for r in self.recipients if r.inform and not may_be_told(r)]
 
 
 class PreferencesChange(BaseModel):

@@ -3,8 +3,13 @@ policy applies, and the facts a message about it may use.
 
 Intake and outcomes events reach notification in their own words; this module turns each into a
 `Step` (or nothing, for events that are not steps in someone's case) and keeps, per case and per
-concern, the few facts messages need (the reference, the lead worker, the advocate, agreed dates)
-and which of the person's wishes were overridden without telling them.
+concern, the few facts messages need (the reference, the lead worker, the advocate, agreed dates),
+which of the person's wishes were overridden without telling them, and whom the concern is about
+now (a practitioner may move it to another person).
+
+What a message may say about a step is taken here, once, as `StepFacts`: typed values only. A
+name or contact detail that is not plainly a name or a phone number or email is left out rather
+than passed on.
 """
 
 from __future__ import annotations
@@ -12,19 +17,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from services.notification.domain import plain_words
-from services.notification.domain.messages import UK_TIME, MeetingDetails, MessageContext
-from services.notification.domain.policy import rule_for
+from services.notification.domain.messages import (
+    UK_TIME,
+    ContactDetail,
+    OrganisationName,
+    Ratings,
+    StaffName,
+    StepFacts,
+)
+from services.notification.domain.policy import FIRST_CONTACT, rule_for
+from services.notification.domain.preferences import ContactPreferences
 from shared.events import Actor, DomainEvent, Envelope
 from shared.events.intake import (
     ConcernLinkedToPerson,
     ConcernRaised,
     ConcernUnlinkedFromPerson,
+    RepeatConcernLinked,
     S42DecisionMade,
 )
-from shared.events.notification import MessageFormat
 from shared.events.outcomes import (
     AdvocateAppointed,
     CaseEvent,
@@ -33,11 +46,14 @@ from shared.events.outcomes import (
     FormalActionTaken,
     LeadWorkerAssigned,
     MeetingArranged,
+    MentalCapacityAssessed,
     NextContactAgreed,
     OutcomesReviewed,
     ReviewDateAgreed,
+    ReviewStage,
     WishesOverridden,
 )
+from shared.sac import Achievement
 
 UNTOLD_OVERRIDE_REVIEW_DAYS = 28
 """When a manager decides telling the person of an override is unsafe, the withholding is
@@ -55,6 +71,10 @@ class ConcernFacts(Facts):
     person_id: str
     reference: str | None = None
     case_id: str | None = None
+    repeat_of: str | None = None
+    """The open concern this one repeats: it is told with that one, never twice."""
+    needs: ContactPreferences | None = None
+    """The first contact preferences the concern gave, kept for the person it is moved to."""
     version: int = 0
     """The concern stream's version last applied: a redelivered older event changes nothing."""
 
@@ -67,6 +87,8 @@ class ConcernFacts(Facts):
             changes["person_id"] = payload.person_id
         elif isinstance(payload, ConcernUnlinkedFromPerson):
             changes["person_id"] = payload.new_person_id
+        elif isinstance(payload, RepeatConcernLinked):
+            changes["repeat_of"] = payload.repeat_of_concern_id
         elif isinstance(payload, S42DecisionMade):
             changes |= {"person_id": payload.person_id, "reference": payload.reference}
         return self.model_copy(update=changes)
@@ -87,6 +109,8 @@ class CaseFacts(Facts):
     review_on: date | None = None
     untold_overrides: dict[str, str] = {}
     """Formal action kind -> why a manager decided telling the person is unsafe."""
+    lacking_capacity: tuple[str, ...] = ()
+    """Capacity assessments in the case that found the person lacks capacity for a decision."""
     version: int = 0
 
     def after(self, envelope: Envelope) -> CaseFacts:
@@ -107,6 +131,8 @@ class CaseFacts(Facts):
             changes["next_contact_on"] = payload.contact_on
         elif isinstance(payload, ReviewDateAgreed):
             changes["review_on"] = payload.review_on
+        elif isinstance(payload, MentalCapacityAssessed) and payload.lacks_capacity:
+            changes["lacking_capacity"] = (*self.lacking_capacity, payload.assessment_id)
         elif isinstance(payload, WishesOverridden):
             untold = dict(self.untold_overrides)
             if payload.person_told:
@@ -143,6 +169,10 @@ class Step:
     deadline: datetime | None
     why_not: str | None
     unsafe_to_tell: UnsafeToTell | None = None
+    advocate_told: bool = False
+    """Whether an appointed advocate is told about this step too (the informing policy)."""
+    facts: StepFacts | None = None
+    """What a message about the step may say; None when nobody is messaged about it."""
 
     @property
     def told_about(self) -> str:
@@ -159,10 +189,11 @@ def step_for(
 ) -> Step | None:
     """The step this event is in the person's case, or None when it is not one (no rule, or
     no person to tell)."""
-    rule = rule_for(envelope.event_type)
+    payload = envelope.payload
+    event_type = FIRST_CONTACT if moves_concern(payload) else envelope.event_type
+    rule = rule_for(event_type)
     if rule is None or person_id is None:
         return None
-    payload = envelope.payload
     case_id = case.case_id if case else getattr(payload, "case_id", None)
     concern_id = getattr(payload, "concern_id", None) or (case.concern_id if case else None)
     if concern_id is None and concern is not None:
@@ -179,6 +210,8 @@ def step_for(
         why = case.untold_overrides.get(payload.action.value)
         if why is not None:
             unsafe = _unsafe(why, envelope.occurred_at)
+    elif isinstance(payload, ConcernRaised) and concern is not None and concern.repeat_of:
+        tell, why_not = False, "a repeat of a concern the person is told about"
     return Step(
         source_event_id=envelope.event_id,
         source_event_type=envelope.event_type,
@@ -193,6 +226,19 @@ def step_for(
         deadline=rule.deadline(envelope.occurred_at) if tell else None,
         why_not=why_not,
         unsafe_to_tell=unsafe,
+        advocate_told=rule.advocate,
+        facts=step_facts(envelope, case, reference_for(envelope, case, concern)) if tell else None,
+    )
+
+
+def moves_concern(payload: DomainEvent) -> bool:
+    """True for a practitioner's relink or unlink: the concern is now about another person, who
+    has not been told anything about it yet."""
+    if isinstance(payload, ConcernUnlinkedFromPerson):
+        return True
+    return isinstance(payload, ConcernLinkedToPerson) and payload.previous_person_id not in (
+        None,
+        payload.person_id,
     )
 
 
@@ -206,85 +252,87 @@ def _unsafe(why: str, occurred_at: datetime) -> UnsafeToTell:
 def person_of(
     payload: DomainEvent, case: CaseFacts | None, concern: ConcernFacts | None
 ) -> str | None:
-    """Whose case the event is about: the event says so, or the case or concern it belongs to."""
+    """Whose case the event is about. The concern's current person comes first: after a
+    practitioner moves a concern to another person, a case event recorded before the case caught
+    up still names the old person, who must not hear any more about it."""
     if isinstance(payload, ConcernUnlinkedFromPerson):
         return payload.new_person_id
-    person_id = getattr(payload, "person_id", None)
-    if isinstance(person_id, str):
-        return person_id
+    if isinstance(payload, ConcernLinkedToPerson):
+        return payload.person_id
+    if concern is not None:
+        return concern.person_id
     if case is not None:
         return case.person_id
-    return concern.person_id if concern is not None else None
+    person_id = getattr(payload, "person_id", None)
+    return person_id if isinstance(person_id, str) else None
 
 
-@dataclass(frozen=True)
-class Council:
-    """Who the messages come from and how to reach them."""
-
-    name: str
-    contact_team: str
-    contact_details: str
+_STAFF_NAME: TypeAdapter[str] = TypeAdapter(StaffName)
+_ORGANISATION: TypeAdapter[str] = TypeAdapter(OrganisationName)
+_CONTACT: TypeAdapter[str] = TypeAdapter(ContactDetail)
 
 
-def first_name(name: str) -> str:
-    """The name a message greets them by: the first word of their name as given."""
-    words = name.split()
-    return words[0] if words else name
-
-
-def message_context(
-    envelope: Envelope,
-    *,
-    greeting_name: str,
-    reference: str,
-    format: MessageFormat,
-    case: CaseFacts | None,
-    council: Council,
-) -> MessageContext:
-    """Everything the message about this step may say. Raises ValueError when a detail does not
-    fit a message (then the message is not sent and a practitioner is told)."""
-    payload = envelope.payload
-    details: dict[str, object] = {
-        "first_name": first_name(greeting_name),
-        "council_name": council.name,
-        "reference": reference,
-        "who_to_contact": council.contact_team,
-        "how_to_contact": council.contact_details,
-    }
-    if case is not None:
-        details |= {
-            "lead_worker_name": case.lead_worker_name,
-            "lead_worker_contact": case.lead_worker_contact,
-            "advocate_name": case.advocate_name,
-            "advocate_contact": case.advocate_organisation,
-            "next_contact_on": case.next_contact_on,
-            "review_on": case.review_on,
-        }
-    if isinstance(payload, S42DecisionMade):
-        details["decision"] = plain_words.s42_decision(payload, format)
-    elif isinstance(payload, LeadWorkerAssigned):
-        details |= {"lead_worker_name": payload.name, "lead_worker_contact": payload.contact}
-    elif isinstance(payload, AdvocateAppointed):
-        details |= {"advocate_name": payload.name, "advocate_contact": payload.organisation}
-    elif isinstance(payload, MeetingArranged):
-        details["meeting"] = MeetingDetails(
-            starts_at=payload.meets_at, place=payload.where_or_how, purpose=payload.purpose
-        )
-    elif isinstance(payload, WishesOverridden):
-        details |= {
-            "decision": plain_words.action_to_come(payload.action),
-            "override_reason": payload.reason,
-        }
-    elif isinstance(payload, FormalActionTaken):
-        details["decision"] = plain_words.action_taken(payload.action)
-    elif isinstance(payload, OutcomesReviewed):
-        details["decision"] = plain_words.review(payload, format)
-    elif isinstance(payload, EnquiryConcluded):
-        details["decision"] = plain_words.conclusion(payload, format)
+def _kept(adapter: TypeAdapter[str], value: str | None) -> str | None:
+    """The value when it is what the field says it is; otherwise nothing (never the raw text)."""
+    if value is None:
+        return None
     try:
-        return MessageContext.model_validate(details)
-    except ValidationError as error:
-        raise ValueError(f"a detail does not fit the message: {error}") from error
+        return adapter.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _ratings(achieved: list[Achievement]) -> Ratings:
+    return Ratings(
+        fully=achieved.count(Achievement.FULLY),
+        partly=achieved.count(Achievement.PARTIALLY),
+        not_achieved=achieved.count(Achievement.NOT_ACHIEVED),
+    )
+
+
+def step_facts(envelope: Envelope, case: CaseFacts | None, reference: str) -> StepFacts:
+    """What a message about this step may say: the step's own typed values, and the case's
+    lead worker, advocate and agreed dates. Free text (a manager's reasons, where a meeting is,
+    what it is for) is never taken."""
+    payload = envelope.payload
+    details: dict[str, object] = {"reference": reference}
+    lead_name = case.lead_worker_name if case else None
+    lead_contact = case.lead_worker_contact if case else None
+    advocate = case.advocate_name if case else None
+    organisation = case.advocate_organisation if case else None
+    if case is not None:
+        details |= {"next_contact_on": case.next_contact_on, "review_on": case.review_on}
+    if isinstance(payload, S42DecisionMade):
+        details |= {"s42_decision": payload.decision, "no_further_action_route": payload.route}
+    elif isinstance(payload, LeadWorkerAssigned):
+        lead_name, lead_contact = payload.name, payload.contact
+    elif isinstance(payload, AdvocateAppointed):
+        advocate, organisation = payload.name, payload.organisation
+    elif isinstance(payload, MeetingArranged):
+        details |= {"meeting_at": payload.meets_at, "meeting_format": payload.format}
+    elif isinstance(payload, WishesOverridden):
+        details |= {"formal_action": payload.action, "override_grounds": payload.grounds}
+    elif isinstance(payload, FormalActionTaken):
+        details["formal_action"] = payload.action
+    elif isinstance(payload, OutcomesReviewed):
+        details |= {
+            "ratings": _ratings([rating.achievement for rating in payload.ratings]),
+            "feels_safer": payload.experience.feels_safer,
+            "final_review": payload.stage is ReviewStage.CLOSURE,
+        }
+    elif isinstance(payload, EnquiryConcluded):
+        details |= {
+            "conclusion": payload.case_details.action_taken_and_result,
+            "risk_outcome": payload.case_details.risk_outcome,
+            "ratings": _ratings([a.achievement for a in payload.achievements]),
+        }
+    details |= {
+        "lead_worker_name": _kept(_STAFF_NAME, lead_name),
+        "lead_worker_contact": _kept(_CONTACT, lead_contact),
+        "advocate_name": _kept(_STAFF_NAME, advocate),
+        "advocate_organisation": _kept(_ORGANISATION, organisation),
+    }
+    return StepFacts.model_validate(details)
 
 
 def reference_for(envelope: Envelope, case: CaseFacts | None, concern: ConcernFacts | None) -> str:

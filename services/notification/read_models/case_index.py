@@ -59,6 +59,16 @@ class CaseIndex:
         document = await self.people.find_one({"_id": person_id}, session=session)
         return str(document["name"]) if document else None
 
+    async def capacity_lacking_for(self, person_id: str, session: Session) -> frozenset[str]:
+        """The capacity assessments in this person's cases that found they lack capacity."""
+        cursor = self.cases.find({"person_id": person_id}, session=session)
+        found = {
+            str(assessment)
+            async for document in cursor
+            for assessment in document.get("lacking_capacity", [])
+        }
+        return frozenset(found)
+
     async def person_of_case(self, case_id: str) -> PersonOfCase | None:
         facts = await self.case(case_id)
         if facts is None:

@@ -33,6 +33,7 @@ from shared.events.notification import (
     PractitionerContactRequired,
     PreferencesSource,
     RecipientRole,
+    SafeContactDecided,
     WithholdingReason,
     informing_stream,
 )
@@ -46,6 +47,9 @@ class EntryKind(StrEnum):
     DECIDED = "decided"
     NOT_MESSAGED = "not_messaged"
     WAITING_TO_SEND = "waiting_to_send"
+    WAITING_FOR_SAFE_CONTACT = "waiting_for_safe_contact"
+    MOVED = "moved"
+    SAFE_CONTACT_DECIDED = "SafeContactDecided"
     CONTACT_PREFERENCES_RECORDED = "ContactPreferencesRecorded"
     PERSON_INFORMED = "PersonInformed"
     NOTIFICATION_FAILED = "NotificationFailed"
@@ -128,6 +132,23 @@ def _decision_entry(decision: InformingDecision) -> LogEntry:
             update={
                 "kind": EntryKind.NOT_MESSAGED,
                 "summary": f"Not messaged when {step}: {decision.why_not}.",
+            }
+        )
+    if decision.outcome is DecisionOutcome.AWAITING_SAFE_CONTACT:
+        deadline = f" Decide by {_long_date(decision.deadline)}." if decision.deadline else ""
+        return entry.model_copy(
+            update={
+                "kind": EntryKind.WAITING_FOR_SAFE_CONTACT,
+                "summary": f"When {step}: nothing is sent about {decision.told_about} until a "
+                f"practitioner records that contacting them is safe, and how.{deadline}",
+            }
+        )
+    if decision.outcome is DecisionOutcome.MOVED:
+        return entry.model_copy(
+            update={
+                "kind": EntryKind.MOVED,
+                "summary": f"When {step}: the concern was moved to another person, so nothing "
+                "more about it is sent to this person.",
             }
         )
     if decision.outcome is DecisionOutcome.WITHHELD:
@@ -239,6 +260,23 @@ def _event_entry(envelope: Envelope) -> LogEntry:
                 "review_date": payload.review_date,
             }
         )
+    if isinstance(payload, SafeContactDecided):
+        routes = "; ".join(
+            f"{_role(route.role)} {_by(route.channel)}"
+            + (
+                f" (checked despite: {', '.join(k.value for k in route.despite)})"
+                if route.despite
+                else ""
+            )
+            for route in payload.routes
+        )
+        return entry.model_copy(
+            update={
+                "kind": EntryKind.SAFE_CONTACT_DECIDED,
+                "summary": f"{payload.decided_by.id} judged contact safe about the concern "
+                f"{payload.concern_id}: {routes}.",
+            }
+        )
     if isinstance(payload, PractitionerContactRequired):
         reason = plain_words.PRACTITIONER_CONTACT_REASONS[payload.reason]
         return entry.model_copy(
@@ -267,9 +305,11 @@ def _event_entry(envelope: Envelope) -> LogEntry:
 
 
 def _preferences_words(recorded: ContactPreferencesRecorded) -> str:
-    source = (
-        "from the concern" if recorded.source is PreferencesSource.INTAKE else "by a practitioner"
-    )
+    source = {
+        PreferencesSource.INTAKE: "from the concern",
+        PreferencesSource.PRACTITIONER: "by a practitioner",
+        PreferencesSource.ADVOCACY: "when an advocate was appointed",
+    }[recorded.source]
     told = [_role(r.role) for r in recorded.recipients if r.inform]
     if recorded.channel is Channel.PRACTITIONER_CALL:
         how = "by a practitioner's call"

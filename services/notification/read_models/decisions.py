@@ -4,7 +4,9 @@ and who is still waiting to be told.
 One document per step (`_id` = the step's event id), written in the same transaction as the
 events and deliveries the decision produced, so a redelivered step finds its decision and does
 nothing. `pending_roles` shrinks as recipients are told (or withheld, or handed to a
-practitioner); a step whose deadline passes with someone still pending is overdue.
+practitioner); a step whose deadline passes with someone still pending is overdue. A step that
+waits for a practitioner's safe-contact decision keeps what its message may say (`facts`) so it
+can be told once the decision is recorded; it is pending, so it becomes overdue like any other.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from pymongo import ASCENDING
 
+from services.notification.domain.messages import StepFacts
+from services.notification.domain.steps import Step
+from shared.events import Actor, Role
 from shared.events.notification import Channel, MessageFormat, RecipientRole
 from shared.mongo import Database, Document, Session
 
@@ -25,6 +30,10 @@ class DecisionOutcome(StrEnum):
     WITHHELD = "withheld"
     TELLING = "telling"
     """Recipients are being told (by message or by a practitioner)."""
+    AWAITING_SAFE_CONTACT = "awaiting_safe_contact"
+    """Nothing is sent until a practitioner records that contact is safe, and how."""
+    MOVED = "moved"
+    """The concern was moved to another person: this person is told nothing more about it."""
 
 
 class RecipientOutcome(StrEnum):
@@ -63,6 +72,29 @@ class InformingDecision(BaseModel):
     recipients: tuple[RecipientDecision, ...] = ()
     pending_roles: tuple[RecipientRole, ...] = ()
     overdue_raised: bool = False
+    facts: StepFacts | None = None
+    advocate_told: bool = False
+    practitioner_to_tell: tuple[RecipientRole, ...] = ()
+    """Recipients nothing was sent to, whom a practitioner must tell (until they record it)."""
+
+    def as_step(self) -> Step:
+        """The step again, to decide it once a practitioner's safe-contact decision is in."""
+        return Step(
+            source_event_id=self.source_event_id,
+            source_event_type=self.source_event_type,
+            person_id=self.person_id,
+            case_id=self.case_id,
+            concern_id=self.concern_id,
+            occurred_at=self.occurred_at,
+            correlation_id=self.correlation_id,
+            actor=Actor(id="system", role=Role.SYSTEM),
+            tell=self.template is not None,
+            template=self.template,
+            deadline=self.deadline,
+            why_not=self.why_not,
+            advocate_told=self.advocate_told,
+            facts=self.facts,
+        )
 
     def as_document(self) -> Document:
         document: Document = self.model_dump(mode="json")
@@ -88,6 +120,13 @@ class Decisions:
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("person_id", ASCENDING), ("decided_at", ASCENDING)])
         await self.collection.create_index([("overdue_raised", ASCENDING), ("deadline", ASCENDING)])
+        await self.collection.create_index(
+            [("person_id", ASCENDING), ("outcome", ASCENDING), ("concern_id", ASCENDING)]
+        )
+        await self.collection.create_index([("outcome", ASCENDING), ("deadline", ASCENDING)])
+        await self.collection.create_index(
+            [("practitioner_to_tell", ASCENDING), ("deadline", ASCENDING)]
+        )
 
     async def get(
         self, source_event_id: str, session: Session | None = None
@@ -98,12 +137,73 @@ class Decisions:
     async def add(self, decision: InformingDecision, session: Session) -> None:
         await self.collection.insert_one(decision.as_document(), session=session)
 
+    async def replace(self, decision: InformingDecision, session: Session) -> None:
+        await self.collection.replace_one(
+            {"_id": decision.source_event_id}, decision.as_document(), session=session
+        )
+
+    async def awaiting(
+        self, person_id: str, concern_id: str | None, session: Session | None = None
+    ) -> list[InformingDecision]:
+        """This person's steps about the concern (all of theirs, for None) that wait for a
+        safe-contact decision, oldest first."""
+        query: Document = {
+            "person_id": person_id,
+            "outcome": DecisionOutcome.AWAITING_SAFE_CONTACT.value,
+        }
+        if concern_id is not None:
+            query["concern_id"] = concern_id
+        cursor = self.collection.find(query, session=session).sort("occurred_at", ASCENDING)
+        return [InformingDecision.from_document(d) async for d in cursor]
+
+    async def awaiting_anyone(self, limit: int = 500) -> list[InformingDecision]:
+        """Every step waiting for a safe-contact decision, oldest deadline first: the work queue."""
+        cursor = (
+            self.collection.find({"outcome": DecisionOutcome.AWAITING_SAFE_CONTACT.value})
+            .sort("deadline", ASCENDING)
+            .limit(limit)
+        )
+        return [InformingDecision.from_document(d) async for d in cursor]
+
+    async def still_open_about(
+        self, person_id: str, concern_id: str, session: Session
+    ) -> list[InformingDecision]:
+        """This person's steps about the concern that someone may still be told about."""
+        cursor = self.collection.find(
+            {
+                "person_id": person_id,
+                "concern_id": concern_id,
+                "pending_roles.0": {"$exists": True},
+            },
+            session=session,
+        )
+        return [InformingDecision.from_document(d) async for d in cursor]
+
     async def recipient_dealt_with(
         self, source_event_id: str, role: RecipientRole, session: Session
     ) -> None:
         await self.collection.update_one(
             {"_id": source_event_id}, {"$pull": {"pending_roles": role.value}}, session=session
         )
+
+    async def practitioner_told(
+        self, source_event_id: str, role: RecipientRole, session: Session
+    ) -> None:
+        await self.collection.update_one(
+            {"_id": source_event_id},
+            {"$pull": {"pending_roles": role.value, "practitioner_to_tell": role.value}},
+            session=session,
+        )
+
+    async def practitioner_to_tell(self, limit: int = 500) -> list[InformingDecision]:
+        """Steps someone must still be told about by a practitioner: the work queue of
+        PractitionerContactRequired, oldest deadline first."""
+        cursor = (
+            self.collection.find({"practitioner_to_tell.0": {"$exists": True}})
+            .sort("deadline", ASCENDING)
+            .limit(limit)
+        )
+        return [InformingDecision.from_document(d) async for d in cursor]
 
     async def all_dealt_with(self, source_event_id: str, session: Session) -> None:
         await self.collection.update_one(

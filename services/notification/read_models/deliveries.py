@@ -28,6 +28,8 @@ class DeliveryStatus(StrEnum):
     PRACTITIONER_CONTACT = "practitioner_contact"
     NO_LONGER_CHOSEN = "no_longer_chosen"
     ALREADY_TOLD = "already_told"
+    MOVED = "moved"
+    """The concern was moved to another person before this was sent: it never goes."""
 
 
 class Delivery(BaseModel):
@@ -46,6 +48,8 @@ class Delivery(BaseModel):
     template: str
     subject: str
     body: str
+    email_subject: str | None = None
+    sms: str | None = None
     told_about: str
     channel: Channel
     """The channel chosen when the step was decided; the route is chosen again when sending."""
@@ -61,7 +65,13 @@ class Delivery(BaseModel):
 
     @property
     def message(self) -> OutgoingMessage:
-        return OutgoingMessage(reference=self.reference, subject=self.subject, body=self.body)
+        return OutgoingMessage(
+            reference=self.reference,
+            subject=self.subject,
+            body=self.body,
+            email_subject=self.email_subject,
+            sms=self.sms,
+        )
 
     @property
     def step(self) -> StepSeen:
@@ -156,6 +166,22 @@ class Deliveries:
 
     async def pending(self) -> int:
         return await self.collection.count_documents({"status": DeliveryStatus.PENDING.value})
+
+    async def stop_about(
+        self, person_id: str, concern_id: str, now: datetime, session: Session
+    ) -> int:
+        """Stop every message still waiting to go to this person about this concern (it was
+        moved to someone else); return how many."""
+        result = await self.collection.update_many(
+            {
+                "person_id": person_id,
+                "concern_id": concern_id,
+                "status": DeliveryStatus.PENDING.value,
+            },
+            {"$set": {"status": DeliveryStatus.MOVED.value, "finished_at": now}},
+            session=session,
+        )
+        return result.modified_count
 
     async def for_person(self, person_id: str) -> list[Delivery]:
         cursor = self.collection.find({"person_id": person_id}).sort("created_at", ASCENDING)

@@ -1,5 +1,7 @@
 """What outcomes does when intake decides something: a raised concern opens the person's case;
-a manager's decision on an s42 or other enquiry starts the enquiry in it.
+a manager's decision on an s42 or other enquiry starts the enquiry in it; a practitioner moving
+the concern to another person (relink or unlink) moves the case with it, so that later case
+events are about the right person and the wrong one hears nothing more.
 
 Both are idempotent, because Kafka delivers at least once: the case id comes from the concern id
 (a redelivered ConcernRaised finds the case already open), and the events recorded in reaction
@@ -18,7 +20,13 @@ from services.outcomes.application.commands import case_from
 from services.outcomes.domain import Case, CaseRefused, case_id_for
 from shared.events import DecodeError, Envelope, Metadata, decode
 from shared.events.envelope import SYSTEM_ACTOR
-from shared.events.intake import ConcernRaised, S42Decision, S42DecisionMade
+from shared.events.intake import (
+    ConcernLinkedToPerson,
+    ConcernRaised,
+    ConcernUnlinkedFromPerson,
+    S42Decision,
+    S42DecisionMade,
+)
 from shared.events.outcomes import CaseEvent, EnquiryKind
 from shared.eventstore import EventAlreadyRecorded, EventStore
 from shared.mongo import Session
@@ -27,7 +35,14 @@ from shared.topics import INTAKE_EVENTS
 
 log = logging.getLogger(__name__)
 
-REACTS_TO = frozenset({ConcernRaised.event_type, S42DecisionMade.event_type})
+REACTS_TO = frozenset(
+    {
+        ConcernRaised.event_type,
+        S42DecisionMade.event_type,
+        ConcernLinkedToPerson.event_type,
+        ConcernUnlinkedFromPerson.event_type,
+    }
+)
 
 _ENQUIRIES = {
     S42Decision.S42_ENQUIRY: EnquiryKind.S42_ENQUIRY,
@@ -110,6 +125,10 @@ class CaseOpening:
                 await self._open_case(envelope, envelope.payload, session)
             elif isinstance(envelope.payload, S42DecisionMade):
                 await self._start_enquiry(envelope, envelope.payload, session)
+            elif isinstance(envelope.payload, ConcernLinkedToPerson):
+                await self._move_case(envelope, envelope.payload.person_id, session)
+            elif isinstance(envelope.payload, ConcernUnlinkedFromPerson):
+                await self._move_case(envelope, envelope.payload.new_person_id, session)
 
     async def rejected(self, record: Record, reason: str, session: Session) -> None:
         return None
@@ -149,6 +168,17 @@ class CaseOpening:
             )
             return
         await self._record(case_id, case.stored_version, case.pending_events, decided, session)
+
+    async def _move_case(self, moved: Envelope, person_id: str, session: Session) -> None:
+        concern_id = getattr(moved.payload, "concern_id", "")
+        case_id = case_id_for(concern_id)
+        history = await self.store.load(case_id, session)
+        if not history:
+            raise CaseNotOpenYet(f"concern {concern_id} was moved, but no case is open for it")
+        case = case_from(history)
+        if case.move_to_person(person_id) is None:
+            return
+        await self._record(case_id, case.stored_version, case.pending_events, moved, session)
 
     async def _record(
         self,

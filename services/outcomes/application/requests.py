@@ -8,12 +8,14 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.events.intake import ContactPoints
 from shared.events.outcomes import (
     ConversationMode,
     Experience,
     ExpressedBy,
     FormalActionKind,
     Id,
+    MeetingFormat,
     Name,
     OutcomeAchievement,
     OutcomeCategory,
@@ -95,6 +97,11 @@ class AppointAdvocate(Body):
     substantial_difficulty: Text
     no_appropriate_person: Text
     appointed_at: When = None
+    contact: ContactPoints | None = Field(
+        default=None,
+        description="How to reach the advocate, so they are kept informed (along a route a "
+        "practitioner confirms safe, like anyone else's).",
+    )
 
 
 class HoldRiskDiscussion(Body):
@@ -107,10 +114,13 @@ class HoldRiskDiscussion(Body):
 
 class ArrangeMeeting(Body):
     meets_at: AwareDatetime
-    where_or_how: Text
-    purpose: Text
+    where_or_how: Text = Field(description="For the record; never quoted in a message.")
+    purpose: Text = Field(description="For the record; never quoted in a message.")
     invited: list[Participant] = Field(min_length=1)
     person_invited: bool
+    format: MeetingFormat | None = Field(
+        default=None, description="In person, by phone or by video: what a message may say."
+    )
 
 
 class AgreePlan(Body):

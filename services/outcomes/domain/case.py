@@ -23,12 +23,14 @@ from services.outcomes.domain.refusals import (
     UnknownOutcome,
 )
 from shared.events.envelope import Actor, Role
+from shared.events.intake import ContactPoints
 from shared.events.outcomes import (
     AdvocateAppointed,
     AgreedDateKind,
     AgreedDateMissed,
     CaseClosed,
     CaseEvent,
+    CaseMovedToPerson,
     CaseOpened,
     ConversationHeld,
     ConversationMode,
@@ -45,6 +47,7 @@ from shared.events.outcomes import (
     FormalActionWishesRecorded,
     LeadWorkerAssigned,
     MeetingArranged,
+    MeetingFormat,
     MentalCapacityAssessed,
     NextContactAgreed,
     OutcomeAchievement,
@@ -224,6 +227,7 @@ class Case:
         purpose: str,
         invited: Sequence[Participant],
         person_invited: bool,
+        format: MeetingFormat | None = None,
     ) -> MeetingArranged:
         self._require_open()
         return self._record(
@@ -236,6 +240,7 @@ class Case:
                 purpose=purpose,
                 invited=tuple(invited),
                 person_invited=person_invited,
+                format=format,
             )
         )
 
@@ -378,6 +383,7 @@ class Case:
         substantial_difficulty: str,
         no_appropriate_person: str,
         appointed_at: datetime,
+        contact: ContactPoints | None = None,
     ) -> AdvocateAppointed:
         self._require_open()
         return self._record(
@@ -389,6 +395,22 @@ class Case:
                 substantial_difficulty=substantial_difficulty,
                 no_appropriate_person=no_appropriate_person,
                 appointed_at=appointed_at,
+                contact=contact,
+            )
+        )
+
+    def move_to_person(self, person_id: str) -> CaseMovedToPerson | None:
+        """The concern was moved to another person at intake: the case follows it, closed or
+        not (a record about the wrong person is corrected whatever its stage). None when the
+        case is already theirs."""
+        if person_id == self.person_id:
+            return None
+        return self._record(
+            CaseMovedToPerson(
+                case_id=self.case_id,
+                person_id=person_id,
+                concern_id=self.concern_id,
+                previous_person_id=self.person_id,
             )
         )
 
@@ -654,6 +676,8 @@ class Case:
         match event:
             case CaseOpened():
                 pass
+            case CaseMovedToPerson(person_id=person_id):
+                self.person_id = person_id
             case EnquiryStarted(kind=kind):
                 self.enquiry_kind = kind
             case LeadWorkerAssigned():

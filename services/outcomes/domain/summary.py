@@ -10,6 +10,7 @@ from shared.events.envelope import Envelope
 from shared.events.outcomes import (
     AdvocateAppointed,
     CaseClosed,
+    CaseMovedToPerson,
     CaseOpened,
     EnquiryConcluded,
     EnquiryKind,
@@ -90,13 +91,16 @@ def summarise(events: Iterable[Envelope], informed_of: Collection[str] = ()) -> 
     `source_event_id` of each PersonInformed); a decision without one means the person was not
     shown to have been told."""
     opened: CaseOpened | None = None
+    person_id: str | None = None
     started: EnquiryStarted | None = None
     concluded: EnquiryConcluded | None = None
     decisions: list[str] = []
     for envelope in events:
         payload = envelope.payload
         if isinstance(payload, CaseOpened):
-            opened = payload
+            opened, person_id = payload, payload.person_id
+        elif isinstance(payload, CaseMovedToPerson):
+            person_id = payload.person_id
         elif isinstance(payload, EnquiryStarted):
             started = payload
         elif isinstance(payload, EnquiryConcluded):
@@ -107,7 +111,7 @@ def summarise(events: Iterable[Envelope], informed_of: Collection[str] = ()) -> 
         raise ValueError("a case's events start with CaseOpened")
     return CaseSummary(
         case_id=opened.case_id,
-        person_id=opened.person_id,
+        person_id=person_id or opened.person_id,
         concern_raised_at=opened.concern_raised_at,
         enquiry_kind=started.kind if started else None,
         enquiry_started_at=started.started_at if started else None,

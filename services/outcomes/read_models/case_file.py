@@ -20,6 +20,7 @@ from shared.events.outcomes import (
     AgreedDateMissed,
     CaseClosed,
     CaseEvent,
+    CaseMovedToPerson,
     CaseOpened,
     ConversationHeld,
     DesiredOutcomeExpressed,
@@ -190,6 +191,8 @@ def _apply(file: Document, payload: CaseEvent) -> None:
     if kind in _STATUS_AFTER and file["status"] != CaseStatus.CLOSED.value:
         file["status"] = _STATUS_AFTER[kind].value
     match payload:
+        case CaseMovedToPerson():
+            file["person_id"] = payload.person_id
         case CaseOpened():
             opened = payload.model_dump(mode="json")
             file.update(

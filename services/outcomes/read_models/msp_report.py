@@ -22,7 +22,13 @@ from services.outcomes.domain import (
 from services.outcomes.read_models.per_case import PerCaseProjection
 from shared.events import Envelope
 from shared.events.notification import PersonInformed
-from shared.events.outcomes import CaseEvent, CaseOpened, EnquiryConcluded, EnquiryStarted
+from shared.events.outcomes import (
+    CaseEvent,
+    CaseMovedToPerson,
+    CaseOpened,
+    EnquiryConcluded,
+    EnquiryStarted,
+)
 from shared.mongo import Database, Document
 from shared.topics import NOTIFICATION_EVENTS, OUTCOMES_EVENTS
 
@@ -48,6 +54,8 @@ def fold_summary(case_id: str, document: Document | None, events: Sequence[Envel
             state.update(
                 payload.model_dump(mode="json", include={"person_id", "concern_raised_at"})
             )
+        elif isinstance(payload, CaseMovedToPerson):
+            state["person_id"] = payload.person_id
         elif isinstance(payload, EnquiryStarted):
             started = payload.model_dump(mode="json")
             state.update(enquiry_kind=started["kind"], enquiry_started_at=started["started_at"])

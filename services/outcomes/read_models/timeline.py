@@ -12,20 +12,27 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.outcomes.domain import case_id_for
 from services.outcomes.domain.england import ENGLAND
 from services.outcomes.domain.formal_action import describe
 from services.outcomes.read_models.per_case import PerCaseProjection
 from shared.events import Envelope
-from shared.events.notification import Channel, MessageFormat, PersonInformed, RecipientRole
+from shared.events.notification import (
+    Channel,
+    InformingWithheld,
+    MessageFormat,
+    PersonInformed,
+    RecipientRole,
+)
 from shared.events.outcomes import (
     AdvocateAppointed,
     AgreedDateKind,
     AgreedDateMissed,
     CaseClosed,
     CaseEvent,
+    CaseMovedToPerson,
     CaseOpened,
     ConversationHeld,
     ConversationMode,
@@ -67,6 +74,11 @@ class TimelineEntry(BaseModel):
     at: AwareDatetime
     kind: EntryKind
     text: str
+    withheld_from_person: bool = Field(
+        default=False,
+        description="Telling the person about this was withheld, or a manager recorded that "
+        "telling them is unsafe: it is not shown in the timeline addressed to them.",
+    )
 
 
 class Timeline(BaseModel):
@@ -75,6 +87,12 @@ class Timeline(BaseModel):
     case_id: str
     person_id: str | None
     entries: list[TimelineEntry]
+
+    def as_the_person_may_see_it(self) -> Timeline:
+        """The timeline addressed to the person: nothing they were not told is shown to them."""
+        return self.model_copy(
+            update={"entries": [e for e in self.entries if not e.withheld_from_person]}
+        )
 
 
 _MODE = {
@@ -308,8 +326,22 @@ def _sort_key(at: datetime, group: int, position: str) -> str:
     return f"{at.astimezone(UTC).isoformat(timespec='microseconds')}|{group}|{position}"
 
 
-def _entry(at: datetime, kind: EntryKind, text: str, key: str) -> Document:
-    return {"at": at.astimezone(UTC).isoformat(), "kind": kind.value, "text": text, "key": key}
+def _entry(
+    at: datetime, kind: EntryKind, text: str, key: str, event_id: str, withheld: bool
+) -> Document:
+    return {
+        "at": at.astimezone(UTC).isoformat(),
+        "kind": kind.value,
+        "text": text,
+        "key": key,
+        "event_id": event_id,
+        "withheld_from_person": withheld,
+    }
+
+
+def _not_for_the_person(payload: CaseEvent) -> bool:
+    """A step a manager recorded as unsafe to tell the person about."""
+    return isinstance(payload, WishesOverridden) and not payload.person_told
 
 
 def fold_timeline(case_id: str, document: Document | None, events: Sequence[Envelope]) -> Document:
@@ -319,6 +351,8 @@ def fold_timeline(case_id: str, document: Document | None, events: Sequence[Enve
         else {"case_id": case_id, "person_id": None, "entries": [], "outcomes": {}}
     )
     outcomes: dict[str, str] = dict(timeline["outcomes"])
+    # Withholdings can arrive before the step they withhold (they travel on another topic).
+    withheld: set[str] = set(timeline.get("withheld", []))
     added: list[Document] = []
     for envelope in events:
         payload = envelope.payload
@@ -329,19 +363,34 @@ def fold_timeline(case_id: str, document: Document | None, events: Sequence[Enve
                     EntryKind.TOLD,
                     told_text(payload),
                     _sort_key(payload.informed_at, 1, envelope.event_id),
+                    envelope.event_id,
+                    withheld=False,
                 )
             )
+        elif isinstance(payload, InformingWithheld) and payload.source_event_id is not None:
+            withheld.add(payload.source_event_id)
         elif isinstance(payload, CaseEvent):
-            if isinstance(payload, CaseOpened):
+            if isinstance(payload, CaseOpened | CaseMovedToPerson):
                 timeline["person_id"] = payload.person_id
             for n, (at, kind, text) in enumerate(
                 _entries_for(payload, envelope.occurred_at, outcomes)
             ):
                 added.append(
-                    _entry(at, kind, text, _sort_key(at, 0, f"{envelope.stream_version:09d}.{n}"))
+                    _entry(
+                        at,
+                        kind,
+                        text,
+                        _sort_key(at, 0, f"{envelope.stream_version:09d}.{n}"),
+                        envelope.event_id,
+                        withheld=_not_for_the_person(payload),
+                    )
                 )
+    entries = sorted([*timeline["entries"], *added], key=lambda e: str(e["key"]))
+    timeline["entries"] = [
+        e | {"withheld_from_person": True} if e.get("event_id") in withheld else e for e in entries
+    ]
     timeline["outcomes"] = outcomes
-    timeline["entries"] = sorted([*timeline["entries"], *added], key=lambda e: str(e["key"]))
+    timeline["withheld"] = sorted(withheld)
     return timeline
 
 
@@ -354,11 +403,12 @@ class Timelines(PerCaseProjection):
         payload = event.payload
         if isinstance(payload, CaseEvent):
             return event.stream_id
-        if isinstance(payload, PersonInformed):
+        if isinstance(payload, PersonInformed | InformingWithheld):
             if payload.case_id is not None:
                 return payload.case_id
-            if payload.concern_id is not None:
-                return case_id_for(payload.concern_id)
+            concern_id = getattr(payload, "concern_id", None)
+            if concern_id is not None:
+                return case_id_for(concern_id)
         return None
 
     def fold(self, case_id: str, document: Document | None, events: Sequence[Envelope]) -> Document:

@@ -55,7 +55,7 @@ def settings(
         staff_token_secret=SECRET,
         smtp_host=smtp.host,
         smtp_port=smtp.port,
-        smtp_from="safeguarding@worcestershire.example",
+        smtp_from="messages@worcestershire.example",
         council_name="Worcestershire County Council",
         council_contact_team="the adult safeguarding team",
         council_contact_details="01905 000000",
@@ -197,3 +197,41 @@ class PublishedEvents:
             self._read, until=enough, timeout=45, what=f"{event_type} published"
         )
         return [e for e in seen if e.event_type == event_type]
+
+
+Route = dict[str, object]
+
+
+def route(role: str, channel: str, *despite: str) -> Route:
+    return {"role": role, "channel": channel, "despite": list(despite)}
+
+
+async def waiting_for_safe_contact(service: RunningNotification, person_id: str) -> list[object]:
+    response = await service.http.get(f"/people/{person_id}/safe-contact", headers=staff_headers())
+    if response.status_code != 200:
+        return []
+    waiting: list[object] = response.json()["waiting"]
+    return waiting
+
+
+async def decide_safe_contact(
+    service: RunningNotification, person_id: str, concern_id: str, *routes: Route
+) -> httpx.Response:
+    """What a practitioner does before anything about a concern is sent: once the concern has
+    reached notification (its first step is waiting), confirm routes as safe."""
+    await eventually(
+        lambda: waiting_for_safe_contact(service, person_id),
+        what="the first contact to wait for a safe-contact decision",
+    )
+    return await service.http.post(
+        f"/people/{person_id}/safe-contact",
+        json={"concern_id": concern_id, "routes": list(routes)},
+        headers=staff_headers(),
+    )
+
+
+async def confirm_safe_contact(
+    service: RunningNotification, person_id: str, concern_id: str, *routes: Route
+) -> None:
+    response = await decide_safe_contact(service, person_id, concern_id, *routes)
+    assert response.status_code == 201, response.text

@@ -20,7 +20,13 @@ from shared.events.notification import (
     RecipientRole,
 )
 from shared.mongo import Client
-from tests.integration.notification.conftest import handle_directly, publish, running
+from tests.integration.notification.conftest import (
+    confirm_safe_contact,
+    handle_directly,
+    publish,
+    route,
+    running,
+)
 from tests.support.fake_notify import FakeNotify
 from tests.support.polling import eventually
 from tests.support.smtp_server import RunningSmtpServer
@@ -38,6 +44,9 @@ async def test_notify_receives_a_correctly_authenticated_request_for_the_message
     raised = story.concern_raised()
     async with running(notify_settings, mongo_client) as service:
         await publish(kafka_producer, raised)
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
         [informed] = await eventually(
             lambda: service.events_of(story.person_id, "PersonInformed"), what="informed"
         )
@@ -48,19 +57,22 @@ async def test_notify_receives_a_correctly_authenticated_request_for_the_message
     assert request.claims["iss"] == notify.service_id
     assert request.kind == "email"
     assert request.body["email_address"] == story.mary_email
-    assert str(request.personalisation["subject"]).startswith("We have received a concern")
+    assert (
+        request.personalisation["subject"] == "A private message from Worcestershire County Council"
+    )
+    assert "We call this a safeguarding concern." in str(request.personalisation["body"])
     assert isinstance(informed.payload, PersonInformed)
     assert informed.payload.provider_reference == request.notification_id
     assert smtp.received == []
 
 
-async def test_a_step_not_told_by_its_deadline_is_reported_overdue_once(
+async def test_a_first_contact_nobody_decided_by_its_deadline_is_reported_overdue_once(
     settings: NotificationSettings, mongo_client: Client
 ) -> None:
     story = Story()
     raised = story.concern_raised(occurred_at=datetime.now(UTC).replace(microsecond=0))
     async with running(settings, mongo_client, start=False) as service:
-        # Decided, but the worker never got to send it.
+        # Waiting for a practitioner's safe-contact decision that nobody has made.
         await handle_directly(service, raised)
         later = OverdueInforming(
             client=service.parts.runtime.client,
@@ -72,6 +84,9 @@ async def test_a_step_not_told_by_its_deadline_is_reported_overdue_once(
         gauge_after_first = INFORMING_OVERDUE._value.get()
         again = await later.raise_overdue()
         overdue = await service.events_of(story.person_id, "InformingOverdue")
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
         await service.parts.worker.deliver_due()
         await later.raise_overdue()
         gauge_once_told = INFORMING_OVERDUE._value.get()
@@ -96,6 +111,13 @@ async def test_a_message_refused_and_failing_on_the_fallback_too_is_recorded_as_
     smtp.refuse_next(1, "550 5.1.1 Mailbox does not exist")
     async with running(settings, mongo_client, start=False) as service:
         await handle_directly(service, raised)
+        await confirm_safe_contact(
+            service,
+            story.person_id,
+            story.concern_id,
+            route("person", "email"),
+            route("person", "sms"),
+        )
         await service.parts.worker.deliver_due()
         [failed] = await service.events_of(story.person_id, "NotificationFailed")
         decision = await service.parts.decisions.get(raised.event_id)

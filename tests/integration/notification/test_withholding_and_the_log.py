@@ -19,9 +19,11 @@ from shared.events.notification import (
 from shared.mongo import Client
 from tests.integration.notification.conftest import (
     RunningNotification,
+    confirm_safe_contact,
     handle_directly,
     mail_to,
     publish,
+    route,
     running,
     staff_headers,
 )
@@ -57,6 +59,9 @@ async def test_a_withheld_decision_shows_in_the_log_with_its_reason_and_review_d
     review = date.today() + timedelta(days=28)
     async with running(settings, mongo_client) as service:
         await publish(kafka_producer, story.concern_raised())
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
         await eventually(
             lambda: log_of(service, story.person_id), until=lambda e: "PersonInformed" in kinds(e)
         )
@@ -102,6 +107,9 @@ async def test_the_log_tells_the_story_in_order_in_plain_words(
     story = Story()
     async with running(settings, mongo_client) as service:
         await publish(kafka_producer, story.concern_raised())
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
         await eventually(
             lambda: log_of(service, story.person_id), until=lambda e: "PersonInformed" in kinds(e)
         )
@@ -115,12 +123,17 @@ async def test_the_log_tells_the_story_in_order_in_plain_words(
 
     assert kinds(entries) == [
         "ContactPreferencesRecorded",
+        "SafeContactDecided",
         "decided",
         "PersonInformed",
         "not_messaged",
     ]
     summaries = [str(e["summary"]) for e in entries]
     assert any(s.startswith("Contact preferences recorded from the concern") for s in summaries)
+    assert (
+        f"sw-4 judged contact safe about the concern {story.concern_id}: the person by email."
+        in (summaries)
+    )
     assert any(
         s.startswith("Told the person by email about the concern raised about them")
         for s in summaries
@@ -139,6 +152,9 @@ async def test_contact_preferences_a_practitioner_records_still_never_reach_the_
     story = Story()
     async with running(settings, mongo_client) as service:
         await publish(kafka_producer, story.concern_raised())
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
         await eventually(
             lambda: log_of(service, story.person_id), until=lambda e: "PersonInformed" in kinds(e)
         )
@@ -173,6 +189,7 @@ async def test_contact_preferences_a_practitioner_records_still_never_reach_the_
     assert got.json()["format"] == "easy_read"
     assert [s["name"] for s in got.json()["alleged_sources_of_risk"]] == ["John Smith"]
     assert required.payload.source_event_id == decided.event_id  # type: ignore[attr-defined]
+    assert required.payload.reason is PractitionerContactReason.ONLY_ROUTE_UNSAFE  # type: ignore[attr-defined]
     assert mail_to(smtp, story.john_email) == []
 
 
@@ -269,6 +286,9 @@ async def test_withholding_one_step_holds_back_its_message_still_waiting_to_be_s
     raised = story.concern_raised()
     async with running(settings, mongo_client, start=False) as service:
         await handle_directly(service, raised)
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
         response = await service.http.post(
             f"/people/{story.person_id}/withholdings",
             json={
@@ -300,6 +320,13 @@ async def test_a_contact_point_marked_unsafe_after_the_decision_is_not_used_to_s
     raised = story.concern_raised()
     async with running(settings, mongo_client, start=False) as service:
         await handle_directly(service, raised)
+        await confirm_safe_contact(
+            service,
+            story.person_id,
+            story.concern_id,
+            route("person", "email"),
+            route("person", "letter"),
+        )
         preferences = (
             await service.http.get(
                 f"/people/{story.person_id}/contact-preferences", headers=staff_headers()
@@ -333,7 +360,13 @@ async def test_a_practitioner_who_told_the_person_themselves_records_it(
     raised = story.concern_raised(interpreter_needed=True)
     async with running(settings, mongo_client, start=False) as service:
         await handle_directly(service, raised)
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "practitioner_call")
+        )
         required = await service.events_of(story.person_id, "PractitionerContactRequired")
+        queue_before = await service.http.get(
+            "/practitioner-contact/awaiting", headers=staff_headers()
+        )
         response = await service.http.post(
             f"/people/{story.person_id}/informed",
             json={"source_event_id": raised.event_id, "recipient_role": "person"},
@@ -345,7 +378,13 @@ async def test_a_practitioner_who_told_the_person_themselves_records_it(
             headers=staff_headers(),
         )
         entries = await log_of(service, story.person_id)
+        queue_after = await service.http.get(
+            "/practitioner-contact/awaiting", headers=staff_headers()
+        )
 
+    [to_tell] = [item for item in queue_before.json() if item["person_id"] == story.person_id]
+    assert (to_tell["source_event_id"], to_tell["recipients"]) == (raised.event_id, ["person"])
+    assert [item for item in queue_after.json() if item["person_id"] == story.person_id] == []
     assert [e.payload.reason for e in required] == [  # type: ignore[attr-defined]
         PractitionerContactReason.PERSON_ASKED_FOR_CALL
     ]
@@ -364,6 +403,9 @@ async def test_a_message_waiting_when_a_practitioner_told_them_by_phone_is_not_s
     raised = story.concern_raised()
     async with running(settings, mongo_client, start=False) as service:
         await handle_directly(service, raised)
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
         told = await service.http.post(
             f"/people/{story.person_id}/informed",
             json={"source_event_id": raised.event_id, "recipient_role": "person"},
@@ -377,3 +419,63 @@ async def test_a_message_waiting_when_a_practitioner_told_them_by_phone_is_not_s
     assert len(informed) == 1
     assert delivery.status is DeliveryStatus.ALREADY_TOLD
     assert mail_to(smtp, story.mary_email) == []
+
+
+async def test_a_withholding_instead_of_a_safe_contact_decision_keeps_first_contact_back(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    story = Story()
+    raised = story.concern_raised()
+    async with running(settings, mongo_client, start=False) as service:
+        await handle_directly(service, raised)
+        withheld = await service.http.post(
+            f"/people/{story.person_id}/withholdings",
+            json={
+                "reason": "police_investigation",
+                "reason_text": "Police are interviewing her son this week.",
+                "review_date": (date.today() + timedelta(days=14)).isoformat(),
+            },
+            headers=staff_headers(),
+        )
+        # A practitioner confirming a route later does not release a withheld step.
+        confirmed = await service.http.post(
+            f"/people/{story.person_id}/safe-contact",
+            json={"concern_id": story.concern_id, "routes": [route("person", "email")]},
+            headers=staff_headers(),
+        )
+        await service.parts.worker.deliver_due()
+        decision = await service.parts.decisions.get(raised.event_id)
+        events = await service.events_of(story.person_id, "InformingWithheld")
+        deliveries = await service.parts.deliveries.for_person(story.person_id)
+
+    assert withheld.status_code == 201, withheld.text
+    assert confirmed.status_code == 201, confirmed.text
+    assert decision is not None
+    assert decision.outcome.value == "withheld"
+    assert decision.pending_roles == ()
+    assert [e.payload.source_event_id for e in events] == [None, raised.event_id]  # type: ignore[attr-defined]
+    assert deliveries == []
+    assert mail_to(smtp, story.mary_email) == []
+
+
+async def test_concerns_waiting_for_a_safe_contact_decision_are_a_work_queue(
+    settings: NotificationSettings, mongo_client: Client
+) -> None:
+    story = Story()
+    raised = story.concern_raised()
+    async with running(settings, mongo_client, start=False) as service:
+        await handle_directly(service, raised)
+        before = await service.http.get("/safe-contact/awaiting", headers=staff_headers())
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
+        after = await service.http.get("/safe-contact/awaiting", headers=staff_headers())
+        anonymous = await service.http.get("/safe-contact/awaiting")
+
+    waiting = [item for item in before.json() if item["person_id"] == story.person_id]
+    assert [(item["concern_id"], item["steps_waiting"]) for item in waiting] == [
+        (story.concern_id, 1)
+    ]
+    assert waiting[0]["deadline"] is not None
+    assert [item for item in after.json() if item["person_id"] == story.person_id] == []
+    assert anonymous.status_code == 401

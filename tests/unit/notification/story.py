@@ -11,13 +11,17 @@ from shared.events import Actor, DomainEvent, Envelope, Metadata, Role
 from shared.events.intake import (
     AllegedSourceOfRisk,
     CommunicationNeeds,
+    ConcernLinkedToPerson,
     ConcernRaised,
+    ConcernUnlinkedFromPerson,
     Consent,
     ContactPoints,
+    MatchedBy,
     Person,
     PersonInvolvement,
     PostalAddress,
     Referrer,
+    RepeatConcernLinked,
     Representative,
     S42Decision,
     S42DecisionMade,
@@ -26,17 +30,43 @@ from shared.events.intake import (
     YesNoUnknown,
 )
 from shared.events.outcomes import (
+    AdvocateAppointed,
+    CaseClosed,
     CaseOpened,
+    EnquiryConcluded,
+    EnquiryKind,
+    EnquiryStarted,
+    Experience,
+    ExperienceAnswer,
     FormalActionBasis,
     FormalActionKind,
     FormalActionTaken,
+    LeadWorkerAssigned,
     MeetingArranged,
+    MentalCapacityAssessed,
+    OutcomeAchievement,
+    OutcomeRating,
+    OutcomesReviewed,
     Participant,
     ParticipantRole,
+    PlanAction,
+    ReviewStage,
+    RiskDetail,
+    SacCaseDetails,
+    SafeguardingPlanAgreed,
     StatutoryGround,
     WishesOverridden,
 )
-from shared.sac import RiskLocation, RiskSource, RiskType
+from shared.sac import (
+    Achievement,
+    ActionTakenAndResult,
+    MentalCapacity,
+    MspAsked,
+    RiskLocation,
+    RiskOutcome,
+    RiskSource,
+    RiskType,
+)
 
 PARTNER = Actor(id="partner:west-mercia-police", role=Role.PARTNER, agency="west-mercia-police")
 MANAGER = Actor(id="sam-17", role=Role.MANAGER, agency="Worcestershire County Council")
@@ -84,6 +114,11 @@ class Story:
         representative: Representative | None = None,
         source_contact: ContactPoints | None = None,
         occurred_at: datetime | None = None,
+        language: str = "English",
+        source: AllegedSourceOfRisk | None = None,
+        nobody_named: bool = False,
+        risk_source: RiskSource = RiskSource.KNOWN_TO_INDIVIDUAL,
+        risk_location: RiskLocation = RiskLocation.OWN_HOME,
     ) -> Envelope:
         concern = ConcernRaised(
             concern_id=self.concern_id,
@@ -100,8 +135,8 @@ class Story:
             what_happened=WhatHappened(
                 description="Her son takes her bank card every week and shouts at her.",
                 risk_types=[RiskType.FINANCIAL_OR_MATERIAL, RiskType.PSYCHOLOGICAL],
-                location=RiskLocation.OWN_HOME,
-                source=RiskSource.KNOWN_TO_INDIVIDUAL,
+                location=risk_location,
+                source=risk_source,
                 incident_date=date(2026, 3, 1),
             ),
             involvement=PersonInvolvement(
@@ -110,25 +145,29 @@ class Story:
                 person_own_words="I want the abuse to stop – but I still want to see my son.",
             ),
             communication=CommunicationNeeds(
+                language=language,
                 easy_read=easy_read,
                 interpreter_needed=interpreter_needed,
                 representative=representative,
             ),
-            alleged_source_of_risk=AllegedSourceOfRisk(
-                name="John Smith",
-                relationship="son",
-                contact=source_contact
-                if source_contact is not None
-                else ContactPoints(
-                    email=self.john_email, phone=self.john_phone, address=johns_address()
-                ),
-            ),
+            alleged_source_of_risk=None if nobody_named else source or self._john(source_contact),
             agency="west-mercia-police",
             referrer=Referrer(name="PC Sam Okafor", role="Police constable", phone="01632 960321"),
             partner_reference=f"WMP-{self.tag}",
             submitted_via=SubmissionChannel.HTTP,
         )
         return self._on_concern(concern, PARTNER, occurred_at)
+
+    def _john(self, contact: ContactPoints | None) -> AllegedSourceOfRisk:
+        return AllegedSourceOfRisk(
+            name="John Smith",
+            relationship="son",
+            contact=contact
+            if contact is not None
+            else ContactPoints(
+                email=self.john_email, phone=self.john_phone, address=johns_address()
+            ),
+        )
 
     def s42_decision_made(self, decision: S42Decision = S42Decision.S42_ENQUIRY) -> Envelope:
         return self._on_concern(
@@ -198,6 +237,224 @@ class Story:
                 requested_by="Sam Jones",
                 taken_at=NOW,
                 basis=basis,
+            ),
+            WORKER,
+        )
+
+    def linked_when_raised(self) -> Envelope:
+        """Intake recognised the person when the concern was raised: not a move."""
+        return self._on_concern(
+            ConcernLinkedToPerson(
+                concern_id=self.concern_id,
+                person_id=self.person_id,
+                matched_by=MatchedBy.NAME_DOB_POSTCODE,
+            ),
+            SYSTEM,
+        )
+
+    def linked_by_hand(self, *, to: str) -> Envelope:
+        """A practitioner found the concern is about someone else on record."""
+        return self._on_concern(
+            ConcernLinkedToPerson(
+                concern_id=self.concern_id,
+                person_id=to,
+                previous_person_id=self.person_id,
+                matched_by=MatchedBy.MANUAL,
+                linked_by="Sam Jones",
+                reason="Wrong Mary Smith: this one lives in Malvern.",
+            ),
+            WORKER,
+        )
+
+    def unlinked(self, *, new_person_id: str) -> Envelope:
+        return self._on_concern(
+            ConcernUnlinkedFromPerson(
+                concern_id=self.concern_id,
+                person_id=self.person_id,
+                new_person_id=new_person_id,
+                unlinked_by="Sam Jones",
+                reason="Wrong Mary Smith: a different date of birth.",
+            ),
+            WORKER,
+        )
+
+    def repeat_linked(self, *, of: Story) -> Envelope:
+        return self._on_concern(
+            RepeatConcernLinked(
+                concern_id=self.concern_id,
+                reference=self.reference,
+                person_id=self.person_id,
+                repeat_of_concern_id=of.concern_id,
+                repeat_of_reference=of.reference,
+                days_apart=1,
+                shared_risk_types=[RiskType.FINANCIAL_OR_MATERIAL],
+            ),
+            SYSTEM,
+        )
+
+    def lead_worker_assigned(
+        self, *, name: str = "Sam Jones", contact: str = "01905 111111"
+    ) -> Envelope:
+        return self._on_case(
+            LeadWorkerAssigned(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                name=name,
+                contact=contact,
+                assigned_at=NOW,
+            ),
+            WORKER,
+        )
+
+    def advocate_appointed(
+        self,
+        *,
+        name: str = "Asha Patel",
+        organisation: str = "Worcestershire Advocacy",
+        contact: ContactPoints | None = None,
+    ) -> Envelope:
+        return self._on_case(
+            AdvocateAppointed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                name=name,
+                organisation=organisation,
+                substantial_difficulty="She finds it hard to weigh up what she is told.",
+                no_appropriate_person="Her son is the alleged source of risk.",
+                appointed_at=NOW,
+                contact=contact,
+            ),
+            WORKER,
+        )
+
+    def capacity_assessed(self, *, assessment_id: str, lacks_capacity: bool) -> Envelope:
+        return self._on_case(
+            MentalCapacityAssessed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                assessment_id=assessment_id,
+                decision="Who is told about her safeguarding",
+                lacks_capacity=lacks_capacity,
+                assessed_by="Sam Jones",
+                assessed_at=NOW,
+                best_interests="Her daughter is told, as she always relied on her."
+                if lacks_capacity
+                else None,
+            ),
+            WORKER,
+        )
+
+    def outcomes_reviewed(
+        self,
+        *,
+        ratings: tuple[Achievement, ...] = (
+            Achievement.FULLY,
+            Achievement.PARTIALLY,
+            Achievement.NOT_ACHIEVED,
+        ),
+        feels_safer: ExperienceAnswer = ExperienceAnswer.PARTLY,
+        stage: ReviewStage = ReviewStage.REVIEW,
+    ) -> Envelope:
+        return self._on_case(
+            OutcomesReviewed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                review_id=unique(),
+                stage=stage,
+                reviewed_at=NOW,
+                ratings=tuple(
+                    OutcomeRating(
+                        outcome_id=f"outcome-{n}",
+                        achievement=achievement,
+                        in_their_words="The bank card is mine again, but he still shouts.",
+                    )
+                    for n, achievement in enumerate(ratings)
+                ),
+                experience=Experience(
+                    felt_listened_to=ExperienceAnswer.YES,
+                    felt_involved=ExperienceAnswer.YES,
+                    felt_informed=ExperienceAnswer.PARTLY,
+                    feels_safer=feels_safer,
+                ),
+                person_view="It was hard to talk about my son.",
+            ),
+            WORKER,
+        )
+
+    def enquiry_started(self) -> Envelope:
+        return self._on_case(
+            EnquiryStarted(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                kind=EnquiryKind.S42_ENQUIRY,
+                started_at=NOW,
+            ),
+            SYSTEM,
+        )
+
+    def plan_agreed(self) -> Envelope:
+        return self._on_case(
+            SafeguardingPlanAgreed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                plan_id=unique(),
+                actions=(
+                    PlanAction(
+                        description="Carer card from the bank, so her son cannot use hers.",
+                        serves=("agreed-1",),
+                        owner="Sam Jones",
+                        agreed_date=date(2026, 3, 20),
+                    ),
+                ),
+                agreed_at=NOW,
+            ),
+            WORKER,
+        )
+
+    def enquiry_concluded(
+        self,
+        *,
+        achievements: tuple[Achievement, ...] = (Achievement.FULLY, Achievement.PARTIALLY),
+        result: ActionTakenAndResult = ActionTakenAndResult.RISK_IDENTIFIED_ACTION_TAKEN,
+        risk_outcome: RiskOutcome | None = RiskOutcome.RISK_REDUCED,
+    ) -> Envelope:
+        return self._on_case(
+            EnquiryConcluded(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                concluded_at=NOW,
+                concluded_by="Sam Ahmed",
+                case_details=SacCaseDetails(
+                    risks=(
+                        RiskDetail(
+                            risk_type=RiskType.FINANCIAL_OR_MATERIAL,
+                            location=RiskLocation.OWN_HOME,
+                            source=RiskSource.KNOWN_TO_INDIVIDUAL,
+                        ),
+                    ),
+                    action_taken_and_result=result,
+                    risk_outcome=risk_outcome,
+                    mental_capacity=MentalCapacity.DID_NOT_LACK_CAPACITY,
+                ),
+                msp_asked=MspAsked.ASKED_AND_EXPRESSED,
+                achievements=tuple(
+                    OutcomeAchievement(desired_outcome_id=f"outcome-{n}", achievement=achievement)
+                    for n, achievement in enumerate(achievements)
+                ),
+            ),
+            MANAGER,
+        )
+
+    def case_closed(self) -> Envelope:
+        return self._on_case(
+            CaseClosed(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                reason="Outcomes met; her son has moved out.",
+                person_view="I feel listened to.",
+                feedback_to_referrer=True,
+                sar_considered=False,
+                closed_at=NOW,
             ),
             WORKER,
         )

@@ -28,10 +28,13 @@ from services.notification.domain.safety import (
 from shared.events.notification import (
     AllegedSourceOfRisk,
     Channel,
+    ClashKind,
+    ConfirmedRoute,
     ContactPoints,
     NotificationFailed,
     PostalAddress,
     Recipient,
+    RecipientChoice,
     RecipientRole,
 )
 from tests.support.fake_notify import TEST_TEMPLATES, FakeNotify
@@ -210,6 +213,7 @@ async def test_nothing_reaches_the_source_of_risk_even_when_their_email_was_give
                 name="Asha Patel",
                 contact=ContactPoints(email="asha@advocacy.example"),
                 inform=True,
+                chosen=RecipientChoice.APPOINTED_ADVOCATE,
             ),
         ),
         channel=Channel.EMAIL,
@@ -217,7 +221,25 @@ async def test_nothing_reaches_the_source_of_risk_even_when_their_email_was_give
             AllegedSourceOfRisk(name="John Smith", contact=ContactPoints(email=son_email)),
         ),
     )
-    routes = decide_routes(preferences)
+    # Even a recorded decision that names the son's email (as if confirmed before he was known
+    # to be the source) sends nothing there.
+    confirmed = {
+        (route.role, route.channel): route
+        for route in (
+            ConfirmedRoute(
+                role=RecipientRole.PERSON,
+                channel=Channel.EMAIL,
+                contact=ContactPoints(email="John.Smith@example.org"),
+                despite=(ClashKind.SOURCE_CONTACT_POINT,),
+            ),
+            ConfirmedRoute(
+                role=RecipientRole.ADVOCATE,
+                channel=Channel.EMAIL,
+                contact=ContactPoints(email="asha@advocacy.example"),
+            ),
+        )
+    }
+    routes = decide_routes(preferences, confirmed, advocate_told=True)
     for route in routes:
         if isinstance(route, Route):
             await deliver(MESSAGE, route, senders(notify), policy=POLICY)

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
+
 from services.notification.domain.communication_needs import preferences_from_concern
 from services.notification.domain.preferences import ContactPreferences
-from services.notification.domain.safety import decide_routes
+from services.notification.domain.safety import Route, decide_routes, route_flags
+from shared.events.intake import AllegedSourceOfRisk as IntakeSourceOfRisk
 from shared.events.intake import ConcernRaised, ContactPoints, Representative
-from shared.events.notification import Channel, MessageFormat, RecipientRole
+from shared.events.notification import (
+    AllegedSourceOfRisk,
+    Channel,
+    ClashKind,
+    MessageFormat,
+    RecipientChoice,
+    RecipientRole,
+)
+from shared.events.notification import ContactPoints as NotificationContactPoints
+from shared.sac import RiskLocation, RiskSource
+from tests.unit.notification.confirming import by_recipient, seen_and_confirmed
 from tests.unit.notification.story import Story, mary_address
 
 
@@ -55,6 +68,9 @@ def test_a_representative_whose_relationship_says_advocate_is_the_advocate() -> 
         RecipientRole.PERSON,
         RecipientRole.ADVOCATE,
     ]
+    recorded = preferences.recipient(RecipientRole.ADVOCATE)
+    assert recorded is not None
+    assert (recorded.inform, recorded.chosen) == (False, RecipientChoice.NAMED_BY_REFERRER)
 
 
 def test_the_alleged_source_of_risks_contact_points_are_kept_so_they_are_never_used() -> None:
@@ -63,8 +79,100 @@ def test_the_alleged_source_of_risks_contact_points_are_kept_so_they_are_never_u
     preferences = first_preferences(story, contact=mistaken)
     [source] = preferences.alleged_sources_of_risk
     assert (source.name, source.contact.email) == ("John Smith", story.john_email)
-    [route] = decide_routes(preferences)
-    assert route.channel is Channel.LETTER  # type: ignore[union-attr]
+    flags = {(f.role, f.channel): f for f in route_flags(preferences)}
+    assert flags[(RecipientRole.PERSON, Channel.EMAIL)].never_usable
+    letter = seen_and_confirmed(preferences, (RecipientRole.PERSON, Channel.LETTER))
+    [route] = decide_routes(preferences, by_recipient(letter), advocate_told=False)
+    assert isinstance(route, Route)
+    assert route.channel is Channel.LETTER
+
+
+def test_the_alleged_source_of_risk_is_kept_with_their_relationship_and_the_risk() -> None:
+    story = Story()
+    preferences = first_preferences(
+        story, risk_source=RiskSource.KNOWN_TO_INDIVIDUAL, risk_location=RiskLocation.OWN_HOME
+    )
+    [source] = preferences.alleged_sources_of_risk
+    assert (source.name, source.relationship, source.risk_source, source.risk_location) == (
+        "John Smith",
+        "son",
+        RiskSource.KNOWN_TO_INDIVIDUAL,
+        RiskLocation.OWN_HOME,
+    )
+    assert source.contact.phone == story.john_phone
+
+
+def test_a_source_known_only_by_relationship_is_kept_by_it() -> None:
+    son = IntakeSourceOfRisk(relationship="son")
+    [source] = first_preferences(Story(), source=son).alleged_sources_of_risk
+    assert (source.name, source.relationship) == (None, "son")
+
+
+@pytest.mark.parametrize(
+    "risk_source", [RiskSource.SERVICE_PROVIDER, RiskSource.KNOWN_TO_INDIVIDUAL]
+)
+def test_a_concern_naming_nobody_still_gives_a_source_when_the_risk_has_one(
+    risk_source: RiskSource,
+) -> None:
+    preferences = first_preferences(
+        Story(),
+        nobody_named=True,
+        risk_source=risk_source,
+        risk_location=RiskLocation.CARE_HOME_RESIDENTIAL,
+    )
+    assert preferences.alleged_sources_of_risk == (
+        AllegedSourceOfRisk(
+            name=None,
+            relationship=None,
+            contact=NotificationContactPoints(),
+            risk_source=risk_source,
+            risk_location=RiskLocation.CARE_HOME_RESIDENTIAL,
+        ),
+    )
+
+
+def test_a_risk_from_a_stranger_naming_nobody_gives_no_source() -> None:
+    preferences = first_preferences(
+        Story(), nobody_named=True, risk_source=RiskSource.UNKNOWN_TO_INDIVIDUAL
+    )
+    assert preferences.alleged_sources_of_risk == ()
+
+
+def test_a_representative_named_by_the_referrer_is_recorded_with_their_relationship_not_told() -> (
+    None
+):
+    daughter = Representative(
+        name="Ruth Smith", relationship="daughter", contact=ContactPoints(email="ruth@example.org")
+    )
+    preferences = first_preferences(Story(), representative=daughter)
+    ruth = preferences.recipient(RecipientRole.REPRESENTATIVE)
+    assert ruth is not None
+    assert (ruth.relationship, ruth.inform, ruth.chosen) == (
+        "daughter",
+        False,
+        RecipientChoice.NAMED_BY_REFERRER,
+    )
+    assert [r.role for r in preferences.recipients_to_inform] == [RecipientRole.PERSON]
+
+
+def test_a_representative_who_is_the_named_source_of_risk_is_flagged_for_the_practitioner() -> None:
+    story = Story()
+    son = Representative(
+        name="John Smith", relationship="son", contact=ContactPoints(email="js@work.example")
+    )
+    preferences = first_preferences(story, representative=son)
+    flags = {(f.role, f.channel): f for f in route_flags(preferences)}
+    kinds = {c.kind for c in flags[(RecipientRole.REPRESENTATIVE, Channel.EMAIL)].clashes}
+    assert {ClashKind.NAME_LIKE_SOURCE, ClashKind.RELATIONSHIP_LIKE_SOURCE} <= kinds
+
+
+@pytest.mark.parametrize("language", ["English", "english", "en", " English "])
+def test_english_is_recorded_as_its_language_code_however_it_was_typed(language: str) -> None:
+    assert first_preferences(Story(), language=language).language == "en"
+
+
+def test_another_language_is_kept_as_given() -> None:
+    assert first_preferences(Story(), language="Polish").language == "Polish"
 
 
 def test_the_town_becomes_an_address_line() -> None:
@@ -73,7 +181,3 @@ def test_the_town_becomes_an_address_line() -> None:
     assert person is not None
     assert person.contact.address is not None
     assert person.contact.address.lines == ("14 Orchard Close", "Worcester")
-
-
-def test_english_is_recorded_as_its_language_code() -> None:
-    assert first_preferences(Story()).language == "en"

@@ -6,10 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notification.domain.messages import TEMPLATES, template_file
-from services.notification.domain.policy import INFORMING_POLICY, rule_for, templates_in_use
+from services.notification.domain.messages import TEMPLATES, Audience, formats_for, template_file
+from services.notification.domain.policy import (
+    FIRST_CONTACT,
+    INFORMING_POLICY,
+    rule_for,
+    templates_in_use,
+)
 from services.outcomes.domain.summary import DECISIONS_THE_PERSON_IS_TOLD_ABOUT
-from shared.events.notification import MessageFormat
+from shared.events import registered_events
+from shared.events.notification import RecipientRole
 
 CATALOGUE = {
     # intake
@@ -23,6 +29,7 @@ CATALOGUE = {
     "ReferrerFeedbackGiven",
     # outcomes
     "CaseOpened",
+    "CaseMovedToPerson",
     "EnquiryStarted",
     "LeadWorkerAssigned",
     "ConversationHeld",
@@ -97,11 +104,53 @@ def test_events_that_are_not_steps_in_a_case_have_no_rule() -> None:
 
 
 @pytest.mark.parametrize("template", sorted(templates_in_use()))
-@pytest.mark.parametrize("format", list(MessageFormat))
-def test_every_message_exists_in_standard_and_easy_read(
-    template: str, format: MessageFormat
+@pytest.mark.parametrize("audience", list(Audience))
+def test_every_message_exists_for_each_audience_in_each_format_it_is_written_in(
+    template: str, audience: Audience
 ) -> None:
-    assert (TEMPLATES / template_file(template, format)).is_file()
+    for format in formats_for(audience):
+        assert (TEMPLATES / template_file(template, audience, format)).is_file()
+
+
+def test_every_event_intake_and_outcomes_publish_is_in_the_policy() -> None:
+    published = {
+        name
+        for name, cls in registered_events().items()
+        if cls.__module__ in ("shared.events.intake", "shared.events.outcomes")
+    }
+    assert published == set(INFORMING_POLICY)
+
+
+@pytest.mark.parametrize(("event_type", "template", "within_days"), TOLD)
+def test_the_person_and_a_representative_they_chose_are_told_every_told_step(
+    event_type: str, template: str, within_days: int
+) -> None:
+    rule = rule_for(event_type)
+    assert rule is not None
+    assert rule.tells(RecipientRole.PERSON)
+    assert rule.tells(RecipientRole.REPRESENTATIVE)
+
+
+@pytest.mark.parametrize(("event_type", "template", "within_days"), TOLD)
+def test_an_advocate_is_told_every_told_step_but_the_first_concern_letter(
+    event_type: str, template: str, within_days: int
+) -> None:
+    rule = rule_for(event_type)
+    assert rule is not None
+    assert rule.tells(RecipientRole.ADVOCATE) is (event_type != FIRST_CONTACT)
+
+
+@pytest.mark.parametrize("event_type", NOT_TOLD)
+def test_nobody_is_told_a_step_the_policy_does_not_message(event_type: str) -> None:
+    rule = rule_for(event_type)
+    assert rule is not None
+    assert not any(rule.tells(role) for role in RecipientRole)
+
+
+def test_the_first_contact_about_a_concern_is_the_concern_received_letter() -> None:
+    rule = rule_for(FIRST_CONTACT)
+    assert rule is not None
+    assert rule.template == "concern_received"
 
 
 def test_the_deadline_counts_from_when_the_step_happened() -> None:

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.notification.domain.communication_needs import preferences_from_concern
 from services.notification.domain.informing_record import (
+    NO_PREFERENCES,
     AlreadyDone,
+    AwaitingSafeContact,
     InformingRecord,
     InformingRefused,
     NotTold,
@@ -18,11 +19,7 @@ from services.notification.domain.informing_record import (
     Tell,
     Withheld,
 )
-from services.notification.domain.preferences import ContactPreferences
-from services.notification.domain.safety import PractitionerContact, Route
-from services.notification.domain.steps import Step, step_for
-from shared.events import DomainEvent, Envelope, Metadata
-from shared.events.intake import ConcernRaised
+from services.notification.domain.safety import Route
 from shared.events.intake import ContactPoints as IntakeContactPoints
 from shared.events.notification import (
     Channel,
@@ -34,43 +31,18 @@ from shared.events.notification import (
     Recipient,
     RecipientRole,
     WithholdingReason,
-    informing_stream,
 )
 from shared.events.outcomes import FormalActionBasis
+from tests.unit.notification.records import (
+    case_facts,
+    intake_preferences,
+    record_after_concern,
+    record_of,
+    step_of,
+)
 from tests.unit.notification.story import MANAGER, WORKER, Story
 
 TODAY = date(2026, 3, 3)
-
-
-def step_of(envelope: Envelope, story: Story) -> Step:
-    step = step_for(envelope, person_id=story.person_id, case=None, concern=None)
-    assert step is not None
-    return step
-
-
-def record_of(person_id: str, *history: DomainEvent) -> InformingRecord:
-    return InformingRecord.from_history(
-        person_id,
-        [
-            Envelope.record(
-                payload,
-                stream_id=informing_stream(person_id),
-                stream_version=version,
-                metadata=Metadata(actor=WORKER),
-            )
-            for version, payload in enumerate(history, start=1)
-        ],
-    )
-
-
-def intake_preferences(raised: Envelope) -> ContactPreferences:
-    assert isinstance(raised.payload, ConcernRaised)
-    return preferences_from_concern(raised.payload, default_channel=Channel.EMAIL)
-
-
-def record_after_concern(story: Story, *, easy_read: bool = False) -> InformingRecord:
-    first = intake_preferences(story.concern_raised(easy_read=easy_read))
-    return record_of(story.person_id, first.recorded(PreferencesSource.INTAKE))
 
 
 def withholding(story: Story, review_date: date, step_id: str | None = None) -> InformingWithheld:
@@ -103,18 +75,18 @@ def test_the_person_is_told_by_their_safe_route_in_their_format() -> None:
         Channel.EMAIL,
         MessageFormat.EASY_READ,
     )
-    assert decision.greeting_name == "Mary Smith"
+    assert route.addressee.name == "Mary Smith"
+    assert decision.preferences == record.preferences
 
 
-def test_with_no_preferences_recorded_a_practitioner_must_tell_the_person() -> None:
+def test_with_no_preferences_recorded_nothing_is_sent_and_a_practitioner_must_tell_them() -> None:
     story = Story()
-    decision = InformingRecord(person_id=story.person_id).decide(
-        step_of(story.s42_decision_made(), story), TODAY
-    )
-    assert isinstance(decision, Tell)
-    [contact] = decision.routes
-    assert isinstance(contact, PractitionerContact)
-    assert contact.reason is PractitionerContactReason.NO_CONTACT_POINT
+    record = InformingRecord(person_id=story.person_id)
+    decision = record.decide(step_of(story.s42_decision_made(), story), TODAY)
+    assert decision == AwaitingSafeContact()
+    assert record.route_now(RecipientRole.PERSON, story.concern_id) == NO_PREFERENCES
+    assert record.route_now(RecipientRole.REPRESENTATIVE, story.concern_id) is None
+    assert NO_PREFERENCES.reason is PractitionerContactReason.NO_CONTACT_POINT
 
 
 def test_while_everything_is_withheld_a_new_step_is_recorded_as_withheld_not_sent() -> None:
@@ -154,7 +126,7 @@ def test_an_override_judged_unsafe_to_tell_is_withheld_for_risk_to_the_person() 
     story = Story()
     record = record_after_concern(story)
     overridden = story.wishes_overridden(person_told=False)
-    decision = record.decide(step_of(overridden, story), TODAY)
+    decision = record.decide(step_of(overridden, story, case=case_facts(story)), TODAY)
     assert isinstance(decision, Withheld)
     assert decision.event is not None
     assert decision.event.reason is WithholdingReason.RISK_TO_PERSON
@@ -177,6 +149,7 @@ def test_a_later_concern_adds_its_source_of_risk_but_keeps_what_the_person_asked
         channel=Channel.SMS,
     )
     asked = record_of(story.person_id, first.recorded(PreferencesSource.INTAKE))
+    assert first.alleged_sources_of_risk[0].contact.phone == "07700 900123"
     record = record_of(
         story.person_id,
         first.recorded(PreferencesSource.INTAKE),
@@ -241,4 +214,4 @@ def test_a_formal_action_the_person_wanted_is_told() -> None:
     story = Story()
     record = record_after_concern(story)
     taken = story.formal_action_taken(FormalActionBasis.PERSON_WANTS_IT)
-    assert isinstance(record.decide(step_of(taken, story), TODAY), Tell)
+    assert isinstance(record.decide(step_of(taken, story, case=case_facts(story)), TODAY), Tell)

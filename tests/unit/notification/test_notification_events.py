@@ -11,6 +11,10 @@ from shared.events import Actor, DomainEvent, Envelope, Metadata, Role, decode, 
 from shared.events.notification import (
     AllegedSourceOfRisk,
     Channel,
+    Clash,
+    ClashKind,
+    ConfirmedRoute,
+    ContactPointKind,
     ContactPoints,
     ContactPreferencesRecorded,
     InformingOverdue,
@@ -23,11 +27,14 @@ from shared.events.notification import (
     PractitionerContactRequired,
     PreferencesSource,
     Recipient,
+    RecipientChoice,
     RecipientRole,
+    SafeContactDecided,
     UnsafeContactPoint,
     WithholdingReason,
     informing_stream,
 )
+from shared.sac import RiskLocation, RiskSource
 
 PERSON = "person-5b0f1c1e-8a53-4c57-9f3e-2d9f0c1a7e44"
 CASE = "case-0d1e6a0b-4c55-5d2f-a7a1-9b8f2e3c4d5a"
@@ -40,6 +47,28 @@ STEP = {
     "source_event_type": "S42DecisionMade",
     "case_id": CASE,
 }
+
+DECIDED = SafeContactDecided(
+    person_id=PERSON,
+    concern_id="concern-6f1c0a52-8d3e-4b8f-9a57-2b8d7f0e1c11",
+    routes=(
+        ConfirmedRoute(
+            role=RecipientRole.PERSON,
+            channel=Channel.EMAIL,
+            contact=ContactPoints(email="mary@example.org"),
+        ),
+        ConfirmedRoute(
+            role=RecipientRole.REPRESENTATIVE,
+            channel=Channel.LETTER,
+            contact=ContactPoints(
+                address=PostalAddress(lines=("3 Mill Lane",), postcode="WR2 5XY")
+            ),
+            despite=(ClashKind.RELATIONSHIP_LIKE_SOURCE,),
+        ),
+        ConfirmedRoute(role=RecipientRole.ADVOCATE, channel=Channel.PRACTITIONER_CALL),
+    ),
+    decided_by=MANAGER,
+)
 
 SAMPLES: list[DomainEvent] = [
     ContactPreferencesRecorded(
@@ -102,6 +131,51 @@ SAMPLES: list[DomainEvent] = [
         fallback_channel_tried=None,
     ),
     InformingOverdue(**STEP, deadline=WHEN),
+    DECIDED,
+    PractitionerContactRequired(
+        **STEP,
+        recipient_role=RecipientRole.REPRESENTATIVE,
+        reason=PractitionerContactReason.ONLY_ROUTE_UNSAFE,
+        detail="The representative's name is, or is like, an alleged source of risk's.",
+        message_summary="Our decision about the concern",
+        clashes=(
+            Clash(kind=ClashKind.NAME_LIKE_SOURCE),
+            Clash(kind=ClashKind.SOURCE_CONTACT_POINT, point=ContactPointKind.PHONE),
+        ),
+    ),
+    ContactPreferencesRecorded(
+        person_id=PERSON,
+        source=PreferencesSource.ADVOCACY,
+        recipients=(
+            Recipient(
+                role=RecipientRole.PERSON,
+                name="Mary Smith",
+                contact=ContactPoints(email="mary@example.org"),
+                inform=True,
+            ),
+            Recipient(
+                role=RecipientRole.REPRESENTATIVE,
+                name="Ruth Smith",
+                relationship="daughter",
+                contact=ContactPoints(email="ruth@example.org"),
+                inform=True,
+                chosen=RecipientChoice.BEST_INTERESTS,
+                capacity_assessment_id="mca-1",
+            ),
+        ),
+        channel=Channel.EMAIL,
+        language="pl",
+        format=MessageFormat.STANDARD,
+        alleged_sources_of_risk=(
+            AllegedSourceOfRisk(
+                name=None,
+                relationship="paid carer",
+                contact=ContactPoints(),
+                risk_source=RiskSource.SERVICE_PROVIDER,
+                risk_location=RiskLocation.CARE_HOME_RESIDENTIAL,
+            ),
+        ),
+    ),
 ]
 
 
@@ -158,3 +232,29 @@ def test_a_step_must_belong_to_a_case_or_a_concern() -> None:
 def test_an_unsafe_contact_point_must_name_one() -> None:
     with pytest.raises(ValidationError, match="needs an email, a phone or an address"):
         UnsafeContactPoint(contact=ContactPoints(), reason="shared")
+
+
+def test_a_safe_contact_decision_confirms_each_recipients_channel_once() -> None:
+    with pytest.raises(ValidationError, match="each recipient's channel once"):
+        SafeContactDecided.model_validate(
+            DECIDED.model_dump() | {"routes": [DECIDED.routes[0].model_dump()] * 2}
+        )
+
+
+def test_a_safe_contact_decision_confirms_at_least_one_route() -> None:
+    with pytest.raises(ValidationError, match="routes"):
+        SafeContactDecided.model_validate(DECIDED.model_dump() | {"routes": []})
+
+
+def test_a_safe_contact_decision_may_confirm_a_recipients_fallback_too() -> None:
+    letter = ConfirmedRoute(
+        role=RecipientRole.PERSON,
+        channel=Channel.LETTER,
+        contact=ContactPoints(
+            address=PostalAddress(lines=("14 Orchard Close",), postcode="WR1 2AB")
+        ),
+    )
+    both = SafeContactDecided.model_validate(
+        DECIDED.model_dump() | {"routes": [DECIDED.routes[0].model_dump(), letter.model_dump()]}
+    )
+    assert [route.channel for route in both.routes] == [Channel.EMAIL, Channel.LETTER]

@@ -3,9 +3,16 @@ and its HTTP routes."""
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import given
+from hypothesis import settings as settings_for_hypothesis
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from services.notification.adapters.delivery import GovUkNotify, LetterQueue, SmtpSender
 from services.notification.app import build, senders_for
 from services.notification.asyncapi import document
+from services.notification.domain.messages import SMS_LIMIT, email_subject, is_discreet, sms_text
 from services.notification.settings import NotificationSettings
 from shared.events.notification import Channel
 from shared.topics import INTAKE_EVENTS, NOTIFICATION_EVENTS, OUTCOMES_EVENTS
@@ -54,11 +61,30 @@ def test_the_asyncapi_document_names_what_is_read_and_what_is_published() -> Non
         "outcomes-events": OUTCOMES_EVENTS,
         "notification-events": NOTIFICATION_EVENTS,
     }
-    components = spec["components"]
+
+
+def published_payloads() -> set[str]:
+    components = document()["components"]
     assert isinstance(components, dict)
     payload = components["schemas"]["NotificationEnvelope"]["properties"]["payload"]
-    assert {ref["$ref"].rsplit("/", 1)[1] for ref in payload["anyOf"]} == {
+    return {ref["$ref"].rsplit("/", 1)[1] for ref in payload["anyOf"]}
+
+
+def test_the_asyncapi_document_names_the_informing_events_published() -> None:
+    assert {
         "ContactPreferencesRecorded",
+        "PersonInformed",
+        "InformingWithheld",
+        "PractitionerContactRequired",
+        "NotificationFailed",
+        "InformingOverdue",
+    } <= published_payloads()
+
+
+def test_the_asyncapi_document_names_exactly_the_events_it_publishes() -> None:
+    assert published_payloads() == {
+        "ContactPreferencesRecorded",
+        "SafeContactDecided",
         "PersonInformed",
         "InformingWithheld",
         "PractitionerContactRequired",
@@ -81,3 +107,57 @@ async def test_the_api_offers_the_informing_routes() -> None:
         "/health",
         "/metrics",
     } <= paths
+
+
+def test_council_details_that_make_a_text_message_too_long_are_refused_at_start_up() -> None:
+    with pytest.raises(ValidationError, match="shorten them so it fits in 160"):
+        settings(
+            council_name="Worcestershire County Council",
+            council_contact_details="call 01905 000000 between 9am and 5pm Monday to Friday, "
+            "or write to County Hall, Spetchley Road, Worcester WR5 2NP",
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "details"),
+    [
+        ("Worcestershire Safeguarding Adults Board", "01905 000000"),
+        ("Worcestershire County Council", "the abuse helpline, 01905 000000"),
+        ("Worcestershire County Council", "safeguarding@worcestershire.gov.uk"),
+    ],
+)
+def test_council_details_that_say_what_a_message_is_about_are_refused(
+    name: str, details: str
+) -> None:
+    with pytest.raises(ValidationError, match="must not say what the message is about"):
+        settings(council_name=name, council_contact_details=details)
+
+
+def test_a_from_address_that_says_what_a_message_is_about_is_refused() -> None:
+    # The sender's address shows on a lock screen beside the subject.
+    with pytest.raises(ValidationError, match="SMTP_FROM"):
+        settings(smtp_from="safeguarding@worcestershire.gov.uk")
+    assert settings(smtp_from="messages@worcestershire.gov.uk").smtp_from
+
+
+def test_plain_council_details_are_accepted() -> None:
+    accepted = settings(
+        council_name="Worcestershire County Council",
+        council_contact_details="01905 000000 or adults@worcestershire.gov.uk",
+    )
+    assert accepted.council_name == "Worcestershire County Council"
+
+
+@settings_for_hypothesis(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(name=st.text(min_size=1, max_size=200), details=st.text(min_size=1, max_size=300))
+def test_whatever_council_details_are_accepted_lock_screens_stay_discreet_and_short(
+    name: str, details: str
+) -> None:
+    try:
+        accepted = settings(council_name=name, council_contact_details=details)
+    except ValidationError:
+        return
+    text = sms_text(accepted.council_name, accepted.council_contact_details)
+    assert len(text) <= SMS_LIMIT
+    assert is_discreet(text)
+    assert is_discreet(email_subject(accepted.council_name))

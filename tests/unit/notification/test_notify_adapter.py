@@ -15,8 +15,9 @@ from services.notification.adapters.delivery import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from services.notification.domain.messages import RenderedMessage
 from services.notification.domain.safety import EmailAddressee, PhoneAddressee, PostalAddressee
-from shared.events.notification import PostalAddress
+from shared.events.notification import MessageFormat, PostalAddress
 from tests.support.fake_notify import TEST_API_KEY, TEST_TEMPLATES, FakeNotify
 
 MESSAGE = OutgoingMessage(
@@ -66,12 +67,23 @@ async def test_the_provider_reference_is_notifys_notification_id(fake_notify: Fa
 
 
 async def test_a_text_message_goes_to_the_phone_number(fake_notify: FakeNotify) -> None:
+    short = MESSAGE.model_copy(update={"sms": "The council has a private message for you."})
     async with notify_client(fake_notify) as notify:
-        await notify.send(MESSAGE, MARY_BY_SMS)
+        await notify.send(short, MARY_BY_SMS)
     [received] = fake_notify.received
     assert received.kind == "sms"
     assert received.body["phone_number"] == "07700 900456"
     assert received.body["template_id"] == TEST_TEMPLATES.sms
+    assert received.personalisation == {"body": "The council has a private message for you."}
+
+
+async def test_a_letter_is_never_texted_when_there_is_no_short_text(
+    fake_notify: FakeNotify,
+) -> None:
+    async with notify_client(fake_notify) as notify:
+        with pytest.raises(PermanentDeliveryError, match="no short text"):
+            await notify.send(MESSAGE, MARY_BY_SMS)
+    assert fake_notify.received == []
 
 
 async def test_a_letter_has_the_name_and_address_lines_then_the_postcode(
@@ -180,3 +192,50 @@ def test_the_token_is_hs256_with_issuer_and_issue_time() -> None:
     assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
     claims = jwt.decode(token, key.secret, algorithms=["HS256"], options={"verify_iat": False})
     assert claims == {"iss": key.service_id, "iat": 1_700_000_000}
+
+
+DISCREET = OutgoingMessage.from_rendered(
+    RenderedMessage(
+        template="concern_received",
+        format=MessageFormat.STANDARD,
+        subject="About a concern – reference SG-2026-4F7K2Q",
+        body="Dear Mary,\n\nThis is a private message from Worcestershire County Council.\n",
+        email_subject="A private message from Worcestershire County Council",
+        sms="Worcestershire County Council has a private message for you. "
+        "Please contact us: 01905 000000",
+    ),
+    reference="7f3c2a4e-0b1d-4e6f-9a8b-1c2d3e4f5a6b.person",
+)
+
+
+async def test_an_emails_subject_is_the_discreet_one_not_the_letter_heading(
+    fake_notify: FakeNotify,
+) -> None:
+    async with notify_client(fake_notify) as notify:
+        await notify.send(DISCREET, MARY_BY_EMAIL)
+    [received] = fake_notify.received
+    assert received.personalisation["subject"] == (
+        "A private message from Worcestershire County Council"
+    )
+    assert received.personalisation["body"] == DISCREET.body
+
+
+async def test_a_text_message_carries_only_the_short_text_never_the_letter(
+    fake_notify: FakeNotify,
+) -> None:
+    async with notify_client(fake_notify) as notify:
+        await notify.send(DISCREET, MARY_BY_SMS)
+    [received] = fake_notify.received
+    assert received.personalisation == {"body": DISCREET.sms}
+
+
+async def test_a_letter_keeps_its_heading_inside_the_envelope(fake_notify: FakeNotify) -> None:
+    async with notify_client(fake_notify) as notify:
+        await notify.send(DISCREET, MARY_BY_POST)
+    [received] = fake_notify.received
+    assert received.personalisation["subject"] == "About a concern – reference SG-2026-4F7K2Q"
+
+
+def test_a_text_message_longer_than_one_sms_is_refused() -> None:
+    with pytest.raises(ValueError, match="160"):
+        OutgoingMessage.model_validate(DISCREET.model_dump() | {"sms": "x" * 161})

@@ -80,3 +80,15 @@ async def test_smtp_sends_only_email(smtp_server: RunningSmtpServer) -> None:
             MESSAGE, PhoneAddressee(name="Mary", phone="07700900456")
         )
     assert smtp_server.received == []
+
+
+async def test_an_email_shows_the_discreet_subject_not_the_letter_heading(
+    smtp_server: RunningSmtpServer,
+) -> None:
+    discreet = MESSAGE.model_copy(
+        update={"email_subject": "A private message from Worcestershire County Council"}
+    )
+    await sender_for(smtp_server).send(discreet, SIOBHAN)
+    [mail] = smtp_server.received
+    assert mail.message["Subject"] == "A private message from Worcestershire County Council"
+    assert mail.message.get_content() == MESSAGE.body

@@ -13,6 +13,7 @@ from shared.events.outcomes import CaseEvent, DesiredOutcomeExpressed, Expressed
 
 CATALOGUE = [
     "CaseOpened",
+    "CaseMovedToPerson",
     "EnquiryStarted",
     "LeadWorkerAssigned",
     "ConversationHeld",

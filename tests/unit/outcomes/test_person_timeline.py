@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from services.outcomes.domain import Case
-from services.outcomes.read_models.timeline import EntryKind, Timeline, fold_timeline
+from services.outcomes.read_models.timeline import (
+    EntryKind,
+    Timeline,
+    TimelineEntry,
+    fold_timeline,
+)
 from shared.events import Actor, Envelope, Metadata
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.notification import (
     Channel,
+    InformingWithheld,
     MessageFormat,
     PersonInformed,
     RecipientRole,
+    WithholdingReason,
     informing_stream,
 )
-from shared.events.outcomes import CaseOpened
-from tests.unit.outcomes.histories import THEIR_NEW_WORDS, THEIR_WORDS, a_whole_case
+from shared.events.outcomes import (
+    CaseOpened,
+    ExpressedBy,
+    FormalActionKind,
+    StatutoryGround,
+    Wish,
+)
+from tests.unit.outcomes.histories import THEIR_NEW_WORDS, THEIR_WORDS, a_whole_case, at, recorded
 
 
 @pytest.fixture
@@ -112,3 +125,122 @@ def test_the_timeline_is_the_same_whichever_topic_arrives_first(history: list[En
     told_last = fold_timeline(case_id, fold_timeline(case_id, None, history), [notice])
 
     assert told_first == told_last
+
+
+def overridden(
+    opened: CaseOpened, enquiry: Case, manager: Actor, *, person_told: bool
+) -> list[Envelope]:
+    """The case's history once a manager overrode her wishes about the police, and the
+    referral was made."""
+    enquiry.record_formal_action_wishes(
+        FormalActionKind.POLICE,
+        wish=Wish.DOES_NOT_WANT,
+        in_their_words="Not the police, he's my son.",
+        expressed_by=ExpressedBy.PERSON,
+        recorded_at=at(4),
+    )
+    enquiry.override_wishes(
+        manager,
+        FormalActionKind.POLICE,
+        grounds=[StatutoryGround.OTHERS_AT_RISK],
+        reason="Other older people in the street are at risk from the same man.",
+        person_told=person_told,
+        why_not_told=None if person_told else "Her son reads her post and would know.",
+        overridden_at=at(5),
+    )
+    enquiry.take_formal_action(
+        FormalActionKind.POLICE,
+        description="Referred to the public protection unit.",
+        requested_by="Asha Patel",
+        taken_at=at(6),
+    )
+    return recorded([opened, *enquiry.pending_events], manager)
+
+
+def withheld(about: Envelope, *, version: int = 1) -> Envelope:
+    person_id = str(about.payload.model_dump()["person_id"])
+    return Envelope.record(
+        InformingWithheld(
+            person_id=person_id,
+            source_event_id=about.event_id,
+            source_event_type=about.event_type,
+            case_id=about.stream_id,
+            reason=WithholdingReason.RISK_TO_PERSON,
+            reason_text="Her son reads her post and would know.",
+            review_date=date(2026, 4, 2),
+            decided_by=SYSTEM_ACTOR,
+        ),
+        stream_id=informing_stream(person_id),
+        stream_version=version,
+        metadata=Metadata(actor=SYSTEM_ACTOR),
+    )
+
+
+def entry_for(timeline: Timeline, starts: str) -> TimelineEntry:
+    [entry] = [e for e in timeline.entries if e.text.startswith(starts)]
+    return entry
+
+
+def test_an_override_the_manager_judged_unsafe_to_tell_is_marked_and_left_out_of_her_view(
+    opened: CaseOpened, enquiry: Case, manager: Actor
+) -> None:
+    history = overridden(opened, enquiry, manager, person_told=False)
+    whole = timeline(history)
+    assert entry_for(whole, "A safeguarding manager decided").withheld_from_person
+    her_view = [e.text for e in whole.as_the_person_may_see_it().entries]
+    assert not any(text.startswith("A safeguarding manager decided") for text in her_view)
+    assert "Not the police, he's my son." in her_view
+
+
+def test_an_override_she_was_told_of_is_in_her_view(
+    opened: CaseOpened, enquiry: Case, manager: Actor
+) -> None:
+    history = overridden(opened, enquiry, manager, person_told=True)
+    whole = timeline(history)
+    assert not entry_for(whole, "A safeguarding manager decided").withheld_from_person
+    her_view = [e.text for e in whole.as_the_person_may_see_it().entries]
+    assert any(text.startswith("A safeguarding manager decided") for text in her_view)
+
+
+def test_a_step_notification_withheld_from_her_is_marked_and_left_out_of_her_view(
+    opened: CaseOpened, enquiry: Case, manager: Actor
+) -> None:
+    history = overridden(opened, enquiry, manager, person_told=False)
+    taken = history[-1]
+    whole = timeline([*history, withheld(taken)])
+    assert entry_for(whole, "A police referral was made").withheld_from_person
+    her_view = whole.as_the_person_may_see_it()
+    assert not any(e.text.startswith("A police referral was made") for e in her_view.entries)
+    assert len(whole.entries) - len(her_view.entries) == 2
+
+
+def test_a_step_not_withheld_stays_in_her_view(
+    opened: CaseOpened, enquiry: Case, manager: Actor
+) -> None:
+    history = overridden(opened, enquiry, manager, person_told=True)
+    whole = timeline(history)
+    assert not entry_for(whole, "A police referral was made").withheld_from_person
+    assert whole.as_the_person_may_see_it() == whole
+
+
+def test_a_withholding_that_arrives_before_its_step_still_marks_it(
+    opened: CaseOpened, enquiry: Case, manager: Actor
+) -> None:
+    history = overridden(opened, enquiry, manager, person_told=False)
+    case_id = history[0].stream_id
+    notice = withheld(history[-1])
+    withheld_first = fold_timeline(case_id, fold_timeline(case_id, None, [notice]), history)
+    withheld_last = fold_timeline(case_id, fold_timeline(case_id, None, history), [notice])
+    assert withheld_first == withheld_last
+    assert entry_for(
+        Timeline.model_validate(withheld_first), "A police referral was made"
+    ).withheld_from_person
+
+
+def test_a_case_moved_to_the_right_person_is_their_timeline(
+    opened: CaseOpened, enquiry: Case, manager: Actor
+) -> None:
+    enquiry.move_to_person("person-9e8d7c6b-0000-4000-8000-000000000002")
+    moved = timeline(recorded([opened, *enquiry.pending_events], manager))
+    assert moved.person_id == "person-9e8d7c6b-0000-4000-8000-000000000002"
+    assert timeline(recorded([opened], manager)).person_id == opened.person_id

@@ -142,14 +142,14 @@ class GovUkNotify:
             return "email", {
                 "template_id": self._templates.email,
                 "email_address": recipient.email,
-                "personalisation": personalisation,
+                "personalisation": personalisation | {"subject": message.inbox_subject},
                 "reference": message.reference,
             }
         if isinstance(recipient, PhoneAddressee):
             return "sms", {
                 "template_id": self._templates.sms,
                 "phone_number": recipient.phone,
-                "personalisation": personalisation,
+                "personalisation": {"body": message.text_message},
                 "reference": message.reference,
             }
         return "letter", {

@@ -11,23 +11,46 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.notification.domain.messages import RenderedMessage
+from services.notification.domain.messages import SMS_LIMIT, RenderedMessage
 from services.notification.domain.safety import Addressee
 
 
 class OutgoingMessage(BaseModel):
-    """A rendered message with the reference that identifies it at the provider."""
+    """A rendered message with the reference that identifies it at the provider, in the form
+    each channel sends: a letter has its heading and body; an email the same body under a
+    discreet subject; a text message only the short text."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     reference: str = Field(min_length=1, max_length=300)
     """The same for every attempt and channel, so a resend is recognisable as the same message."""
     subject: str = Field(min_length=1)
+    """The heading of a letter."""
     body: str = Field(min_length=1)
+    email_subject: str | None = Field(default=None, min_length=1)
+    """What an inbox shows; the letter heading when not given."""
+    sms: str | None = Field(default=None, min_length=1, max_length=SMS_LIMIT)
+    """The whole text message. Without it no text is sent: a letter's body is never texted."""
 
     @classmethod
     def from_rendered(cls, rendered: RenderedMessage, *, reference: str) -> OutgoingMessage:
-        return cls(reference=reference, subject=rendered.subject, body=rendered.body)
+        return cls(
+            reference=reference,
+            subject=rendered.subject,
+            body=rendered.body,
+            email_subject=rendered.email_subject,
+            sms=rendered.sms,
+        )
+
+    @property
+    def inbox_subject(self) -> str:
+        return self.email_subject or self.subject
+
+    @property
+    def text_message(self) -> str:
+        if self.sms is None:
+            raise PermanentDeliveryError("there is no short text for this message")
+        return self.sms
 
 
 class DeliveryError(Exception):

@@ -68,7 +68,7 @@ class SmtpSender:
         email = EmailMessage()
         email["From"] = formataddr((self._from_name or "", self._from_address))
         email["To"] = formataddr((recipient.name, recipient.email))
-        email["Subject"] = message.subject
+        email["Subject"] = message.inbox_subject
         email["Date"] = format_datetime(self._clock())
         email["Message-ID"] = message_id(message.reference, self._domain)
         email.set_content(message.body)
