@@ -44,6 +44,12 @@ CATALOGUE = {
     "OutcomesReviewed",
     "EnquiryConcluded",
     "CaseClosed",
+    "RepeatConcernJoined",
+    "DemographicsRecorded",
+    "CaseNoteRecorded",
+    "BestInterestsDecisionMade",
+    "PlanActionCompleted",
+    "EnquiryCeased",
 }
 
 TOLD = [
