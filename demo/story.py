@@ -512,8 +512,18 @@ def print_timeline(timeline: Json, say: Callable[[str], None]) -> None:
 
 
 def print_report(report: Json, say: Callable[[str], None]) -> None:
-    say("\nMSP report (today):")
-    say(json.dumps(report, indent=2, ensure_ascii=False))
+    """Every table of the national return (SG1-SG4) and the local MSP measures, as the cells
+    that are not zero (the whole report: /reports/msp, or with format=csv in the official
+    layout)."""
+    say("\nMSP and national return (SAC) report for today, cells that are not zero:")
+    for table in report["tables"]:
+        say(f"  {table['reference']} {table['title']}")
+        for cell in table["cells"]:
+            if cell["value"]:
+                column = f" / {cell['subcategory']}" if cell["subcategory"] else ""
+                say(
+                    f"      {cell['enquiry_type']}: {cell['category']}{column} = {cell['value']}"
+                )
 
 
 async def main() -> None:
