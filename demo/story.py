@@ -521,9 +521,7 @@ def print_report(report: Json, say: Callable[[str], None]) -> None:
         for cell in table["cells"]:
             if cell["value"]:
                 column = f" / {cell['subcategory']}" if cell["subcategory"] else ""
-                say(
-                    f"      {cell['enquiry_type']}: {cell['category']}{column} = {cell['value']}"
-                )
+                say(f"      {cell['enquiry_type']}: {cell['category']}{column} = {cell['value']}")
 
 
 async def main() -> None:
