@@ -199,6 +199,20 @@ def _said(at: datetime, words: str, said_by: ExpressedBy, about: str) -> _Entry:
     return _Entry(at=at, kind=EntryKind.SAID, text=words, said_by=said_by, about=about)
 
 
+def _concern(raised: CaseOpened | RepeatConcernJoined, text: str) -> list[_Entry]:
+    entries = [_happened(raised.concern_raised_at, text)]
+    if raised.persons_own_words is not None:
+        entries.append(
+            _said(
+                raised.concern_raised_at,
+                raised.persons_own_words,
+                ExpressedBy.PERSON,
+                "the concern",
+            )
+        )
+    return entries
+
+
 def _entries_for(
     payload: CaseEvent, occurred_at: datetime, remembered: dict[str, str]
 ) -> list[_Entry]:
@@ -207,34 +221,16 @@ def _entries_for(
     person = ExpressedBy.PERSON
     match payload:
         case CaseOpened():
-            entries = [
-                _happened(
-                    payload.concern_raised_at,
-                    f"A safeguarding concern was raised about you (reference {payload.reference}).",
-                )
-            ]
-            if payload.persons_own_words is not None:
-                entries.append(
-                    _said(
-                        payload.concern_raised_at, payload.persons_own_words, person, "the concern"
-                    )
-                )
-            return entries
+            return _concern(
+                payload,
+                f"A safeguarding concern was raised about you (reference {payload.reference}).",
+            )
         case RepeatConcernJoined():
-            entries = [
-                _happened(
-                    payload.concern_raised_at,
-                    f"Another concern about the same incident was raised (reference "
-                    f"{payload.reference}); it is dealt with in this case.",
-                )
-            ]
-            if payload.persons_own_words is not None:
-                entries.append(
-                    _said(
-                        payload.concern_raised_at, payload.persons_own_words, person, "the concern"
-                    )
-                )
-            return entries
+            return _concern(
+                payload,
+                f"Another concern about the same incident was raised (reference "
+                f"{payload.reference}); it is dealt with in this case.",
+            )
         case EnquiryStarted():
             return [_happened(payload.started_at, f"The council started {_ENQUIRY[payload.kind]}.")]
         case LeadWorkerAssigned():

@@ -120,6 +120,16 @@ def best_interests(
     ).decision_id
 
 
+def appoint_an_advocate(case: Case) -> None:
+    case.appoint_advocate(
+        name="Jo Reed",
+        organisation="Worcestershire Advocacy",
+        substantial_difficulty="Finds it hard to weigh up options under stress",
+        no_appropriate_person="Her only relative is the alleged source of risk",
+        appointed_at=at(5),
+    )
+
+
 # -- consent ------------------------------------------------------------------------------
 
 
@@ -455,13 +465,7 @@ def test_a_best_interests_decision_consults_the_representative_who_gave_a_view(
 def test_a_best_interests_decision_consults_the_persons_advocate(
     enquiry: Case, practitioner: Actor
 ) -> None:
-    enquiry.appoint_advocate(
-        name="Jo Reed",
-        organisation="Worcestershire Advocacy",
-        substantial_difficulty="Finds it hard to weigh up options under stress",
-        no_appropriate_person="Her only relative is the alleged source of risk",
-        appointed_at=at(5),
-    )
+    appoint_an_advocate(enquiry)
     assessment = assessed(enquiry, lacks_capacity=True)
 
     with pytest.raises(CaseRefused, match="Consult the person's advocate"):
@@ -514,13 +518,7 @@ def test_a_used_override_stays_used_after_the_case_is_rebuilt_from_its_history(
 def test_an_advocate_appointed_before_a_rebuild_is_still_consulted(
     opened: CaseOpened, enquiry: Case
 ) -> None:
-    enquiry.appoint_advocate(
-        name="Jo Reed",
-        organisation="Worcestershire Advocacy",
-        substantial_difficulty="Finds it hard to weigh up options",
-        no_appropriate_person="No one else",
-        appointed_at=at(5),
-    )
+    appoint_an_advocate(enquiry)
     assessment = assessed(enquiry, lacks_capacity=True)
     rebuilt = Case.from_history([opened, *enquiry.pending_events], now=NOW)
 
