@@ -114,8 +114,12 @@ async def test_a_repeat_report_joins_the_open_case_and_opens_no_second_one(
     repeat = concern_raised(repeat_of=original, own_words="He came back for the card again.")
     await publish(kafka_producer, INTAKE_EVENTS, original)
     await eventually(lambda: outcomes.version(case_id), until=lambda v: v >= 1, what="the case")
-    await publish(kafka_producer, INTAKE_EVENTS, repeat, repeat, decision_made(original))
-    await eventually(lambda: outcomes.version(case_id), until=lambda v: v >= 3, what="the join")
+    await publish(kafka_producer, INTAKE_EVENTS, repeat, repeat)
+    await eventually(lambda: outcomes.version(case_id), until=lambda v: v >= 2, what="the join")
+    # The original's decision (its own partition) starts the enquiry in the joined case; the
+    # repeat's second copy, after the first on its partition, finds it joined already.
+    await publish(kafka_producer, INTAKE_EVENTS, decision_made(original))
+    await eventually(lambda: outcomes.version(case_id), until=lambda v: v >= 3, what="enquiry")
 
     events = await outcomes.events_of(case_id)
     located = await outcomes.http.get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
 
@@ -56,7 +56,7 @@ async def record_a_story(outcomes: OutcomesService, case_id: str) -> int:
                     "description": "Arrange the bank's carer card",
                     "serves": [agreed_id],
                     "owner": "Asha Patel",
-                    "agreed_date": "2026-12-01",
+                    "agreed_date": (date.today() + timedelta(days=30)).isoformat(),
                 }
             ]
         },
@@ -204,7 +204,7 @@ async def test_the_timeline_equals_itself_after_a_rebuild(
         until=lambda d: (
             d is not None
             and any(e["kind"] == "told" for e in d["entries"])
-            and len(d["entries"]) > version
+            and {"stream_id": case_id, "version": version} in d["applied"]
         ),
         what="the timeline with what she was told",
     )
