@@ -2,8 +2,9 @@
 
 Every event is decided by the real `Case` aggregate, so each history obeys the same rules a
 practitioner meets through the API: desired outcomes before agreed ones, a plan that serves agreed
-outcomes, formal action only with consent or a manager's override on statutory grounds, a
-conclusion signed off by a manager with the person's view of each outcome. Cases vary in length
+outcomes, formal action only with consent (heard by a colleague) or a manager's override on
+statutory grounds, a conclusion signed off by a manager with the person's view of each outcome.
+The case decides at each step's time (`case.now`), as the service would on that day. Cases vary in length
 and some are still open, as a year of a council's work would be.
 """
 
@@ -52,6 +53,7 @@ from shared.sac import (
 
 PRACTITIONERS = ("Ayesha Khan", "Tom Price", "Grace Mensah", "Owen Davies", "Priya Shah")
 MANAGER = Actor(id="sam-olu", role=Role.MANAGER, agency=None)
+COLLEAGUE = Actor(id="sw-colleague", role=Role.PRACTITIONER, agency=None)
 NAMES = ("Margaret Hill", "John Evans", "Sarah Lewis", "Arthur Brown", "Edna Clarke", "Ravi Patel")
 
 WHAT_THEY_WANT = (
@@ -137,6 +139,7 @@ class CaseHistories:
             nonlocal at
             at = at + timedelta(hours=rng.uniform(0.5, hours))
             steps.append((actor, at))
+            case.now = at
             return at
 
         kind = EnquiryKind.S42_ENQUIRY if rng.random() < 0.8 else EnquiryKind.OTHER_ENQUIRY
@@ -169,6 +172,7 @@ class CaseHistories:
             )
         wish = rng.choice([Wish.DOES_NOT_WANT, Wish.DOES_NOT_WANT, Wish.WANTS, Wish.UNDECIDED])
         case.record_formal_action_wishes(
+            practitioner,
             FormalActionKind.POLICE,
             wish=wish,
             in_their_words="I don't want the police involved, he's my son",
@@ -239,19 +243,20 @@ class CaseHistories:
         case.agree_review_date(review_on=(at + timedelta(days=28)).date(), agreed_at=step(1))
         if wish is Wish.WANTS or rng.random() < 0.2:
             if wish is not Wish.WANTS:
+                step(24, MANAGER)
                 case.override_wishes(
                     MANAGER,
                     FormalActionKind.POLICE,
                     grounds=[StatutoryGround.CRIME_OR_SUSPECTED_CRIME],
                     reason="Other older people in the street report the same man taking money",
                     person_told=True,
-                    overridden_at=step(24, MANAGER),
                 )
             case.take_formal_action(
+                COLLEAGUE,
                 FormalActionKind.POLICE,
                 description="Referral to the police public protection unit",
                 requested_by=practitioner.id,
-                taken_at=step(24),
+                taken_at=step(24, COLLEAGUE),
             )
         experience = Experience(
             felt_listened_to=ExperienceAnswer.YES,
@@ -285,11 +290,18 @@ class CaseHistories:
             experience=experience,
             reviewed_at=step(168),
         )
-        action = rng.choice(list(ActionTakenAndResult))
+        action = rng.choice(
+            [
+                a
+                for a in ActionTakenAndResult
+                if a is not ActionTakenAndResult.CEASED_AT_INDIVIDUALS_REQUEST
+            ]
+        )
         acted = action in (
             ActionTakenAndResult.RISK_IDENTIFIED_ACTION_TAKEN,
             ActionTakenAndResult.INCONCLUSIVE_ACTION_TAKEN,
         )
+        step(48, MANAGER)
         case.conclude_enquiry(
             MANAGER,
             case_details=SacCaseDetails(
@@ -307,14 +319,13 @@ class CaseHistories:
             achievements=[
                 OutcomeAchievement(desired_outcome_id=d, achievement=a) for d, a in views.items()
             ],
-            concluded_at=step(48, MANAGER),
         )
+        step(24)
         case.close(
             reason="The enquiry is concluded and the plan is working",
             person_view="I'm glad it's sorted. I still see my son.",
             feedback_to_referrer=True,
             sar_considered=False,
-            closed_at=step(24),
         )
         return self._envelopes(case, steps)
 

@@ -499,7 +499,10 @@ class Story:
 
         async def timeline_complete() -> Json | None:
             timeline = (
-                await self.get(f"{self.places.outcomes}/cases/{case}/timeline", self.practitioner)
+                await self.get(
+                    f"{self.places.outcomes}/cases/{case}/timeline?for_the_person=true",
+                    self.practitioner,
+                )
             ).json()
             told_entries = [e for e in timeline["entries"] if e["kind"] == "told"]
             return timeline if len(told_entries) >= len(told) else None
@@ -577,8 +580,16 @@ def print_timeline(timeline: Json, say: Callable[[str], None]) -> None:
 
 
 def print_report(report: Json, say: Callable[[str], None]) -> None:
-    say("\nMSP report (today):")
-    say(json.dumps(report, indent=2, ensure_ascii=False))
+    """Every table of the national return (SG1-SG4) and the local MSP measures, as the cells
+    that are not zero (the whole report: /reports/msp, or with format=csv in the official
+    layout)."""
+    say("\nMSP and national return (SAC) report for today, cells that are not zero:")
+    for table in report["tables"]:
+        say(f"  {table['reference']} {table['title']}")
+        for cell in table["cells"]:
+            if cell["value"]:
+                column = f" / {cell['subcategory']}" if cell["subcategory"] else ""
+                say(f"      {cell['enquiry_type']}: {cell['category']}{column} = {cell['value']}")
 
 
 async def main() -> None:

@@ -1,16 +1,18 @@
 """The HTTP API for practitioners and managers: one route per thing that can happen in a case,
-the case file, the person's timeline, and the MSP report.
+the case file, the person's timeline, the lead workers' work items, and the MSP / national
+return report.
 
-Every route needs a staff bearer token; overriding the person's wishes and signing off the
-conclusion need a manager's. A refusal by the case comes back as problem details (RFC 9457)
-naming the rule and what would be accepted: 403 for a role, 409 for a closed case, 422 for a rule.
+Every route needs a staff bearer token; overriding the person's wishes, and signing off the end
+of an enquiry (its conclusion, or that it ceased), need a manager's. A refusal by the case comes
+back as problem details (RFC 9457) naming the rule and what would be accepted: 403 for a role,
+409 for a closed case, 422 for a rule.
 """
 
 # No `from __future__ import annotations`: FastAPI must see the route annotations as objects,
 # because the staff and manager dependencies are local to the router (they hold the secret).
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -26,14 +28,21 @@ from services.outcomes.domain import (
     CaseRefused,
     FormalActionRefused,
     NotPermitted,
+    TimeOutOfBounds,
     UnknownOutcome,
     case_id_for,
     report_as_csv,
     report_as_dict,
 )
 from services.outcomes.read_models.case_file import CaseFile, read_case_file
+from services.outcomes.read_models.concern_cases import ConcernCases
 from services.outcomes.read_models.msp_report import report_for
 from services.outcomes.read_models.timeline import Timeline, read_timeline
+from services.outcomes.read_models.work_items import (
+    OpenWorkItem,
+    case_work_items,
+    open_work_items,
+)
 from shared.auth import staff_from_bearer
 from shared.events import Actor, Envelope, Role
 from shared.events.outcomes import CaseOpened
@@ -62,13 +71,16 @@ class Recorded(BaseModel):
 
 
 class CaseLocator(BaseModel):
-    """Where a concern's case is."""
+    """Where a concern's case is: its own, or the open case it joined as a repeat report."""
 
     case_id: str
     concern_id: str
+    """The concern the case was opened for."""
     person_id: str
     reference: str
     opened_at: AwareDatetime
+    joined_as_repeat: bool = False
+    """True when the concern asked about is a repeat report that joined this case."""
 
 
 class ReportFormat(StrEnum):
@@ -76,25 +88,20 @@ class ReportFormat(StrEnum):
     CSV = "csv"
 
 
-class ReportRow(BaseModel):
-    label: str
-    section_42: int
-    other: int
+class ReportCell(BaseModel):
+    enquiry_type: str
+    category: str
+    subcategory: str
+    value: int
 
 
 class ReportTable(BaseModel):
-    key: str
+    reference: str
+    """The national return's table reference (SG1a ... SG4a), or LOCAL-MSPn for a local measure."""
     title: str
     counts: str
-    rows: list[ReportRow]
-
-
-class ReportMeasure(BaseModel):
-    key: str
-    title: str
-    numerator: int
-    denominator: int
-    share: float | None
+    official: bool
+    cells: list[ReportCell]
 
 
 class ReportPeriod(BaseModel):
@@ -106,9 +113,7 @@ class MspReportBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     period: ReportPeriod
-    counts: dict[str, int]
     tables: list[ReportTable]
-    involvement: list[ReportMeasure]
 
 
 _REFUSALS: tuple[tuple[type[CaseRefused], int, str, str | None], ...] = (
@@ -127,6 +132,15 @@ _REFUSALS: tuple[tuple[type[CaseRefused], int, str, str | None], ...] = (
 
 def refusal_problem(refusal: CaseRefused) -> ProblemError:
     """The problem details for a refusal by the case; the message is the rule's own."""
+    if isinstance(refusal, TimeOutOfBounds):
+        return ProblemError(
+            422,
+            "The time given is not allowed",
+            str(refusal),
+            errors=[
+                FieldProblem(field=refusal.field, problem=refusal.problem, allowed=refusal.allowed)
+            ],
+        )
     for kind, status, title, field in _REFUSALS:
         if isinstance(refusal, kind):
             errors = [FieldProblem(field=field, problem=str(refusal))] if field else None
@@ -150,10 +164,6 @@ def invalid_event_problem(error: ValidationError) -> ProblemError:
         "; ".join(f"{p.field}: {p.problem}" for p in problems),
         errors=problems,
     )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _recorded(case_id: str, envelopes: list[Envelope]) -> Recorded:
@@ -183,6 +193,7 @@ bearer = HTTPBearer(auto_error=False, description="A staff token (practitioner o
 
 def cases_router(commands: CaseCommands, database: Database, staff_token_secret: str) -> APIRouter:
     router = APIRouter(tags=["cases"])
+    concern_cases = ConcernCases(database)
 
     def staff(
         request: Request,
@@ -227,9 +238,8 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
     # -- reading ---------------------------------------------------------------------------
 
     async def locate(concern_id: str) -> CaseLocator | None:
-        first = await commands.store.events.find_one(
-            {"stream_id": case_id_for(concern_id), "stream_version": 1}
-        )
+        case_id = await concern_cases.case_of(concern_id) or case_id_for(concern_id)
+        first = await commands.store.events.find_one({"stream_id": case_id, "stream_version": 1})
         if first is None:
             return None
         opened = envelope_from_document(first).payload
@@ -240,6 +250,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
             person_id=opened.person_id,
             reference=opened.reference,
             opened_at=opened.opened_at,
+            joined_as_repeat=opened.concern_id != concern_id,
         )
 
     @router.get(
@@ -275,15 +286,46 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         f"{CASE}/timeline",
         response_model=Timeline,
         summary="The person's timeline: what happened, what they said, what they were told",
-        description="Addressed to the person: steps they were not told about (withheld, or a "
-        "manager recorded telling them is unsafe) are left out. Staff can see them, flagged, "
-        "with `include_withheld=true`.",
+        description="For staff: everything, with steps the person was not told about (withheld, "
+        "or a manager recorded telling them is unsafe) flagged `withheld_from_person`, and case "
+        "notes between professionals. With `for_the_person=true`: the timeline addressed to "
+        "the person, which leaves both out.",
     )
-    async def timeline(case_id: str, actor: Staff, include_withheld: bool = False) -> Timeline:
+    async def timeline(case_id: str, actor: Staff, for_the_person: bool = False) -> Timeline:
         found = await read_timeline(database, case_id)
         if found is None:
             raise ProblemError(404, "No such timeline", f"No timeline for {case_id!r} (yet)")
-        return found if include_withheld else found.as_the_person_may_see_it()
+        return found.as_the_person_may_see_it() if for_the_person else found
+
+    @router.get(
+        f"{CASE}/work-items",
+        response_model=list[OpenWorkItem],
+        summary="The case's open work items: dates agreed with the person that passed unkept",
+    )
+    async def work_items_of_case(case_id: str, actor: Staff) -> list[OpenWorkItem]:
+        found = await case_work_items(database, case_id)
+        if found is None:
+            raise ProblemError(404, "No such case", f"No work items for {case_id!r} (yet)")
+        return found
+
+    @router.get(
+        "/work-items",
+        response_model=list[OpenWorkItem],
+        tags=["work items"],
+        summary="Open work items, oldest agreed date first: a lead worker's, or everyone's",
+    )
+    async def work_items(
+        actor: Staff,
+        lead_worker: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=200,
+                description="The lead worker's name, as named on their cases",
+            ),
+        ] = None,
+    ) -> list[OpenWorkItem]:
+        return await open_work_items(database, lead_worker)
 
     @router.get(
         "/reports/msp",
@@ -332,7 +374,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
             lambda case: case.assign_lead_worker(
                 name=request.name,
                 contact=request.contact,
-                assigned_at=request.assigned_at or _now(),
+                assigned_at=request.assigned_at,
             ),
         )
 
@@ -348,10 +390,42 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
             actor,
             lambda case: case.hold_conversation(
                 participants=request.participants,
-                held_at=request.held_at or _now(),
+                held_at=request.held_at,
                 mode=request.mode,
                 summary=request.summary,
             ),
+        )
+
+    @router.post(
+        f"{CASE}/case-notes",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record a contact between professionals (for staff; never sent to the person)",
+    )
+    async def case_note(case_id: str, request: body.RecordCaseNote, actor: Staff) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.record_case_note(
+                contact_with=request.contact_with,
+                mode=request.mode,
+                what_was_said=request.what_was_said,
+                what_was_agreed=request.what_was_agreed,
+                recorded_by=_name_of(actor),
+                happened_at=request.happened_at,
+            ),
+        )
+
+    @router.put(
+        f"{CASE}/demographics",
+        response_model=Recorded,
+        summary="Record what the national return counts about the person",
+    )
+    async def demographics(
+        case_id: str, request: body.RecordDemographics, actor: Staff
+    ) -> Recorded:
+        return await record(
+            case_id, actor, lambda case: case.record_demographics(request.demographics)
         )
 
     @router.post(
@@ -386,7 +460,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
             lambda case: case.express_desired_outcome(
                 text=request.text,
                 expressed_by=request.expressed_by,
-                expressed_at=request.expressed_at or _now(),
+                expressed_at=request.expressed_at,
                 category=request.category,
             ),
         )
@@ -405,7 +479,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
                 desired_outcome_id,
                 text=request.text,
                 expressed_by=request.expressed_by,
-                revised_at=request.revised_at or _now(),
+                revised_at=request.revised_at,
                 category=request.category,
             )
 
@@ -425,7 +499,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
             case.withdraw_desired_outcome(
                 desired_outcome_id,
                 reason=request.reason,
-                withdrawn_at=request.withdrawn_at or _now(),
+                withdrawn_at=request.withdrawn_at,
             )
 
         return await record(case_id, actor, decide)
@@ -443,7 +517,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
             lambda case: case.agree_outcome(
                 wording=request.wording,
                 serves=request.serves,
-                agreed_at=request.agreed_at or _now(),
+                agreed_at=request.agreed_at,
             ),
         )
 
@@ -462,11 +536,12 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
             case_id,
             actor,
             lambda case: case.record_formal_action_wishes(
+                actor,
                 request.action,
                 wish=request.wish,
                 in_their_words=request.in_their_words,
                 expressed_by=request.expressed_by,
-                recorded_at=request.recorded_at or _now(),
+                recorded_at=request.recorded_at,
             ),
         )
 
@@ -474,7 +549,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         f"{CASE}/wishes-overrides",
         status_code=201,
         response_model=Recorded,
-        summary="Manager only: let a formal action go ahead against the person's wishes",
+        summary="Manager only: let one formal action go ahead against the person's wishes",
     )
     async def override(case_id: str, request: body.OverrideWishes, actor: Manager) -> Recorded:
         return await record(
@@ -487,8 +562,31 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
                 reason=request.reason,
                 person_told=request.person_told,
                 why_not_told=request.why_not_told,
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/best-interests-decisions",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record a best-interests decision about a formal action the person cannot "
+        "decide about themselves",
+    )
+    async def best_interests(
+        case_id: str, request: body.MakeBestInterestsDecision, actor: Staff
+    ) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.make_best_interests_decision(
+                request.action,
                 capacity_assessment_id=request.capacity_assessment_id,
-                overridden_at=request.overridden_at or _now(),
+                in_best_interests=request.in_best_interests,
+                persons_wishes=request.persons_wishes,
+                consulted=request.consulted,
+                reasons=request.reasons,
+                decided_by=_name_of(actor),
+                decided_at=request.decided_at,
             ),
         )
 
@@ -496,17 +594,19 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         f"{CASE}/formal-actions",
         status_code=201,
         response_model=Recorded,
-        summary="Record a formal action taken (needs consent or a manager's override)",
+        summary="Record a formal action taken (needs the person's consent, recorded by someone "
+        "else, a best-interests decision, or a manager's override)",
     )
     async def formal_action(case_id: str, request: body.TakeFormalAction, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
             lambda case: case.take_formal_action(
+                actor,
                 request.action,
                 description=request.description,
                 requested_by=request.requested_by or _name_of(actor),
-                taken_at=request.taken_at or _now(),
+                taken_at=request.taken_at,
             ),
         )
 
@@ -524,8 +624,9 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
                 decision=request.decision,
                 lacks_capacity=request.lacks_capacity,
                 assessed_by=request.assessed_by or _name_of(actor),
-                assessed_at=request.assessed_at or _now(),
+                assessed_at=request.assessed_at,
                 best_interests=request.best_interests,
+                formal_action=request.formal_action,
             ),
         )
 
@@ -544,7 +645,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
                 organisation=request.organisation,
                 substantial_difficulty=request.substantial_difficulty,
                 no_appropriate_person=request.no_appropriate_person,
-                appointed_at=request.appointed_at or _now(),
+                appointed_at=request.appointed_at,
                 contact=request.contact,
             ),
         )
@@ -568,7 +669,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
                 options=request.options,
                 persons_decision=request.persons_decision,
                 decided_by=request.decided_by,
-                held_at=request.held_at or _now(),
+                held_at=request.held_at,
             ),
         )
 
@@ -582,8 +683,23 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         return await record(
             case_id,
             actor,
-            lambda case: case.agree_plan(
-                actions=request.actions, agreed_at=request.agreed_at or _now()
+            lambda case: case.agree_plan(actions=request.actions, agreed_at=request.agreed_at),
+        )
+
+    @router.post(
+        f"{CASE}/plan/actions/{{action_id}}/completion",
+        status_code=201,
+        response_model=Recorded,
+        summary="Record that an action of the current plan was done",
+    )
+    async def plan_action_done(
+        case_id: str, action_id: str, request: body.CompletePlanAction, actor: Staff
+    ) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.complete_plan_action(
+                action_id, completed_at=request.completed_at, note=request.note
             ),
         )
 
@@ -600,7 +716,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
             case_id,
             actor,
             lambda case: case.agree_next_contact(
-                contact_on=request.contact_on, agreed_at=request.agreed_at or _now()
+                contact_on=request.contact_on, agreed_at=request.agreed_at
             ),
         )
 
@@ -615,7 +731,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
             case_id,
             actor,
             lambda case: case.agree_review_date(
-                review_on=request.review_on, agreed_at=request.agreed_at or _now()
+                review_on=request.review_on, agreed_at=request.agreed_at
             ),
         )
 
@@ -635,7 +751,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
                 stage=request.stage,
                 ratings=request.ratings,
                 experience=request.experience,
-                reviewed_at=request.reviewed_at or _now(),
+                reviewed_at=request.reviewed_at,
                 person_view=request.person_view,
             ),
         )
@@ -655,7 +771,27 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
                 case_details=request.case_details,
                 msp_asked=request.msp_asked,
                 achievements=request.achievements,
-                concluded_at=request.concluded_at or _now(),
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/cessation",
+        status_code=201,
+        response_model=Recorded,
+        summary="Manager only: record that the enquiry stopped before its conclusion, and why",
+    )
+    async def cessation(case_id: str, request: body.CeaseEnquiry, actor: Manager) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.cease_enquiry(
+                actor,
+                reason=request.reason,
+                explanation=request.explanation,
+                persons_view=request.persons_view,
+                case_details=request.case_details,
+                msp_asked=request.msp_asked,
+                achievements=request.achievements,
             ),
         )
 
@@ -671,7 +807,6 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
                 person_view=request.person_view,
                 feedback_to_referrer=request.feedback_to_referrer,
                 sar_considered=request.sar_considered,
-                closed_at=request.closed_at or _now(),
             ),
         )
 

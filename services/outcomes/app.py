@@ -13,6 +13,7 @@ from services.outcomes.read_models.case_file import CaseFiles
 from services.outcomes.read_models.due_dates import DueDates
 from services.outcomes.read_models.msp_report import CaseSummaries
 from services.outcomes.read_models.timeline import Timelines
+from services.outcomes.read_models.work_items import WorkItems
 from services.outcomes.settings import OutcomesSettings
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
@@ -22,10 +23,14 @@ DESCRIPTION = """\
 The person's case, from what they want to whether they got it (Making Safeguarding Personal).
 
 A case opens when intake raises a concern and its enquiry starts when a manager decides on one.
-Practitioners record conversations, desired outcomes in the person's own words, agreed outcomes,
-wishes about formal action, capacity, advocacy, risk discussions, the plan, agreed dates and
-reviews; managers override wishes (on statutory grounds only) and sign off conclusions.
-Read: the case file, the person's timeline, and the MSP / national return report.
+A repeat report of the same incident joins the open case. Practitioners record conversations,
+case notes of contacts between professionals, desired outcomes in the person's own words, agreed
+outcomes, wishes about formal action (each as the words of whoever said them), capacity,
+best-interests decisions, advocacy, risk discussions, the plan and its actions done, agreed dates
+and reviews; managers override wishes (on statutory grounds only, one action each) and sign off
+how an enquiry ends (concluded, or ceased with its reason).
+Read: the case file, the person's timeline, the lead workers' work items (agreed dates missed),
+and the MSP / national return (SAC) report.
 """
 
 
@@ -36,6 +41,7 @@ class Outcomes:
         self.due_dates = DueDates(runtime.database)
         self.commands = CaseCommands(runtime.client, runtime.store, self.due_dates)
         self.summaries = CaseSummaries(runtime.database)
+        self.work_items = WorkItems(runtime.database)
         self.missed_dates = MissedDatesWatch(
             self.commands, self.due_dates, settings.scheduler_interval_seconds
         )
@@ -45,6 +51,7 @@ class Outcomes:
         long-lived job, because the runtime reports a finished background job as a dead worker."""
         await self.due_dates.ensure_indexes()
         await self.summaries.ensure_indexes()
+        await self.work_items.ensure_indexes()
         await self.missed_dates.run()
 
 
@@ -57,10 +64,11 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
     """`build`, also handing back the service's parts (the scheduler's pass, the commands)."""
     runtime = ServiceRuntime.create("outcomes", settings, OUTCOMES_EVENTS)
     outcomes = Outcomes(runtime, settings)
-    runtime.consume(CaseOpening(runtime.store))
+    runtime.consume(CaseOpening(runtime.store, runtime.database))
     runtime.consume(CaseFiles(runtime.database))
     runtime.consume(Timelines(runtime.database))
     runtime.consume(outcomes.summaries)
+    runtime.consume(outcomes.work_items)
     runtime.run_in_background(outcomes.run_in_background)
     app = create_app(runtime, title="Safeguarding outcomes", description=DESCRIPTION)
     app.include_router(

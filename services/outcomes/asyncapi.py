@@ -15,6 +15,7 @@ from services.outcomes.application.reactions import CaseOpening
 from services.outcomes.read_models.case_file import CaseFiles
 from services.outcomes.read_models.msp_report import CaseSummaries
 from services.outcomes.read_models.timeline import Timelines
+from services.outcomes.read_models.work_items import WorkItems
 from services.outcomes.settings import OutcomesSettings
 from shared.events import DomainEvent, Envelope, registered_events
 from shared.events.intake import ConcernRaised, S42DecisionMade
@@ -63,8 +64,9 @@ def document(settings: OutcomesSettings | None = None) -> dict[str, object]:
         INTAKE_EVENTS,
         group_id=settings.consumer_group(CaseOpening.name),
         title=f"{INTAKE_EVENTS}:{CaseOpening.name}",
-        description="A raised concern opens the person's case; a manager's s42 or other "
-        "enquiry decision starts the enquiry. Other intake events are passed over.",
+        description="A raised concern opens the person's case (a repeat report of the same "
+        "incident joins the open case instead); a manager's s42 or other enquiry decision "
+        "starts the enquiry. Other intake events are passed over.",
     )
     async def open_case_and_start_enquiry(message: IntakeDecision) -> None:
         """Handled by services.outcomes.application.reactions.CaseOpening."""
@@ -73,9 +75,9 @@ def document(settings: OutcomesSettings | None = None) -> dict[str, object]:
         OUTCOMES_EVENTS,
         group_id=settings.consumer_group(CaseFiles.name),
         title=f"{OUTCOMES_EVENTS}:read-models",
-        description="The case's own events build the case file, the person's timeline and the "
-        f"MSP report's case summaries (groups {CaseFiles.name}, {Timelines.name}, "
-        f"{CaseSummaries.name}).",
+        description="The case's own events build the case file, the person's timeline, the "
+        "MSP report's case summaries and the lead workers' work items (groups "
+        f"{CaseFiles.name}, {Timelines.name}, {CaseSummaries.name}, {WorkItems.name}).",
     )
     async def build_read_models(message: CaseEventMessage) -> None:
         """Handled by the projections in services.outcomes.read_models.case_file, .timeline and

@@ -387,6 +387,11 @@ class ConcernRaised(DomainEvent):
         description="The partner's own id for the submission."
     )
     submitted_via: SubmissionChannel = Field(description="How the partner sent it.")
+    repeat_of_concern_id: str | None = Field(
+        default=None,
+        description="The open concern this one reports the same incident as, when it does "
+        "(RepeatConcernLinked follows): it joins that concern's case instead of opening one.",
+    )
 
 
 @event("ConcernSubmissionRejected")

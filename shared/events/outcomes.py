@@ -24,8 +24,11 @@ from shared.events.registry import event
 from shared.sac import (
     Achievement,
     ActionTakenAndResult,
+    Ethnicity,
+    Gender,
     MentalCapacity,
     MspAsked,
+    PrimarySupportReason,
     RiskLocation,
     RiskOutcome,
     RiskSource,
@@ -64,10 +67,12 @@ class ConversationMode(StrEnum):
 
 
 class ExpressedBy(StrEnum):
-    """Whose words these are: the person's, or their representative's on their behalf."""
+    """Whose words these are: the person's own, or someone speaking for them. Only the person's
+    own words are their wishes; a representative's or advocate's view is recorded as theirs."""
 
     PERSON = "person"
     REPRESENTATIVE = "representative"
+    ADVOCATE = "advocate"
 
 
 class OutcomeCategory(StrEnum):
@@ -97,7 +102,11 @@ class Wish(StrEnum):
 
 
 class StatutoryGround(StrEnum):
-    """The only grounds on which a manager may act against the person's wishes."""
+    """The only grounds on which a manager may act against the person's wishes.
+
+    `lacks_capacity_best_interests` is kept so that overrides recorded on it still load; a new
+    override may not use it: when the person lacks capacity for the decision, a best-interests
+    decision (BestInterestsDecisionMade) decides instead."""
 
     OTHERS_AT_RISK = "others_at_risk"
     CRIME_OR_SUSPECTED_CRIME = "crime_or_suspected_crime"
@@ -109,9 +118,11 @@ class StatutoryGround(StrEnum):
 
 
 class FormalActionBasis(StrEnum):
-    """Why a formal action was allowed: the person wanted it, or a manager overrode their wishes."""
+    """Why a formal action was allowed: the person wanted it, a best-interests decision for a
+    person who lacks capacity for that decision, or a manager's override on a statutory ground."""
 
     PERSON_WANTS_IT = "person_wants_it"
+    BEST_INTERESTS_DECISION = "best_interests_decision"
     WISHES_OVERRIDDEN = "wishes_overridden"
 
 
@@ -126,6 +137,27 @@ class MeetingFormat(StrEnum):
 class AgreedDateKind(StrEnum):
     NEXT_CONTACT = "next_contact"
     REVIEW = "review"
+    PLAN_ACTION = "plan_action"
+
+
+class CeasedReason(StrEnum):
+    """Why an enquiry stopped before its conclusion. Only the person's request has a row of its
+    own in the national return ("Enquiry ceased at individual's request and no action taken")."""
+
+    PERSONS_REQUEST = "persons_request"
+    PERSON_DIED = "person_died"
+    NO_LONGER_AT_RISK = "no_longer_at_risk"
+
+
+class ContactMode(StrEnum):
+    """How professionals were in touch, for a case note."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+    EMAIL = "email"
+    LETTER = "letter"
+    MEETING = "meeting"
 
 
 class ReviewStage(StrEnum):
@@ -149,6 +181,45 @@ class Value(BaseModel):
 class Participant(Value):
     role: ParticipantRole
     name: Name
+
+
+class Professional(Value):
+    """Someone from another agency (or the council) a case note is about."""
+
+    name: Name
+    role: Name = Field(description="Their role, e.g. GP, police constable, care home manager.")
+    organisation: Name
+
+
+class ConsultedView(Value):
+    """What someone consulted on a best-interests decision said (Mental Capacity Act 2005
+    s4(7)): their view is recorded as theirs."""
+
+    role: ParticipantRole
+    name: Name
+    view: Text
+
+
+class Demographics(Value):
+    """What the national return needs to know about the person (SAC table SG1), with its labels.
+    Leave out what is not known: it is reported as Not Known."""
+
+    date_of_birth: date | None = None
+    approximate_age: int | None = Field(
+        default=None, ge=18, le=130, description="Age in years when no date of birth is known."
+    )
+    approximate_age_on: date | None = Field(
+        default=None, description="The day the approximate age was given."
+    )
+    gender: Gender = Gender.NOT_KNOWN
+    ethnicity: Ethnicity = Ethnicity.NOT_KNOWN
+    primary_support_reason: PrimarySupportReason = PrimarySupportReason.NOT_KNOWN
+
+    @model_validator(mode="after")
+    def _approximate_age_has_its_day(self) -> Demographics:
+        if (self.approximate_age is None) != (self.approximate_age_on is None):
+            raise ValueError("approximate_age and approximate_age_on go together")
+        return self
 
 
 class RiskOption(Value):
@@ -282,6 +353,38 @@ class CaseOpened(CaseEvent):
         default=None,
         description="What the person said about the concern when it was raised, verbatim.",
     )
+    demographics: Demographics | None = Field(
+        default=None,
+        description="What the concern said about the person for the national return; None on "
+        "cases opened before it was carried.",
+    )
+
+
+@event("RepeatConcernJoined")
+class RepeatConcernJoined(CaseEvent):
+    """Another concern about the same incident (intake linked it as a repeat) joined this open
+    case instead of opening one of its own. Caused by the system."""
+
+    concern_id: Id = Field(description="The repeat concern.")
+    reference: Name
+    concern_raised_at: AwareDatetime
+    risk_types: tuple[RiskType, ...] = ()
+    risk_location: RiskLocation | None = None
+    risk_source: RiskSource | None = None
+    persons_own_words: TheirWords | None = Field(
+        default=None, description="What the person said about it when it was raised, verbatim."
+    )
+    demographics: Demographics | None = None
+    joined_at: AwareDatetime
+
+
+@event("DemographicsRecorded")
+class DemographicsRecorded(CaseEvent):
+    """What is known about the person for the national return (age, gender, ethnicity, primary
+    support reason), replacing what the concern said. Recorded by a practitioner or manager."""
+
+    demographics: Demographics
+    recorded_at: AwareDatetime
 
 
 @event("CaseMovedToPerson")
@@ -379,6 +482,12 @@ class FormalActionWishesRecorded(CaseEvent):
     in_their_words: TheirWords
     expressed_by: ExpressedBy
     recorded_at: AwareDatetime
+    recorded_by: Id | None = Field(
+        default=None,
+        description="The staff member who heard and recorded it. The person's consent counts "
+        "only when someone other than the one taking the action recorded it; None on wishes "
+        "recorded before this was kept.",
+    )
 
 
 @event("MentalCapacityAssessed")
@@ -392,6 +501,11 @@ class MentalCapacityAssessed(CaseEvent):
     assessed_by: Name
     assessed_at: AwareDatetime
     best_interests: Text | None = None
+    formal_action: FormalActionKind | None = Field(
+        default=None,
+        description="The formal action the decision is about, when it is about one: the "
+        "assessment counts for that action only.",
+    )
 
     @model_validator(mode="after")
     def _best_interests_when_capacity_lacking(self) -> MentalCapacityAssessed:
@@ -470,6 +584,11 @@ class WishesOverridden(CaseEvent):
     capacity_assessment_id: Id | None = None
     overridden_by: Name
     overridden_at: AwareDatetime
+    override_id: Id | None = Field(
+        default=None,
+        description="Names the override: it allows one action. None on overrides recorded "
+        "before they were named.",
+    )
 
     @model_validator(mode="after")
     def _say_why_the_person_was_not_told(self) -> WishesOverridden:
@@ -482,16 +601,42 @@ class WishesOverridden(CaseEvent):
         return self
 
 
+@event("BestInterestsDecisionMade")
+class BestInterestsDecisionMade(CaseEvent):
+    """A capacity assessment found the person lacks capacity to decide about one formal action,
+    so a best-interests decision about it was made (Mental Capacity Act 2005 s4), with the
+    person's own wishes and the views of those consulted, their representative or advocate
+    among them. Recorded by a practitioner or manager."""
+
+    decision_id: Id
+    action: FormalActionKind
+    capacity_assessment_id: Id
+    in_best_interests: bool = Field(description="Whether the action goes ahead.")
+    persons_wishes: TheirWords = Field(
+        description="The person's own wishes and feelings, as far as they can be found out."
+    )
+    consulted: tuple[ConsultedView, ...] = Field(min_length=1)
+    reasons: Text
+    decided_by: Name
+    decided_at: AwareDatetime
+
+
 @event("FormalActionTaken")
 class FormalActionTaken(CaseEvent):
-    """A formal action was taken, on the person's consent or a manager's override.
-    Recorded by a practitioner or manager."""
+    """A formal action was taken, on the person's consent, a best-interests decision or a
+    manager's override. Recorded by a practitioner or manager."""
 
     action: FormalActionKind
     description: Text
     requested_by: Name
     taken_at: AwareDatetime
     basis: FormalActionBasis
+    authority_id: Id | None = Field(
+        default=None,
+        description="The override or best-interests decision it was taken on; each allows one "
+        "action. None when the person consented.",
+    )
+    taken_by: Id | None = Field(default=None, description="The staff member who recorded it.")
 
 
 @event("NextContactAgreed")
@@ -521,6 +666,36 @@ class AgreedDateMissed(CaseEvent):
     agreed_date: date
     agreed_at: AwareDatetime
     noticed_at: AwareDatetime
+    plan_action_id: Id | None = Field(default=None, description="For a plan action's date.")
+    plan_action: Text | None = Field(default=None, description="What the plan action was.")
+    lead_worker: Name | None = Field(
+        default=None, description="Who follows it up: the case's lead worker, if one is named."
+    )
+
+
+@event("PlanActionCompleted")
+class PlanActionCompleted(CaseEvent):
+    """An action of the safeguarding plan was done. Recorded by a practitioner or manager."""
+
+    plan_id: Id
+    action_id: Id
+    completed_at: AwareDatetime
+    note: Text | None = None
+
+
+@event("CaseNoteRecorded")
+class CaseNoteRecorded(CaseEvent):
+    """A contact between professionals about the case (a call with the GP, a strategy meeting
+    with the police): who, what was said, what was agreed. For staff: never part of a message
+    to the person. Recorded by a practitioner or manager."""
+
+    note_id: Id
+    contact_with: tuple[Professional, ...] = Field(min_length=1)
+    mode: ContactMode
+    what_was_said: Text
+    what_was_agreed: Text | None = None
+    happened_at: AwareDatetime
+    recorded_by: Name
 
 
 @event("OutcomesReviewed")
@@ -549,6 +724,23 @@ class EnquiryConcluded(CaseEvent):
     achievements: tuple[OutcomeAchievement, ...] = ()
 
 
+@event("EnquiryCeased")
+class EnquiryCeased(CaseEvent):
+    """The enquiry stopped before its conclusion (at the person's request, because they died,
+    or because they are no longer at risk), with the national return's case details as far as
+    they are known. Ends the enquiry like a conclusion, and the return counts it. Only a
+    manager may cause it."""
+
+    reason: CeasedReason
+    explanation: Text
+    persons_view: TheirWords | None = None
+    case_details: SacCaseDetails
+    msp_asked: MspAsked
+    achievements: tuple[OutcomeAchievement, ...] = ()
+    ceased_by: Name
+    ceased_at: AwareDatetime
+
+
 @event("CaseClosed")
 class CaseClosed(CaseEvent):
     """The case was closed, at any stage. Recorded by a practitioner or manager."""
@@ -564,14 +756,22 @@ __all__ = [
     "AdvocateAppointed",
     "AgreedDateKind",
     "AgreedDateMissed",
+    "BestInterestsDecisionMade",
     "CaseClosed",
     "CaseEvent",
+    "CaseNoteRecorded",
     "CaseOpened",
+    "CeasedReason",
+    "ConsultedView",
+    "ContactMode",
     "ConversationHeld",
     "ConversationMode",
+    "Demographics",
+    "DemographicsRecorded",
     "DesiredOutcomeExpressed",
     "DesiredOutcomeRevised",
     "DesiredOutcomeWithdrawn",
+    "EnquiryCeased",
     "EnquiryConcluded",
     "EnquiryKind",
     "EnquiryStarted",
@@ -594,6 +794,9 @@ __all__ = [
     "Participant",
     "ParticipantRole",
     "PlanAction",
+    "PlanActionCompleted",
+    "Professional",
+    "RepeatConcernJoined",
     "ReviewDateAgreed",
     "ReviewStage",
     "RiskDetail",

@@ -442,9 +442,9 @@ async def test_no_staff_free_text_reaches_the_person_and_untold_overrides_stay_o
     assert "You told us you did not want this" not in mail
     assert "without your agreement" in mail
 
-    timeline = await council.ok("GET", "outcomes", f"/cases/{raised.case_id}/timeline")
-    staff_view = await council.ok(
-        "GET", "outcomes", f"/cases/{raised.case_id}/timeline?include_withheld=true"
+    staff_view = await council.ok("GET", "outcomes", f"/cases/{raised.case_id}/timeline")
+    timeline = await council.ok(
+        "GET", "outcomes", f"/cases/{raised.case_id}/timeline?for_the_person=true"
     )
     about_regulator = [e for e in staff_view["entries"] if "regulator" in e["text"].casefold()]
     assert about_regulator

@@ -216,13 +216,20 @@ class Concern:
             raise AlreadyRaised(f"concern {self.reference} has already been raised")
         if person_matched_by is MatchedBy.MANUAL:
             raise ValueError("a concern being raised is matched by key, not by hand")
+        happened = WhatHappened.model_validate(submission.what_happened.model_dump())
+        original = find_repeated_concern(
+            (c for c in open_concerns if c.concern_id != self.concern_id),
+            person_id=person_id,
+            incident_date=happened.incident_date,
+            risk_types=happened.risk_types,
+        )
         raised = ConcernRaised(
             concern_id=self.concern_id,
             reference=concern_reference(self.concern_id, raised_on),
             person_id=person_id,
             person=Person.model_validate(submission.person.model_dump()),
             care_and_support_needs=submission.care_and_support_needs,
-            what_happened=WhatHappened.model_validate(submission.what_happened.model_dump()),
+            what_happened=happened,
             immediate_safety_actions=submission.immediate_safety_actions,
             involvement=submission.involvement,
             communication=submission.communication,
@@ -231,6 +238,7 @@ class Concern:
             referrer=submission.referrer,
             partner_reference=submission.partner_reference,
             submitted_via=submitted_via,
+            repeat_of_concern_id=original.concern_id if original else None,
         )
         changes: list[DomainEvent] = [raised]
         if person_matched_by is not None:
@@ -239,13 +247,6 @@ class Concern:
                     concern_id=self.concern_id, person_id=person_id, matched_by=person_matched_by
                 )
             )
-        happened = raised.what_happened
-        original = find_repeated_concern(
-            (c for c in open_concerns if c.concern_id != self.concern_id),
-            person_id=person_id,
-            incident_date=happened.incident_date,
-            risk_types=happened.risk_types,
-        )
         if original is not None:
             changes.append(
                 RepeatConcernLinked(

@@ -98,6 +98,12 @@ INFORMING_POLICY: Mapping[str, InformingRule] = {
     "NextContactAgreed":          _not_told("agreed with the person"),
     "ReviewDateAgreed":           _not_told("agreed with the person"),
     "AgreedDateMissed":           _not_told("a prompt for the practitioner"),
+    "RepeatConcernJoined":        _not_told("the same incident: no second first-contact message"),
+    "DemographicsRecorded":       _not_told("internal record keeping for the national return"),
+    "CaseNoteRecorded":           _not_told("between professionals, for staff only"),
+    "BestInterestsDecisionMade":  _not_told("representative consulted; the action is told"),
+    "PlanActionCompleted":        _not_told("agreed with the person; told at review"),
+    "EnquiryCeased":              _not_told("the end of the enquiry is told with closure"),
 }
 # fmt: on
 

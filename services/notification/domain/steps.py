@@ -82,7 +82,11 @@ class ConcernFacts(Facts):
         payload = envelope.payload
         changes: dict[str, object] = {"version": envelope.stream_version}
         if isinstance(payload, ConcernRaised):
-            changes |= {"person_id": payload.person_id, "reference": payload.reference}
+            changes |= {
+                "person_id": payload.person_id,
+                "reference": payload.reference,
+                "repeat_of": payload.repeat_of_concern_id,
+            }
         elif isinstance(payload, ConcernLinkedToPerson):
             changes["person_id"] = payload.person_id
         elif isinstance(payload, ConcernUnlinkedFromPerson):

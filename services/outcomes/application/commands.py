@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from pymongo.errors import PyMongoError
 
@@ -29,7 +30,8 @@ class CaseBusy(Exception):
     """The case kept changing under us; the caller may simply try again."""
 
 
-def case_from(history: Sequence[Envelope]) -> Case:
+def case_from(history: Sequence[Envelope], now: datetime) -> Case:
+    """The case its stored events make, deciding at `now`."""
     events: list[CaseEvent] = []
     for envelope in history:
         if not isinstance(envelope.payload, CaseEvent):
@@ -37,7 +39,7 @@ def case_from(history: Sequence[Envelope]) -> Case:
                 f"{envelope.event_type} in stream {envelope.stream_id} is not a case event"
             )
         events.append(envelope.payload)
-    return Case.from_history(events)
+    return Case.from_history(events, now=now)
 
 
 def _conflict(error: Exception) -> bool:
@@ -52,11 +54,11 @@ class CaseCommands:
         self.store = store
         self.due_dates = due_dates
 
-    async def load(self, case_id: str) -> Case:
+    async def load(self, case_id: str, now: datetime | None = None) -> Case:
         history = await self.store.load(case_id)
         if not history:
             raise CaseNotFound(case_id)
-        return case_from(history)
+        return case_from(history, now or datetime.now(UTC))
 
     async def execute(
         self,
@@ -65,12 +67,14 @@ class CaseCommands:
         decide: Callable[[Case], object],
         *,
         correlation_id: str | None = None,
+        now: datetime | None = None,
     ) -> list[Envelope]:
-        """Load the case, apply `decide` (which may raise CaseRefused or a ValidationError) and
-        append what it recorded. Returns the recorded events (none if it decided nothing)."""
+        """Load the case as of `now` (the server's clock unless a scheduler pass says), apply
+        `decide` (which may raise CaseRefused or a ValidationError) and append what it recorded.
+        Returns the recorded events (none if it decided nothing)."""
         metadata = Metadata(actor=actor, correlation_id=correlation_id or str(uuid.uuid4()))
         for _ in range(ATTEMPTS):
-            case = await self.load(case_id)
+            case = await self.load(case_id, now)
             decide(case)
             if not case.pending_events:
                 return []

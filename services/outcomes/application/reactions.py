@@ -1,11 +1,15 @@
-"""What outcomes does when intake decides something: a raised concern opens the person's case;
-a manager's decision on an s42 or other enquiry starts the enquiry in it; a practitioner moving
-the concern to another person (relink or unlink) moves the case with it, so that later case
-events are about the right person and the wrong one hears nothing more.
+"""What outcomes does when intake decides something: a raised concern opens the person's case,
+or, when intake found it reports the same incident as an open concern, joins that concern's case
+(so every concern reaches a decision, and the person does not get a second case); a manager's
+decision on an s42 or other enquiry starts the enquiry in it; a practitioner moving the concern to
+another person (relink or unlink) moves the case with it, so that later case events are about the
+right person and the wrong one hears nothing more.
 
-Both are idempotent, because Kafka delivers at least once: the case id comes from the concern id
-(a redelivered ConcernRaised finds the case already open), and the events recorded in reaction
-get ids derived from the event that caused them (recording them twice is refused by the store).
+All are idempotent, because Kafka delivers at least once: the case id comes from the concern id
+(a redelivered ConcernRaised finds the case already open), a case records a repeat joining it
+once, and the events recorded in reaction get ids derived from the event that caused them
+(recording them twice is refused by the store). A repeat can arrive before the concern it repeats
+(another partition): it waits in `concern_cases` and joins when that case opens.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from datetime import UTC, datetime
 
 from services.outcomes.application.commands import case_from
 from services.outcomes.domain import Case, CaseRefused, case_id_for
+from services.outcomes.domain.england import day_in_england
+from services.outcomes.read_models.concern_cases import ConcernCases
 from shared.events import DecodeError, Envelope, Metadata, decode
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.intake import (
@@ -27,9 +33,9 @@ from shared.events.intake import (
     S42Decision,
     S42DecisionMade,
 )
-from shared.events.outcomes import CaseEvent, EnquiryKind
+from shared.events.outcomes import CaseEvent, Demographics, EnquiryKind
 from shared.eventstore import EventAlreadyRecorded, EventStore
-from shared.mongo import Session
+from shared.mongo import Database, Session
 from shared.projection import Record
 from shared.topics import INTAKE_EVENTS
 
@@ -55,11 +61,31 @@ class CaseNotOpenYet(Exception):
     accepted. Retried, then dead-lettered with this reason for an operator to look at."""
 
 
-def opening_for(raised: Envelope) -> Case:
-    """The case a raised concern opens, carrying what the concern said about the person."""
+def _concern_of(raised: Envelope) -> ConcernRaised:
     concern = raised.payload
     if not isinstance(concern, ConcernRaised):
         raise TypeError(f"a case is opened by ConcernRaised, not {raised.event_type}")
+    return concern
+
+
+def demographics_of(raised: Envelope) -> Demographics:
+    """What the concern said about the person that the national return counts."""
+    person = _concern_of(raised).person
+    return Demographics(
+        date_of_birth=person.date_of_birth,
+        approximate_age=person.approximate_age,
+        approximate_age_on=day_in_england(raised.occurred_at)
+        if person.approximate_age is not None
+        else None,
+        gender=person.gender,
+        ethnicity=person.ethnicity,
+        primary_support_reason=person.primary_support_reason,
+    )
+
+
+def opening_for(raised: Envelope) -> Case:
+    """The case a raised concern opens, carrying what the concern said about the person."""
+    concern = _concern_of(raised)
     return Case.open(
         concern_id=concern.concern_id,
         person_id=concern.person_id,
@@ -71,6 +97,22 @@ def opening_for(raised: Envelope) -> Case:
         risk_location=concern.what_happened.location,
         risk_source=concern.what_happened.source,
         persons_own_words=concern.involvement.person_own_words,
+        demographics=demographics_of(raised),
+    )
+
+
+def join(case: Case, repeat: Envelope) -> None:
+    """Let a repeat report of the incident join `case` (nothing if it already has)."""
+    concern = _concern_of(repeat)
+    case.join_repeat_concern(
+        concern_id=concern.concern_id,
+        reference=concern.reference,
+        concern_raised_at=repeat.occurred_at,
+        risk_types=concern.what_happened.risk_types,
+        risk_location=concern.what_happened.location,
+        risk_source=concern.what_happened.source,
+        persons_own_words=concern.involvement.person_own_words,
+        demographics=demographics_of(repeat),
     )
 
 
@@ -106,8 +148,9 @@ class CaseOpening:
     name = "case-opening"
     topics: Sequence[str] = (INTAKE_EVENTS,)
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, database: Database) -> None:
         self.store = store
+        self.concern_cases = ConcernCases(database)
 
     def decode(self, record: Record) -> Envelope | None:
         event_type = _event_type(record)
@@ -134,10 +177,40 @@ class CaseOpening:
         return None
 
     async def _open_case(self, raised: Envelope, concern: ConcernRaised, session: Session) -> None:
-        if await self.store.version(case_id_for(concern.concern_id), session):
+        original = concern.repeat_of_concern_id
+        if original is not None and await self._join_open_case(raised, original, session):
+            return
+        case_id = case_id_for(concern.concern_id)
+        if await self.store.version(case_id, session):
             return
         case = opening_for(raised)
-        await self._record(case.case_id, 0, case.pending_events, raised, session)
+        await self._record(case_id, 0, case.pending_events, raised, session)
+        for repeat in await self.concern_cases.belongs_to(concern.concern_id, case_id, session):
+            await self._join(case_id, repeat, session)
+
+    async def _join_open_case(self, repeat: Envelope, original: str, session: Session) -> bool:
+        """Join the repeat to the case of the concern it repeats; False if that case is closed
+        (then the repeat opens a case of its own, so it still reaches a decision)."""
+        case_id = await self.concern_cases.case_of(original, session) or case_id_for(original)
+        if not await self.store.version(case_id, session):
+            await self.concern_cases.wait_for_case(original, repeat, session)
+            return True
+        return await self._join(case_id, repeat, session)
+
+    async def _join(self, case_id: str, repeat: Envelope, session: Session) -> bool:
+        case = case_from(await self.store.load(case_id, session), datetime.now(UTC))
+        if _concern_of(repeat).concern_id in case.joined_concerns:
+            return True
+        if case.closed is not None:
+            log.warning(
+                "repeat concern opens its own case: the case it repeats is closed",
+                extra={"case_id": case_id, "event_id": repeat.event_id},
+            )
+            return False
+        join(case, repeat)
+        await self._record(case_id, case.stored_version, case.pending_events, repeat, session)
+        await self.concern_cases.belongs_to(_concern_of(repeat).concern_id, case_id, session)
+        return True
 
     async def _start_enquiry(
         self, decided: Envelope, decision: S42DecisionMade, session: Session
@@ -152,7 +225,7 @@ class CaseOpening:
                 f"{decision.decision.value} decided for concern {decision.concern_id}, "
                 f"but no case is open for it"
             )
-        case = case_from(history)
+        case = case_from(history, datetime.now(UTC))
         if case.enquiry_kind is not None:
             return
         try:
@@ -175,7 +248,7 @@ class CaseOpening:
         history = await self.store.load(case_id, session)
         if not history:
             raise CaseNotOpenYet(f"concern {concern_id} was moved, but no case is open for it")
-        case = case_from(history)
+        case = case_from(history, datetime.now(UTC))
         if case.move_to_person(person_id) is None:
             return
         await self._record(case_id, case.stored_version, case.pending_events, moved, session)
@@ -188,6 +261,8 @@ class CaseOpening:
         cause: Envelope,
         session: Session,
     ) -> None:
+        if not events:
+            return
         try:
             await self.store.append(
                 case_id,

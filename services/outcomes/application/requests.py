@@ -1,6 +1,8 @@
-"""What practitioners and managers send to record a step in a case. Times a step happened at
-default to the moment it is recorded; give them when recording something after the event.
-Free text is kept exactly as sent."""
+"""What practitioners and managers send to record a step in a case. When a step happened defaults
+to the moment it is recorded; give it when writing something up after the event (not in the
+future, not before the concern). Sign-offs (a conclusion, a cessation, an override, a closure)
+take no time: they happen when recorded, by the server's clock. Free text is kept exactly as
+sent."""
 
 from __future__ import annotations
 
@@ -10,7 +12,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events.intake import ContactPoints
 from shared.events.outcomes import (
+    CeasedReason,
+    ConsultedView,
+    ContactMode,
     ConversationMode,
+    Demographics,
     Experience,
     ExpressedBy,
     FormalActionKind,
@@ -22,6 +28,7 @@ from shared.events.outcomes import (
     OutcomeRating,
     Participant,
     PlanAction,
+    Professional,
     ReviewStage,
     RiskOption,
     SacCaseDetails,
@@ -41,11 +48,30 @@ class Body(BaseModel):
 
 class HoldConversation(Body):
     participants: list[Participant] = Field(
-        min_length=1, description="Must include the person, their representative or advocate."
+        min_length=1,
+        description="Must include the person, their representative or advocate; a contact "
+        "between professionals is a case note.",
     )
     mode: ConversationMode
     summary: Text
     held_at: When = None
+
+
+class RecordCaseNote(Body):
+    contact_with: list[Professional] = Field(
+        min_length=1, max_length=50, description="Who the contact was with."
+    )
+    mode: ContactMode
+    what_was_said: Text
+    what_was_agreed: Text | None = None
+    happened_at: When = None
+
+
+class RecordDemographics(Body):
+    demographics: Demographics = Field(
+        description="What is known about the person for the national return; replaces what "
+        "the concern said."
+    )
 
 
 class ExpressDesiredOutcome(Body):
@@ -77,7 +103,11 @@ class RecordFormalActionWishes(Body):
     action: FormalActionKind
     wish: Wish
     in_their_words: TheirWords
-    expressed_by: ExpressedBy = ExpressedBy.PERSON
+    expressed_by: ExpressedBy = Field(
+        default=ExpressedBy.PERSON,
+        description="Whose view this is. Only the person's own wish counts as their consent; "
+        "a representative's or advocate's is recorded as theirs.",
+    )
     recorded_at: When = None
 
 
@@ -89,6 +119,31 @@ class AssessMentalCapacity(Body):
     )
     assessed_by: Name | None = Field(default=None, description="Defaults to the caller.")
     assessed_at: When = None
+    formal_action: FormalActionKind | None = Field(
+        default=None,
+        description="The formal action the decision is about, if it is about one; a "
+        "best-interests decision about that action rests on this assessment.",
+    )
+
+
+class MakeBestInterestsDecision(Body):
+    action: FormalActionKind
+    capacity_assessment_id: Id = Field(
+        description="The latest assessment of this action's decision, finding the person lacks "
+        "capacity for it."
+    )
+    in_best_interests: bool = Field(description="Whether the action goes ahead.")
+    persons_wishes: TheirWords = Field(
+        description="The person's own wishes and feelings, as far as they can be found out."
+    )
+    consulted: list[ConsultedView] = Field(
+        min_length=1,
+        max_length=50,
+        description="Who was consulted and what they said; the person's representative or "
+        "advocate when they have one.",
+    )
+    reasons: Text
+    decided_at: When = None
 
 
 class AppointAdvocate(Body):
@@ -128,6 +183,11 @@ class AgreePlan(Body):
     agreed_at: When = None
 
 
+class CompletePlanAction(Body):
+    note: Text | None = None
+    completed_at: When = None
+
+
 class TakeFormalAction(Body):
     action: FormalActionKind
     description: Text
@@ -136,17 +196,17 @@ class TakeFormalAction(Body):
 
 
 class OverrideWishes(Body):
-    action: FormalActionKind
-    grounds: list[StatutoryGround] = Field(min_length=1)
+    action: FormalActionKind = Field(description="The one action this override allows.")
+    grounds: list[StatutoryGround] = Field(
+        min_length=1,
+        description="Statutory grounds; not lacks_capacity_best_interests, which is decided by "
+        "a best-interests decision instead.",
+    )
     reason: Text
     person_told: bool
     why_not_told: Text | None = Field(
         default=None, description="Required when the person was not told: why telling is unsafe."
     )
-    capacity_assessment_id: Id | None = Field(
-        default=None, description="Only with the lacks_capacity_best_interests ground."
-    )
-    overridden_at: When = None
 
 
 class AgreeNextContact(Body):
@@ -171,7 +231,15 @@ class ConcludeEnquiry(Body):
     case_details: SacCaseDetails
     msp_asked: MspAsked
     achievements: list[OutcomeAchievement] = Field(default_factory=list)
-    concluded_at: When = None
+
+
+class CeaseEnquiry(Body):
+    reason: CeasedReason
+    explanation: Text
+    persons_view: TheirWords | None = None
+    case_details: SacCaseDetails = Field(description="As far as they are known when it stopped.")
+    msp_asked: MspAsked
+    achievements: list[OutcomeAchievement] = Field(default_factory=list, max_length=100)
 
 
 class CloseCase(Body):
@@ -179,7 +247,6 @@ class CloseCase(Body):
     person_view: TheirWords | None = None
     feedback_to_referrer: bool
     sar_considered: bool = Field(description="Whether a Safeguarding Adults Review was considered.")
-    closed_at: When = None
 
 
 class AssignLeadWorker(Body):

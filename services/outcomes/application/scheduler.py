@@ -1,6 +1,7 @@
-"""Noticing when a date agreed with the person passes: the next contact or review they agreed did
-not happen. Making Safeguarding Personal asks for timeliness as the person sees it, so this flags
-their own agreed dates, not a global deadline.
+"""Noticing when a date agreed with the person passes: the next contact, review or plan action
+they agreed did not happen. Making Safeguarding Personal asks for timeliness as the person sees
+it, so this flags their own agreed dates, not a global deadline; each missed date becomes a work
+item for the lead worker (`read_models.work_items`).
 
 Each pass asks the agreed-dates index which cases have a date passed, and lets each case decide
 what it missed. Passes may overlap (two service instances, a slow pass): the case records a missed
@@ -50,8 +51,9 @@ class MissedDatesWatch:
                 recorded += await self.commands.execute(
                     case_id,
                     SYSTEM_ACTOR,
-                    lambda case: case.notice_missed_dates(now),
+                    lambda case: case.notice_missed_dates(),
                     correlation_id=correlation_id,
+                    now=now,
                 )
             except Exception:
                 # One case failing must not stop the others being noticed.

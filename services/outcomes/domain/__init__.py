@@ -1,18 +1,19 @@
 """The outcomes domain: the person's case and the MSP report. Plain Python, no I/O."""
 
 from services.outcomes.domain.case import Case, case_id_for
-from services.outcomes.domain.formal_action import FormalActionWishes, check_override
+from services.outcomes.domain.formal_action import FormalActionRule
 from services.outcomes.domain.refusals import (
     CaseIsClosed,
     CaseRefused,
+    EnquiryNotEnded,
     FormalActionRefused,
     NotPermitted,
+    TimeOutOfBounds,
     UnknownOutcome,
 )
 from services.outcomes.domain.report import (
-    Measure,
+    Cell,
     MspReport,
-    Row,
     Table,
     msp_report,
     report_as_csv,
@@ -31,16 +32,16 @@ __all__ = [
     "CaseIsClosed",
     "CaseRefused",
     "CaseSummary",
+    "Cell",
+    "EnquiryNotEnded",
     "FormalActionRefused",
-    "FormalActionWishes",
-    "Measure",
+    "FormalActionRule",
     "MspReport",
     "NotPermitted",
-    "Row",
     "Table",
+    "TimeOutOfBounds",
     "UnknownOutcome",
     "case_id_for",
-    "check_override",
     "is_a_decision_the_person_is_told_about",
     "msp_report",
     "report_as_csv",

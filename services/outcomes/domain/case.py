@@ -1,8 +1,10 @@
 """The case: the person's safeguarding, from the concern to closure, as an event-sourced aggregate.
 
-The case decides; it does no I/O. A handler loads the case from its stream with `from_history`,
-calls one method (which checks the rules and records new events), then appends `pending_events`
-expecting `stored_version`. Values the person gave are passed in and kept verbatim.
+The case decides; it does no I/O. A handler loads the case from its stream with `from_history`
+(saying what time it is now, by the server's clock), calls one method (which checks the rules and
+records new events), then appends `pending_events` expecting `stored_version`. Values the person
+gave are passed in and kept verbatim. When something happened may be given, within bounds
+(`moments`); sign-offs happen now.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from services.outcomes.domain.agreed_dates import AgreedDates
-from services.outcomes.domain.conclusion import check_achievements
+from services.outcomes.domain.conclusion import check_achievements, check_result
 from services.outcomes.domain.desired_outcome import AgreedOutcome, DesiredOutcome
-from services.outcomes.domain.formal_action import FormalActionWishes, check_override
+from services.outcomes.domain.formal_action import FormalActionRule
+from services.outcomes.domain.moments import when_it_happened
 from services.outcomes.domain.refusals import (
     CaseIsClosed,
     CaseRefused,
+    EnquiryNotEnded,
     NotPermitted,
     UnknownOutcome,
 )
@@ -28,15 +32,23 @@ from shared.events.outcomes import (
     AdvocateAppointed,
     AgreedDateKind,
     AgreedDateMissed,
+    BestInterestsDecisionMade,
     CaseClosed,
     CaseEvent,
     CaseMovedToPerson,
+    CaseNoteRecorded,
     CaseOpened,
+    CeasedReason,
+    ConsultedView,
+    ContactMode,
     ConversationHeld,
     ConversationMode,
+    Demographics,
+    DemographicsRecorded,
     DesiredOutcomeExpressed,
     DesiredOutcomeRevised,
     DesiredOutcomeWithdrawn,
+    EnquiryCeased,
     EnquiryConcluded,
     EnquiryKind,
     EnquiryStarted,
@@ -58,6 +70,9 @@ from shared.events.outcomes import (
     Participant,
     ParticipantRole,
     PlanAction,
+    PlanActionCompleted,
+    Professional,
+    RepeatConcernJoined,
     ReviewDateAgreed,
     ReviewStage,
     RiskDiscussionHeld,
@@ -73,7 +88,8 @@ from shared.sac import MspAsked, RiskLocation, RiskSource, RiskType
 E = TypeVar("E", bound=CaseEvent)
 
 # Someone who can speak for the person: a conversation among professionals alone is not a
-# conversation with the person, and does not keep a contact date agreed with them.
+# conversation with the person (it is a case note), and does not keep a contact date agreed
+# with them.
 _THE_PERSONS_SIDE = frozenset(
     {ParticipantRole.PERSON, ParticipantRole.REPRESENTATIVE, ParticipantRole.ADVOCATE}
 )
@@ -90,26 +106,32 @@ def _new_id() -> str:
 
 
 class Case:
-    """One person's case. Build it with `Case.open(...)` or `Case.from_history(events)`."""
+    """One person's case. Build it with `Case.open(...)` or `Case.from_history(events, now=...)`.
 
-    def __init__(self, opened: CaseOpened) -> None:
+    `now` is the server's time the case decides at; a caller replaying a history step by step
+    (the benchmark's generator) moves it on between steps."""
+
+    def __init__(self, opened: CaseOpened, now: datetime) -> None:
         self.case_id = opened.case_id
         self.person_id = opened.person_id
         self.concern_id = opened.concern_id
         self.reference = opened.reference
+        self.concern_raised_at = opened.concern_raised_at
+        self.now = now
         self.stored_version = 0
         self._pending: list[CaseEvent] = []
         self._position = 0
         self.enquiry_kind: EnquiryKind | None = None
         self.concluded: EnquiryConcluded | None = None
+        self.ceased: EnquiryCeased | None = None
         self.closed: CaseClosed | None = None
         self.lead_worker: LeadWorkerAssigned | None = None
         self.desired_outcomes: dict[str, DesiredOutcome] = {}
         self.agreed_outcomes: dict[str, AgreedOutcome] = {}
-        self.formal_action_wishes = FormalActionWishes()
-        self.capacity_assessments: dict[str, bool] = {}
+        self.formal_action = FormalActionRule()
         self.plan: SafeguardingPlanAgreed | None = None
         self.agreed_dates = AgreedDates()
+        self.joined_concerns: set[str] = set()
         self._apply(opened)
 
     # -- building -------------------------------------------------------------------------
@@ -128,10 +150,12 @@ class Case:
         risk_location: RiskLocation | None = None,
         risk_source: RiskSource | None = None,
         persons_own_words: str | None = None,
+        demographics: Demographics | None = None,
     ) -> Case:
         """A new case for a concern raised about a person; `CaseOpened` is pending. What the
-        concern said (the risks, the person's name and their own words) comes with it, so the
-        case file and the person's timeline start where the concern did."""
+        concern said (the risks, the person's name, their own words and what the national
+        return needs about them) comes with it, so the case file and the person's timeline
+        start where the concern did."""
         opened = CaseOpened(
             case_id=case_id_for(concern_id),
             person_id=person_id,
@@ -144,19 +168,20 @@ class Case:
             risk_location=risk_location,
             risk_source=risk_source,
             persons_own_words=persons_own_words,
+            demographics=demographics,
         )
-        case = cls(opened)
+        case = cls(opened, opened_at)
         case._pending.append(opened)
         return case
 
     @classmethod
-    def from_history(cls, events: Iterable[CaseEvent]) -> Case:
+    def from_history(cls, events: Iterable[CaseEvent], *, now: datetime) -> Case:
         """The case as its stored events left it; `stored_version` is how many there were."""
         stream = iter(events)
         first = next(stream, None)
         if not isinstance(first, CaseOpened):
             raise ValueError("a case's history starts with CaseOpened")
-        case = cls(first)
+        case = cls(first, now)
         for recorded in stream:
             case._apply(recorded)
         case.stored_version = case._position
@@ -167,7 +192,56 @@ class Case:
         """Events decided since loading, in order, to be appended after `stored_version`."""
         return tuple(self._pending)
 
-    # -- the enquiry ----------------------------------------------------------------------
+    @property
+    def enquiry_ended(self) -> EnquiryConcluded | EnquiryCeased | None:
+        return self.concluded or self.ceased
+
+    # -- the concern and the enquiry ------------------------------------------------------
+
+    def join_repeat_concern(
+        self,
+        *,
+        concern_id: str,
+        reference: str,
+        concern_raised_at: datetime,
+        risk_types: Sequence[RiskType] = (),
+        risk_location: RiskLocation | None = None,
+        risk_source: RiskSource | None = None,
+        persons_own_words: str | None = None,
+        demographics: Demographics | None = None,
+    ) -> RepeatConcernJoined | None:
+        """Another report of the same incident joins this case instead of opening its own, so
+        it is decided here and the person does not get a second case. None if it already
+        joined."""
+        self._require_open()
+        if concern_id in self.joined_concerns or concern_id == self.concern_id:
+            return None
+        return self._record(
+            RepeatConcernJoined(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                concern_id=concern_id,
+                reference=reference,
+                concern_raised_at=concern_raised_at,
+                risk_types=tuple(risk_types),
+                risk_location=risk_location,
+                risk_source=risk_source,
+                persons_own_words=persons_own_words,
+                demographics=demographics,
+                joined_at=self.now,
+            )
+        )
+
+    def record_demographics(self, demographics: Demographics) -> DemographicsRecorded:
+        self._require_open()
+        return self._record(
+            DemographicsRecorded(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                demographics=demographics,
+                recorded_at=self.now,
+            )
+        )
 
     def start_enquiry(self, kind: EnquiryKind, *, started_at: datetime) -> EnquiryStarted:
         self._require_open()
@@ -180,7 +254,7 @@ class Case:
         )
 
     def assign_lead_worker(
-        self, *, name: str, contact: str, assigned_at: datetime
+        self, *, name: str, contact: str, assigned_at: datetime | None = None
     ) -> LeadWorkerAssigned:
         self._require_open()
         return self._record(
@@ -189,7 +263,7 @@ class Case:
                 person_id=self.person_id,
                 name=name,
                 contact=contact,
-                assigned_at=assigned_at,
+                assigned_at=self._happened("assigned_at", assigned_at),
             )
         )
 
@@ -197,15 +271,16 @@ class Case:
         self,
         *,
         participants: Sequence[Participant],
-        held_at: datetime,
         mode: ConversationMode,
         summary: str,
+        held_at: datetime | None = None,
     ) -> ConversationHeld:
         self._require_open()
         if not any(p.role in _THE_PERSONS_SIDE for p in participants):
             raise CaseRefused(
                 "A conversation is with the person: include the person, their representative "
-                "or their advocate among the participants"
+                "or their advocate among the participants. Record a contact between "
+                "professionals as a case note."
             )
         return self._record(
             ConversationHeld(
@@ -213,9 +288,35 @@ class Case:
                 person_id=self.person_id,
                 conversation_id=_new_id(),
                 participants=tuple(participants),
-                held_at=held_at,
+                held_at=self._happened("held_at", held_at),
                 mode=mode,
                 summary=summary,
+            )
+        )
+
+    def record_case_note(
+        self,
+        *,
+        contact_with: Sequence[Professional],
+        mode: ContactMode,
+        what_was_said: str,
+        recorded_by: str,
+        what_was_agreed: str | None = None,
+        happened_at: datetime | None = None,
+    ) -> CaseNoteRecorded:
+        """A contact between professionals about the case, for staff only."""
+        self._require_open()
+        return self._record(
+            CaseNoteRecorded(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                note_id=_new_id(),
+                contact_with=tuple(contact_with),
+                mode=mode,
+                what_was_said=what_was_said,
+                what_was_agreed=what_was_agreed,
+                happened_at=self._happened("happened_at", happened_at),
+                recorded_by=recorded_by,
             )
         )
 
@@ -251,7 +352,7 @@ class Case:
         *,
         text: str,
         expressed_by: ExpressedBy,
-        expressed_at: datetime,
+        expressed_at: datetime | None = None,
         category: OutcomeCategory | None = None,
     ) -> DesiredOutcomeExpressed:
         """Record what the person wants, exactly in their words. Outcomes are never checked
@@ -265,7 +366,7 @@ class Case:
                 desired_outcome_id=_new_id(),
                 text=text,
                 expressed_by=expressed_by,
-                expressed_at=expressed_at,
+                expressed_at=self._happened("expressed_at", expressed_at),
                 category=category,
             )
         )
@@ -276,7 +377,7 @@ class Case:
         *,
         text: str,
         expressed_by: ExpressedBy,
-        revised_at: datetime,
+        revised_at: datetime | None = None,
         category: OutcomeCategory | None = None,
     ) -> DesiredOutcomeRevised:
         self._require_open()
@@ -289,13 +390,13 @@ class Case:
                 text=text,
                 previous_text=outcome.text,
                 expressed_by=expressed_by,
-                revised_at=revised_at,
+                revised_at=self._happened("revised_at", revised_at),
                 category=category,
             )
         )
 
     def withdraw_desired_outcome(
-        self, desired_outcome_id: str, *, reason: str, withdrawn_at: datetime
+        self, desired_outcome_id: str, *, reason: str, withdrawn_at: datetime | None = None
     ) -> DesiredOutcomeWithdrawn:
         self._require_open()
         self._current_desired_outcome(desired_outcome_id)
@@ -305,12 +406,12 @@ class Case:
                 person_id=self.person_id,
                 desired_outcome_id=desired_outcome_id,
                 reason=reason,
-                withdrawn_at=withdrawn_at,
+                withdrawn_at=self._happened("withdrawn_at", withdrawn_at),
             )
         )
 
     def agree_outcome(
-        self, *, wording: str, serves: Sequence[str], agreed_at: datetime
+        self, *, wording: str, serves: Sequence[str], agreed_at: datetime | None = None
     ) -> OutcomeAgreed:
         """Agree an outcome with the person; it must serve desired outcomes they still hold,
         so every agreed outcome traces back to their own words."""
@@ -324,7 +425,7 @@ class Case:
                 agreed_outcome_id=_new_id(),
                 wording=wording,
                 serves=tuple(dict.fromkeys(serves)),
-                agreed_at=agreed_at,
+                agreed_at=self._happened("agreed_at", agreed_at),
             )
         )
 
@@ -332,13 +433,16 @@ class Case:
 
     def record_formal_action_wishes(
         self,
+        actor: Actor,
         action: FormalActionKind,
         *,
         wish: Wish,
         in_their_words: str,
         expressed_by: ExpressedBy,
-        recorded_at: datetime,
+        recorded_at: datetime | None = None,
     ) -> FormalActionWishesRecorded:
+        """Record what someone said about a formal action, as theirs: only the person's own
+        wish is their wish (see `formal_action`)."""
         self._require_open()
         return self._record(
             FormalActionWishesRecorded(
@@ -348,7 +452,8 @@ class Case:
                 wish=wish,
                 in_their_words=in_their_words,
                 expressed_by=expressed_by,
-                recorded_at=recorded_at,
+                recorded_at=self._happened("recorded_at", recorded_at),
+                recorded_by=actor.id,
             )
         )
 
@@ -358,8 +463,9 @@ class Case:
         decision: str,
         lacks_capacity: bool,
         assessed_by: str,
-        assessed_at: datetime,
+        assessed_at: datetime | None = None,
         best_interests: str | None = None,
+        formal_action: FormalActionKind | None = None,
     ) -> MentalCapacityAssessed:
         self._require_open()
         return self._record(
@@ -370,8 +476,41 @@ class Case:
                 decision=decision,
                 lacks_capacity=lacks_capacity,
                 assessed_by=assessed_by,
-                assessed_at=assessed_at,
+                assessed_at=self._happened("assessed_at", assessed_at),
                 best_interests=best_interests,
+                formal_action=formal_action,
+            )
+        )
+
+    def make_best_interests_decision(
+        self,
+        action: FormalActionKind,
+        *,
+        capacity_assessment_id: str,
+        in_best_interests: bool,
+        persons_wishes: str,
+        consulted: Sequence[ConsultedView],
+        reasons: str,
+        decided_by: str,
+        decided_at: datetime | None = None,
+    ) -> BestInterestsDecisionMade:
+        """Decide, for a person found to lack capacity to decide about `action` themselves,
+        whether it is in their best interests (Mental Capacity Act 2005 s4)."""
+        self._require_open()
+        self.formal_action.check_best_interests(action, capacity_assessment_id, consulted)
+        return self._record(
+            BestInterestsDecisionMade(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                decision_id=_new_id(),
+                action=action,
+                capacity_assessment_id=capacity_assessment_id,
+                in_best_interests=in_best_interests,
+                persons_wishes=persons_wishes,
+                consulted=tuple(consulted),
+                reasons=reasons,
+                decided_by=decided_by,
+                decided_at=self._happened("decided_at", decided_at),
             )
         )
 
@@ -382,7 +521,7 @@ class Case:
         organisation: str,
         substantial_difficulty: str,
         no_appropriate_person: str,
-        appointed_at: datetime,
+        appointed_at: datetime | None = None,
         contact: ContactPoints | None = None,
     ) -> AdvocateAppointed:
         self._require_open()
@@ -394,7 +533,7 @@ class Case:
                 organisation=organisation,
                 substantial_difficulty=substantial_difficulty,
                 no_appropriate_person=no_appropriate_person,
-                appointed_at=appointed_at,
+                appointed_at=self._happened("appointed_at", appointed_at),
                 contact=contact,
             )
         )
@@ -422,13 +561,12 @@ class Case:
         grounds: Sequence[StatutoryGround],
         reason: str,
         person_told: bool,
-        overridden_at: datetime,
         why_not_told: str | None = None,
         capacity_assessment_id: str | None = None,
     ) -> WishesOverridden:
-        """A manager lets a formal action go ahead against or without the person's wishes."""
+        """A manager lets one formal action go ahead against or without the person's wishes."""
         self._require_open()
-        check_override(actor, action, grounds, capacity_assessment_id, self.capacity_assessments)
+        self.formal_action.check_override(actor, action, grounds, capacity_assessment_id)
         return self._record(
             WishesOverridden(
                 case_id=self.case_id,
@@ -440,22 +578,24 @@ class Case:
                 why_not_told=why_not_told,
                 capacity_assessment_id=capacity_assessment_id,
                 overridden_by=actor.id,
-                overridden_at=overridden_at,
+                overridden_at=self.now,
+                override_id=_new_id(),
             )
         )
 
     def take_formal_action(
         self,
+        actor: Actor,
         action: FormalActionKind,
         *,
         description: str,
         requested_by: str,
-        taken_at: datetime,
+        taken_at: datetime | None = None,
     ) -> FormalActionTaken:
-        """Record a formal action as taken; refused (FormalActionRefused) without the person's
-        consent or a manager's override."""
+        """Record a formal action as taken; refused (FormalActionRefused) unless the formal
+        action rule allows it."""
         self._require_open()
-        basis = self.formal_action_wishes.basis_for(action)
+        basis, authority_id = self.formal_action.authority_for(action, actor)
         return self._record(
             FormalActionTaken(
                 case_id=self.case_id,
@@ -463,8 +603,10 @@ class Case:
                 action=action,
                 description=description,
                 requested_by=requested_by,
-                taken_at=taken_at,
+                taken_at=self._happened("taken_at", taken_at),
                 basis=basis,
+                authority_id=authority_id,
+                taken_by=actor.id,
             )
         )
 
@@ -477,7 +619,7 @@ class Case:
         options: Sequence[RiskOption],
         persons_decision: str,
         decided_by: ExpressedBy,
-        held_at: datetime,
+        held_at: datetime | None = None,
     ) -> RiskDiscussionHeld:
         self._require_open()
         return self._record(
@@ -485,7 +627,7 @@ class Case:
                 case_id=self.case_id,
                 person_id=self.person_id,
                 discussion_id=_new_id(),
-                held_at=held_at,
+                held_at=self._happened("held_at", held_at),
                 present=tuple(present),
                 options=tuple(options),
                 persons_decision=persons_decision,
@@ -494,12 +636,14 @@ class Case:
         )
 
     def agree_plan(
-        self, *, actions: Sequence[PlanAction], agreed_at: datetime
+        self, *, actions: Sequence[PlanAction], agreed_at: datetime | None = None
     ) -> SafeguardingPlanAgreed:
         """Agree the plan; each action must serve outcomes agreed with the person, because the
         plan exists to achieve what they want."""
         self._require_open()
+        when = self._happened("agreed_at", agreed_at)
         for action in actions:
+            AgreedDates.check(action.agreed_date, when)
             for agreed_outcome_id in action.serves:
                 if agreed_outcome_id not in self.agreed_outcomes:
                     raise UnknownOutcome(
@@ -512,33 +656,56 @@ class Case:
                 person_id=self.person_id,
                 plan_id=_new_id(),
                 actions=tuple(actions),
-                agreed_at=agreed_at,
+                agreed_at=when,
+            )
+        )
+
+    def complete_plan_action(
+        self, action_id: str, *, completed_at: datetime | None = None, note: str | None = None
+    ) -> PlanActionCompleted:
+        self._require_open()
+        if self.plan is None or action_id not in {a.action_id for a in self.plan.actions}:
+            raise UnknownOutcome(f"No action {action_id!r} in the current safeguarding plan")
+        return self._record(
+            PlanActionCompleted(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                plan_id=self.plan.plan_id,
+                action_id=action_id,
+                completed_at=self._happened("completed_at", completed_at),
+                note=note,
             )
         )
 
     # -- timeliness for the person --------------------------------------------------------
 
-    def agree_next_contact(self, *, contact_on: date, agreed_at: datetime) -> NextContactAgreed:
+    def agree_next_contact(
+        self, *, contact_on: date, agreed_at: datetime | None = None
+    ) -> NextContactAgreed:
         self._require_open()
-        AgreedDates.check(contact_on, agreed_at)
+        when = self._happened("agreed_at", agreed_at)
+        AgreedDates.check(contact_on, when)
         return self._record(
             NextContactAgreed(
                 case_id=self.case_id,
                 person_id=self.person_id,
                 contact_on=contact_on,
-                agreed_at=agreed_at,
+                agreed_at=when,
             )
         )
 
-    def agree_review_date(self, *, review_on: date, agreed_at: datetime) -> ReviewDateAgreed:
+    def agree_review_date(
+        self, *, review_on: date, agreed_at: datetime | None = None
+    ) -> ReviewDateAgreed:
         self._require_open()
-        AgreedDates.check(review_on, agreed_at)
+        when = self._happened("agreed_at", agreed_at)
+        AgreedDates.check(review_on, when)
         return self._record(
             ReviewDateAgreed(
                 case_id=self.case_id,
                 person_id=self.person_id,
                 review_on=review_on,
-                agreed_at=agreed_at,
+                agreed_at=when,
             )
         )
 
@@ -555,12 +722,15 @@ class Case:
                 agreed_date=missed.agreed_date,
                 agreed_at=missed.agreed_at,
                 noticed_at=now,
+                plan_action_id=missed.plan_action_id,
+                plan_action=missed.plan_action,
+                lead_worker=self.lead_worker.name if self.lead_worker else None,
             )
             for missed in self.agreed_dates.missed(now)
         ]
 
-    def notice_missed_dates(self, now: datetime) -> list[AgreedDateMissed]:
-        return [self._record(missed) for missed in self.missed_dates(now)]
+    def notice_missed_dates(self) -> list[AgreedDateMissed]:
+        return [self._record(missed) for missed in self.missed_dates(self.now)]
 
     # -- review, conclusion, closure ------------------------------------------------------
 
@@ -570,7 +740,7 @@ class Case:
         stage: ReviewStage,
         ratings: Sequence[OutcomeRating],
         experience: Experience,
-        reviewed_at: datetime,
+        reviewed_at: datetime | None = None,
         person_view: str | None = None,
     ) -> OutcomesReviewed:
         self._require_open()
@@ -583,7 +753,7 @@ class Case:
                 person_id=self.person_id,
                 review_id=_new_id(),
                 stage=stage,
-                reviewed_at=reviewed_at,
+                reviewed_at=self._happened("reviewed_at", reviewed_at),
                 ratings=tuple(ratings),
                 experience=experience,
                 person_view=person_view,
@@ -597,30 +767,52 @@ class Case:
         case_details: SacCaseDetails,
         msp_asked: MspAsked,
         achievements: Sequence[OutcomeAchievement],
-        concluded_at: datetime,
     ) -> EnquiryConcluded:
         """A manager signs off the enquiry with the national return's case details and the
-        person's view of each outcome they expressed."""
-        self._require_open()
-        if actor.role is not Role.MANAGER:
-            raise NotPermitted(
-                f"Only a Safeguarding Adults Manager may sign off an enquiry's conclusion; "
-                f"this was attempted in the role {actor.role.value!r}"
-            )
-        if self.enquiry_kind is None:
-            raise CaseRefused("No enquiry has started in this case, so none can be concluded")
-        if self.concluded is not None:
-            raise CaseRefused("The enquiry has already been concluded")
+        person's view of each outcome they expressed. Signed off now, by the server's clock."""
+        self._require_an_enquiry_to_end(actor, "sign off an enquiry's conclusion")
+        check_result(case_details.action_taken_and_result, None)
         check_achievements(msp_asked, achievements, self.desired_outcomes)
         return self._record(
             EnquiryConcluded(
                 case_id=self.case_id,
                 person_id=self.person_id,
-                concluded_at=concluded_at,
+                concluded_at=self.now,
                 concluded_by=actor.id,
                 case_details=case_details,
                 msp_asked=msp_asked,
                 achievements=tuple(achievements),
+            )
+        )
+
+    def cease_enquiry(
+        self,
+        actor: Actor,
+        *,
+        reason: CeasedReason,
+        explanation: str,
+        case_details: SacCaseDetails,
+        msp_asked: MspAsked,
+        achievements: Sequence[OutcomeAchievement] = (),
+        persons_view: str | None = None,
+    ) -> EnquiryCeased:
+        """A manager records that the enquiry stopped before its conclusion, and why; the
+        national return counts it with the case details known. Recorded now."""
+        self._require_an_enquiry_to_end(actor, "record that an enquiry ceased")
+        check_result(case_details.action_taken_and_result, reason)
+        check_achievements(msp_asked, achievements, self.desired_outcomes)
+        return self._record(
+            EnquiryCeased(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                reason=reason,
+                explanation=explanation,
+                persons_view=persons_view,
+                case_details=case_details,
+                msp_asked=msp_asked,
+                achievements=tuple(achievements),
+                ceased_by=actor.id,
+                ceased_at=self.now,
             )
         )
 
@@ -631,10 +823,16 @@ class Case:
         person_view: str | None,
         feedback_to_referrer: bool,
         sar_considered: bool,
-        closed_at: datetime,
     ) -> CaseClosed:
-        """Close the case, from any stage."""
+        """Close the case, at any stage; an enquiry that started must have ended first, by a
+        conclusion or a record that it ceased, so that it reaches the national return."""
         self._require_open()
+        if self.enquiry_kind is not None and self.enquiry_ended is None:
+            raise EnquiryNotEnded(
+                "The enquiry has started but has not ended: a manager concludes it, or records "
+                "that it ceased (at the person's request, because they died, or because they "
+                "are no longer at risk), before the case closes"
+            )
         return self._record(
             CaseClosed(
                 case_id=self.case_id,
@@ -643,11 +841,14 @@ class Case:
                 person_view=person_view,
                 feedback_to_referrer=feedback_to_referrer,
                 sar_considered=sar_considered,
-                closed_at=closed_at,
+                closed_at=self.now,
             )
         )
 
     # -- internals ------------------------------------------------------------------------
+
+    def _happened(self, field: str, given: datetime | None) -> datetime:
+        return when_it_happened(field, given, now=self.now, not_before=self.concern_raised_at)
 
     def _require_open(self) -> None:
         if self.closed is not None:
@@ -655,6 +856,20 @@ class Case:
                 f"Case {self.reference} was closed at {self.closed.closed_at.isoformat()}; "
                 f"its record cannot change"
             )
+
+    def _require_an_enquiry_to_end(self, actor: Actor, doing: str) -> None:
+        self._require_open()
+        if actor.role is not Role.MANAGER:
+            raise NotPermitted(
+                f"Only a Safeguarding Adults Manager may {doing}; this was attempted in the "
+                f"role {actor.role.value!r}"
+            )
+        if self.enquiry_kind is None:
+            raise CaseRefused("No enquiry has started in this case, so none can end")
+        if self.concluded is not None:
+            raise CaseRefused("The enquiry has already been concluded")
+        if self.ceased is not None:
+            raise CaseRefused("The enquiry has already ceased")
 
     def _current_desired_outcome(self, desired_outcome_id: str) -> DesiredOutcome:
         outcome = self.desired_outcomes.get(desired_outcome_id)
@@ -673,11 +888,14 @@ class Case:
 
     def _apply(self, event: CaseEvent) -> None:
         self._position += 1
+        position = self._position
         match event:
             case CaseOpened():
                 pass
             case CaseMovedToPerson(person_id=person_id):
                 self.person_id = person_id
+            case RepeatConcernJoined():
+                self.joined_concerns.add(event.concern_id)
             case EnquiryStarted(kind=kind):
                 self.enquiry_kind = kind
             case LeadWorkerAssigned():
@@ -706,13 +924,22 @@ class Case:
                     serves=event.serves,
                 )
             case FormalActionWishesRecorded():
-                self.formal_action_wishes.wishes_recorded(event.action, event.wish, self._position)
-            case WishesOverridden():
-                self.formal_action_wishes.wishes_overridden(event.action, self._position)
+                self.formal_action.wish_recorded(event, position)
             case MentalCapacityAssessed():
-                self.capacity_assessments[event.assessment_id] = event.lacks_capacity
+                self.formal_action.capacity_assessed(event, position)
+            case BestInterestsDecisionMade():
+                self.formal_action.best_interests_decided(event, position)
+            case WishesOverridden():
+                self.formal_action.overridden(event, position)
+            case FormalActionTaken():
+                self.formal_action.action_taken(event)
+            case AdvocateAppointed():
+                self.formal_action.advocate_appointed(event)
             case SafeguardingPlanAgreed():
                 self.plan = event
+                self.agreed_dates.plan_agreed(event.actions, event.agreed_at)
+            case PlanActionCompleted():
+                self.agreed_dates.plan_action_done(event.action_id, event.completed_at)
             case NextContactAgreed():
                 self.agreed_dates.agreed(
                     AgreedDateKind.NEXT_CONTACT, event.contact_on, event.agreed_at
@@ -720,15 +947,17 @@ class Case:
             case ReviewDateAgreed():
                 self.agreed_dates.agreed(AgreedDateKind.REVIEW, event.review_on, event.agreed_at)
             case AgreedDateMissed():
-                self.agreed_dates.noticed(event.kind, event.agreed_date)
+                self.agreed_dates.noticed(event.kind, event.agreed_date, event.plan_action_id)
             case OutcomesReviewed():
                 if event.stage is ReviewStage.REVIEW:
                     self.agreed_dates.review_held(event.reviewed_at)
             case EnquiryConcluded():
                 self.concluded = event
+            case EnquiryCeased():
+                self.ceased = event
             case CaseClosed():
                 self.closed = event
             case _:
-                # AdvocateAppointed, RiskDiscussionHeld, MeetingArranged, FormalActionTaken:
+                # DemographicsRecorded, RiskDiscussionHeld, MeetingArranged, CaseNoteRecorded:
                 # part of the record, but no later decision depends on them.
                 pass

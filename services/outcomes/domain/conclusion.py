@@ -1,9 +1,15 @@
-"""What a conclusion may say about the person's outcomes (SAC table SG4a).
+"""How an enquiry ends: what a conclusion, or a record that it ceased, may say (SAC tables SG2c
+and SG4a).
 
 Success is measured the Making Safeguarding Personal way: were they asked, did they say, and was
 it achieved in their view. So achievement is recorded only for outcomes the person actually
-expressed (and has not withdrawn), the MSP answer has to agree with what they expressed, and when
-they expressed outcomes, each one gets their view of whether it was achieved.
+expressed (and has not withdrawn); the MSP answer has to agree with what the case holds (outcomes
+in their words mean they were asked: "No", "Don't know" and "Not recorded" would contradict
+them); and when they expressed outcomes, each one gets their view of whether it was achieved.
+
+"Enquiry ceased at individual's request and no action taken" describes an enquiry that stopped at
+the person's request, so a conclusion cannot claim it and a cessation for any other reason cannot
+either; one that stopped at their request after action was taken reports the action.
 """
 
 from __future__ import annotations
@@ -12,8 +18,40 @@ from collections.abc import Mapping, Sequence
 
 from services.outcomes.domain.desired_outcome import DesiredOutcome
 from services.outcomes.domain.refusals import CaseRefused, UnknownOutcome
-from shared.events.outcomes import OutcomeAchievement
-from shared.sac import MspAsked
+from shared.events.outcomes import CeasedReason, OutcomeAchievement
+from shared.sac import ActionTakenAndResult, MspAsked
+
+_ACTION_TAKEN = frozenset(
+    {
+        ActionTakenAndResult.RISK_IDENTIFIED_ACTION_TAKEN,
+        ActionTakenAndResult.INCONCLUSIVE_ACTION_TAKEN,
+        ActionTakenAndResult.NO_RISK_ACTION_TAKEN,
+    }
+)
+_CEASED = ActionTakenAndResult.CEASED_AT_INDIVIDUALS_REQUEST
+
+
+def check_result(result: ActionTakenAndResult, ceased: CeasedReason | None) -> None:
+    """`ceased` is why the enquiry stopped, or None for a conclusion."""
+    if ceased is None and result is _CEASED:
+        raise CaseRefused(
+            f"{result.label!r} is for an enquiry that stopped at the person's request: record "
+            f"that the enquiry ceased (reason {CeasedReason.PERSONS_REQUEST.value!r}) instead"
+        )
+    if (
+        ceased is CeasedReason.PERSONS_REQUEST
+        and result is not _CEASED
+        and result not in _ACTION_TAKEN
+    ):
+        raise CaseRefused(
+            f"An enquiry that ceased at the person's request is reported as {_CEASED.label!r}, "
+            f"or, if action was taken before they asked, as the action taken"
+        )
+    if ceased is not None and ceased is not CeasedReason.PERSONS_REQUEST and result is _CEASED:
+        raise CaseRefused(
+            f"{result.label!r} applies only when the person asked for the enquiry to stop, "
+            f"not when it ceased because {ceased.value}"
+        )
 
 
 def check_achievements(
@@ -51,6 +89,12 @@ def check_achievements(
                 f"missing: {', '.join(missing)}"
             )
         return
+    if desired_outcomes and msp_asked is not MspAsked.ASKED_NONE_EXPRESSED:
+        raise CaseRefused(
+            f"msp_asked {msp_asked.label!r} contradicts the {len(desired_outcomes)} desired "
+            f"outcome(s) recorded in the person's words: they were asked; use "
+            f"{MspAsked.ASKED_AND_EXPRESSED.value!r}"
+        )
     if msp_asked is MspAsked.ASKED_NONE_EXPRESSED and expressed:
         raise CaseRefused(
             f"msp_asked {msp_asked.label!r} contradicts the {len(expressed)} desired outcome(s) "

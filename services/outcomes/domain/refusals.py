@@ -21,3 +21,18 @@ class UnknownOutcome(CaseRefused):
 class FormalActionRefused(CaseRefused):
     """A formal action cannot be recorded as taken: the person has not consented and no
     manager has overridden their wishes on a statutory ground."""
+
+
+class TimeOutOfBounds(CaseRefused):
+    """A time given for when something happened is in the future or before the concern."""
+
+    def __init__(self, field: str, problem: str, allowed: str) -> None:
+        super().__init__(f"{field} {problem}; allowed: {allowed}")
+        self.field = field
+        self.problem = problem
+        self.allowed = allowed
+
+
+class EnquiryNotEnded(CaseRefused):
+    """The case cannot close while its enquiry is neither concluded nor recorded as ceased: it
+    would never reach the national return."""

@@ -1,22 +1,28 @@
-"""The Making Safeguarding Personal and national return (SAC) report: a pure function of case
-summaries over a period.
+"""The national return (Safeguarding Adults Collection, SAC) and the local Making Safeguarding
+Personal measures: a pure function of case summaries over a period.
 
-How it counts (periods are inclusive days in England):
-- Safeguarding Concerns: cases whose concern was raised in the period. Section 42 and Other
-  Enquiries: enquiries that started in the period.
-- Every table covers enquiries concluded in the period, with one column for Section 42 enquiries
-  (the national return's figure) and one for other enquiries.
-- SG4a "asked": one per concluded enquiry. SG4a achievement is given twice: per enquiry, using the
-  person's overall view (fully if every outcome was fully achieved, not achieved if none was
-  achieved, otherwise partially), as the return counts it; and per outcome, one per desired
-  outcome the person expressed. Both count only enquiries where outcomes were expressed.
-- Risk type, location and source count risks: one enquiry can record several, so these columns
-  can add up to more than the number of enquiries. Action taken and result, risk outcome and
-  mental capacity count enquiries.
-- Involvement measures cover all concluded enquiries (both kinds): asked (of concluded), expressed
-  (of those asked), fully or partially achieved in their overall view (of those who expressed
-  outcomes), informed of every decision (of concluded).
-Row labels are the return's exact wording (`.label`), never typed here.
+The tables, their references and their cells follow the official statistics code
+(NHSDigital/ASC-Safeguarding-Adults, `publication_outputs/`): one cell per table reference,
+enquiry type, category and subcategory. Labels are the return's exact wording (`.label`), never
+typed here. Periods are inclusive days in England. How each table counts:
+
+- SG1f Safeguarding Concerns: concerns raised in the period (a repeat report of the same incident
+  joins the open case and is one concern with it; LOCAL-MSP5 counts those repeats). Section 42 and
+  Other Enquiries: enquiries that started in the period.
+- SG1a-SG1d individuals: people involved in a concern raised, or an enquiry started, in the
+  period, each counted once per column whatever the number of their cases; age on the last day of
+  the period; gender, ethnicity and primary support reason as last known on their latest case.
+- SG2-SG4 cover enquiries that ended (were concluded, or recorded as ceased) in the period, one
+  column for each kind of enquiry. SG2a (type of risk by source) and SG2b (location by source)
+  count an enquiry once per category: two risks in the person's own home are one "Own Home".
+  Row totals ("Total" subcategory) count enquiries with that row's category, column totals
+  ("Total" category) enquiries with that source.
+- SG2c action taken and result, SG2e risk outcome (where action was taken on a risk), SG3a mental
+  capacity (and, for those who lacked it, how many were supported by an advocate, family or
+  friend), SG4a whether they were asked about their outcomes and, where they expressed some,
+  whether they were achieved in their overall view: one per enquiry.
+- Local measures (not in the return): each desired outcome's achievement; how the process felt
+  (the experience answers from the latest review); involvement; why enquiries ceased; repeats.
 """
 
 from __future__ import annotations
@@ -31,12 +37,24 @@ from pydantic import JsonValue
 
 from services.outcomes.domain.england import day_in_england
 from services.outcomes.domain.summary import CaseSummary
-from shared.events.outcomes import EnquiryKind, RiskDetail
+from shared.events.outcomes import (
+    CeasedReason,
+    Demographics,
+    EnquiryKind,
+    Experience,
+    ExperienceAnswer,
+    RiskDetail,
+    SacCaseDetails,
+)
 from shared.sac import (
     Achievement,
     ActionTakenAndResult,
+    AgeBand,
+    Ethnicity,
+    Gender,
     MentalCapacity,
     MspAsked,
+    PrimarySupportReason,
     RiskLocation,
     RiskOutcome,
     RiskSource,
@@ -45,59 +63,95 @@ from shared.sac import (
 )
 
 CONCERNS = "Safeguarding Concerns"
-SECTION_42_COLUMN = "Concluded Section 42 Enquiries"
-OTHER_COLUMN = "Concluded Other Enquiries"
+SECTION_42_ENQUIRIES = EnquiryKind.S42_ENQUIRY.label
+OTHER_ENQUIRIES = EnquiryKind.OTHER_ENQUIRY.label
+CONCLUDED = {
+    EnquiryKind.S42_ENQUIRY: "Concluded Section 42 Enquiries",
+    EnquiryKind.OTHER_ENQUIRY: "Concluded Other Enquiries",
+}
+INDIVIDUALS_IN_CONCERNS = "Individuals Involved In Safeguarding Concerns"
+INDIVIDUALS_IN_ENQUIRIES = {
+    EnquiryKind.S42_ENQUIRY: "Individuals Involved In Section 42 Safeguarding Enquiries",
+    EnquiryKind.OTHER_ENQUIRY: "Individuals Involved In Other Safeguarding Enquiries",
+}
+TOTAL = "Total"
+SUPPORTED = (
+    "Of the enquiries recorded as Yes, in how many of these cases was support provided by an "
+    "advocate, family or friend"
+)
+CSV_COLUMNS = ("TABLE_REFERENCE", "ENQUIRY_TYPE", "CATEGORY", "SUBCATEGORY", "VALUE")
+
+_EXPERIENCE_QUESTIONS = {
+    "felt_listened_to": "Felt listened to",
+    "felt_involved": "Felt involved",
+    "felt_informed": "Felt informed",
+    "feels_safer": "Feels safer",
+}
+_EXPERIENCE_ANSWERS = {
+    ExperienceAnswer.YES: "Yes",
+    ExperienceAnswer.PARTLY: "Partly",
+    ExperienceAnswer.NO: "No",
+    ExperienceAnswer.NOT_ASKED: "Not asked",
+}
+NOT_RECORDED = "Not recorded"
+_CEASED = {
+    CeasedReason.PERSONS_REQUEST: "At the person's request",
+    CeasedReason.PERSON_DIED: "The person died",
+    CeasedReason.NO_LONGER_AT_RISK: "No longer at risk",
+}
 _ASKED = frozenset({MspAsked.ASKED_AND_EXPRESSED, MspAsked.ASKED_NONE_EXPRESSED})
 
 
 @dataclass(frozen=True)
-class Row:
-    label: str
-    section_42: int
-    other: int
+class Cell:
+    enquiry_type: str
+    category: str
+    subcategory: str
+    value: int
 
 
 @dataclass(frozen=True)
 class Table:
-    key: str
+    reference: str
     title: str
     counts: str
-    """What one count is: a concluded enquiry, a risk, or an outcome."""
-    rows: tuple[Row, ...]
+    """What one count is: an individual, a concern, an enquiry, a desired outcome."""
+    official: bool
+    """Part of the national return, or a local measure."""
+    cells: tuple[Cell, ...]
 
-    def row(self, label: str) -> Row:
-        return next(r for r in self.rows if r.label == label)
-
-
-@dataclass(frozen=True)
-class Measure:
-    key: str
-    title: str
-    numerator: int
-    denominator: int
-
-    @property
-    def share(self) -> float | None:
-        return self.numerator / self.denominator if self.denominator else None
+    def value(self, enquiry_type: str, category: str, subcategory: str = "") -> int:
+        for cell in self.cells:
+            if (cell.enquiry_type, cell.category, cell.subcategory) == (
+                enquiry_type,
+                category,
+                subcategory,
+            ):
+                return cell.value
+        raise KeyError((self.reference, enquiry_type, category, subcategory))
 
 
 @dataclass(frozen=True)
 class MspReport:
     period_start: date
     period_end: date
-    concerns: int
-    s42_enquiries: int
-    other_enquiries: int
-    concluded_s42_enquiries: int
-    concluded_other_enquiries: int
     tables: tuple[Table, ...]
-    involvement: tuple[Measure, ...]
 
-    def table(self, key: str) -> Table:
-        return next(t for t in self.tables if t.key == key)
+    def table(self, reference: str) -> Table:
+        return next(t for t in self.tables if t.reference == reference)
 
-    def measure(self, key: str) -> Measure:
-        return next(m for m in self.involvement if m.key == key)
+
+def age_on(demographics: Demographics, day: date) -> int | None:
+    """The person's age on `day`: from their date of birth, or moved on from an approximate age
+    by the whole years since it was given."""
+    if demographics.date_of_birth is not None:
+        born = demographics.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if demographics.approximate_age is not None and demographics.approximate_age_on is not None:
+        given = demographics.approximate_age_on
+        years = day.year - given.year - ((day.month, day.day) < (given.month, given.day))
+        return demographics.approximate_age + years
+    return None
 
 
 def msp_report(summaries: Iterable[CaseSummary], period_start: date, period_end: date) -> MspReport:
@@ -106,128 +160,138 @@ def msp_report(summaries: Iterable[CaseSummary], period_start: date, period_end:
     def in_period(moment: datetime | None) -> bool:
         return moment is not None and period_start <= day_in_england(moment) <= period_end
 
-    started = [c for c in cases if in_period(c.enquiry_started_at)]
-    concluded = [c for c in cases if in_period(c.concluded_at) and c.case_details is not None]
-    expressed = [c for c in concluded if c.msp_asked is MspAsked.ASKED_AND_EXPRESSED]
-    asked = [c for c in concluded if c.msp_asked in _ASKED]
+    raised = [c for c in cases if in_period(c.concern_raised_at)]
+    started = {
+        kind: [c for c in cases if c.enquiry_kind is kind and in_period(c.enquiry_started_at)]
+        for kind in EnquiryKind
+    }
+    ended = [c for c in cases if in_period(c.ended_at) and c.case_details is not None]
+    individuals = [
+        (INDIVIDUALS_IN_CONCERNS, _people(raised)),
+        *((INDIVIDUALS_IN_ENQUIRIES[k], _people(started[k])) for k in EnquiryKind),
+    ]
     return MspReport(
         period_start=period_start,
         period_end=period_end,
-        concerns=sum(1 for c in cases if in_period(c.concern_raised_at)),
-        s42_enquiries=sum(1 for c in started if c.enquiry_kind is EnquiryKind.S42_ENQUIRY),
-        other_enquiries=sum(1 for c in started if c.enquiry_kind is EnquiryKind.OTHER_ENQUIRY),
-        concluded_s42_enquiries=sum(
-            1 for c in concluded if c.enquiry_kind is EnquiryKind.S42_ENQUIRY
-        ),
-        concluded_other_enquiries=sum(
-            1 for c in concluded if c.enquiry_kind is EnquiryKind.OTHER_ENQUIRY
-        ),
         tables=(
-            _table(
-                "msp_asked",
-                "SG4a Was the person asked about the outcomes they wanted",
-                "concluded enquiry",
-                MspAsked,
-                concluded,
-                lambda c: [c.msp_asked] if c.msp_asked else [],
+            _individuals_table(
+                "SG1a",
+                "Individuals by age band",
+                individuals,
+                AgeBand,
+                lambda d: AgeBand.of(age_on(d, period_end)),
             ),
-            _table(
-                "achievement_by_enquiry",
-                "SG4a Outcomes achieved, in the person's overall view",
-                "concluded enquiry where outcomes were expressed",
-                Achievement,
-                expressed,
-                lambda c: [c.overall_achievement] if c.overall_achievement else [],
+            _individuals_table(
+                "SG1b", "Individuals by gender", individuals, Gender, lambda d: d.gender
             ),
-            _table(
-                "achievement_by_outcome",
-                "SG4a Outcomes achieved, each desired outcome",
-                "desired outcome expressed",
-                Achievement,
-                expressed,
-                lambda c: c.achievements,
+            _individuals_table(
+                "SG1c", "Individuals by ethnicity", individuals, Ethnicity, lambda d: d.ethnicity
             ),
-            _table(
-                "risk_type",
-                "Type of risk",
-                "risk",
+            _individuals_table(
+                "SG1d",
+                "Individuals by primary support reason",
+                individuals,
+                PrimarySupportReason,
+                lambda d: d.primary_support_reason,
+            ),
+            Table(
+                "SG1f",
+                "Safeguarding concerns and enquiries",
+                "concern or enquiry",
+                True,
+                (
+                    Cell(CONCERNS, TOTAL, "", len(raised)),
+                    Cell(SECTION_42_ENQUIRIES, TOTAL, "", len(started[EnquiryKind.S42_ENQUIRY])),
+                    Cell(OTHER_ENQUIRIES, TOTAL, "", len(started[EnquiryKind.OTHER_ENQUIRY])),
+                ),
+            ),
+            _cross_table(
+                "SG2a",
+                "Type of risk, by source of risk",
+                ended,
                 RiskType,
-                concluded,
-                lambda c: [r.risk_type for r in _risks(c)],
+                lambda c: {(r.risk_type, r.source) for r in _risks(c)},
             ),
-            _table(
-                "risk_location",
-                "Location of risk",
-                "risk",
+            _cross_table(
+                "SG2b",
+                "Location of risk, by source of risk",
+                ended,
                 RiskLocation,
-                concluded,
-                lambda c: [r.location for r in _risks(c)],
+                lambda c: {(r.location, r.source) for r in _risks(c)},
             ),
-            _table(
-                "risk_source",
-                "Source of risk",
-                "risk",
-                RiskSource,
-                concluded,
-                lambda c: [r.source for r in _risks(c)],
-            ),
-            _table(
-                "action_taken_and_result",
+            _enquiry_table(
+                "SG2c",
                 "Action taken and result",
-                "concluded enquiry",
-                ActionTakenAndResult,
-                concluded,
-                lambda c: [c.case_details.action_taken_and_result] if c.case_details else [],
+                ended,
+                [(c.label, c) for c in ActionTakenAndResult],
+                lambda c: _detail(c, lambda d: [d.action_taken_and_result]),
             ),
-            _table(
-                "risk_outcome",
-                "Risk outcome",
-                "concluded enquiry where action was taken on a risk",
-                RiskOutcome,
-                concluded,
+            _enquiry_table(
+                "SG2e",
+                "Risk outcome, where action was taken on a risk",
+                ended,
+                [(c.label, c) for c in RiskOutcome],
+                lambda c: _detail(c, lambda d: [d.risk_outcome] if d.risk_outcome else []),
+            ),
+            _enquiry_table(
+                "SG3a",
+                "Did the person lack capacity",
+                ended,
+                [*((c.label, c) for c in MentalCapacity), (SUPPORTED, SUPPORTED)],
+                lambda c: _detail(
+                    c,
+                    lambda d: [
+                        d.mental_capacity,
+                        *([SUPPORTED] if d.lacked_capacity_supported else []),
+                    ],
+                ),
+            ),
+            _enquiry_table(
+                "SG4a",
+                "Was the person asked about the outcomes they wanted, and were they achieved",
+                ended,
+                [*((c.label, c) for c in MspAsked), *((c.label, c) for c in Achievement)],
+                lambda c: [
+                    *([c.msp_asked] if c.msp_asked else []),
+                    *(
+                        [c.overall_achievement]
+                        if c.msp_asked is MspAsked.ASKED_AND_EXPRESSED and c.overall_achievement
+                        else []
+                    ),
+                ],
+            ),
+            _enquiry_table(
+                "LOCAL-MSP1",
+                "Local: each desired outcome achieved, in the person's view",
+                ended,
+                [(c.label, c) for c in Achievement],
                 lambda c: (
-                    [c.case_details.risk_outcome]
-                    if c.case_details and c.case_details.risk_outcome
-                    else []
+                    list(c.achievements) if c.msp_asked is MspAsked.ASKED_AND_EXPRESSED else []
                 ),
+                counts="desired outcome",
             ),
-            _table(
-                "mental_capacity",
-                "SG3a Did the person lack capacity",
-                "concluded enquiry",
-                MentalCapacity,
-                concluded,
-                lambda c: [c.case_details.mental_capacity] if c.case_details else [],
+            _experience_table(ended),
+            _involvement_table(ended),
+            _enquiry_table(
+                "LOCAL-MSP4",
+                "Local: enquiries that ceased before their conclusion, by reason",
+                ended,
+                [(label, reason) for reason, label in _CEASED.items()],
+                lambda c: [c.ceased_reason] if c.ceased_reason else [],
             ),
-        ),
-        involvement=(
-            Measure(
-                "asked",
-                "Asked what outcomes they wanted (of concluded enquiries)",
-                len(asked),
-                len(concluded),
-            ),
-            Measure(
-                "expressed",
-                "Expressed the outcomes they wanted (of those asked)",
-                len(expressed),
-                len(asked),
-            ),
-            Measure(
-                "achieved_fully_or_partially",
-                "Outcomes fully or partially achieved in their view (of those who expressed)",
-                sum(
-                    1
-                    for c in expressed
-                    if c.overall_achievement in (Achievement.FULLY, Achievement.PARTIALLY)
+            Table(
+                "LOCAL-MSP5",
+                "Local: repeat reports of an incident, joined to its open case",
+                "repeat report",
+                False,
+                (
+                    Cell(
+                        CONCERNS,
+                        "Repeat reports",
+                        "",
+                        sum(1 for c in cases for at in c.repeats_raised_at if in_period(at)),
+                    ),
                 ),
-                len(expressed),
-            ),
-            Measure(
-                "informed_of_every_decision",
-                "Informed of every decision (of concluded enquiries)",
-                sum(1 for c in concluded if c.informed_of_every_decision),
-                len(concluded),
             ),
         ),
     )
@@ -237,86 +301,181 @@ def report_as_dict(report: MspReport) -> dict[str, JsonValue]:
     """The report as JSON-compatible data."""
     return {
         "period": {"start": report.period_start.isoformat(), "end": report.period_end.isoformat()},
-        "counts": {
-            CONCERNS: report.concerns,
-            EnquiryKind.S42_ENQUIRY.label: report.s42_enquiries,
-            EnquiryKind.OTHER_ENQUIRY.label: report.other_enquiries,
-            SECTION_42_COLUMN: report.concluded_s42_enquiries,
-            OTHER_COLUMN: report.concluded_other_enquiries,
-        },
         "tables": [
             {
-                "key": table.key,
+                "reference": table.reference,
                 "title": table.title,
                 "counts": table.counts,
-                "rows": [
-                    {"label": row.label, "section_42": row.section_42, "other": row.other}
-                    for row in table.rows
+                "official": table.official,
+                "cells": [
+                    {
+                        "enquiry_type": cell.enquiry_type,
+                        "category": cell.category,
+                        "subcategory": cell.subcategory,
+                        "value": cell.value,
+                    }
+                    for cell in table.cells
                 ],
             }
             for table in report.tables
-        ],
-        "involvement": [
-            {
-                "key": measure.key,
-                "title": measure.title,
-                "numerator": measure.numerator,
-                "denominator": measure.denominator,
-                "share": measure.share,
-            }
-            for measure in report.involvement
         ],
     }
 
 
 def report_as_csv(report: MspReport) -> str:
-    """The report as CSV text, one figure per line: table, row, column, value."""
+    """The report as CSV in the official layout: one line per cell."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["table", "row", "column", "value"])
-    writer.writerow(["Period", "Start", "", report.period_start.isoformat()])
-    writer.writerow(["Period", "End", "", report.period_end.isoformat()])
-    for label, count in (
-        (CONCERNS, report.concerns),
-        (EnquiryKind.S42_ENQUIRY.label, report.s42_enquiries),
-        (EnquiryKind.OTHER_ENQUIRY.label, report.other_enquiries),
-        (SECTION_42_COLUMN, report.concluded_s42_enquiries),
-        (OTHER_COLUMN, report.concluded_other_enquiries),
-    ):
-        writer.writerow(["Counts", label, "Count", count])
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
     for table in report.tables:
-        for row in table.rows:
-            writer.writerow([table.title, row.label, SECTION_42_COLUMN, row.section_42])
-            writer.writerow([table.title, row.label, OTHER_COLUMN, row.other])
-    for measure in report.involvement:
-        share = "" if measure.share is None else f"{measure.share:.4f}"
-        writer.writerow(["Involvement", measure.title, "Numerator", measure.numerator])
-        writer.writerow(["Involvement", measure.title, "Denominator", measure.denominator])
-        writer.writerow(["Involvement", measure.title, "Share", share])
+        for cell in table.cells:
+            writer.writerow(
+                [table.reference, cell.enquiry_type, cell.category, cell.subcategory, cell.value]
+            )
     return out.getvalue()
+
+
+# -- building the tables ------------------------------------------------------------------
+
+
+def _people(cases: Sequence[CaseSummary]) -> list[Demographics]:
+    """One entry per person: what is known about them on their latest case."""
+    latest: dict[str, CaseSummary] = {}
+    for case in cases:
+        seen = latest.get(case.person_id)
+        if seen is None or case.concern_raised_at > seen.concern_raised_at:
+            latest[case.person_id] = case
+    return [case.demographics for case in latest.values()]
+
+
+def _individuals_table(
+    reference: str,
+    title: str,
+    individuals: Sequence[tuple[str, Sequence[Demographics]]],
+    categories: type[SacCategory],
+    category_of: Callable[[Demographics], SacCategory],
+) -> Table:
+    cells: list[Cell] = []
+    for enquiry_type, people in individuals:
+        counts = dict.fromkeys(categories, 0)
+        for person in people:
+            counts[category_of(person)] += 1
+        cells += [Cell(enquiry_type, c.label, "", counts[c]) for c in categories]
+    return Table(reference, title, "individual", True, tuple(cells))
+
+
+def _cross_table(
+    reference: str,
+    title: str,
+    ended: Sequence[CaseSummary],
+    rows: type[SacCategory],
+    pairs_of: Callable[[CaseSummary], set[tuple[SacCategory, RiskSource]]],
+) -> Table:
+    cells: list[Cell] = []
+    for kind in EnquiryKind:
+        enquiries = [pairs_of(c) for c in ended if c.enquiry_kind is kind]
+        for row in rows:
+            for source in RiskSource:
+                count = sum(1 for pairs in enquiries if (row, source) in pairs)
+                cells.append(Cell(CONCLUDED[kind], row.label, source.label, count))
+            count = sum(1 for pairs in enquiries if any(r is row for r, _ in pairs))
+            cells.append(Cell(CONCLUDED[kind], row.label, TOTAL, count))
+        for source in RiskSource:
+            count = sum(1 for pairs in enquiries if any(s is source for _, s in pairs))
+            cells.append(Cell(CONCLUDED[kind], TOTAL, source.label, count))
+    return Table(reference, title, "concluded enquiry", True, tuple(cells))
+
+
+def _enquiry_table(
+    reference: str,
+    title: str,
+    ended: Sequence[CaseSummary],
+    rows: Sequence[tuple[str, object]],
+    values_of: Callable[[CaseSummary], Iterable[object]],
+    *,
+    counts: str = "concluded enquiry",
+) -> Table:
+    """One cell per row per kind of enquiry; `rows` pairs each label with the value counted
+    under it, and `values_of` gives an enquiry's values (each counted once)."""
+    cells: list[Cell] = []
+    for kind in EnquiryKind:
+        tally: dict[object, int] = {}
+        for case in ended:
+            if case.enquiry_kind is kind:
+                for value in values_of(case):
+                    tally[value] = tally.get(value, 0) + 1
+        cells += [Cell(CONCLUDED[kind], label, "", tally.get(v, 0)) for label, v in rows]
+    return Table(reference, title, counts, not reference.startswith("LOCAL"), tuple(cells))
+
+
+def _experience_table(ended: Sequence[CaseSummary]) -> Table:
+    def answers(case: CaseSummary) -> list[tuple[str, str]]:
+        experience: Experience | None = case.experience
+        return [
+            (
+                question,
+                _EXPERIENCE_ANSWERS[getattr(experience, field)] if experience else NOT_RECORDED,
+            )
+            for field, question in _EXPERIENCE_QUESTIONS.items()
+        ]
+
+    cells: list[Cell] = []
+    for kind in EnquiryKind:
+        given = [a for c in ended if c.enquiry_kind is kind for a in answers(c)]
+        for question in _EXPERIENCE_QUESTIONS.values():
+            for answer in [*_EXPERIENCE_ANSWERS.values(), NOT_RECORDED]:
+                cells.append(
+                    Cell(CONCLUDED[kind], question, answer, given.count((question, answer)))
+                )
+    return Table(
+        "LOCAL-MSP2",
+        "Local: how the process felt, in the person's words at their latest review",
+        "concluded enquiry",
+        False,
+        tuple(cells),
+    )
+
+
+def _involvement_table(ended: Sequence[CaseSummary]) -> Table:
+    measures: list[tuple[str, Callable[[CaseSummary], bool], Callable[[CaseSummary], bool]]] = [
+        (
+            "Asked what outcomes they wanted, of all concluded enquiries",
+            lambda c: c.msp_asked in _ASKED,
+            lambda c: True,
+        ),
+        (
+            "Expressed the outcomes they wanted, of those asked",
+            lambda c: c.msp_asked is MspAsked.ASKED_AND_EXPRESSED,
+            lambda c: c.msp_asked in _ASKED,
+        ),
+        (
+            "Outcomes fully or partially achieved in their view, of those who expressed some",
+            lambda c: c.overall_achievement in (Achievement.FULLY, Achievement.PARTIALLY),
+            lambda c: c.msp_asked is MspAsked.ASKED_AND_EXPRESSED,
+        ),
+        (
+            "Informed of every decision, of all concluded enquiries",
+            lambda c: c.informed_of_every_decision,
+            lambda c: True,
+        ),
+    ]
+    cells: list[Cell] = []
+    for kind in EnquiryKind:
+        mine = [c for c in ended if c.enquiry_kind is kind]
+        for title, counted, of in measures:
+            denominator = [c for c in mine if of(c)]
+            cells.append(
+                Cell(CONCLUDED[kind], title, "Numerator", sum(1 for c in denominator if counted(c)))
+            )
+            cells.append(Cell(CONCLUDED[kind], title, "Denominator", len(denominator)))
+    return Table(
+        "LOCAL-MSP3", "Local: how involved the person was", "concluded enquiry", False, tuple(cells)
+    )
 
 
 def _risks(case: CaseSummary) -> Sequence[RiskDetail]:
     return case.case_details.risks if case.case_details else ()
 
 
-def _table(
-    key: str,
-    title: str,
-    counts: str,
-    categories: type[SacCategory],
-    cases: Sequence[CaseSummary],
-    values_of: Callable[[CaseSummary], Iterable[SacCategory]],
-) -> Table:
-    section_42: dict[SacCategory, int] = dict.fromkeys(categories, 0)
-    other: dict[SacCategory, int] = dict.fromkeys(categories, 0)
-    for case in cases:
-        column = section_42 if case.enquiry_kind is EnquiryKind.S42_ENQUIRY else other
-        for value in values_of(case):
-            column[value] += 1
-    return Table(
-        key=key,
-        title=title,
-        counts=counts,
-        rows=tuple(Row(c.label, section_42[c], other[c]) for c in categories),
-    )
+def _detail(case: CaseSummary, values: Callable[[SacCaseDetails], list[object]]) -> list[object]:
+    return values(case.case_details) if case.case_details else []

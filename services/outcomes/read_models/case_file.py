@@ -1,9 +1,12 @@
 """The case file: everything recorded in one person's case, as a practitioner or manager reads it.
 
 What the person wants is shown in their own words with every earlier wording kept; what was
-agreed; their wishes about formal action and any override of them; capacity and advocacy; risk
-discussions; the plan; reviews; the status; and the dates agreed with them. Items are the
-recorded events themselves, so nothing is re-typed or re-worded on the way.
+agreed; wishes about formal action (each as the words of whoever said them), best-interests
+decisions and any override; capacity and advocacy; risk discussions; the plan and the actions
+done; reviews; case notes of contacts between professionals; repeat reports of the incident that
+joined the case; what the national return will say about the person; the status; and the dates
+agreed with them. Items are the recorded events themselves, so nothing is re-typed or re-worded
+on the way.
 """
 
 from __future__ import annotations
@@ -13,19 +16,25 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from services.outcomes.domain.summary import known_demographics
 from services.outcomes.read_models.per_case import PerCaseProjection
 from shared.events import Envelope
 from shared.events.outcomes import (
     AdvocateAppointed,
     AgreedDateMissed,
+    BestInterestsDecisionMade,
     CaseClosed,
     CaseEvent,
     CaseMovedToPerson,
+    CaseNoteRecorded,
     CaseOpened,
     ConversationHeld,
+    Demographics,
+    DemographicsRecorded,
     DesiredOutcomeExpressed,
     DesiredOutcomeRevised,
     DesiredOutcomeWithdrawn,
+    EnquiryCeased,
     EnquiryConcluded,
     EnquiryStarted,
     ExpressedBy,
@@ -38,6 +47,8 @@ from shared.events.outcomes import (
     OutcomeAgreed,
     OutcomeCategory,
     OutcomesReviewed,
+    PlanActionCompleted,
+    RepeatConcernJoined,
     ReviewDateAgreed,
     RiskDiscussionHeld,
     SafeguardingPlanAgreed,
@@ -55,6 +66,8 @@ class CaseStatus(StrEnum):
     """Opened for a concern; no enquiry (yet)."""
     ENQUIRY = "enquiry"
     CONCLUDED = "concluded"
+    CEASED = "ceased"
+    """The enquiry stopped before its conclusion (recorded by a manager, with the reason)."""
     CLOSED = "closed"
 
 
@@ -102,6 +115,10 @@ class CaseFile(ReadModel):
     """How many of the case's events this file reflects."""
     opened_at: AwareDatetime
     concern: ConcernAtIntake
+    repeat_concerns: list[RepeatConcernJoined] = []
+    """Other reports of the same incident, which joined this case."""
+    demographics: Demographics | None = None
+    """What the national return will count about the person."""
     enquiry: EnquiryStarted | None
     lead_worker: LeadWorkerAssigned | None
     conversations: list[ConversationHeld]
@@ -109,21 +126,30 @@ class CaseFile(ReadModel):
     agreed_outcomes: list[OutcomeAgreed]
     formal_action_wishes: list[FormalActionWishesRecorded]
     wishes_overrides: list[WishesOverridden]
+    best_interests_decisions: list[BestInterestsDecisionMade] = []
     formal_actions: list[FormalActionTaken]
     capacity_assessments: list[MentalCapacityAssessed]
     advocate: AdvocateAppointed | None
     risk_discussions: list[RiskDiscussionHeld]
     meetings: list[MeetingArranged]
+    case_notes: list[CaseNoteRecorded] = []
+    """Contacts between professionals; for staff, never part of a message to the person."""
     plan: SafeguardingPlanAgreed | None
+    completed_plan_actions: list[PlanActionCompleted] = []
     next_contact: NextContactAgreed | None
     review_date: ReviewDateAgreed | None
     missed_dates: list[AgreedDateMissed]
     reviews: list[OutcomesReviewed]
     conclusion: EnquiryConcluded | None
+    cessation: EnquiryCeased | None = None
     closure: CaseClosed | None
 
 
 _LISTS = {
+    RepeatConcernJoined: "repeat_concerns",
+    BestInterestsDecisionMade: "best_interests_decisions",
+    CaseNoteRecorded: "case_notes",
+    PlanActionCompleted: "completed_plan_actions",
     ConversationHeld: "conversations",
     OutcomeAgreed: "agreed_outcomes",
     FormalActionWishesRecorded: "formal_action_wishes",
@@ -143,11 +169,13 @@ _LATEST = {
     NextContactAgreed: "next_contact",
     ReviewDateAgreed: "review_date",
     EnquiryConcluded: "conclusion",
+    EnquiryCeased: "cessation",
     CaseClosed: "closure",
 }
 _STATUS_AFTER = {
     EnquiryStarted: CaseStatus.ENQUIRY,
     EnquiryConcluded: CaseStatus.CONCLUDED,
+    EnquiryCeased: CaseStatus.CEASED,
     CaseClosed: CaseStatus.CLOSED,
 }
 
@@ -163,6 +191,7 @@ def new_case_file(case_id: str) -> Document:
         "version": 0,
         "opened_at": None,
         "concern": None,
+        "demographics": None,
         "desired_outcomes": [],
         **{key: [] for key in _LISTS.values()},
         **dict.fromkeys(_LATEST.values()),
@@ -185,7 +214,7 @@ def _apply(file: Document, payload: CaseEvent) -> None:
     kind = type(payload)
     if kind in _LISTS:
         key = _LISTS[kind]
-        file[key] = [*file[key], payload.model_dump(mode="json")]
+        file[key] = [*file.get(key, []), payload.model_dump(mode="json")]
     elif kind in _LATEST:
         file[_LATEST[kind]] = payload.model_dump(mode="json")
     if kind in _STATUS_AFTER and file["status"] != CaseStatus.CLOSED.value:
@@ -207,6 +236,11 @@ def _apply(file: Document, payload: CaseEvent) -> None:
                     "persons_own_words": opened["persons_own_words"],
                 },
             )
+            _learn_demographics(file, payload.demographics)
+        case RepeatConcernJoined():
+            _learn_demographics(file, payload.demographics)
+        case DemographicsRecorded():
+            file["demographics"] = payload.demographics.model_dump(mode="json")
         case DesiredOutcomeExpressed():
             expressed = payload.model_dump(mode="json")
             file["desired_outcomes"] = [
@@ -242,6 +276,14 @@ def _apply(file: Document, payload: CaseEvent) -> None:
             )
         case _:
             pass
+
+
+def _learn_demographics(file: Document, reported: Demographics | None) -> None:
+    known = file.get("demographics")
+    merged = known_demographics(
+        Demographics.model_validate(known) if known is not None else None, reported
+    )
+    file["demographics"] = merged.model_dump(mode="json")
 
 
 def _wording(dumped: Document) -> Document:

@@ -13,33 +13,28 @@ from datetime import UTC, date, datetime, time, timedelta
 from pymongo import ASCENDING
 
 from services.outcomes.domain import (
-    CaseSummary,
     MspReport,
     case_id_for,
     is_a_decision_the_person_is_told_about,
     msp_report,
 )
+from services.outcomes.domain.summary import CaseSummary, SummaryFold
 from services.outcomes.read_models.per_case import PerCaseProjection
 from shared.events import Envelope
 from shared.events.notification import PersonInformed
-from shared.events.outcomes import (
-    CaseEvent,
-    CaseMovedToPerson,
-    CaseOpened,
-    EnquiryConcluded,
-    EnquiryStarted,
-)
+from shared.events.outcomes import CaseEvent
 from shared.mongo import Database, Document
 from shared.topics import NOTIFICATION_EVENTS, OUTCOMES_EVENTS
 
 COLLECTION = "case_summaries"
-_DATES = ("concern_raised_at", "enquiry_started_at", "concluded_at")
+_DATES = ("concern_raised_at", "enquiry_started_at", "ended_at")
+_REPEATS = "repeats_raised_at"
 
 
 def fold_summary(case_id: str, document: Document | None, events: Sequence[Envelope]) -> Document:
     """The summary document after `events`: the case's facts so far, the decisions the person
     should have been told about, and the ones they were told about."""
-    state: Document = dict(document["state"]) if document else {"case_id": case_id}
+    fold = SummaryFold(document["state"] if document else {"case_id": case_id})
     decisions: list[str] = list(document["decisions"]) if document else []
     informed: list[str] = list(document["informed"]) if document else []
     for envelope in events:
@@ -50,41 +45,18 @@ def fold_summary(case_id: str, document: Document | None, events: Sequence[Envel
             continue
         if not isinstance(payload, CaseEvent):
             continue
-        if isinstance(payload, CaseOpened):
-            state.update(
-                payload.model_dump(mode="json", include={"person_id", "concern_raised_at"})
-            )
-        elif isinstance(payload, CaseMovedToPerson):
-            state["person_id"] = payload.person_id
-        elif isinstance(payload, EnquiryStarted):
-            started = payload.model_dump(mode="json")
-            state.update(enquiry_kind=started["kind"], enquiry_started_at=started["started_at"])
-        elif isinstance(payload, EnquiryConcluded):
-            concluded = payload.model_dump(mode="json")
-            state.update(
-                concluded_at=concluded["concluded_at"],
-                case_details=concluded["case_details"],
-                msp_asked=concluded["msp_asked"],
-                achievements=[a["achievement"] for a in concluded["achievements"]],
-            )
+        fold.apply(payload)
         if is_a_decision_the_person_is_told_about(envelope):
             decisions.append(envelope.event_id)
-    summary = (
-        CaseSummary.model_validate(
-            {**state, "informed_of_every_decision": all(d in informed for d in decisions)}
-        )
-        if "concern_raised_at" in state
-        else None
-    )
+    summary = fold.summary(all(d in informed for d in decisions))
     return {
-        "state": state,
+        "state": fold.state,
         "decisions": decisions,
         "informed": informed,
         "summary": summary.model_dump(mode="json") if summary else None,
-        **{
-            field: getattr(summary, field) if summary else None
-            for field in _DATES  # real dates, so a period is one indexed query
-        },
+        # Real dates, so that a period is one indexed query.
+        **{field: getattr(summary, field) if summary else None for field in _DATES},
+        _REPEATS: list(summary.repeats_raised_at) if summary else [],
     }
 
 
@@ -108,7 +80,7 @@ class CaseSummaries(PerCaseProjection):
         return fold_summary(case_id, document, events)
 
     async def ensure_indexes(self) -> None:
-        for field in _DATES:
+        for field in (*_DATES, _REPEATS):
             await self.collection.create_index([(field, ASCENDING)])
 
     async def reset(self) -> None:
@@ -125,7 +97,10 @@ async def report_for(database: Database, period_start: date, period_end: date) -
     cursor = database[COLLECTION].find(
         {
             "summary": {"$ne": None},
-            "$or": [{field: {"$gte": low, "$lt": high}} for field in _DATES],
+            "$or": [
+                *({field: {"$gte": low, "$lt": high}} for field in _DATES),
+                {_REPEATS: {"$elemMatch": {"$gte": low, "$lt": high}}},
+            ],
         },
         projection={"summary": 1},
     )

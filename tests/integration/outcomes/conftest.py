@@ -35,6 +35,8 @@ class OutcomesService:
     parts: Outcomes
     practitioner: dict[str, str]
     manager: dict[str, str]
+    colleague: dict[str, str]
+    """Another practitioner, e.g. the one who hears the person's consent."""
 
     async def version(self, case_id: str) -> int:
         return await self.runtime.store.version(case_id)
@@ -112,6 +114,7 @@ async def outcomes(
                 parts=parts,
                 practitioner=bearer(Role.PRACTITIONER, "Asha Patel"),
                 manager=bearer(Role.MANAGER, "Owen Price"),
+                colleague=bearer(Role.PRACTITIONER, "Ben Shaw"),
             )
     finally:
         await runtime.stop()

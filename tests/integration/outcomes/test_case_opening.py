@@ -1,12 +1,14 @@
-"""Intake's events on the real broker open the person's case and start the enquiry, once."""
+"""Intake's events on the real broker open the person's case and start the enquiry, once; a
+repeat report of the same incident joins the open case instead of opening a second one."""
 
 from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
 
 from services.outcomes.read_models.case_file import CaseStatus
+from services.outcomes.read_models.concern_cases import COLLECTION as CONCERN_CASES
 from shared.events.intake import S42Decision
-from shared.events.outcomes import CaseOpened, EnquiryKind, EnquiryStarted
+from shared.events.outcomes import CaseOpened, EnquiryKind, EnquiryStarted, RepeatConcernJoined
 from shared.topics import INTAKE_EVENTS
 from tests.integration.outcomes.conftest import OutcomesService, case_of, open_enquiry, publish
 from tests.support.polling import eventually
@@ -99,3 +101,96 @@ async def test_reading_a_case_without_a_staff_token_is_unauthorised(
     response = await outcomes.http.get(f"/cases/{case_id}")
 
     assert response.status_code == 401
+
+
+# -- a repeat report of the same incident ---------------------------------------------------
+
+
+async def test_a_repeat_report_joins_the_open_case_and_opens_no_second_one(
+    outcomes: OutcomesService, kafka_producer: AIOKafkaProducer
+) -> None:
+    original = concern_raised()
+    case_id = case_of(original)
+    repeat = concern_raised(repeat_of=original, own_words="He came back for the card again.")
+    await publish(kafka_producer, INTAKE_EVENTS, original)
+    await eventually(lambda: outcomes.version(case_id), until=lambda v: v >= 1, what="the case")
+    await publish(kafka_producer, INTAKE_EVENTS, repeat, repeat)
+    await eventually(lambda: outcomes.version(case_id), until=lambda v: v >= 2, what="the join")
+    # The original's decision (its own partition) starts the enquiry in the joined case; the
+    # repeat's second copy, after the first on its partition, finds it joined already.
+    await publish(kafka_producer, INTAKE_EVENTS, decision_made(original))
+    await eventually(lambda: outcomes.version(case_id), until=lambda v: v >= 3, what="enquiry")
+
+    events = await outcomes.events_of(case_id)
+    located = await outcomes.http.get(
+        f"/concerns/{repeat.stream_id}/case", headers=outcomes.practitioner
+    )
+    timeline = await eventually(
+        lambda: outcomes.timeline(case_id),
+        until=lambda t: t is not None and any("same incident" in e.text for e in t.entries),
+        what="the repeat on her timeline",
+    )
+
+    assert [e.event_type for e in events] == ["CaseOpened", "RepeatConcernJoined", "EnquiryStarted"]
+    joined = events[1].payload
+    assert isinstance(joined, RepeatConcernJoined)
+    assert joined.concern_id == repeat.stream_id
+    assert joined.persons_own_words == "He came back for the card again."
+    assert await outcomes.events_of(case_of(repeat)) == []
+    assert located.status_code == 200
+    assert (located.json()["case_id"], located.json()["joined_as_repeat"]) == (case_id, True)
+    assert timeline is not None
+    assert ("said", "He came back for the card again.") in [
+        (e.kind.value, e.text) for e in timeline.entries
+    ]
+
+
+async def test_a_repeat_that_arrives_before_the_concern_it_repeats_joins_when_its_case_opens(
+    outcomes: OutcomesService, kafka_producer: AIOKafkaProducer
+) -> None:
+    original = concern_raised()
+    repeat = concern_raised(repeat_of=original)
+    waiting = outcomes.runtime.database[CONCERN_CASES]
+    await publish(kafka_producer, INTAKE_EVENTS, repeat)
+    await eventually(
+        lambda: waiting.find_one({"_id": original.stream_id}),
+        until=lambda doc: doc is not None and len(doc["waiting"]) == 1,
+        what="the repeat to wait for its case",
+    )
+
+    await publish(kafka_producer, INTAKE_EVENTS, original)
+    await eventually(
+        lambda: outcomes.version(case_of(original)), until=lambda v: v >= 2, what="the join"
+    )
+
+    events = await outcomes.events_of(case_of(original))
+    assert [e.event_type for e in events] == ["CaseOpened", "RepeatConcernJoined"]
+    assert await outcomes.events_of(case_of(repeat)) == []
+    assert (await waiting.find_one({"_id": original.stream_id}) or {})["waiting"] == []
+
+
+async def test_a_repeat_of_a_concern_whose_case_was_closed_opens_its_own_case(
+    outcomes: OutcomesService, kafka_producer: AIOKafkaProducer
+) -> None:
+    original = concern_raised()
+    await publish(kafka_producer, INTAKE_EVENTS, original)
+    await eventually(lambda: outcomes.version(case_of(original)), until=lambda v: v >= 1)
+    closed = await outcomes.http.post(
+        f"/cases/{case_of(original)}/closure",
+        json={
+            "reason": "Passed to another council",
+            "feedback_to_referrer": True,
+            "sar_considered": False,
+        },
+        headers=outcomes.practitioner,
+    )
+    repeat = concern_raised(repeat_of=original)
+
+    await publish(kafka_producer, INTAKE_EVENTS, repeat)
+    await eventually(lambda: outcomes.version(case_of(repeat)), until=lambda v: v >= 1)
+
+    assert closed.status_code == 201
+    assert [e.event_type for e in await outcomes.events_of(case_of(original))] == [
+        "CaseOpened",
+        "CaseClosed",
+    ]

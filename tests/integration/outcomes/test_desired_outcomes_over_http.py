@@ -83,9 +83,26 @@ async def test_a_closed_case_refuses_any_further_change_as_a_conflict(
     outcomes: OutcomesService, kafka_producer: AIOKafkaProducer
 ) -> None:
     case_id = await open_enquiry(outcomes, kafka_producer)
+    ceased = await outcomes.http.post(
+        f"/cases/{case_id}/cessation",
+        json={
+            "reason": "persons_request",
+            "explanation": "She asked us to stop.",
+            "case_details": {
+                **CASE_DETAILS,
+                "action_taken_and_result": "ceased_at_individuals_request",
+            },
+            "msp_asked": "asked_none_expressed",
+        },
+        headers=outcomes.manager,
+    )
     closed = await outcomes.http.post(
         f"/cases/{case_id}/closure",
-        json={"reason": "Moved away", "feedback_to_referrer": True, "sar_considered": False},
+        json={
+            "reason": "She asked us to stop",
+            "feedback_to_referrer": True,
+            "sar_considered": False,
+        },
         headers=outcomes.practitioner,
     )
 
@@ -95,7 +112,7 @@ async def test_a_closed_case_refuses_any_further_change_as_a_conflict(
         headers=outcomes.practitioner,
     )
 
-    assert closed.status_code == 201
+    assert (ceased.status_code, closed.status_code) == (201, 201)
     assert response.status_code == 409
     assert "cannot change" in response.json()["detail"]
 

@@ -152,6 +152,19 @@ def test_a_second_report_of_the_same_incident_is_linked_to_the_open_concern(
     assert not concern.is_open
 
 
+def test_a_repeat_says_which_open_concern_it_repeats_as_it_is_raised(
+    submission: ConcernSubmission,
+) -> None:
+    original = open_concern_for_the_same_incident()
+    _, [repeat, _] = raised(submission, open_concerns=(original,))
+    _, [first] = raised(submission)
+
+    assert isinstance(repeat, ConcernRaised)
+    assert repeat.repeat_of_concern_id == original.concern_id
+    assert isinstance(first, ConcernRaised)
+    assert first.repeat_of_concern_id is None
+
+
 def test_a_concern_cannot_be_raised_twice(concern: Concern, submission: ConcernSubmission) -> None:
     with pytest.raises(AlreadyRaised):
         concern.raise_concern(

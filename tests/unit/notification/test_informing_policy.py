@@ -51,6 +51,12 @@ CATALOGUE = {
     "OutcomesReviewed",
     "EnquiryConcluded",
     "CaseClosed",
+    "RepeatConcernJoined",
+    "DemographicsRecorded",
+    "CaseNoteRecorded",
+    "BestInterestsDecisionMade",
+    "PlanActionCompleted",
+    "EnquiryCeased",
 }
 
 TOLD = [

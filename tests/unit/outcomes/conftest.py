@@ -12,6 +12,8 @@ from shared.events.envelope import Actor, Role
 from shared.events.outcomes import CaseOpened, EnquiryKind
 
 RAISED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
+"""When the tests' cases decide, by the server's clock: after everything they say happened."""
 
 
 @pytest.fixture
@@ -22,6 +24,12 @@ def practitioner() -> Actor:
 @pytest.fixture
 def manager() -> Actor:
     return Actor(id="manager-owen", role=Role.MANAGER)
+
+
+@pytest.fixture
+def colleague() -> Actor:
+    """Another practitioner: the one who records an action on the person's consent."""
+    return Actor(id="practitioner-ben", role=Role.PRACTITIONER)
 
 
 @pytest.fixture
@@ -42,7 +50,7 @@ def opened() -> CaseOpened:
 def case(opened: CaseOpened) -> Case:
     """A case just opened for a concern, loaded from its stream; nothing else has happened.
     Its history is `[opened, *case.pending_events]`."""
-    return Case.from_history([opened])
+    return Case.from_history([opened], now=NOW)
 
 
 @pytest.fixture

@@ -74,6 +74,7 @@ def a_whole_case(opened: CaseOpened, enquiry: Case, manager: Actor) -> list[Enve
         wording="Daniel visits on Sundays", serves=[son.desired_outcome_id], agreed_at=at(7)
     )
     enquiry.record_formal_action_wishes(
+        manager,
         FormalActionKind.POLICE,
         wish=Wish.DOES_NOT_WANT,
         in_their_words="Not the police, he's my son.",
@@ -117,13 +118,11 @@ def a_whole_case(opened: CaseOpened, enquiry: Case, manager: Actor) -> list[Enve
                 desired_outcome_id=son.desired_outcome_id, achievement=Achievement.FULLY
             )
         ],
-        concluded_at=at(26),
     )
     enquiry.close(
         reason="Outcomes met",
         person_view="I feel listened to.",
         feedback_to_referrer=True,
         sar_considered=False,
-        closed_at=at(27),
     )
     return recorded([opened, *enquiry.pending_events], manager)

@@ -23,7 +23,14 @@ from shared.events.intake import (
     WhatHappened,
     YesNoUnknown,
 )
-from shared.sac import RiskLocation, RiskSource, RiskType
+from shared.sac import (
+    Ethnicity,
+    Gender,
+    PrimarySupportReason,
+    RiskLocation,
+    RiskSource,
+    RiskType,
+)
 
 HER_WORDS = "I want the abuse to stop – but I still want to see my son."
 
@@ -33,13 +40,31 @@ def concern_raised(
     own_words: str | None = HER_WORDS,
     person_name: str = "Margaret Hill",
     raised_at: datetime | None = None,
+    person_id: str | None = None,
+    repeat_of: Envelope | None = None,
+    date_of_birth: date | None = date(1941, 6, 14),
+    approximate_age: int | None = None,
+    gender: Gender = Gender.NOT_KNOWN,
+    ethnicity: Ethnicity = Ethnicity.NOT_KNOWN,
+    primary_support_reason: PrimarySupportReason = PrimarySupportReason.NOT_KNOWN,
 ) -> Envelope:
+    """A concern raised about Margaret Hill (a new person unless `person_id` is given); with
+    `repeat_of`, intake found it reports the same incident as that open concern."""
     concern_id = f"concern-{uuid.uuid4()}"
+    original = repeat_of.payload if repeat_of is not None else None
+    assert original is None or isinstance(original, ConcernRaised)
     raised = ConcernRaised(
         concern_id=concern_id,
         reference=f"SG-2026-{uuid.uuid4().hex[:6].upper()}",
-        person_id=f"person-{uuid.uuid4()}",
-        person=Person(name=person_name, date_of_birth=date(1941, 6, 14)),
+        person_id=person_id or (original.person_id if original else f"person-{uuid.uuid4()}"),
+        person=Person(
+            name=person_name,
+            date_of_birth=date_of_birth,
+            approximate_age=approximate_age,
+            gender=gender,
+            ethnicity=ethnicity,
+            primary_support_reason=primary_support_reason,
+        ),
         care_and_support_needs=YesNoUnknown.YES,
         what_happened=WhatHappened(
             description="Her son takes her bank card every week when her pension is paid.",
@@ -58,6 +83,7 @@ def concern_raised(
         referrer=Referrer(name="PC Sam Okafor", role="Police constable", phone="01632 960321"),
         partner_reference=f"WMP-{uuid.uuid4().hex[:8]}",
         submitted_via=SubmissionChannel.HTTP,
+        repeat_of_concern_id=original.concern_id if original else None,
     )
     return Envelope.record(
         raised,

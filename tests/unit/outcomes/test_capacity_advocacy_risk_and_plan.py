@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from services.outcomes.domain import Case, UnknownOutcome
 from shared.events.outcomes import (
     ExpressedBy,
+    FormalActionKind,
     Participant,
     ParticipantRole,
     PlanAction,
@@ -34,7 +35,23 @@ def test_mental_capacity_is_assessed_for_one_specific_decision(case: Case) -> No
     )
 
     assert assessed.decision == "Whether to let her son manage her bank card"
-    assert case.capacity_assessments == {assessed.assessment_id: False}
+    assert assessed.lacks_capacity is False
+    assert assessed.formal_action is None
+
+
+def test_a_capacity_assessment_can_be_tied_to_one_formal_action(case: Case) -> None:
+    assessed = case.assess_mental_capacity(
+        decision="Whether to report her son to the police",
+        lacks_capacity=True,
+        assessed_by="Asha Patel",
+        assessed_at=at(5),
+        best_interests="To decide with her advocate",
+        formal_action=FormalActionKind.POLICE,
+    )
+
+    assert assessed.formal_action is FormalActionKind.POLICE
+    assert case.formal_action.lacks_capacity_for(FormalActionKind.POLICE)
+    assert not case.formal_action.lacks_capacity_for(FormalActionKind.LEGAL)
 
 
 def test_lacking_capacity_needs_a_best_interests_note(case: Case) -> None:

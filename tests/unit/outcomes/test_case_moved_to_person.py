@@ -49,24 +49,22 @@ def test_a_moved_case_rebuilt_from_its_history_is_about_the_right_person(
     opened: CaseOpened, enquiry: Case
 ) -> None:
     enquiry.move_to_person(RIGHT_PERSON)
-    rebuilt = Case.from_history([opened, *enquiry.pending_events])
+    rebuilt = Case.from_history([opened, *enquiry.pending_events], now=at(5))
     assert rebuilt.person_id == RIGHT_PERSON
     assert rebuilt.move_to_person(RIGHT_PERSON) is None
 
 
-def test_a_closed_case_is_still_moved_to_the_right_person(
-    opened: CaseOpened, enquiry: Case
-) -> None:
-    enquiry.close(
+def test_a_closed_case_is_still_moved_to_the_right_person(opened: CaseOpened) -> None:
+    case = Case.from_history([opened], now=at(5))
+    case.close(
         reason="No further action",
         person_view=None,
         feedback_to_referrer=False,
         sar_considered=False,
-        closed_at=at(5),
     )
-    moved = enquiry.move_to_person(RIGHT_PERSON)
+    moved = case.move_to_person(RIGHT_PERSON)
     assert moved is not None
-    assert Case.from_history([opened, *enquiry.pending_events]).person_id == RIGHT_PERSON
+    assert Case.from_history([opened, *case.pending_events], now=at(6)).person_id == RIGHT_PERSON
 
 
 def test_a_case_moved_back_records_the_move_back(opened: CaseOpened, enquiry: Case) -> None:

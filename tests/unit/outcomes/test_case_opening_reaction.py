@@ -3,6 +3,8 @@ starts, and ids that make a redelivery harmless."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from aiokafka.structs import ConsumerRecord
 
@@ -15,8 +17,15 @@ from services.outcomes.application.reactions import (
 from services.outcomes.domain import case_id_for
 from shared.events import DecodeError, decode, encode, kafka_headers
 from shared.events.intake import ConcernRaised, S42Decision, S42DecisionMade
-from shared.events.outcomes import CaseOpened, EnquiryKind
-from shared.sac import RiskLocation, RiskSource, RiskType
+from shared.events.outcomes import CaseOpened, Demographics, EnquiryKind
+from shared.sac import (
+    Ethnicity,
+    Gender,
+    PrimarySupportReason,
+    RiskLocation,
+    RiskSource,
+    RiskType,
+)
 from shared.topics import INTAKE_EVENTS
 from tests.unit.outcomes.intake_events import HER_WORDS, concern_raised, decision_made
 
@@ -39,7 +48,7 @@ def record_of(value: bytes, headers: list[tuple[str, bytes]]) -> ConsumerRecord[
 
 def reaction() -> CaseOpening:
     # Decoding touches no database: the store is never used here.
-    return CaseOpening(store=None)  # type: ignore[arg-type]
+    return CaseOpening(store=None, database={"concern_cases": None})  # type: ignore[arg-type]
 
 
 def test_a_raised_concern_opens_a_case_carrying_the_risks_the_name_and_her_words() -> None:
@@ -58,6 +67,42 @@ def test_a_raised_concern_opens_a_case_carrying_the_risks_the_name_and_her_words
     )
     assert opened.persons_own_words == HER_WORDS
     assert opened.concern_raised_at == raised.occurred_at
+
+
+def test_a_case_carries_what_the_national_return_counts_about_the_person() -> None:
+    raised = concern_raised(
+        gender=Gender.FEMALE,
+        ethnicity=Ethnicity.BLACK,
+        primary_support_reason=PrimarySupportReason.SENSORY,
+    )
+
+    [opened] = opening_for(raised).pending_events
+
+    assert isinstance(opened, CaseOpened)
+    assert opened.demographics == Demographics(
+        date_of_birth=date(1941, 6, 14),
+        gender=Gender.FEMALE,
+        ethnicity=Ethnicity.BLACK,
+        primary_support_reason=PrimarySupportReason.SENSORY,
+    )
+
+
+def test_an_approximate_age_is_kept_with_the_day_it_was_given_in_england() -> None:
+    # 23:30 UTC on 31 May is 00:30 on 1 June in England.
+    raised = concern_raised(
+        date_of_birth=None,
+        approximate_age=80,
+        raised_at=datetime(2026, 5, 31, 23, 30, tzinfo=UTC),
+    )
+
+    [opened] = opening_for(raised).pending_events
+
+    assert isinstance(opened, CaseOpened)
+    assert opened.demographics is not None
+    assert (opened.demographics.approximate_age, opened.demographics.approximate_age_on) == (
+        80,
+        date(2026, 6, 1),
+    )
 
 
 def test_a_concern_without_the_persons_words_opens_a_case_without_them() -> None:

@@ -12,23 +12,32 @@ from shared.events.envelope import Actor, Envelope
 from shared.events.outcomes import (
     CaseEvent,
     CaseOpened,
+    CeasedReason,
+    Demographics,
     EnquiryKind,
+    Experience,
+    ExperienceAnswer,
     ExpressedBy,
     OutcomeAchievement,
     Participant,
     ParticipantRole,
+    ReviewStage,
     RiskDetail,
     SacCaseDetails,
 )
 from shared.sac import (
     Achievement,
     ActionTakenAndResult,
+    Ethnicity,
+    Gender,
     MentalCapacity,
     MspAsked,
+    PrimarySupportReason,
     RiskLocation,
     RiskSource,
     RiskType,
 )
+from tests.unit.outcomes.conftest import NOW
 
 DETAILS = SacCaseDetails(
     risks=(
@@ -83,7 +92,6 @@ def concluded(opened: CaseOpened, enquiry: Case, manager: Actor) -> list[Envelop
                 desired_outcome_id=sorry.desired_outcome_id, achievement=Achievement.NOT_ACHIEVED
             ),
         ],
-        concluded_at=at(28),
     )
     return envelopes(manager, [opened, *enquiry.pending_events])
 
@@ -99,7 +107,8 @@ def test_summary_folds_the_case_events(concluded: list[Envelope]) -> None:
     assert summary.concern_raised_at == datetime(2026, 3, 2, 9, tzinfo=UTC)
     assert summary.enquiry_kind is EnquiryKind.S42_ENQUIRY
     assert summary.enquiry_started_at == datetime(2026, 3, 3, 9, tzinfo=UTC)
-    assert summary.concluded_at == at(28)
+    assert summary.ended_at == NOW
+    assert summary.ceased_reason is None
     assert summary.case_details == DETAILS
     assert summary.msp_asked is MspAsked.ASKED_AND_EXPRESSED
     assert summary.achievements == (Achievement.FULLY, Achievement.NOT_ACHIEVED)
@@ -133,7 +142,7 @@ def test_summary_of_a_case_without_an_enquiry_has_only_the_concern(
 ) -> None:
     summary = summarise(envelopes(manager, [opened]))
 
-    assert (summary.enquiry_kind, summary.concluded_at, summary.msp_asked) == (None, None, None)
+    assert (summary.enquiry_kind, summary.ended_at, summary.msp_asked) == (None, None, None)
     assert summary.informed_of_every_decision is True
 
 
@@ -155,3 +164,80 @@ def test_overall_view_is_fully_only_when_every_outcome_was_fully_achieved(
     )
 
     assert summary.overall_achievement is overall
+
+
+def test_an_enquiry_that_ceased_has_ended_with_its_reason(
+    opened: CaseOpened, enquiry: Case, manager: Actor
+) -> None:
+    enquiry.cease_enquiry(
+        manager,
+        reason=CeasedReason.PERSON_DIED,
+        explanation="She died in hospital; the death is not linked to the concern.",
+        case_details=DETAILS,
+        msp_asked=MspAsked.NOT_RECORDED,
+    )
+
+    summary = summarise(envelopes(manager, [opened, *enquiry.pending_events]))
+
+    assert (summary.ended_at, summary.ceased_reason) == (NOW, CeasedReason.PERSON_DIED)
+    assert summary.case_details == DETAILS
+
+
+def test_a_repeat_report_fills_in_what_was_not_known_and_a_practitioner_corrects_it(
+    manager: Actor,
+) -> None:
+    case = Case.open(
+        concern_id="concern-1",
+        person_id="person-1",
+        reference="SG-2026-AAAAAA",
+        concern_raised_at=at(2),
+        opened_at=at(2),
+        demographics=Demographics(gender=Gender.FEMALE),
+    )
+    case.now = NOW
+    case.join_repeat_concern(
+        concern_id="concern-2",
+        reference="SG-2026-BBBBBB",
+        concern_raised_at=at(5),
+        demographics=Demographics(gender=Gender.MALE, ethnicity=Ethnicity.ASIAN),
+    )
+    after_repeat = summarise(envelopes(manager, list(case.pending_events)))
+    case.record_demographics(Demographics(primary_support_reason=PrimarySupportReason.SOCIAL))
+    corrected = summarise(envelopes(manager, list(case.pending_events)))
+
+    assert (after_repeat.demographics.gender, after_repeat.demographics.ethnicity) == (
+        Gender.FEMALE,
+        Ethnicity.ASIAN,
+    )
+    assert after_repeat.repeats_raised_at == (at(5),)
+    assert corrected.demographics == Demographics(
+        primary_support_reason=PrimarySupportReason.SOCIAL
+    )
+
+
+def _experience(listened: ExperienceAnswer) -> Experience:
+    return Experience(
+        felt_listened_to=listened,
+        felt_involved=ExperienceAnswer.YES,
+        felt_informed=ExperienceAnswer.YES,
+        feels_safer=ExperienceAnswer.PARTLY,
+    )
+
+
+def test_the_experience_reported_is_from_the_closure_review_or_else_the_latest(
+    opened: CaseOpened, enquiry: Case, manager: Actor
+) -> None:
+    def review(stage: ReviewStage, listened: ExperienceAnswer, day: int) -> Experience | None:
+        enquiry.review_outcomes(
+            stage=stage, ratings=[], experience=_experience(listened), reviewed_at=at(day)
+        )
+        return summarise(envelopes(manager, [opened, *enquiry.pending_events])).experience
+
+    assert review(ReviewStage.REVIEW, ExperienceAnswer.NO, 10) == _experience(ExperienceAnswer.NO)
+    assert review(ReviewStage.REVIEW, ExperienceAnswer.PARTLY, 12) == _experience(
+        ExperienceAnswer.PARTLY
+    )
+    assert review(ReviewStage.CLOSURE, ExperienceAnswer.YES, 14) == _experience(
+        ExperienceAnswer.YES
+    )
+    assert review(ReviewStage.REVIEW, ExperienceAnswer.NO, 16) == _experience(ExperienceAnswer.YES)

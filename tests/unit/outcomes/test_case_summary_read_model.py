@@ -98,8 +98,8 @@ def test_a_summary_waits_for_its_case_when_person_informed_arrives_first(
 def test_a_summary_keeps_real_dates_for_the_period_query(history: list[Envelope]) -> None:
     folded = fold_summary(history[0].stream_id, None, history)
 
-    assert isinstance(folded["concluded_at"], datetime)
-    assert folded["concluded_at"] == summarise(history).concluded_at
+    assert isinstance(folded["ended_at"], datetime)
+    assert folded["ended_at"] == summarise(history).ended_at
 
 
 @pytest.mark.parametrize("invited", [True, False])

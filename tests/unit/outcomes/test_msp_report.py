@@ -1,4 +1,6 @@
-"""The MSP and national return report over a seeded set of cases, checked against a hand count."""
+"""The national return's counting rules, one at a time (the whole return over 23 cases is
+test_sac_fixture): SG1 counts people once, SG2 counts a category once per enquiry, and the
+report comes out in the official CSV layout and as JSON."""
 
 from __future__ import annotations
 
@@ -9,316 +11,215 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.outcomes.domain import (
-    CaseSummary,
-    MspReport,
-    msp_report,
-    report_as_csv,
-    report_as_dict,
+from services.outcomes.domain import CaseSummary, msp_report, report_as_csv, report_as_dict
+from services.outcomes.domain.report import (
+    CONCLUDED,
+    CSV_COLUMNS,
+    INDIVIDUALS_IN_ENQUIRIES,
+    TOTAL,
+    age_on,
 )
-from shared.events.outcomes import EnquiryKind, RiskDetail, SacCaseDetails
+from shared.events.outcomes import Demographics, EnquiryKind, RiskDetail, SacCaseDetails
 from shared.sac import (
-    Achievement,
     ActionTakenAndResult,
+    AgeBand,
+    Gender,
     MentalCapacity,
     MspAsked,
     RiskLocation,
-    RiskOutcome,
     RiskSource,
     RiskType,
 )
 
 S42 = EnquiryKind.S42_ENQUIRY
-OTHER = EnquiryKind.OTHER_ENQUIRY
-FULLY, PARTIALLY, NOT = Achievement.FULLY, Achievement.PARTIALLY, Achievement.NOT_ACHIEVED
 YEAR_START, YEAR_END = date(2025, 4, 1), date(2026, 3, 31)
+HOME, KNOWN = RiskLocation.OWN_HOME, RiskSource.KNOWN_TO_INDIVIDUAL
+ENDED = CONCLUDED[S42]
 
 
-def on(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+def on(month: int, day: int, year: int = 2025) -> datetime:
+    return datetime(year, month, day, 10, tzinfo=UTC)
 
 
-def risk(kind: RiskType, where: RiskLocation, source: RiskSource) -> RiskDetail:
-    return RiskDetail(risk_type=kind, location=where, source=source)
-
-
-def details(
-    risks: list[RiskDetail],
-    action: ActionTakenAndResult,
-    capacity: MentalCapacity,
-    outcome: RiskOutcome | None = None,
-    supported: bool | None = None,
-) -> SacCaseDetails:
-    return SacCaseDetails(
-        risks=tuple(risks),
-        action_taken_and_result=action,
-        risk_outcome=outcome,
-        mental_capacity=capacity,
-        lacked_capacity_supported=supported,
+def concluded(case_id: str, *risks: RiskDetail, person: str = "person-1") -> CaseSummary:
+    return CaseSummary(
+        case_id=case_id,
+        person_id=person,
+        concern_raised_at=on(5, 1),
+        enquiry_kind=S42,
+        enquiry_started_at=on(5, 2),
+        ended_at=on(7, 1),
+        case_details=SacCaseDetails(
+            risks=risks,
+            action_taken_and_result=ActionTakenAndResult.RISK_IDENTIFIED_NO_ACTION_TAKEN,
+            mental_capacity=MentalCapacity.DID_NOT_LACK_CAPACITY,
+        ),
+        msp_asked=MspAsked.NOT_ASKED,
     )
 
 
-HOME, KNOWN = RiskLocation.OWN_HOME, RiskSource.KNOWN_TO_INDIVIDUAL
-PROVIDER = RiskSource.SERVICE_PROVIDER
+def risk(kind: RiskType, where: RiskLocation = HOME, source: RiskSource = KNOWN) -> RiskDetail:
+    return RiskDetail(risk_type=kind, location=where, source=source)
 
-SEEDED = [
-    # A: s42, concluded in the year, two outcomes both fully achieved, told of everything.
-    CaseSummary(
-        case_id="case-a",
-        person_id="person-a",
-        concern_raised_at=on(2025, 5, 1),
+
+def test_two_enquiries_each_with_two_risks_in_the_persons_own_home_count_own_home_twice() -> None:
+    report = msp_report(
+        [
+            concluded("case-a", risk(RiskType.PHYSICAL), risk(RiskType.FINANCIAL_OR_MATERIAL)),
+            concluded("case-b", risk(RiskType.PHYSICAL), risk(RiskType.PSYCHOLOGICAL)),
+        ],
+        YEAR_START,
+        YEAR_END,
+    )
+
+    location = report.table("SG2b")
+    assert location.value(ENDED, HOME.label, TOTAL) == 2
+    assert location.value(ENDED, HOME.label, KNOWN.label) == 2
+    assert report.table("SG2a").value(ENDED, RiskType.PHYSICAL.label, TOTAL) == 2
+    assert report.table("SG2a").value(ENDED, TOTAL, KNOWN.label) == 2
+
+
+def test_one_type_from_two_sources_is_one_enquiry_of_that_type_and_one_of_each_source() -> None:
+    report = msp_report(
+        [
+            concluded(
+                "case-a",
+                risk(RiskType.SEXUAL, source=RiskSource.SERVICE_PROVIDER),
+                risk(RiskType.SEXUAL, source=KNOWN),
+            )
+        ],
+        YEAR_START,
+        YEAR_END,
+    )
+
+    types = report.table("SG2a")
+    assert types.value(ENDED, RiskType.SEXUAL.label, TOTAL) == 1
+    assert types.value(ENDED, RiskType.SEXUAL.label, RiskSource.SERVICE_PROVIDER.label) == 1
+    assert types.value(ENDED, RiskType.SEXUAL.label, KNOWN.label) == 1
+
+
+def _person_case(case_id: str, started: datetime, gender: Gender) -> CaseSummary:
+    return CaseSummary(
+        case_id=case_id,
+        person_id="person-x",
+        concern_raised_at=started,
+        demographics=Demographics(gender=gender),
         enquiry_kind=S42,
-        enquiry_started_at=on(2025, 5, 3),
-        concluded_at=on(2025, 7, 1),
-        case_details=details(
-            [
-                risk(RiskType.PHYSICAL, HOME, KNOWN),
-                risk(RiskType.FINANCIAL_OR_MATERIAL, HOME, KNOWN),
-            ],
-            ActionTakenAndResult.RISK_IDENTIFIED_ACTION_TAKEN,
-            MentalCapacity.DID_NOT_LACK_CAPACITY,
-            outcome=RiskOutcome.RISK_REDUCED,
-        ),
-        msp_asked=MspAsked.ASKED_AND_EXPRESSED,
-        achievements=(FULLY, FULLY),
-        informed_of_every_decision=True,
-    ),
-    # B: s42 in a nursing home, lacked capacity; one outcome fully, one not: partially overall.
-    CaseSummary(
-        case_id="case-b",
-        person_id="person-b",
-        concern_raised_at=on(2025, 6, 10),
-        enquiry_kind=S42,
-        enquiry_started_at=on(2025, 6, 12),
-        concluded_at=on(2025, 9, 1),
-        case_details=details(
-            [risk(RiskType.NEGLECT_AND_ACTS_OF_OMISSION, RiskLocation.CARE_HOME_NURSING, PROVIDER)],
-            ActionTakenAndResult.INCONCLUSIVE_ACTION_TAKEN,
-            MentalCapacity.LACKED_CAPACITY,
-            outcome=RiskOutcome.RISK_REMOVED,
-            supported=True,
-        ),
-        msp_asked=MspAsked.ASKED_AND_EXPRESSED,
-        achievements=(FULLY, NOT),
-        informed_of_every_decision=False,
-    ),
-    # C: s42, asked but expressed no outcomes, two risks, no action taken.
-    CaseSummary(
-        case_id="case-c",
-        person_id="person-c",
-        concern_raised_at=on(2025, 8, 1),
-        enquiry_kind=S42,
-        enquiry_started_at=on(2025, 8, 2),
-        concluded_at=on(2025, 10, 15),
-        case_details=details(
-            [
-                risk(RiskType.PSYCHOLOGICAL, HOME, KNOWN),
-                risk(RiskType.DOMESTIC_ABUSE, HOME, KNOWN),
-            ],
-            ActionTakenAndResult.RISK_IDENTIFIED_NO_ACTION_TAKEN,
-            MentalCapacity.DID_NOT_LACK_CAPACITY,
-        ),
-        msp_asked=MspAsked.ASKED_NONE_EXPRESSED,
-        informed_of_every_decision=True,
-    ),
-    # D: other enquiry (self-neglect), one outcome, not achieved.
-    CaseSummary(
-        case_id="case-d",
-        person_id="person-d",
-        concern_raised_at=on(2025, 9, 1),
-        enquiry_kind=OTHER,
-        enquiry_started_at=on(2025, 9, 5),
-        concluded_at=on(2026, 1, 10),
-        case_details=details(
-            [risk(RiskType.SELF_NEGLECT, HOME, KNOWN)],
-            ActionTakenAndResult.NO_RISK_NO_ACTION_TAKEN,
-            MentalCapacity.DONT_KNOW,
-        ),
-        msp_asked=MspAsked.ASKED_AND_EXPRESSED,
-        achievements=(NOT,),
-        informed_of_every_decision=True,
-    ),
-    # E: s42 started in the year, not concluded yet.
-    CaseSummary(
-        case_id="case-e",
-        person_id="person-e",
-        concern_raised_at=on(2026, 2, 1),
-        enquiry_kind=S42,
-        enquiry_started_at=on(2026, 2, 3),
-    ),
-    # F: concern and enquiry in the previous year, concluded in this one; not asked.
-    CaseSummary(
-        case_id="case-f",
-        person_id="person-f",
-        concern_raised_at=on(2025, 3, 20),
-        enquiry_kind=S42,
-        enquiry_started_at=on(2025, 3, 25),
-        concluded_at=on(2025, 4, 20),
-        case_details=details(
-            [risk(RiskType.PHYSICAL, RiskLocation.IN_A_COMMUNITY_SERVICE, PROVIDER)],
-            ActionTakenAndResult.CEASED_AT_INDIVIDUALS_REQUEST,
-            MentalCapacity.NOT_RECORDED,
-        ),
-        msp_asked=MspAsked.NOT_ASKED,
-        informed_of_every_decision=False,
-    ),
-    # G: concern raised at 23:30 UTC on 31 March 2026, which is 1 April in England: next year.
-    CaseSummary(case_id="case-g", person_id="person-g", concern_raised_at=on(2026, 3, 31, 23, 30)),
-    # H: concern only (no enquiry), in the year.
-    CaseSummary(case_id="case-h", person_id="person-h", concern_raised_at=on(2026, 1, 5)),
-]
+        enquiry_started_at=started,
+    )
 
 
-@pytest.fixture
-def report() -> MspReport:
-    return msp_report(SEEDED, YEAR_START, YEAR_END)
+def test_a_person_with_three_enquiries_is_one_individual_as_last_known() -> None:
+    report = msp_report(
+        [
+            _person_case("case-a", on(5, 1), Gender.NOT_KNOWN),
+            _person_case("case-c", on(11, 1), Gender.FEMALE),
+            _person_case("case-b", on(8, 1), Gender.MALE),
+        ],
+        YEAR_START,
+        YEAR_END,
+    )
+
+    individuals = INDIVIDUALS_IN_ENQUIRIES[S42]
+    assert report.table("SG1f").value(EnquiryKind.S42_ENQUIRY.label, TOTAL) == 3
+    assert report.table("SG1b").value(individuals, Gender.FEMALE.label) == 1
+    assert sum(c.value for c in report.table("SG1b").cells if c.enquiry_type == individuals) == 1
 
 
-def column(report: MspReport, key: str) -> dict[str, tuple[int, int]]:
-    """Non-zero rows of a table as label -> (section 42, other)."""
-    return {
-        r.label: (r.section_42, r.other)
-        for r in report.table(key).rows
-        if (r.section_42, r.other) != (0, 0)
-    }
-
-
-def test_counts_concerns_and_enquiries_started_in_the_year(report: MspReport) -> None:
-    # Concerns: A B C D E H (F was last year; G is 1 April in England).
-    assert report.concerns == 6
-    # Enquiries started: A B C E are s42 (F started last year); D is other.
-    assert (report.s42_enquiries, report.other_enquiries) == (4, 1)
-    # Concluded: A B C F are s42; D is other.
-    assert (report.concluded_s42_enquiries, report.concluded_other_enquiries) == (4, 1)
-
-
-def test_sg4a_counts_whether_each_concluded_enquiry_asked_the_person(report: MspReport) -> None:
-    assert column(report, "msp_asked") == {
-        "Yes, they were asked and outcomes were expressed": (2, 1),  # A B | D
-        "Yes, they were asked but no outcomes were expressed": (1, 0),  # C
-        "No": (1, 0),  # F
-    }
-    assert [r.label for r in report.table("msp_asked").rows] == [m.label for m in MspAsked]
-
-
-def test_sg4a_achievement_per_enquiry_uses_the_persons_overall_view(report: MspReport) -> None:
-    assert column(report, "achievement_by_enquiry") == {
-        "Fully achieved": (1, 0),  # A: fully, fully
-        "Partially achieved": (1, 0),  # B: fully, not
-        "Not achieved": (0, 1),  # D: not
-    }
-
-
-def test_sg4a_achievement_per_outcome_counts_every_expressed_outcome(report: MspReport) -> None:
-    assert column(report, "achievement_by_outcome") == {
-        "Fully achieved": (3, 0),  # A A B
-        "Not achieved": (1, 1),  # B | D
-    }
-
-
-def test_sg2_counts_each_risk_of_each_concluded_enquiry(report: MspReport) -> None:
-    assert column(report, "risk_type") == {
-        "Physical": (2, 0),  # A F
-        "Financial or Material": (1, 0),  # A
-        "Neglect and Acts of Omission": (1, 0),  # B
-        "Psychological": (1, 0),  # C
-        "Domestic Abuse": (1, 0),  # C
-        "Self-Neglect": (0, 1),  # D
-    }
-    assert column(report, "risk_location") == {
-        "Own Home": (4, 1),  # A A C C | D
-        "Care Home – Nursing": (1, 0),  # B
-        "In a Community Service": (1, 0),  # F
-    }
-    assert column(report, "risk_source") == {
-        "Other – Known to Individual": (4, 1),  # A A C C | D
-        "Service Provider": (2, 0),  # B F
-    }
-
-
-def test_sg2_counts_action_result_and_risk_outcome_per_concluded_enquiry(
-    report: MspReport,
+@pytest.mark.parametrize(
+    ("demographics", "age"),
+    [
+        (Demographics(date_of_birth=date(1941, 6, 14)), 84),
+        (Demographics(date_of_birth=date(1930, 3, 31)), 96),
+        (Demographics(date_of_birth=date(1930, 4, 1)), 95),
+        (Demographics(date_of_birth=date(1944, 2, 29)), 82),
+        (Demographics(approximate_age=64, approximate_age_on=date(2024, 6, 1)), 65),
+        (Demographics(approximate_age=80, approximate_age_on=date(2026, 3, 31)), 80),
+        (Demographics(), None),
+    ],
+)
+def test_age_is_taken_on_the_last_day_of_the_period(
+    demographics: Demographics, age: int | None
 ) -> None:
-    assert column(report, "action_taken_and_result") == {
-        "Risk identified and action taken": (1, 0),  # A
-        "Risk assessment inconclusive and action taken": (1, 0),  # B
-        "Risk identified and no action taken": (1, 0),  # C
-        "Enquiry ceased at individual's request and no action taken": (1, 0),  # F
-        "No risk identified and no action taken": (0, 1),  # D
-    }
-    assert column(report, "risk_outcome") == {"Risk reduced": (1, 0), "Risk removed": (1, 0)}
+    assert age_on(demographics, YEAR_END) == age
 
 
-def test_mental_capacity_is_counted_per_concluded_enquiry(report: MspReport) -> None:
-    assert column(report, "mental_capacity") == {
-        "No, they did not lack capacity": (2, 0),  # A C
-        "Yes, they lacked capacity": (1, 0),  # B
-        "Not recorded": (1, 0),  # F
-        "Don't know": (0, 1),  # D
-    }
+@pytest.mark.parametrize(
+    ("age", "band"),
+    [
+        (17, AgeBand.UNKNOWN),
+        (18, AgeBand.AGE_18_64),
+        (64, AgeBand.AGE_18_64),
+        (65, AgeBand.AGE_65_74),
+        (84, AgeBand.AGE_75_84),
+        (85, AgeBand.AGE_85_94),
+        (94, AgeBand.AGE_85_94),
+        (95, AgeBand.AGE_95_PLUS),
+        (None, AgeBand.UNKNOWN),
+    ],
+)
+def test_age_bands_are_the_returns(age: int | None, band: AgeBand) -> None:
+    assert AgeBand.of(age) is band
 
 
-def test_involvement_measures_match_the_hand_count(report: MspReport) -> None:
-    # Concluded: A B C D F. Asked: A B C D. Expressed: A B D. Fully or partially: A B.
-    # Informed of every decision: A C D.
-    measures = {m.key: (m.numerator, m.denominator) for m in report.involvement}
+def test_the_csv_is_in_the_official_layout_one_cell_a_line() -> None:
+    report = msp_report([concluded("case-a", risk(RiskType.PHYSICAL))], YEAR_START, YEAR_END)
 
-    assert measures == {
-        "asked": (4, 5),
-        "expressed": (3, 4),
-        "achieved_fully_or_partially": (2, 3),
-        "informed_of_every_decision": (3, 5),
-    }
-    assert report.measure("asked").share == pytest.approx(0.8)
+    rows = list(csv.reader(io.StringIO(report_as_csv(report))))
 
-
-def test_share_is_absent_rather_than_zero_when_nothing_was_concluded() -> None:
-    empty = msp_report([], YEAR_START, YEAR_END)
-
-    assert empty.measure("asked").share is None
-
-
-def test_report_renders_to_json_with_the_returns_exact_labels(report: MspReport) -> None:
-    rendered = report_as_dict(report)
-
-    assert json.loads(json.dumps(rendered)) == rendered
-    assert rendered["counts"] == {
-        "Safeguarding Concerns": 6,
-        "Section 42 Enquiries": 4,
-        "Other Enquiries": 1,
-        "Concluded Section 42 Enquiries": 4,
-        "Concluded Other Enquiries": 1,
-    }
-    tables = rendered["tables"]
-    assert isinstance(tables, list)
-    [asked] = [t for t in tables if isinstance(t, dict) and t["key"] == "msp_asked"]
-    assert asked["rows"] == [
-        {"label": "Yes, they were asked and outcomes were expressed", "section_42": 2, "other": 1},
-        {
-            "label": "Yes, they were asked but no outcomes were expressed",
-            "section_42": 1,
-            "other": 0,
-        },
-        {"label": "No", "section_42": 1, "other": 0},
-        {"label": "Don't know", "section_42": 0, "other": 0},
-        {"label": "Not recorded", "section_42": 0, "other": 0},
+    assert (
+        tuple(rows[0])
+        == CSV_COLUMNS
+        == (
+            "TABLE_REFERENCE",
+            "ENQUIRY_TYPE",
+            "CATEGORY",
+            "SUBCATEGORY",
+            "VALUE",
+        )
+    )
+    assert ["SG2c", ENDED, "Risk identified and no action taken", "", "1"] in rows
+    assert ["SG1f", "Safeguarding Concerns", "Total", "", "1"] in rows
+    references = list(dict.fromkeys(row[0] for row in rows[1:]))
+    assert references == [
+        "SG1a",
+        "SG1b",
+        "SG1c",
+        "SG1d",
+        "SG1f",
+        "SG2a",
+        "SG2b",
+        "SG2c",
+        "SG2e",
+        "SG3a",
+        "SG4a",
+        "LOCAL-MSP1",
+        "LOCAL-MSP2",
+        "LOCAL-MSP3",
+        "LOCAL-MSP4",
+        "LOCAL-MSP5",
     ]
 
 
-def test_report_renders_to_csv_one_figure_per_line(report: MspReport) -> None:
-    lines = list(csv.reader(io.StringIO(report_as_csv(report))))
+def test_the_json_has_the_same_cells_and_marks_the_local_measures() -> None:
+    report = msp_report([concluded("case-a", risk(RiskType.PHYSICAL))], YEAR_START, YEAR_END)
 
-    assert lines[0] == ["table", "row", "column", "value"]
-    assert ["Counts", "Safeguarding Concerns", "Count", "6"] in lines
-    assert [
-        "Location of risk",
-        "Care Home – Nursing",
-        "Concluded Section 42 Enquiries",
-        "1",
-    ] in lines
-    assert [
-        "Involvement",
-        "Informed of every decision (of concluded enquiries)",
-        "Share",
-        "0.6000",
-    ] in lines
+    body = json.loads(json.dumps(report_as_dict(report)))
+
+    assert body["period"] == {"start": "2025-04-01", "end": "2026-03-31"}
+    official = {t["reference"]: t["official"] for t in body["tables"]}
+    assert official["SG4a"] is True
+    assert official["LOCAL-MSP2"] is False
+    csv_rows = list(csv.reader(io.StringIO(report_as_csv(report))))[1:]
+    json_rows = [
+        [t["reference"], c["enquiry_type"], c["category"], c["subcategory"], str(c["value"])]
+        for t in body["tables"]
+        for c in t["cells"]
+    ]
+    assert json_rows == csv_rows
+
+
+def test_an_empty_period_reports_zeros_in_every_cell() -> None:
+    report = msp_report([], YEAR_START, YEAR_END)
+
+    assert {c.value for t in report.tables for c in t.cells} == {0}

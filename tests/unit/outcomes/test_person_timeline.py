@@ -1,4 +1,5 @@
-"""The person's timeline: what happened, what they said, what they were told, in order."""
+"""The person's timeline: what happened, what was said and by whom, what they were told, in
+order, written to one reader (the person); case notes between professionals for staff."""
 
 from __future__ import annotations
 
@@ -26,10 +27,23 @@ from shared.events.notification import (
 )
 from shared.events.outcomes import (
     CaseOpened,
+    CeasedReason,
+    ContactMode,
     ExpressedBy,
     FormalActionKind,
+    Professional,
+    RiskDetail,
+    SacCaseDetails,
     StatutoryGround,
     Wish,
+)
+from shared.sac import (
+    ActionTakenAndResult,
+    MentalCapacity,
+    MspAsked,
+    RiskLocation,
+    RiskSource,
+    RiskType,
 )
 from tests.unit.outcomes.histories import THEIR_NEW_WORDS, THEIR_WORDS, a_whole_case, at, recorded
 
@@ -53,7 +67,7 @@ def told(
             channel=Channel.SMS,
             format=MessageFormat.STANDARD,
             informed_at=datetime(2026, 3, 3, 12, tzinfo=UTC),
-            message_summary="Your enquiry has started",
+            message_summary="the enquiry about them has started",
         ),
         stream_id=informing_stream(person_id),
         stream_version=version,
@@ -80,6 +94,164 @@ def test_said_entries_are_the_persons_words_exactly_and_nothing_else(
     ]
 
 
+def test_each_said_entry_says_who_spoke_and_what_it_was_about(history: list[Envelope]) -> None:
+    said = [(e.said_by, e.about) for e in timeline(history).entries if e.kind is EntryKind.SAID]
+
+    assert said == [
+        (ExpressedBy.PERSON, "the outcome wanted"),
+        (ExpressedBy.PERSON, "the outcome wanted"),
+        (ExpressedBy.PERSON, "the outcome wanted, changed"),
+        (ExpressedBy.PERSON, "an outcome no longer wanted"),
+        (ExpressedBy.PERSON, "a police referral"),
+        (ExpressedBy.PERSON, "closing the case"),
+    ]
+
+
+def test_a_wish_about_formal_action_says_which_action_it_was_about(
+    history: list[Envelope],
+) -> None:
+    texts = [e.text for e in timeline(history).entries]
+
+    assert "You said you do not want a police referral." in texts
+
+
+def _events(opened: CaseOpened, case: Case, actor: Actor) -> list[Envelope]:
+    return recorded([opened, *case.pending_events], actor)
+
+
+def test_a_representatives_words_are_shown_as_theirs_never_as_the_persons(
+    opened: CaseOpened, enquiry: Case, practitioner: Actor
+) -> None:
+    enquiry.express_desired_outcome(
+        text="I want Mum to move in with me", expressed_by=ExpressedBy.REPRESENTATIVE
+    )
+    enquiry.record_formal_action_wishes(
+        practitioner,
+        FormalActionKind.POLICE,
+        wish=Wish.WANTS,
+        in_their_words="Call the police on him.",
+        expressed_by=ExpressedBy.REPRESENTATIVE,
+    )
+
+    entries = timeline(_events(opened, enquiry, practitioner)).entries
+
+    said = {e.text: e.said_by for e in entries if e.kind is EntryKind.SAID}
+    assert said["I want Mum to move in with me"] is ExpressedBy.REPRESENTATIVE
+    assert said["Call the police on him."] is ExpressedBy.REPRESENTATIVE
+    assert (
+        "Your representative said they want a police referral. This is their view, recorded as "
+        "theirs; only you can give your own."
+    ) in [e.text for e in entries]
+
+
+def test_every_entry_but_case_notes_is_written_to_the_person(history: list[Envelope]) -> None:
+    entries = timeline([*history, told(history[1], role=RecipientRole.REPRESENTATIVE)]).entries
+
+    for entry in entries:
+        if entry.kind in (EntryKind.HAPPENED, EntryKind.TOLD):
+            assert "about them" not in entry.text
+            assert " they " not in f" {entry.text} " or "said they" in entry.text
+
+
+def test_a_case_note_is_on_the_timeline_for_staff_only(
+    opened: CaseOpened, enquiry: Case, practitioner: Actor
+) -> None:
+    enquiry.record_case_note(
+        contact_with=[Professional(name="Dr Amir Shah", role="GP", organisation="Severn Surgery")],
+        mode=ContactMode.PHONE,
+        what_was_said="Two missed appointments.",
+        what_was_agreed="The GP sees her alone next time.",
+        recorded_by="Asha Patel",
+    )
+
+    [note] = [
+        e
+        for e in timeline(_events(opened, enquiry, practitioner)).entries
+        if e.kind is EntryKind.NOTE
+    ]
+
+    assert note.text == (
+        "Case note, for staff only. Phone call with Dr Amir Shah (GP, Severn Surgery), recorded "
+        "by Asha Patel. Said: Two missed appointments. Agreed: The GP sees her alone next time."
+    )
+
+
+def test_a_repeat_report_of_the_incident_is_on_the_timeline_with_her_words(
+    opened: CaseOpened, case: Case, practitioner: Actor
+) -> None:
+    case.join_repeat_concern(
+        concern_id="concern-2",
+        reference="SG-2026-BBBBBB",
+        concern_raised_at=datetime(2026, 3, 5, 9, tzinfo=UTC),
+        persons_own_words="He came back for the card.",
+    )
+
+    entries = timeline(_events(opened, case, practitioner)).entries
+
+    texts = [(e.kind, e.text, e.said_by) for e in entries]
+    assert (
+        EntryKind.HAPPENED,
+        "Another concern about the same incident was raised (reference SG-2026-BBBBBB); it is "
+        "dealt with in this case.",
+        None,
+    ) in texts
+    assert (EntryKind.SAID, "He came back for the card.", ExpressedBy.PERSON) in texts
+
+
+def test_an_action_taken_says_on_what_it_was_taken(
+    opened: CaseOpened, enquiry: Case, practitioner: Actor, manager: Actor
+) -> None:
+    enquiry.override_wishes(
+        manager,
+        FormalActionKind.POLICE,
+        grounds=[StatutoryGround.OTHERS_AT_RISK],
+        reason="He is taking money from other neighbours too",
+        person_told=True,
+    )
+    enquiry.take_formal_action(
+        practitioner, FormalActionKind.POLICE, description="Referral", requested_by="Asha"
+    )
+
+    texts = [e.text for e in timeline(_events(opened, enquiry, practitioner)).entries]
+
+    assert (
+        "A police referral was made (a safeguarding manager decided it against your wishes): "
+        "Referral"
+    ) in texts
+
+
+def test_an_enquiry_that_ceased_says_why_to_the_person(
+    opened: CaseOpened, enquiry: Case, manager: Actor
+) -> None:
+    enquiry.cease_enquiry(
+        manager,
+        reason=CeasedReason.PERSONS_REQUEST,
+        explanation="She asked us to stop.",
+        persons_view="Please leave it now.",
+        case_details=SacCaseDetails(
+            risks=(
+                RiskDetail(
+                    risk_type=RiskType.PHYSICAL,
+                    location=RiskLocation.OWN_HOME,
+                    source=RiskSource.KNOWN_TO_INDIVIDUAL,
+                ),
+            ),
+            action_taken_and_result=ActionTakenAndResult.CEASED_AT_INDIVIDUALS_REQUEST,
+            mental_capacity=MentalCapacity.DID_NOT_LACK_CAPACITY,
+        ),
+        msp_asked=MspAsked.ASKED_NONE_EXPRESSED,
+    )
+
+    entries = timeline(_events(opened, enquiry, manager)).entries
+
+    texts = [(e.kind, e.text) for e in entries]
+    assert (
+        EntryKind.HAPPENED,
+        "The safeguarding enquiry stopped before its conclusion, as you asked.",
+    ) in texts
+    assert (EntryKind.SAID, "Please leave it now.") in texts
+
+
 def test_what_the_person_was_told_appears_as_told_with_how_and_about_what(
     history: list[Envelope],
 ) -> None:
@@ -88,9 +260,7 @@ def test_what_the_person_was_told_appears_as_told_with_how_and_about_what(
     entries = timeline([*history, told(started)]).entries
 
     [entry] = [e for e in entries if e.kind is EntryKind.TOLD]
-    assert entry.text == (
-        "You were told by text message about the start of the enquiry: Your enquiry has started"
-    )
+    assert entry.text == "You were told by text message about the start of the enquiry."
     assert entry.at == datetime(2026, 3, 3, 12, tzinfo=UTC)
 
 
@@ -133,6 +303,7 @@ def overridden(
     """The case's history once a manager overrode her wishes about the police, and the
     referral was made."""
     enquiry.record_formal_action_wishes(
+        manager,
         FormalActionKind.POLICE,
         wish=Wish.DOES_NOT_WANT,
         in_their_words="Not the police, he's my son.",
@@ -146,9 +317,9 @@ def overridden(
         reason="Other older people in the street are at risk from the same man.",
         person_told=person_told,
         why_not_told=None if person_told else "Her son reads her post and would know.",
-        overridden_at=at(5),
     )
     enquiry.take_formal_action(
+        manager,
         FormalActionKind.POLICE,
         description="Referred to the public protection unit.",
         requested_by="Asha Patel",
