@@ -190,7 +190,7 @@ def build_service(
             notification.decisions,
             notification.deliveries,
             CaseIndex(runtime.database),
-            settings.staff_token_secret,
+            runtime.staff,
         )
     )
     return app, notification

@@ -9,7 +9,6 @@ from aiokafka import AIOKafkaProducer
 
 from services.notification.read_models.deliveries import DeliveryStatus
 from services.notification.settings import NotificationSettings
-from shared.events import Role
 from shared.events.notification import (
     Channel,
     PersonInformed,
@@ -23,10 +22,10 @@ from tests.integration.notification.conftest import (
     mail_to,
     publish,
     running,
-    staff_headers,
 )
 from tests.support.polling import eventually
 from tests.support.smtp_server import RunningSmtpServer
+from tests.support.staff import TestUser
 from tests.unit.notification.story import Story
 
 JsonObject = dict[str, object]
@@ -34,7 +33,7 @@ JsonObject = dict[str, object]
 
 async def log_of(service: RunningNotification, person_id: str) -> list[JsonObject]:
     response = await service.http.get(
-        f"/people/{person_id}/communications", headers=staff_headers()
+        f"/people/{person_id}/communications", headers=service.staff.practitioner
     )
     if response.status_code == 404:
         return []
@@ -67,7 +66,7 @@ async def test_a_withheld_decision_shows_in_the_log_with_its_reason_and_review_d
                 "reason_text": "Police ask that she is not told yet: they are interviewing her son.",
                 "review_date": review.isoformat(),
             },
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         assert response.status_code == 201, response.text
         decided = story.s42_decision_made()
@@ -156,10 +155,12 @@ async def test_contact_preferences_a_practitioner_records_still_never_reach_the_
             "format": "easy_read",
         }
         put = await service.http.put(
-            f"/people/{story.person_id}/contact-preferences", json=wanted, headers=staff_headers()
+            f"/people/{story.person_id}/contact-preferences",
+            json=wanted,
+            headers=service.staff.practitioner,
         )
         got = await service.http.get(
-            f"/people/{story.person_id}/contact-preferences", headers=staff_headers()
+            f"/people/{story.person_id}/contact-preferences", headers=service.staff.practitioner
         )
         decided = story.s42_decision_made()
         await publish(kafka_producer, decided)
@@ -195,7 +196,7 @@ async def test_contact_preferences_that_contradict_themselves_are_refused_with_t
                 "channel": "email",
                 "fallback_channel": "email",
             },
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
 
     assert response.status_code == 422
@@ -209,7 +210,7 @@ async def test_the_informing_api_needs_a_staff_token(
     async with running(settings, mongo_client, start=False) as service:
         anonymous = await service.http.get("/people/person-1/communications")
         partner = await service.http.get(
-            "/people/person-1/communications", headers=staff_headers(Role.PARTNER)
+            "/people/person-1/communications", headers=service.staff.no_staff_role
         )
 
     assert anonymous.status_code == 401
@@ -228,7 +229,7 @@ async def test_a_withholding_with_a_review_date_in_the_past_is_refused(
                 "reason_text": "Her son reads her post.",
                 "review_date": (date.today() - timedelta(days=2)).isoformat(),
             },
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
 
     assert response.status_code == 422
@@ -245,13 +246,13 @@ async def test_the_person_can_be_found_from_their_case(
 
         async def found() -> int:
             response = await service.http.get(
-                f"/people/by-case/{story.case_id}", headers=staff_headers()
+                f"/people/by-case/{story.case_id}", headers=service.staff.practitioner
             )
             return response.status_code
 
         await eventually(found, until=lambda status: status == 200, what="the case")
         response = await service.http.get(
-            f"/people/by-case/{story.case_id}", headers=staff_headers()
+            f"/people/by-case/{story.case_id}", headers=service.staff.practitioner
         )
 
     assert response.json() == {
@@ -277,7 +278,7 @@ async def test_withholding_one_step_holds_back_its_message_still_waiting_to_be_s
                 "review_date": (date.today() + timedelta(days=7)).isoformat(),
                 "source_event_id": raised.event_id,
             },
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         await service.parts.worker.deliver_due()
         [delivery] = await service.parts.deliveries.for_person(story.person_id)
@@ -302,7 +303,7 @@ async def test_a_contact_point_marked_unsafe_after_the_decision_is_not_used_to_s
         await handle_directly(service, raised)
         preferences = (
             await service.http.get(
-                f"/people/{story.person_id}/contact-preferences", headers=staff_headers()
+                f"/people/{story.person_id}/contact-preferences", headers=service.staff.practitioner
             )
         ).json()
         unsafe = {
@@ -314,7 +315,9 @@ async def test_a_contact_point_marked_unsafe_after_the_decision_is_not_used_to_s
             for name in ("recipients", "channel", "fallback_channel", "language", "format")
         } | {"unsafe_contact_points": [unsafe]}
         put = await service.http.put(
-            f"/people/{story.person_id}/contact-preferences", json=changed, headers=staff_headers()
+            f"/people/{story.person_id}/contact-preferences",
+            json=changed,
+            headers=service.staff.practitioner,
         )
         await service.parts.worker.deliver_due()
         informed = await service.events_of(story.person_id, "PersonInformed")
@@ -337,12 +340,12 @@ async def test_a_practitioner_who_told_the_person_themselves_records_it(
         response = await service.http.post(
             f"/people/{story.person_id}/informed",
             json={"source_event_id": raised.event_id, "recipient_role": "person"},
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         again = await service.http.post(
             f"/people/{story.person_id}/informed",
             json={"source_event_id": raised.event_id, "recipient_role": "person"},
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         entries = await log_of(service, story.person_id)
 
@@ -353,7 +356,7 @@ async def test_a_practitioner_who_told_the_person_themselves_records_it(
     assert response.json()["channel"] == "practitioner_call"
     assert again.status_code == 409
     [told] = [e for e in entries if e["kind"] == "PersonInformed"]
-    assert told["recorded_by"] == "sw-4"
+    assert told["recorded_by"] == service.staff.subject(TestUser.PRACTITIONER)
     assert "by a practitioner's call" in str(told["summary"])
 
 
@@ -367,7 +370,7 @@ async def test_a_message_waiting_when_a_practitioner_told_them_by_phone_is_not_s
         told = await service.http.post(
             f"/people/{story.person_id}/informed",
             json={"source_event_id": raised.event_id, "recipient_role": "person"},
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         await service.parts.worker.deliver_due()
         informed = await service.events_of(story.person_id, "PersonInformed")
