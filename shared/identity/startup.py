@@ -7,12 +7,14 @@ message names the setting and what is wrong, never the value.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 MIN_SECRET_LENGTH = 32
 
@@ -91,6 +93,14 @@ def settings_to_start(load: type[S], service: str) -> S:
             for e in error.errors(include_input=False, include_url=False)
         ]
         refuse_to_start_insecurely(service, unreadable, development_mode=False)
+        raise  # unreachable: refusing exits
+    except SettingsError as error:
+        # Raised before validation, e.g. for JSON that does not parse; its text names the field.
+        field = re.search(r'field "(\w+)"', str(error))
+        setting = field[1].upper() if field else "a setting"
+        refuse_to_start_insecurely(
+            service, [Insecurity(setting, "cannot be read")], development_mode=False
+        )
         raise  # unreachable: refusing exits
     refuse_to_start_insecurely(
         service, settings.insecurities(), development_mode=settings.development_mode
