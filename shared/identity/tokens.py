@@ -93,10 +93,22 @@ class ProviderKeys:
         discovery.raise_for_status()
         jwks = await self.http.get(str(discovery.json()["jwks_uri"]))
         jwks.raise_for_status()
-        published = jwks.json()["keys"]
-        # Only signing keys with an id: providers also publish encryption keys (use=enc).
-        signing = [k for k in published if k.get("use", "sig") == "sig" and k.get("kid")]
-        return {str(k["kid"]): k for k in KeySet.import_key_set({"keys": signing}).keys}
+        keys: dict[str, Key] = {}
+        for published in jwks.json()["keys"]:
+            # Only signing keys with an id: providers also publish encryption keys (use=enc).
+            if published.get("use", "sig") != "sig" or not published.get("kid"):
+                continue
+            try:
+                [key] = KeySet.import_key_set({"keys": [published]}).keys
+            except (JoseError, ValueError, TypeError):
+                # A kind of key we cannot use must not cost us the ones we can.
+                log.warning(
+                    "skipped a key the identity provider publishes",
+                    extra={"kty": published.get("kty")},
+                )
+                continue
+            keys[str(published["kid"])] = key
+        return keys
 
 
 class StaffClaims(BaseModel):

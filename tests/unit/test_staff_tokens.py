@@ -320,7 +320,10 @@ class Provider:
         self.jwks_fetches += 1
         published = [k.as_dict(private=False) | {"use": "sig"} for k in self.keys]
         encryption = RSAKey.generate_key(2048, parameters={"kid": "enc-1", "use": "enc"})
-        return httpx.Response(200, json={"keys": [*published, encryption.as_dict(private=False)]})
+        unusable = {"kty": "RSA", "kid": "broken-1", "use": "sig", "n": "AQAB"}
+        return httpx.Response(
+            200, json={"keys": [unusable, *published, encryption.as_dict(private=False)]}
+        )
 
 
 def provider_keys(provider: Provider, refresh_seconds: float) -> ProviderKeys:
@@ -337,6 +340,14 @@ async def test_keys_are_fetched_once_and_kept() -> None:
     await keys.key("rsa-1")
 
     assert provider.jwks_fetches == 1
+
+
+async def test_a_published_key_that_cannot_be_read_does_not_cost_the_others() -> None:
+    keys = provider_keys(Provider(RSA, EC), refresh_seconds=0)
+
+    assert await keys.key("ec-1") is not None
+    with pytest.raises(KeyError):
+        await keys.key("broken-1")
 
 
 async def test_encryption_keys_are_not_trusted_for_signatures() -> None:
