@@ -10,19 +10,21 @@ STAMP := $(VENV)/.installed
 TEST_KAFKA_PORT ?= 19092
 TEST_KAFKA_CONTROLLER_PORT ?= 19093
 TEST_MONGO_PORT ?= 37017
-TEST_ENV := INFRA_STATE_DIR=.local/test INFRA_KAFKA_PORT=$(TEST_KAFKA_PORT) INFRA_KAFKA_CONTROLLER_PORT=$(TEST_KAFKA_CONTROLLER_PORT) INFRA_MONGO_PORT=$(TEST_MONGO_PORT)
+TEST_KEYCLOAK_PORT ?= 19080
+TEST_ENV := INFRA_STATE_DIR=.local/test INFRA_KAFKA_PORT=$(TEST_KAFKA_PORT) INFRA_KAFKA_CONTROLLER_PORT=$(TEST_KAFKA_CONTROLLER_PORT) INFRA_MONGO_PORT=$(TEST_MONGO_PORT) INFRA_KEYCLOAK_PORT=$(TEST_KEYCLOAK_PORT)
 
 .PHONY: help setup infra-up infra-down test test-unit lint
 
 help:
-	@echo "make run        start Kafka, MongoDB-wire server and the three services (Ctrl-C stops all)"
+	@echo "make run        start Kafka, MongoDB-wire server, Keycloak and the three services (Ctrl-C stops all)"
 	@echo "make test       set up if needed, start fresh servers, run every test, stop the servers"
-	@echo "make setup      install Python deps (.venv), Kafka jars and SecantusDB (idempotent)"
-	@echo "make infra-up   start Kafka + MongoDB-wire server only; prints their addresses"
+	@echo "make setup      install Python deps (.venv), Kafka jars, Keycloak and SecantusDB (idempotent)"
+	@echo "make infra-up   start Kafka, MongoDB-wire server and Keycloak only; prints their addresses"
 	@echo "make infra-down stop what infra-up started"
 	@echo "make lint       ruff + mypy"
 	@echo "make asyncapi   write each service's AsyncAPI document to docs/asyncapi/"
 	@echo "make safety-fuzz  50,000 generated cases against the source-of-risk rules; prints examples and violations"
+	@echo "make compose-env write .env with random secrets for docker compose (FORCE=1 replaces it)"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,7 +41,10 @@ infra-up: setup
 infra-down:
 	$(PY) infra/local.py down
 
-# Uses KAFKA_BOOTSTRAP_SERVERS/MONGODB_URI when both are set (compose, a managed cluster) and starts nothing.
+# Uses KAFKA_BOOTSTRAP_SERVERS/MONGODB_URI (and OIDC_* of infra.env for the test Keycloak) when
+# set (compose, a managed cluster) and starts nothing. DEVELOPMENT_MODE: the tests' services may
+# run with development values.
+test: export DEVELOPMENT_MODE = true
 test: setup
 	@if [ -n "$$KAFKA_BOOTSTRAP_SERVERS" ] && [ -n "$$MONGODB_URI" ]; then \
 	  $(PY) -m pytest; exit $$?; \
@@ -58,7 +63,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared services tests infra bench demo
 
-.PHONY: run demo asyncapi dead-letters replay-dead-letter rebuild-projection bench safety-fuzz
+.PHONY: run demo asyncapi dead-letters replay-dead-letter rebuild-projection bench safety-fuzz compose-env
 
 run: setup
 	$(PY) infra/stack.py
@@ -76,7 +81,7 @@ dead-letters: setup
 replay-dead-letter: setup
 	$(VENV)/bin/safeguarding-ops dead-letters replay $(TOPIC) $(PARTITION) $(OFFSET)
 
-# make rebuild-projection SERVICE_URL=http://127.0.0.1:8002 PROJECTION=case-file OPS_TOKEN=...
+# make rebuild-projection SERVICE_URL=http://127.0.0.1:8002 PROJECTION=case-file OPS_TOKEN=<a manager's access token>
 rebuild-projection: setup
 	$(VENV)/bin/safeguarding-ops rebuild $(SERVICE_URL) $(PROJECTION)
 
@@ -86,3 +91,6 @@ bench: setup
 # The property test CI runs with 2,000 examples, with 50,000 new ones; needs no servers.
 safety-fuzz: $(STAMP)
 	SAFETY_FUZZ_PROFILE=safety-fuzz $(PY) -m pytest -q -p no:cacheprovider tests/unit/notification/test_source_of_risk_properties.py
+
+compose-env: $(STAMP)
+	$(PY) infra/compose_env.py $(if $(FORCE),--force)

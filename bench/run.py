@@ -67,7 +67,8 @@ from bench.case_histories import CaseCopies
 from bench.memory import MemorySampler
 from bench.partners import KAFKA_HEADERS, HttpPartner, Sent, kafka_submission, reference
 from bench.report import Row, at_least, at_most, latencies, machine, ratio, table, write
-from infra.local import Layout, running_pid
+from infra.local import Layout, read_environment, running_pid
+from infra.sign_in import SignInSettings, StaffSignIn, TestUser
 from infra.stack import Endpoints, Stack, free_port
 from services.outcomes.application.reactions import CaseOpening
 from services.outcomes.domain.case import case_id_for
@@ -75,8 +76,6 @@ from services.outcomes.read_models.case_file import COLLECTION as CASE_FILES
 from services.outcomes.read_models.case_file import CaseFiles
 from services.outcomes.read_models.msp_report import CaseSummaries
 from services.outcomes.read_models.timeline import Timelines
-from shared.auth import issue_staff_token
-from shared.events import Role
 from shared.kafka import producer
 from shared.mongo import Client, Document, connect
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, NOTIFICATION_EVENTS, OUTCOMES_EVENTS
@@ -85,8 +84,6 @@ ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".local" / "bench"
 T = TypeVar("T")
 SERVICES = ("intake", "outcomes", "notification")
-STAFF_TOKEN_SECRET = uuid.uuid4().hex + uuid.uuid4().hex
-"""Given to the services this run starts, so the benchmark can sign a manager's token."""
 # The outcomes service's consumers, so a fresh outcomes service can be started at the end of its
 # topics (it then rebuilds from the beginning rather than first catching up live).
 OUTCOMES_CONSUMERS = (CaseOpening, CaseFiles, Timelines, CaseSummaries)
@@ -149,6 +146,8 @@ def say(message: str) -> None:
 class Servers:
     kafka: str
     mongodb_uri: str
+    sign_in: SignInSettings
+    """The identity provider the services trust, and its test client and users."""
     layout: Layout | None
     """Set when this run started the servers (and so must stop them)."""
 
@@ -159,15 +158,18 @@ def servers() -> Iterator[Servers]:
     mongo = os.environ.get("MONGODB_URI")
     if kafka and mongo:
         say(f"using the servers in the environment: {kafka}, {mongo}")
-        yield Servers(kafka, mongo, None)
+        yield Servers(kafka, mongo, SignInSettings.from_env(os.environ), None)
         return
-    layout = Layout(state=STATE, kafka_port=39092, controller_port=39093, mongo_port=57017)
+    layout = Layout(
+        state=STATE, kafka_port=39092, controller_port=39093, mongo_port=57017, keycloak_port=39080
+    )
     environment = {
         **os.environ,
         "INFRA_STATE_DIR": str(layout.state),
         "INFRA_KAFKA_PORT": str(layout.kafka_port),
         "INFRA_KAFKA_CONTROLLER_PORT": str(layout.controller_port),
         "INFRA_MONGO_PORT": str(layout.mongo_port),
+        "INFRA_KEYCLOAK_PORT": str(layout.keycloak_port),
     }
 
     def infra(*command: str) -> None:
@@ -182,7 +184,12 @@ def servers() -> Iterator[Servers]:
     infra("setup")
     try:
         infra("up", "--fresh")
-        yield Servers(layout.bootstrap, layout.mongodb_uri, layout)
+        yield Servers(
+            layout.bootstrap,
+            layout.mongodb_uri,
+            SignInSettings.from_env(read_environment(layout.state)),
+            layout,
+        )
     finally:
         infra("down")
 
@@ -193,13 +200,11 @@ def new_stack(servers: Servers, services: Sequence[str], run: str, name: str) ->
         endpoints=Endpoints(
             kafka_bootstrap_servers=servers.kafka,
             mongodb_uri=servers.mongodb_uri,
+            oidc_issuer=servers.sign_in.issuer,
             smtp_port=free_port(),
             service_ports={service: free_port() for service in services},
         ),
-        extra_env={
-            "CONSUMER_GROUP_PREFIX": f"bench-{run}-{name}",
-            "STAFF_TOKEN_SECRET": STAFF_TOKEN_SECRET,
-        },
+        extra_env={"CONSUMER_GROUP_PREFIX": f"bench-{run}-{name}"},
         database_prefix=f"bench_{run}_{name}_",
     )
 
@@ -689,12 +694,11 @@ async def projection_rebuild(
     results: dict[str, dict[str, object]] = {}
     try:
         start(stack, sampler)
-        token = issue_staff_token(
-            STAFF_TOKEN_SECRET, sub="bench-manager", role=Role.MANAGER, name="Benchmark"
-        )
+        # A manager signs in at the identity provider; the token is renewed before it expires.
+        manager = StaffSignIn(servers.sign_in)
         async with httpx.AsyncClient(base_url=stack.endpoints.url("outcomes"), timeout=60) as http:
             listed = await http.get(
-                "/admin/projections", headers={"Authorization": f"Bearer {token}"}
+                "/admin/projections", headers=await manager.headers(TestUser.MANAGER)
             )
             listed.raise_for_status()
             names: list[str] = listed.json()
@@ -702,6 +706,7 @@ async def projection_rebuild(
             for name in names:
                 group = f"{prefix}.{stack.database_prefix}outcomes.{name}"
                 say(f"rebuilding {name} (at most {plan.rebuild_bound_seconds:.0f} s)")
+                token = await manager.token(TestUser.MANAGER)
                 result = await rebuild_one(http, name, group, token, plan.rebuild_bound_seconds)
                 results[name] = result
                 say(f"{name}: {result['replayed']:.0f} events in {result['seconds']:.1f} s")

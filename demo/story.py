@@ -15,6 +15,9 @@ achieved; the enquiry concludes and the case closes.
 
     python -m demo.story        # against `make run` (or compose: set INTAKE_URL etc.)
 
+Staff sign in at Keycloak as the realm's test users (a practitioner and a manager), with the
+test client and password that `make run` wrote to .local/run/infra.env (or OIDC_* variables).
+
 Prints her timeline, the MSP report, and as its last line a JSON summary.
 """
 
@@ -29,13 +32,16 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
-from shared.auth import issue_staff_token
-from shared.events import Role
+from infra.local import read_environment
+from infra.sign_in import SignInSettings, StaffSignIn, TestUser
+from services.intake.settings import DEV_PARTNER_KEY
 
+ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 Json = dict[str, Any]
 
@@ -52,18 +58,17 @@ class Places:
     outcomes: str
     notification: str
     partner_api_key: str
-    staff_token_secret: str
+    sign_in: SignInSettings
 
     @classmethod
     def from_env(cls) -> Places:
+        env = {**read_environment(ROOT / ".local" / "run"), **os.environ}
         return cls(
-            intake=os.environ.get("INTAKE_URL", "http://127.0.0.1:8001"),
-            outcomes=os.environ.get("OUTCOMES_URL", "http://127.0.0.1:8002"),
-            notification=os.environ.get("NOTIFICATION_URL", "http://127.0.0.1:8003"),
-            partner_api_key=os.environ.get("PARTNER_API_KEY", "dev-only-partner-key"),
-            staff_token_secret=os.environ.get(
-                "STAFF_TOKEN_SECRET", "dev-only-staff-token-secret-change-me"
-            ),
+            intake=env.get("INTAKE_URL", "http://127.0.0.1:8001"),
+            outcomes=env.get("OUTCOMES_URL", "http://127.0.0.1:8002"),
+            notification=env.get("NOTIFICATION_URL", "http://127.0.0.1:8003"),
+            partner_api_key=env.get("PARTNER_API_KEY", DEV_PARTNER_KEY),
+            sign_in=SignInSettings.from_env(env),
         )
 
 
@@ -160,12 +165,14 @@ class Story:
         run = f"{datetime.now(UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:4]}"
         self.run = run
         self.correlation_id = f"demo-{run}"
-        self.practitioner = issue_staff_token(
-            places.staff_token_secret, sub="sw-ayesha", role=Role.PRACTITIONER, name="Ayesha Khan"
-        )
-        self.manager = issue_staff_token(
-            places.staff_token_secret, sub="sam-olu", role=Role.MANAGER, name="Olu Adeyemi"
-        )
+        self.practitioner = ""
+        self.manager = ""
+
+    async def sign_in(self) -> None:
+        """A practitioner and a manager sign in at the identity provider."""
+        staff = StaffSignIn(self.places.sign_in)
+        self.practitioner = await staff.token(TestUser.PRACTITIONER)
+        self.manager = await staff.token(TestUser.MANAGER)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -224,6 +231,8 @@ class Story:
 
     async def play(self) -> Json:
         say = self.say
+        await self.sign_in()
+        say(f"0. A practitioner and a manager sign in at {self.places.sign_in.issuer}.")
         say("1. PC Okafor of the police raises a concern about Mrs Hill.")
         received = (
             await self.call(

@@ -1,12 +1,19 @@
-"""Run a real Apache Kafka broker (KRaft) and a MongoDB-wire server as plain local processes.
+"""Run a real Apache Kafka broker (KRaft), a MongoDB-wire server and an OpenID Connect provider
+(Keycloak) as plain local processes.
 
-    python infra/local.py setup            # fetch the Kafka jars, build SecantusDB's own virtualenv
-    python infra/local.py up [--fresh]     # start both, wait until they answer, create the topics
+    python infra/local.py setup            # fetch the Kafka jars and Keycloak, build SecantusDB's virtualenv
+    python infra/local.py up [--fresh]     # start all three, wait until they answer, create the topics
     python infra/local.py down             # stop exactly what `up` started (by pid)
 
 Everything lives under a state directory (default `.local/run`, or $INFRA_STATE_DIR): pids, logs,
-data and `infra.env` with KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI. Ports come from
-$INFRA_KAFKA_PORT, $INFRA_KAFKA_CONTROLLER_PORT and $INFRA_MONGO_PORT.
+data and `infra.env` with KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI and the sign-in settings (OIDC_*).
+Ports come from $INFRA_KAFKA_PORT, $INFRA_KAFKA_CONTROLLER_PORT, $INFRA_MONGO_PORT and
+$INFRA_KEYCLOAK_PORT.
+
+Keycloak imports `infra/keycloak/safeguarding-realm.json` at every start (its database is in
+memory): the staff roles, the API audience, the web app's and the test clients, and test users.
+Its client secrets, the test users' password and its admin password are random, made once per
+state directory and written to `infra.env`; nothing that works is kept in the repository.
 
 Run it with the project's virtualenv (it uses aiokafka and pymongo for the readiness checks).
 """
@@ -17,8 +24,10 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -27,6 +36,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +49,18 @@ CACHE = ROOT / ".local"
 KAFKA_LIBS = CACHE / "kafka" / "libs"
 SECANTUS_VENV = CACHE / "secantus-venv"
 SECANTUS_VERSION = "0.7.0b3"
+KEYCLOAK_VERSION = "26.5.6"
+KEYCLOAK_HOME = CACHE / "keycloak" / f"keycloak-{KEYCLOAK_VERSION}"
+REALM_FILE = ROOT / "infra" / "keycloak" / "safeguarding-realm.json"
+REALM = "safeguarding"
+API_AUDIENCE = "safeguarding-api"
+TEST_CLIENT = "safeguarding-cli"
+WEB_CLIENT = "safeguarding-web"
+SERVERS = ("kafka", "mongo", "keycloak")
 READY_TIMEOUT_S = 90.0
+# Keycloak is a JVM that imports a realm on every start: ~10-20 s on an idle machine, close to three
+# minutes on a two-core one that other test suites keep busy (measured: 166 s at load 9).
+KEYCLOAK_READY_TIMEOUT_S = 420.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,7 @@ class Layout:
     kafka_port: int
     controller_port: int
     mongo_port: int
+    keycloak_port: int
 
     @classmethod
     def from_env(cls) -> Layout:
@@ -57,6 +79,7 @@ class Layout:
             kafka_port=int(os.environ.get("INFRA_KAFKA_PORT", "9092")),
             controller_port=int(os.environ.get("INFRA_KAFKA_CONTROLLER_PORT", "9093")),
             mongo_port=int(os.environ.get("INFRA_MONGO_PORT", "27017")),
+            keycloak_port=int(os.environ.get("INFRA_KEYCLOAK_PORT", "8080")),
         )
 
     @property
@@ -67,6 +90,14 @@ class Layout:
     def mongodb_uri(self) -> str:
         # retryWrites=false: SecantusDB's retryable-write bookkeeping slows inserts ~10x.
         return f"mongodb://127.0.0.1:{self.mongo_port}/?replicaSet=secantus&retryWrites=false"
+
+    @property
+    def keycloak_url(self) -> str:
+        return f"http://127.0.0.1:{self.keycloak_port}"
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.keycloak_url}/realms/{REALM}"
 
     def pidfile(self, name: str) -> Path:
         return self.state / f"{name}.pid"
@@ -111,7 +142,44 @@ def setup() -> None:
             check=True,
         )
         marker.touch()
+    setup_keycloak()
     log("setup complete")
+
+
+def setup_keycloak() -> None:
+    built = KEYCLOAK_HOME / ".built"
+    if built.exists():
+        return
+    archive = CACHE / "keycloak" / f"keycloak-quarkus-dist-{KEYCLOAK_VERSION}.zip"
+    if not archive.exists():
+        log(f"fetching Keycloak {KEYCLOAK_VERSION} from Maven Central (cached in ~/.m2 afterwards)")
+        subprocess.run(
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "dependency:copy",
+                f"-Dartifact=org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:zip",
+                f"-DoutputDirectory={archive.parent}",
+            ],
+            check=True,
+        )
+    shutil.rmtree(KEYCLOAK_HOME, ignore_errors=True)
+    with zipfile.ZipFile(archive) as dist:
+        dist.extractall(archive.parent)
+        for member in dist.infolist():
+            # zipfile drops the permission bits the archive carries (the scripts' execute bit).
+            mode = member.external_attr >> 16
+            if mode:
+                (archive.parent / member.filename).chmod(mode & 0o777)
+    log("building Keycloak once for an in-memory database (its start is then much quicker)")
+    subprocess.run(
+        [str(KEYCLOAK_HOME / "bin" / "kc.sh"), "build", "--db=dev-mem"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    archive.unlink()
+    built.touch()
 
 
 # ---------------------------------------------------------------- processes
@@ -137,7 +205,7 @@ def running_pid(pidfile: Path) -> int | None:
     return pid
 
 
-def spawn(layout: Layout, name: str, argv: list[str]) -> None:
+def spawn(layout: Layout, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
     logfile = open(layout.state / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
     process = subprocess.Popen(
         argv,
@@ -146,6 +214,7 @@ def spawn(layout: Layout, name: str, argv: list[str]) -> None:
         stdin=subprocess.DEVNULL,
         start_new_session=True,
         cwd=layout.state,
+        env=env,
     )
     layout.pidfile(name).write_text(str(process.pid))
     log(f"started {name} (pid {process.pid}); log: {layout.state / (name + '.log')}")
@@ -231,6 +300,68 @@ def start_mongo(layout: Layout) -> None:
             "--log-level",
             "WARNING",
         ],
+    )
+
+
+def keycloak_secrets(layout: Layout) -> dict[str, str]:
+    """The realm's client secrets, the test users' password and the admin password: random, made
+    once per state directory, so that a running Keycloak and `infra.env` always agree."""
+    path = layout.state / "keycloak-secrets.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
+    made = {
+        name: secrets.token_urlsafe(32)
+        for name in (
+            "SAFEGUARDING_CLI_CLIENT_SECRET",
+            "SAFEGUARDING_WEB_CLIENT_SECRET",
+            "SAFEGUARDING_TEST_USER_PASSWORD",
+            "KC_BOOTSTRAP_ADMIN_PASSWORD",
+        )
+    }
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(made))
+    return made
+
+
+def start_keycloak(layout: Layout) -> None:
+    if running_pid(layout.pidfile("keycloak")):
+        log("keycloak already running")
+        return
+    if port_open(layout.keycloak_port):
+        raise SystemExit(
+            f"port {layout.keycloak_port} is taken by another process; set INFRA_KEYCLOAK_PORT"
+        )
+    # --import-realm reads the distribution's data/import; every state directory imports the same
+    # file, with its own secrets from the environment (the file holds only ${...} placeholders).
+    imports = KEYCLOAK_HOME / "data" / "import"
+    imports.mkdir(parents=True, exist_ok=True)
+    staged = imports / f".{REALM_FILE.name}.{os.getpid()}"
+    shutil.copyfile(REALM_FILE, staged)
+    staged.replace(imports / REALM_FILE.name)
+    spawn(
+        layout,
+        "keycloak",
+        [
+            str(KEYCLOAK_HOME / "bin" / "kc.sh"),
+            "start",
+            "--optimized",
+            "--import-realm",
+            # One node, no cluster: nothing listens beyond the HTTP port on loopback.
+            "--cache=local",
+            "--http-enabled=true",
+            "--http-host=127.0.0.1",
+            f"--http-port={layout.keycloak_port}",
+            f"--hostname={layout.keycloak_url}",
+        ],
+        env={
+            **os.environ,
+            # The quick compiler only: a shorter, cheaper start, plenty fast for tests and a
+            # developer's machine.
+            "JAVA_OPTS_APPEND": "-XX:TieredStopAtLevel=1",
+            "KC_BOOTSTRAP_ADMIN_USERNAME": "admin",
+            **keycloak_secrets(layout),
+        },
     )
 
 
@@ -322,34 +453,83 @@ async def mongo_ready(layout: Layout) -> None:
         await asyncio.sleep(0.3)
 
 
+async def keycloak_ready(layout: Layout) -> None:
+    import httpx
+
+    discovery = f"{layout.issuer}/.well-known/openid-configuration"
+    deadline = time.monotonic() + KEYCLOAK_READY_TIMEOUT_S
+    async with httpx.AsyncClient(timeout=5) as http:
+        while True:
+            if running_pid(layout.pidfile("keycloak")) is None:
+                raise SystemExit(f"keycloak exited; see {layout.state / 'keycloak.log'}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await http.get(discovery)).status_code == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise SystemExit(f"keycloak did not answer in {KEYCLOAK_READY_TIMEOUT_S:.0f} s")
+            await asyncio.sleep(0.5)
+
+
+def environment(layout: Layout) -> dict[str, str]:
+    """What `up` writes to infra.env: where the servers are, and how to sign in to Keycloak."""
+    kc = keycloak_secrets(layout)
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": layout.bootstrap,
+        "MONGODB_URI": layout.mongodb_uri,
+        "OIDC_ISSUER": layout.issuer,
+        "OIDC_AUDIENCE": API_AUDIENCE,
+        "OIDC_TEST_CLIENT_ID": TEST_CLIENT,
+        "OIDC_TEST_CLIENT_SECRET": kc["SAFEGUARDING_CLI_CLIENT_SECRET"],
+        "OIDC_TEST_USER_PASSWORD": kc["SAFEGUARDING_TEST_USER_PASSWORD"],
+        "OIDC_WEB_CLIENT_ID": WEB_CLIENT,
+        "OIDC_WEB_CLIENT_SECRET": kc["SAFEGUARDING_WEB_CLIENT_SECRET"],
+        "KEYCLOAK_URL": layout.keycloak_url,
+        "KEYCLOAK_ADMIN_USERNAME": "admin",
+        "KEYCLOAK_ADMIN_PASSWORD": kc["KC_BOOTSTRAP_ADMIN_PASSWORD"],
+    }
+
+
+def read_environment(state: Path) -> dict[str, str]:
+    """The values in a state directory's infra.env (empty when its servers are not up)."""
+    path = state / "infra.env"
+    if not path.exists():
+        return {}
+    return {
+        key: value.strip("'")
+        for key, value in (
+            line.split("=", 1) for line in path.read_text().splitlines() if "=" in line
+        )
+    }
+
+
 def up(layout: Layout, fresh: bool) -> None:
-    if (
-        fresh
-        and not running_pid(layout.pidfile("kafka"))
-        and not running_pid(layout.pidfile("mongo"))
-    ):
+    if fresh and not any(running_pid(layout.pidfile(name)) for name in SERVERS):
         shutil.rmtree(layout.state, ignore_errors=True)
     layout.state.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:
         start_mongo(layout)
         start_kafka(layout)
+        start_keycloak(layout)
 
         async def ready() -> None:
-            await asyncio.gather(mongo_ready(layout), kafka_ready(layout))
+            await asyncio.gather(mongo_ready(layout), kafka_ready(layout), keycloak_ready(layout))
 
         asyncio.run(ready())
     except BaseException:
         down(layout)
         raise
     # Quoted, so that `source infra.env` in a shell keeps the `&` inside the URI.
-    env = f"KAFKA_BOOTSTRAP_SERVERS='{layout.bootstrap}'\nMONGODB_URI='{layout.mongodb_uri}'\n"
-    (layout.state / "infra.env").write_text(env)
+    values = environment(layout)
+    (layout.state / "infra.env").write_text("".join(f"{k}='{v}'\n" for k, v in values.items()))
     log(f"ready in {time.monotonic() - started:.1f} s; topics: {', '.join(all_topics())}")
-    print(env, end="", flush=True)
+    for key in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI", "OIDC_ISSUER"):
+        print(f"{key}='{values[key]}'", flush=True)
+    print(f"(sign-in settings and test credentials: {layout.state / 'infra.env'})", flush=True)
 
 
 def down(layout: Layout) -> None:
+    stop(layout, "keycloak", layout.keycloak_port)
     stop(layout, "kafka", layout.kafka_port)
     stop(layout, "mongo", layout.mongo_port)
     (layout.state / "infra.env").unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""The whole system as local processes: Kafka, the MongoDB-wire server, a mail catcher and the
+"""The whole system as local processes: Kafka, the MongoDB-wire server, Keycloak, a mail catcher and the
 three services, each service a separate process with its own JSON log.
 
     python infra/stack.py            # `make run`: start everything, print where it is, Ctrl-C stops all
@@ -8,6 +8,7 @@ Used by `make run`, the end-to-end tests and the benchmark.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -23,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from infra import local  # noqa: E402
+from services.intake.settings import DEV_PARTNER, DEV_PARTNER_KEY  # noqa: E402
+from shared.identity import hash_api_key  # noqa: E402
 
 SERVICES = {"intake": 8001, "outcomes": 8002, "notification": 8003}
 
@@ -31,6 +34,7 @@ SERVICES = {"intake": 8001, "outcomes": 8002, "notification": 8003}
 class Endpoints:
     kafka_bootstrap_servers: str
     mongodb_uri: str
+    oidc_issuer: str
     smtp_port: int
     service_ports: dict[str, int]
 
@@ -59,6 +63,12 @@ class Stack:
             "SMTP_PORT": str(self.endpoints.smtp_port),
             "PYTHONUNBUFFERED": "1",
             "MONGODB_DATABASE": f"{self.database_prefix}{service}",
+            # A developer's stack: the development partner may sign in, and staff sign in
+            # through the local Keycloak's test users.
+            "DEVELOPMENT_MODE": "true",
+            "PARTNER_API_KEYS": json.dumps({DEV_PARTNER: hash_api_key(DEV_PARTNER_KEY)}),
+            "OIDC_ISSUER": self.endpoints.oidc_issuer,
+            "OIDC_AUDIENCE": local.API_AUDIENCE,
             **self.extra_env,
         }
         return env
@@ -148,6 +158,7 @@ def main() -> None:
     endpoints = Endpoints(
         kafka_bootstrap_servers=layout.bootstrap,
         mongodb_uri=layout.mongodb_uri,
+        oidc_issuer=layout.issuer,
         smtp_port=int(os.environ.get("SMTP_PORT", "1025")),
         service_ports={
             service: int(os.environ.get(f"{service.upper()}_PORT", port))
@@ -166,6 +177,10 @@ def main() -> None:
         print(f"\n  AsyncAPI documents: {ROOT / 'docs' / 'asyncapi'} (make asyncapi)")
         print(f"  Kafka:   KAFKA_BOOTSTRAP_SERVERS={layout.bootstrap}")
         print(f"  MongoDB: MONGODB_URI={layout.mongodb_uri}")
+        print(
+            f"  Sign-in (Keycloak): {layout.issuer} — test users asha.patel, sam.jones "
+            f"(practitioners), alex.morgan (manager); password and client in {layout.state / 'infra.env'}"
+        )
         print(
             f"  Mail catcher (SMTP): 127.0.0.1:{endpoints.smtp_port}, messages in {layout.state / 'mail.log'}"
         )

@@ -1,16 +1,19 @@
 """Settings every service reads from its environment (pydantic-settings).
 
 When KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI are set (docker compose, a managed cluster, or the
-servers `make infra-up` printed), services and tests use those servers.
+servers `make infra-up` printed), services and tests use those servers. How staff sign in
+(OIDC_*) and DEVELOPMENT_MODE are in shared.identity.settings.
 """
 
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from shared.identity.settings import IdentitySettings
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(IdentitySettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     kafka_bootstrap_servers: str = Field(
@@ -26,10 +29,6 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     consumer_group_prefix: str = Field(
         default="safeguarding", description="Prefix of every Kafka consumer group id."
-    )
-    staff_token_secret: str = Field(
-        default="dev-only-staff-token-secret-change-me",
-        description="HMAC secret of staff bearer tokens. Override in every real deployment.",
     )
 
     def consumer_group(self, name: str) -> str:

@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.auth import staff_from_bearer
 from shared.events import Role
 from shared.observability import correlation_id
 from shared.problems import FieldProblem, Problem, ProblemError
@@ -118,6 +117,9 @@ def current_correlation_id() -> str:
 def operations_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
+    async def manager(request: Request) -> None:
+        await runtime.staff.actor(request.headers.get("Authorization"), (Role.MANAGER,))
+
     @router.get("/health", summary="Ready only when the broker and the database answer")
     async def health() -> JSONResponse:
         checks = await runtime.health()
@@ -133,7 +135,7 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
 
     @router.get("/admin/projections", summary="The projections this service can rebuild")
     async def projections(request: Request) -> list[str]:
-        staff_from_bearer(request, runtime.settings.staff_token_secret, (Role.MANAGER,))
+        await manager(request)
         return list(runtime.projections())
 
     @router.post(
@@ -141,7 +143,7 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
         summary="Drop a read model and replay it from the beginning of its topics",
     )
     async def rebuild(name: str, request: Request) -> dict[str, int | str]:
-        staff_from_bearer(request, runtime.settings.staff_token_secret, (Role.MANAGER,))
+        await manager(request)
         if name not in runtime.projections():
             raise ProblemError(
                 404, "No such projection", f"Known: {', '.join(runtime.projections())}"

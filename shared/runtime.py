@@ -17,6 +17,7 @@ from shared.config import ServiceSettings
 from shared.deadletter import DeadLetters
 from shared.events import Envelope
 from shared.eventstore import EventStore
+from shared.identity import StaffTokens
 from shared.kafka import producer
 from shared.mongo import Client, Database, connect
 from shared.outbox import OutboxRelay
@@ -36,6 +37,7 @@ class ServiceRuntime:
     database: Database
     store: EventStore
     producer: AIOKafkaProducer
+    staff: StaffTokens
     handlers: list[MessageHandler[Any]] = field(default_factory=list)
     background: list[Callable[[], object]] = field(default_factory=list)
     runners: dict[str, ProjectionRunner[Any]] = field(default_factory=dict)
@@ -53,6 +55,7 @@ class ServiceRuntime:
             database=database,
             store=EventStore(client, database, events_topic),
             producer=producer(settings.kafka_bootstrap_servers, client_id=name),
+            staff=StaffTokens(settings),
         )
 
     def consume(self, handler: MessageHandler[Any]) -> None:
@@ -95,6 +98,7 @@ class ServiceRuntime:
         with contextlib.suppress(Exception):
             await self.producer.stop()
         await self.client.close()
+        await self.staff.aclose()
         self._started = False
 
     @contextlib.asynccontextmanager

@@ -1,4 +1,4 @@
-"""Fixtures for tests that use the real Kafka broker and MongoDB-wire server."""
+"""Fixtures for tests that use the real Kafka broker, MongoDB-wire server and Keycloak."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from infra.sign_in import StaffSignIn
 from shared.kafka import producer
 from shared.mongo import Client, Database, connect
 from tests.support.servers import server_addresses
+from tests.support.staff import Staff, shared_sign_in
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +24,18 @@ def kafka_bootstrap() -> str:
 @pytest.fixture(scope="session")
 def mongodb_uri() -> str:
     return server_addresses()[1]
+
+
+@pytest.fixture(scope="session")
+def signing_in() -> StaffSignIn:
+    """Each test user signs in at the real Keycloak once per session (renewed near expiry)."""
+    return shared_sign_in()
+
+
+@pytest.fixture
+async def staff(signing_in: StaffSignIn) -> Staff:
+    """The test users' Authorization headers, valid for the length of a test."""
+    return await Staff.signed_in(signing_in)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, R
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.application.commands import (
@@ -49,7 +49,6 @@ from services.intake.read_models.partner_view import (
 )
 from services.intake.read_models.triage import Triage, TriageEntry
 from services.intake.settings import IntakeSettings
-from shared.auth import partner_from_api_key, staff_from_bearer, unauthorised
 from shared.events import Actor, DomainEvent
 from shared.events.intake import (
     LongText,
@@ -68,6 +67,7 @@ from shared.http import (
     field_problems_from_validation,
     problem_response,
 )
+from shared.identity import StaffTokens, partner_from_api_key, unauthorised
 
 CONCERN_ID_PATTERN: Final = (
     r"^concern-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -78,12 +78,6 @@ API_KEY = APIKeyHeader(
     name="X-API-Key",
     scheme_name="PartnerApiKey",
     description="Your agency's API key. The council stores only its SHA-256 hash.",
-    auto_error=False,
-)
-BEARER = HTTPBearer(
-    scheme_name="StaffToken",
-    description="A council staff token (HS256 JWT; claims sub, role = practitioner or manager, "
-    "name).",
     auto_error=False,
 )
 
@@ -316,16 +310,9 @@ def _agency(actor: Actor) -> str:
 # --- staff ----------------------------------------------------------------------------------------
 
 
-def staff_router(settings: IntakeSettings, commands: IntakeCommands, triage: Triage) -> APIRouter:
+def staff_router(staff: StaffTokens, commands: IntakeCommands, triage: Triage) -> APIRouter:
     router = APIRouter(tags=["council staff"])
-
-    async def staff(
-        request: Request,
-        _token: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
-    ) -> Actor:
-        return staff_from_bearer(request, settings.staff_token_secret)
-
-    Staff = Annotated[Actor, Depends(staff)]
+    Staff = Annotated[Actor, Depends(staff.requires())]
     ConcernId = Annotated[
         str, Path(pattern=CONCERN_ID_PATTERN, description="The concern's id, concern-<uuid>.")
     ]

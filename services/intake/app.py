@@ -30,7 +30,8 @@ concerns and the feedback for them. Council practitioners triage open concerns, 
 find, and link concerns to the right person; a Safeguarding Adults Manager decides whether the
 Care Act 2014 s42 duty applies.
 
-Partners send their agency's API key in `X-API-Key`; staff send a bearer token. Every error is
+Partners send their agency's API key in `X-API-Key`; staff send a bearer token from the council's
+identity provider (OpenID Connect). Every error is
 an RFC 9457 problem (`application/problem+json`) naming each bad field and what is allowed.
 """
 
@@ -47,7 +48,7 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     app = create_app(runtime, title="Safeguarding intake", description=DESCRIPTION)
     install_submission_problems(app)
     app.include_router(partner_router(settings, commands, PartnerConcerns(runtime.database)))
-    app.include_router(staff_router(settings, commands, Triage(runtime.database)))
+    app.include_router(staff_router(runtime.staff, commands, Triage(runtime.database)))
     document_problems(app)
 
     @contextlib.asynccontextmanager

@@ -8,6 +8,7 @@ import uvicorn
 
 from services.intake.app import build
 from services.intake.settings import IntakeSettings
+from shared.identity import settings_to_start
 from shared.observability import configure_logging
 
 
@@ -19,7 +20,7 @@ async def serve(settings: IntakeSettings) -> None:
 
 
 def run() -> None:
-    settings = IntakeSettings()
+    settings = settings_to_start(IntakeSettings, "intake")
     configure_logging("intake", settings.log_level)
     asyncio.run(serve(settings))
 

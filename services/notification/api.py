@@ -32,7 +32,6 @@ from services.notification.read_models.communications_log import (
 )
 from services.notification.read_models.decisions import Decisions
 from services.notification.read_models.deliveries import Deliveries
-from shared.auth import staff_from_bearer
 from shared.events import Metadata
 from shared.events.notification import (
     Channel,
@@ -50,6 +49,7 @@ from shared.events.notification import (
 )
 from shared.eventstore import EventStore
 from shared.http import ProblemError, current_correlation_id, field_problems_from_validation
+from shared.identity import StaffTokens
 from shared.problems import FieldProblem
 
 
@@ -177,12 +177,12 @@ def informing_router(
     decisions: Decisions,
     deliveries: Deliveries,
     index: CaseIndex,
-    staff_token_secret: str,
+    staff_tokens: StaffTokens,
 ) -> APIRouter:
     router = APIRouter(prefix="/people", tags=["informing"])
 
-    def staff(request: Request) -> Metadata:
-        actor = staff_from_bearer(request, staff_token_secret)
+    async def staff(request: Request) -> Metadata:
+        actor = await staff_tokens.actor(request.headers.get("Authorization"))
         return Metadata(actor=actor, correlation_id=current_correlation_id())
 
     @router.get(
@@ -191,7 +191,7 @@ def informing_router(
         summary="How the person wants to be kept informed",
     )
     async def get_preferences(person_id: str, request: Request) -> ContactPreferences:
-        staff(request)
+        await staff(request)
         try:
             return await commands.preferences(person_id)
         except NoPreferencesRecorded as error:
@@ -208,7 +208,7 @@ def informing_router(
     async def put_preferences(
         person_id: str, wanted: PreferencesWanted, request: Request
     ) -> ContactPreferences:
-        metadata = staff(request)
+        metadata = await staff(request)
         _check_person_id(person_id)
         try:
             return await commands.set_preferences(person_id, wanted, metadata)
@@ -231,7 +231,7 @@ def informing_router(
         summary="What to judge before first contact: every route, its flags, what is waiting",
     )
     async def safe_contact_picture(person_id: str, request: Request) -> SafeContactPicture:
-        staff(request)
+        await staff(request)
         record = await commands.record_of(person_id)
         if record.preferences is None:
             raise _no_preferences(person_id)
@@ -285,7 +285,7 @@ def informing_router(
     async def decide_safe_contact(
         person_id: str, body: SafeContactRequest, request: Request
     ) -> SafeContactDecided:
-        metadata = staff(request)
+        metadata = await staff(request)
         _check_person_id(person_id)
         try:
             return await commands.decide_safe_contact(
@@ -329,7 +329,7 @@ def informing_router(
     async def withhold(
         person_id: str, body: WithholdingRequest, request: Request
     ) -> InformingWithheld:
-        metadata = staff(request)
+        metadata = await staff(request)
         _check_person_id(person_id)
         try:
             return await commands.withhold(
@@ -356,7 +356,7 @@ def informing_router(
         summary="Record that a practitioner told a recipient about a step themselves",
     )
     async def told(person_id: str, body: ToldByPractitioner, request: Request) -> PersonInformed:
-        metadata = staff(request)
+        metadata = await staff(request)
         try:
             return await commands.told_by_practitioner(
                 person_id,
@@ -380,7 +380,7 @@ def informing_router(
         summary="The person's communications log: every informing decision and what came of it",
     )
     async def communications(person_id: str, request: Request) -> CommunicationsLog:
-        staff(request)
+        await staff(request)
         log = await communications_log(person_id, store, decisions, deliveries)
         if log is None:
             raise ProblemError(
@@ -394,7 +394,7 @@ def informing_router(
         summary="Whose case this is (to find their communications log)",
     )
     async def by_case(case_id: str, request: Request) -> PersonOfCase:
-        staff(request)
+        await staff(request)
         person = await index.person_of_case(case_id)
         if person is None:
             raise ProblemError(404, "Unknown case", f"No case {case_id} has reached notification.")
@@ -406,7 +406,7 @@ def informing_router(
         summary="Whom this concern is about (to find their communications log)",
     )
     async def by_concern(concern_id: str, request: Request) -> PersonOfCase:
-        staff(request)
+        await staff(request)
         person = await index.person_of_concern(concern_id)
         if person is None:
             raise ProblemError(
@@ -417,7 +417,7 @@ def informing_router(
     return router
 
 
-def work_queue_router(decisions: Decisions, staff_token_secret: str) -> APIRouter:
+def work_queue_router(decisions: Decisions, staff_tokens: StaffTokens) -> APIRouter:
     router = APIRouter(tags=["informing"])
 
     @router.get(
@@ -427,7 +427,7 @@ def work_queue_router(decisions: Decisions, staff_token_secret: str) -> APIRoute
         "first",
     )
     async def awaiting(request: Request) -> list[AwaitingConcern]:
-        staff_from_bearer(request, staff_token_secret)
+        await staff_tokens.actor(request.headers.get("Authorization"))
         queue: dict[tuple[str, str | None], AwaitingConcern] = {}
         for decision in await decisions.awaiting_anyone():
             key = (decision.person_id, decision.concern_id)
@@ -453,7 +453,7 @@ def work_queue_router(decisions: Decisions, staff_token_secret: str) -> APIRoute
         "stays here until a practitioner records that they told them.",
     )
     async def to_tell(request: Request) -> list[ToTell]:
-        staff_from_bearer(request, staff_token_secret)
+        await staff_tokens.actor(request.headers.get("Authorization"))
         now = datetime.now(UTC)
         return [
             ToTell(

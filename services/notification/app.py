@@ -207,8 +207,8 @@ def build_service(
             notification.decisions,
             notification.deliveries,
             notification.reaction.index,
-            settings.staff_token_secret,
+            runtime.staff,
         )
     )
-    app.include_router(work_queue_router(notification.decisions, settings.staff_token_secret))
+    app.include_router(work_queue_router(notification.decisions, runtime.staff))
     return app, notification

@@ -8,6 +8,7 @@ import uvicorn
 
 from services.notification.app import build
 from services.notification.settings import NotificationSettings
+from shared.identity import settings_to_start
 from shared.observability import configure_logging
 
 
@@ -19,7 +20,7 @@ async def serve(settings: NotificationSettings) -> None:
 
 
 def run() -> None:
-    settings = NotificationSettings()
+    settings = settings_to_start(NotificationSettings, "notification")
     configure_logging("notification", settings.log_level)
     asyncio.run(serve(settings))
 

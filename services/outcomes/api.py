@@ -9,15 +9,14 @@ back as problem details (RFC 9457) naming the rule and what would be accepted: 4
 """
 
 # No `from __future__ import annotations`: FastAPI must see the route annotations as objects,
-# because the staff and manager dependencies are local to the router (they hold the secret).
+# because the staff and manager dependencies are local to the router (they hold the verifier).
 
 from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue, ValidationError
 
 from services.outcomes.application import requests as body
@@ -43,11 +42,11 @@ from services.outcomes.read_models.work_items import (
     case_work_items,
     open_work_items,
 )
-from shared.auth import staff_from_bearer
 from shared.events import Actor, Envelope, Role
 from shared.events.outcomes import CaseOpened
 from shared.eventstore import envelope_from_document
 from shared.http import FieldProblem, ProblemError, current_correlation_id
+from shared.identity import StaffTokens
 from shared.mongo import Database
 
 CASE = "/cases/{case_id}"
@@ -184,31 +183,16 @@ def _recorded(case_id: str, envelopes: list[Envelope]) -> Recorded:
 
 
 def _name_of(actor: Actor) -> str:
-    # Staff tokens carry the display name in the actor's `agency` slot (shared.auth).
+    # Staff tokens carry the display name in the actor's `agency` slot (shared.identity).
     return actor.agency or actor.id
 
 
-bearer = HTTPBearer(auto_error=False, description="A staff token (practitioner or manager).")
-
-
-def cases_router(commands: CaseCommands, database: Database, staff_token_secret: str) -> APIRouter:
+def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens) -> APIRouter:
     router = APIRouter(tags=["cases"])
     concern_cases = ConcernCases(database)
 
-    def staff(
-        request: Request,
-        _: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
-    ) -> Actor:
-        return staff_from_bearer(request, staff_token_secret)
-
-    def manager(
-        request: Request,
-        _: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
-    ) -> Actor:
-        return staff_from_bearer(request, staff_token_secret, (Role.MANAGER,))
-
-    Staff = Annotated[Actor, Depends(staff)]
-    Manager = Annotated[Actor, Depends(manager)]
+    Staff = Annotated[Actor, Depends(staff.requires())]
+    Manager = Annotated[Actor, Depends(staff.requires(Role.MANAGER))]
 
     async def record(case_id: str, actor: Actor, decide: Callable[[Case], object]) -> Recorded:
         try:

@@ -71,7 +71,5 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
     runtime.consume(outcomes.work_items)
     runtime.run_in_background(outcomes.run_in_background)
     app = create_app(runtime, title="Safeguarding outcomes", description=DESCRIPTION)
-    app.include_router(
-        cases_router(outcomes.commands, runtime.database, settings.staff_token_secret)
-    )
+    app.include_router(cases_router(outcomes.commands, runtime.database, runtime.staff))
     return app, runtime, outcomes

@@ -8,6 +8,7 @@ import uvicorn
 
 from services.outcomes.app import build
 from services.outcomes.settings import OutcomesSettings
+from shared.identity import settings_to_start
 from shared.observability import configure_logging
 
 
@@ -19,7 +20,7 @@ async def serve(settings: OutcomesSettings) -> None:
 
 
 def run() -> None:
-    settings = OutcomesSettings()
+    settings = settings_to_start(OutcomesSettings, "outcomes")
     configure_logging("outcomes", settings.log_level)
     asyncio.run(serve(settings))
 

@@ -9,7 +9,7 @@ from shared.config import ServiceSettings
 
 
 class OutcomesSettings(ServiceSettings):
-    """ServiceSettings (Kafka, MongoDB, HTTP, STAFF_TOKEN_SECRET) plus the scheduler's interval."""
+    """ServiceSettings (Kafka, MongoDB, HTTP, staff sign-in) plus the scheduler's interval."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 

@@ -38,13 +38,16 @@ def test_ctrl_c_stops_everything_make_run_started(tmp_path: Path) -> None:
         "INFRA_KAFKA_PORT": free_port(),
         "INFRA_KAFKA_CONTROLLER_PORT": free_port(),
         "INFRA_MONGO_PORT": free_port(),
+        "INFRA_KEYCLOAK_PORT": free_port(),
         "SMTP_PORT": free_port(),
         "INTAKE_PORT": free_port(),
         "OUTCOMES_PORT": free_port(),
         "NOTIFICATION_PORT": free_port(),
     }
     env = {
-        k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI") and not k.startswith("OIDC_")
     }
     env.update({k: str(v) for k, v in ports.items()}, INFRA_STATE_DIR=str(tmp_path / "run"))
     process = subprocess.Popen(
@@ -58,7 +61,8 @@ def test_ctrl_c_stops_everything_make_run_started(tmp_path: Path) -> None:
     assert process.stdout is not None
     try:
         printed: list[str] = []
-        deadline = time.monotonic() + 180
+        # Three servers and three services on two busy cores; Keycloak alone may take minutes.
+        deadline = time.monotonic() + 600
         while not any("make demo" in line for line in printed):
             line = process.stdout.readline()
             assert line or process.poll() is None, "".join(printed)
@@ -68,7 +72,7 @@ def test_ctrl_c_stops_everything_make_run_started(tmp_path: Path) -> None:
         for name in ("INTAKE", "OUTCOMES", "NOTIFICATION"):
             assert f"http://127.0.0.1:{ports[name + '_PORT']}/docs" in output
         pids = [int(p.read_text()) for p in (tmp_path / "run").glob("*.pid")]
-        assert len(pids) == 2
+        assert len(pids) == 3
         assert all(alive(pid) for pid in pids)
         assert all(listening(port) for port in ports.values())
     finally:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from infra.sign_in import SignInSettings
 from infra.stack import Endpoints, Stack, free_port
 from shared.events import Role
 from shared.mongo import Client
@@ -26,7 +27,7 @@ from tests.support.e2e import (
     texts,
 )
 from tests.support.fake_notify import TEST_API_KEY, TEST_TEMPLATES, FakeNotify, running_fake_notify
-from tests.support.servers import server_addresses
+from tests.support.servers import infra_environment, server_addresses
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +49,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, notify: FakeNotify) -> Itera
         endpoints=Endpoints(
             kafka_bootstrap_servers=kafka,
             mongodb_uri=mongo,
+            oidc_issuer=SignInSettings.from_env(infra_environment()).issuer,
             smtp_port=free_port(),
             service_ports={name: free_port() for name in ("intake", "outcomes", "notification")},
         ),

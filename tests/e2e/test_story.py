@@ -11,9 +11,11 @@ import httpx
 import pytest
 
 from demo.story import ABUSE_TO_STOP, FEEL_SAFER, SONS_CONTACT_POINTS, Json, Places, Story
+from infra.sign_in import SignInSettings
 from infra.stack import Endpoints, Stack, free_port
+from services.intake.settings import DEV_PARTNER_KEY
 from shared.mongo import Client
-from tests.support.servers import server_addresses
+from tests.support.servers import infra_environment, server_addresses
 
 pytestmark = pytest.mark.e2e
 
@@ -27,6 +29,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         endpoints=Endpoints(
             kafka_bootstrap_servers=kafka,
             mongodb_uri=mongo,
+            oidc_issuer=SignInSettings.from_env(infra_environment()).issuer,
             smtp_port=free_port(),
             service_ports={name: free_port() for name in ("intake", "outcomes", "notification")},
         ),
@@ -46,8 +49,8 @@ async def story(stack: Stack) -> AsyncIterator[Json]:
         intake=stack.endpoints.url("intake"),
         outcomes=stack.endpoints.url("outcomes"),
         notification=stack.endpoints.url("notification"),
-        partner_api_key="dev-only-partner-key",
-        staff_token_secret="dev-only-staff-token-secret-change-me",
+        partner_api_key=DEV_PARTNER_KEY,
+        sign_in=SignInSettings.from_env(infra_environment()),
     )
     lines: list[str] = []
     async with httpx.AsyncClient(timeout=30) as client:

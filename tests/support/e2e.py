@@ -16,16 +16,16 @@ import httpx
 
 from demo.story import concern, nhs_number
 from infra.stack import Stack
-from shared.auth import issue_staff_token
+from services.intake.settings import DEV_PARTNER_KEY
 from shared.events import Role
 from shared.mongo import Client
 from tests.support.polling import eventually
+from tests.support.staff import TestUser, shared_sign_in
 
 Json = dict[str, Any]
 T = TypeVar("T")
 
-PARTNER_KEY = "dev-only-partner-key"
-STAFF_SECRET = "dev-only-staff-token-secret-change-me"
+_STAFF = {Role.PRACTITIONER: TestUser.PRACTITIONER, Role.MANAGER: TestUser.MANAGER}
 _MESSAGE_FOLLOWS = "---------- MESSAGE FOLLOWS ----------"
 
 
@@ -76,9 +76,9 @@ class Council:
         return f"{self.stack.endpoints.url(service)}{path}"
 
     @staticmethod
-    def staff(role: Role = Role.PRACTITIONER) -> dict[str, str]:
-        token = issue_staff_token(STAFF_SECRET, sub="sw-ayesha", role=role, name="Ayesha Khan")
-        return {"Authorization": f"Bearer {token}"}
+    async def staff(role: Role = Role.PRACTITIONER) -> dict[str, str]:
+        """A test user's sign-in at the real identity provider, in this role."""
+        return await shared_sign_in().headers(_STAFF[role])
 
     async def call(
         self,
@@ -89,7 +89,7 @@ class Council:
         *,
         role: Role | None = Role.PRACTITIONER,
     ) -> httpx.Response:
-        headers = self.staff(role) if role is not None else {"X-API-Key": PARTNER_KEY}
+        headers = await self.staff(role) if role is not None else {"X-API-Key": DEV_PARTNER_KEY}
         return await self.http.request(method, self.url(service, path), json=body, headers=headers)
 
     async def ok(

@@ -2,13 +2,15 @@
 
 No Docker engine runs on the development or CI machines, so these tests hold the compose setup
 to what the code needs: pinned images, health checks, start-up order, the topics of
-shared/topics.py, and only environment variables the services actually read.
+shared/topics.py, only environment variables the services actually read, secrets that come from
+the host (never the repository), and staff sign-in at the same Keycloak realm the tests use.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -17,6 +19,8 @@ import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
+from infra.compose_env import compose_env
+from services.intake.settings import IntakeSettings
 from shared.topics import PARTITIONS, all_topics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,10 +29,11 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 TOPIC_SCRIPT = ROOT / "infra" / "compose" / "create-topics.sh"
 EXAMPLE_ENV = ROOT / "infra" / "compose" / "example.env"
+REALM_FILE = ROOT / "infra" / "keycloak" / "safeguarding-realm.json"
 PYPROJECT = ROOT / "pyproject.toml"
 
 APP_SERVICES = ("intake", "outcomes", "notification")
-LONG_RUNNING_SERVICES = ("kafka", "mongo", "mailpit", *APP_SERVICES)
+LONG_RUNNING_SERVICES = ("kafka", "mongo", "keycloak", "mailpit", *APP_SERVICES)
 ONE_SHOT_SERVICES = ("kafka-init",)
 HTTP_PORTS = {"intake": 8001, "outcomes": 8002, "notification": 8003}
 SETTINGS_CLASSES = {
@@ -37,11 +42,11 @@ SETTINGS_CLASSES = {
     "notification": "services.notification.settings.NotificationSettings",
 }
 SECRETS = (
-    ("intake", "STAFF_TOKEN_SECRET"),
     ("intake", "PARTNER_API_KEYS"),
-    ("outcomes", "STAFF_TOKEN_SECRET"),
-    ("notification", "STAFF_TOKEN_SECRET"),
-    ("notification", "NOTIFY_API_KEY"),
+    ("keycloak", "KC_BOOTSTRAP_ADMIN_PASSWORD"),
+    ("keycloak", "SAFEGUARDING_CLI_CLIENT_SECRET"),
+    ("keycloak", "SAFEGUARDING_WEB_CLIENT_SECRET"),
+    ("keycloak", "SAFEGUARDING_TEST_USER_PASSWORD"),
 )
 KAFKA_ADDRESS = "kafka:9092"
 
@@ -348,18 +353,130 @@ def test_secret_comes_from_the_host_and_has_no_default(name: str, variable: str)
     value = environment(name)[variable]
 
     assert value is not None
-    assert re.fullmatch(rf"\$\{{{variable}:\?[^}}]+\}}", value), value
+    assert re.fullmatch(r"\$\{[A-Z0-9_]+:\?[^}]+\}", value), value
 
 
-def test_example_env_sets_every_secret_the_compose_file_requires() -> None:
-    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", compose_text()))
+def example_env() -> dict[str, str]:
     lines = EXAMPLE_ENV.read_text(encoding="utf-8").splitlines()
-    provided = {
-        line.partition("=")[0] for line in lines if "=" in line and not line.startswith("#")
+    return {
+        key: value
+        for key, _, value in (line.partition("=") for line in lines)
+        if value is not None and not key.startswith("#") and key.strip()
     }
 
-    assert required
-    assert required <= provided
+
+def required_variables() -> set[str]:
+    return set(re.findall(r"\$\{([A-Z0-9_]+):\?", compose_text()))
+
+
+def test_example_env_names_every_secret_the_compose_file_requires() -> None:
+    assert required_variables()
+    assert required_variables() <= set(example_env())
+
+
+def test_example_env_carries_no_working_value() -> None:
+    assert {key: value for key, value in example_env().items() if value.strip()} == {}
+
+
+def test_compose_env_makes_every_required_secret_random_and_long() -> None:
+    first, first_key = compose_env()
+    second, second_key = compose_env()
+
+    def values(text: str) -> dict[str, str]:
+        return {
+            key: value.strip("'")
+            for key, _, value in (line.partition("=") for line in text.splitlines())
+            if not key.startswith("#") and key
+        }
+
+    assert set(values(first)) == required_variables()
+    assert all(len(value) >= 32 for value in values(first).values())
+    assert all(values(first)[k] != values(second)[k] for k in required_variables())
+    assert first_key != second_key
+
+
+def test_the_partner_compose_env_registers_satisfies_intake_outside_development_mode() -> None:
+    text, _ = compose_env()
+    [partners] = [
+        line.partition("=")[2].strip("'")
+        for line in text.splitlines()
+        if line.startswith("PARTNER_API_KEYS=")
+    ]
+    settings = IntakeSettings(
+        partner_api_keys=json.loads(partners),
+        oidc_issuer="http://localhost:8080/realms/safeguarding",
+        oidc_audience="safeguarding-api",
+    )
+
+    assert settings.insecurities() == []
+
+
+def test_no_service_runs_in_development_mode() -> None:
+    assert "DEVELOPMENT_MODE" not in compose_text()
+
+
+def realm() -> Mapping:
+    return as_mapping(json.loads(REALM_FILE.read_text(encoding="utf-8")), "realm")
+
+
+def test_keycloak_imports_the_realm_the_tests_use() -> None:
+    command = as_strings(service("keycloak")["command"], "keycloak command")
+
+    assert "--import-realm" in command
+    assert (
+        volume_sources("keycloak")["/opt/keycloak/data/import/safeguarding-realm.json"]
+        == "./infra/keycloak/safeguarding-realm.json"
+    )
+
+
+def test_every_placeholder_in_the_realm_is_a_required_secret_of_keycloak() -> None:
+    placeholders = set(re.findall(r"\$\{([A-Z0-9_]+)\}", REALM_FILE.read_text(encoding="utf-8")))
+    keycloak = environment("keycloak")
+
+    assert placeholders
+    assert all(
+        re.fullmatch(r"\$\{[A-Z0-9_]+:\?[^}]+\}", keycloak[name] or "") for name in placeholders
+    ), {name: keycloak.get(name) for name in placeholders}
+
+
+def test_the_realm_holds_no_secret_of_its_own() -> None:
+    text = REALM_FILE.read_text(encoding="utf-8")
+    secrets = re.findall(r'"(?:secret|value)"\s*:\s*"([^"]*)"', text)
+
+    assert secrets
+    assert all(re.fullmatch(r"\$\{[A-Z0-9_]+\}", s) for s in secrets), secrets
+
+
+def test_keycloak_runs_without_a_cluster_and_is_published_on_loopback() -> None:
+    keycloak = environment("keycloak")
+
+    assert keycloak["KC_CACHE"] == "local"
+    assert as_strings(service("keycloak")["ports"], "keycloak ports") == ["127.0.0.1:8080:8080"]
+    assert "/health/ready" in healthcheck_command("keycloak")
+    assert keycloak["KC_HEALTH_ENABLED"] == "true"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_trusts_tokens_of_the_compose_realm_for_the_api(name: str) -> None:
+    variables = environment(name)
+    public_url = without_interpolation(environment("keycloak")["KC_HOSTNAME"])
+    issuer = f"{public_url}/realms/{realm()['realm']}"
+    api_clients = [
+        c
+        for c in as_list(realm()["clients"])
+        if c["clientId"] == without_interpolation(variables["OIDC_AUDIENCE"])
+    ]
+
+    assert without_interpolation(variables["OIDC_ISSUER"]) == issuer
+    assert without_interpolation(variables["OIDC_DISCOVERY_URL"]) == (
+        f"http://keycloak:8080/realms/{realm()['realm']}/.well-known/openid-configuration"
+    )
+    assert api_clients
+
+
+def as_list(value: object) -> list[Mapping]:
+    assert isinstance(value, list)
+    return [as_mapping(item, "item") for item in value]
 
 
 def test_notification_sends_mail_to_the_mail_catcher_by_default() -> None:

@@ -23,13 +23,13 @@ from pydantic import JsonValue
 from services.intake.app import build
 from services.intake.domain.submission import EXAMPLE
 from services.intake.settings import IntakeSettings
-from shared.auth import hash_api_key, issue_staff_token
-from shared.events import Envelope, Role, decode
+from shared.events import Envelope, decode
+from shared.identity import hash_api_key
 from shared.mongo import Client
 from shared.runtime import ServiceRuntime
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, dead_letter_topic
+from tests.support.staff import Staff, identity_settings
 
-STAFF_SECRET = "intake-tests-staff-token-secret-of-32-bytes-or-more"
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
@@ -133,6 +133,7 @@ class Intake:
     """Agency -> its API key."""
     events: TopicReader
     refused: TopicReader
+    staff: Staff
 
     @property
     def agency_a(self) -> str:
@@ -145,15 +146,11 @@ class Intake:
     def as_partner(self, agency: str) -> dict[str, str]:
         return {"X-API-Key": self.keys[agency]}
 
-    def as_staff(self, role: Role, name: str) -> dict[str, str]:
-        token = issue_staff_token(STAFF_SECRET, sub=f"staff-{name}", role=role, name=name)
-        return {"Authorization": f"Bearer {token}"}
-
     def as_practitioner(self) -> dict[str, str]:
-        return self.as_staff(Role.PRACTITIONER, "Jo Practitioner")
+        return self.staff.practitioner
 
     def as_manager(self) -> dict[str, str]:
-        return self.as_staff(Role.MANAGER, "Alex Morgan")
+        return self.staff.manager
 
     async def raise_concern(
         self, agency: str, body: dict[str, JsonValue], *, key: str | None = None
@@ -175,7 +172,7 @@ class Intake:
 
 @pytest.fixture
 async def intake(
-    kafka_bootstrap: str, mongodb_uri: str, mongo_client: Client
+    kafka_bootstrap: str, mongodb_uri: str, mongo_client: Client, staff: Staff
 ) -> AsyncIterator[Intake]:
     suffix = uuid.uuid4().hex[:10]
     keys = {f"police-{suffix}": f"key-a-{suffix}", f"nhs-trust-{suffix}": f"key-b-{suffix}"}
@@ -184,8 +181,8 @@ async def intake(
         mongodb_uri=mongodb_uri,
         mongodb_database=f"intake_{suffix}",
         consumer_group_prefix=f"test-{suffix}",
-        staff_token_secret=STAFF_SECRET,
         partner_api_keys={agency: hash_api_key(key) for agency, key in keys.items()},
+        **identity_settings(),
     )
     app, runtime = build(settings)
     for handler in runtime.handlers:
@@ -201,6 +198,6 @@ async def intake(
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://intake"
             ) as http:
-                yield Intake(settings, runtime, http, keys, events, refused)
+                yield Intake(settings, runtime, http, keys, events, refused, staff)
     finally:
         await mongo_client.drop_database(settings.mongodb_database)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import httpx
 from pydantic import JsonValue
 
-from shared.events import DomainEvent, Envelope, Role
+from shared.events import DomainEvent, Envelope
 from shared.events.intake import S42Decision, S42DecisionMade
 from tests.integration.intake.conftest import Intake, a_submission
 from tests.support.polling import eventually
+from tests.support.staff import DISPLAY_NAMES, TestUser
 
 DECISION = {
     "decision": "s42_enquiry",
@@ -69,7 +70,7 @@ async def test_staff_routes_need_a_staff_token(intake: Intake) -> None:
 
 
 async def test_a_token_without_a_staff_role_is_refused_with_403(intake: Intake) -> None:
-    response = await intake.http.get("/triage", headers=intake.as_staff(Role.PARTNER, "Pat"))
+    response = await intake.http.get("/triage", headers=intake.staff.no_staff_role)
 
     assert response.status_code == 403
 
@@ -122,7 +123,7 @@ async def test_a_manager_makes_the_s42_decision_and_it_is_published(intake: Inta
     )
     assert isinstance(decision, S42DecisionMade)
     assert decision.decision is S42Decision.S42_ENQUIRY
-    assert decision.decided_by == "Alex Morgan"
+    assert decision.decided_by == DISPLAY_NAMES[TestUser.MANAGER]
 
 
 async def test_a_concern_is_decided_only_once(intake: Intake) -> None:
@@ -198,3 +199,16 @@ async def test_the_partner_follows_its_concern_from_received_to_decided_with_fee
         "Thank you. We are making enquiries with Mrs Hill."
     ]
     assert "Spoke to Mrs Hill" not in seen.text
+
+
+async def test_a_bad_staff_request_names_the_field(intake: Intake) -> None:
+    response = await intake.http.post(
+        "/concerns/concern-0b7c3a52-5d0e-4f0e-9c55-3f3c1f1c2a10/decision",
+        json={"decision": "maybe", "rationale": "Because."},
+        headers=intake.as_manager(),
+    )
+
+    assert response.status_code == 422
+    [problem] = response.json()["errors"]
+    assert problem["field"] == "decision"
+    assert "s42_enquiry" in problem["allowed"]

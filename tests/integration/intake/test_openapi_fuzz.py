@@ -22,20 +22,20 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.types import Receive, Scope, Send
 
+from infra.sign_in import StaffSignIn
 from services.intake.app import build
 from services.intake.domain.submission import EXAMPLE
 from services.intake.settings import IntakeSettings
-from shared.auth import hash_api_key, issue_staff_token
-from shared.events import Role
+from shared.identity import hash_api_key
 from shared.mongo import Document
 from tests.integration.intake.conftest import start_at_the_end
+from tests.support.staff import TestUser, identity_settings, staff_sign_in
 
 # The service's Kafka clients use `random` in the serving thread while Hypothesis generates.
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 
 AGENCY = "fuzzing-agency"
 API_KEY = "fuzzing-agency-key"
-STAFF_SECRET = "fuzzing-staff-token-secret-of-32-bytes-or-more"
 
 
 @dataclass
@@ -61,8 +61,8 @@ def intake_schema(kafka_bootstrap: str, mongodb_uri: str) -> Iterator[BaseSchema
         mongodb_uri=mongodb_uri,
         mongodb_database=f"intake_fuzz_{suffix}",
         consumer_group_prefix=f"fuzz-{suffix}",
-        staff_token_secret=STAFF_SECRET,
         partner_api_keys={AGENCY: hash_api_key(API_KEY)},
+        **identity_settings(),
     )
     for name, topics in (
         ("concern-submissions", ["safeguarding.concerns.submitted"]),
@@ -83,21 +83,27 @@ def intake_schema(kafka_bootstrap: str, mongodb_uri: str) -> Iterator[BaseSchema
 
 
 @pytest.fixture(scope="module")
+def manager() -> StaffSignIn:
+    return staff_sign_in()
+
+
+@pytest.fixture
+def credentials(manager: StaffSignIn) -> dict[str, str]:
+    """A partner's key and a manager's token from the real Keycloak, fresh for each test."""
+    return {"X-API-Key": API_KEY, **asyncio.run(manager.headers(TestUser.MANAGER))}
+
+
+@pytest.fixture(scope="module")
 def raised_concern(intake_schema: BaseSchema) -> str:
     """A concern raised from the documented example, for the staff routes to work on."""
     body = {**EXAMPLE, "partner_reference": f"FUZZ-{uuid.uuid4().hex[:8]}"}
     with asgi.get_client(intake_schema.app) as client:
-        response = client.post("/concerns", json=body, headers=CREDENTIALS)
+        response = client.post("/concerns", json=body, headers={"X-API-Key": API_KEY})
     assert response.status_code == 202, response.text
     concern_id: str = response.json()["concern_id"]
     return concern_id
 
 
-CREDENTIALS = {
-    "X-API-Key": API_KEY,
-    "Authorization": "Bearer "
-    + issue_staff_token(STAFF_SECRET, sub="fuzz-manager", role=Role.MANAGER, name="Fuzz Manager"),
-}
 INTAKE_OPERATIONS = [
     ("POST", "/concerns"),
     ("GET", "/partner/concerns"),
@@ -121,6 +127,7 @@ OPERATIONS_EVERY_SERVICE_HAS = [
 
 def fuzz(
     schema: BaseSchema,
+    credentials: dict[str, str],
     method: str,
     path: str,
     mode: GenerationMode,
@@ -129,7 +136,7 @@ def fuzz(
 ) -> None:
     operation = schema[path][method]
 
-    @given(case=operation.as_strategy(mode, headers=CREDENTIALS, path_parameters=path_parameters))
+    @given(case=operation.as_strategy(mode, headers=credentials, path_parameters=path_parameters))
     @settings(
         max_examples=30,
         deadline=None,
@@ -161,19 +168,28 @@ def test_every_operation_in_the_document_is_fuzzed(intake_schema: BaseSchema) ->
 @pytest.mark.parametrize("mode", list(GenerationMode))
 @pytest.mark.parametrize(("method", "path"), INTAKE_OPERATIONS)
 def test_no_generated_request_causes_a_server_error_or_breaks_the_document(
-    intake_schema: BaseSchema, method: str, path: str, mode: GenerationMode
+    intake_schema: BaseSchema,
+    credentials: dict[str, str],
+    method: str,
+    path: str,
+    mode: GenerationMode,
 ) -> None:
-    fuzz(intake_schema, method, path, mode)
+    fuzz(intake_schema, credentials, method, path, mode)
 
 
 @pytest.mark.parametrize(
     ("method", "path"), [o for o in INTAKE_OPERATIONS if "{concern_id}" in o[1]]
 )
 def test_no_generated_change_to_a_raised_concern_causes_a_server_error(
-    intake_schema: BaseSchema, raised_concern: str, method: str, path: str
+    intake_schema: BaseSchema,
+    credentials: dict[str, str],
+    raised_concern: str,
+    method: str,
+    path: str,
 ) -> None:
     fuzz(
         intake_schema,
+        credentials,
         method,
         path,
         GenerationMode.POSITIVE,
@@ -183,8 +199,15 @@ def test_no_generated_change_to_a_raised_concern_causes_a_server_error(
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS_EVERY_SERVICE_HAS)
 def test_no_operational_request_causes_a_server_error(
-    intake_schema: BaseSchema, method: str, path: str
+    intake_schema: BaseSchema, credentials: dict[str, str], method: str, path: str
 ) -> None:
     # These routes come with every service (shared.http); only their failure modes are
     # checked here.
-    fuzz(intake_schema, method, path, GenerationMode.POSITIVE, checks=[not_a_server_error])
+    fuzz(
+        intake_schema,
+        credentials,
+        method,
+        path,
+        GenerationMode.POSITIVE,
+        checks=[not_a_server_error],
+    )

@@ -16,8 +16,7 @@ from services.notification.adapters.delivery import RetryPolicy
 from services.notification.app import Notification, build_service
 from services.notification.application.informing import InformingReaction
 from services.notification.settings import NotificationSettings
-from shared.auth import issue_staff_token
-from shared.events import Envelope, Role, decode, encode, kafka_headers
+from shared.events import Envelope, decode, encode, kafka_headers
 from shared.events.notification import informing_stream
 from shared.kafka import consumer
 from shared.mongo import Client, in_transaction
@@ -25,8 +24,8 @@ from shared.topics import INTAKE_EVENTS, NOTIFICATION_EVENTS, OUTCOMES_EVENTS, P
 from tests.support.fake_notify import TEST_API_KEY, TEST_TEMPLATES, FakeNotify, running_fake_notify
 from tests.support.polling import eventually
 from tests.support.smtp_server import ReceivedMail, RunningSmtpServer, running_smtp_server
+from tests.support.staff import Staff, identity_settings
 
-SECRET = "integration-only-staff-token-secret-of-32-bytes-or-more"
 FAST_RETRIES = RetryPolicy(attempts=2, first_delay_seconds=0.01, max_delay_seconds=0.02)
 
 
@@ -52,7 +51,6 @@ def settings(
         mongodb_uri=mongodb_uri,
         mongodb_database=f"notification_test_{tag}",
         consumer_group_prefix=f"test-{tag}",
-        staff_token_secret=SECRET,
         smtp_host=smtp.host,
         smtp_port=smtp.port,
         smtp_from="messages@worcestershire.example",
@@ -61,6 +59,7 @@ def settings(
         council_contact_details="01905 000000",
         delivery_interval_seconds=0.05,
         overdue_interval_seconds=3600,
+        **identity_settings(),
     )
 
 
@@ -81,6 +80,8 @@ def notify_settings(settings: NotificationSettings, notify: FakeNotify) -> Notif
 class RunningNotification:
     parts: Notification
     http: httpx.AsyncClient
+    staff: Staff
+    """Staff tokens from the real Keycloak, to call the API with."""
 
     async def stream(self, person_id: str) -> list[Envelope]:
         return await self.parts.runtime.store.load(informing_stream(person_id))
@@ -106,7 +107,7 @@ async def running(
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://notification"
         ) as http:
-            yield RunningNotification(parts, http)
+            yield RunningNotification(parts, http, await Staff.signed_in())
     finally:
         await parts.runtime.stop()
         await parts.senders.aclose()
@@ -150,11 +151,6 @@ async def publish(producer: AIOKafkaProducer, envelope: Envelope) -> None:
         key=envelope.stream_id.encode(),
         headers=kafka_headers(envelope),
     )
-
-
-def staff_headers(role: Role = Role.PRACTITIONER) -> dict[str, str]:
-    token = issue_staff_token(SECRET, sub="sw-4", role=role, name="Sam Jones")
-    return {"Authorization": f"Bearer {token}"}
 
 
 def mail_to(smtp: RunningSmtpServer, address: str) -> list[ReceivedMail]:
@@ -207,7 +203,9 @@ def route(role: str, channel: str, *despite: str) -> Route:
 
 
 async def waiting_for_safe_contact(service: RunningNotification, person_id: str) -> list[object]:
-    response = await service.http.get(f"/people/{person_id}/safe-contact", headers=staff_headers())
+    response = await service.http.get(
+        f"/people/{person_id}/safe-contact", headers=service.staff.practitioner
+    )
     if response.status_code != 200:
         return []
     waiting: list[object] = response.json()["waiting"]
@@ -226,7 +224,7 @@ async def decide_safe_contact(
     return await service.http.post(
         f"/people/{person_id}/safe-contact",
         json={"concern_id": concern_id, "routes": list(routes)},
-        headers=staff_headers(),
+        headers=service.staff.practitioner,
     )
 
 

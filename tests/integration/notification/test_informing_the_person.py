@@ -26,7 +26,6 @@ from tests.integration.notification.conftest import (
     publish,
     route,
     running,
-    staff_headers,
     waiting_for_safe_contact,
 )
 from tests.support.polling import eventually
@@ -132,7 +131,7 @@ async def test_the_source_of_risks_email_entered_as_the_persons_can_never_be_con
         )
         picture = (
             await service.http.get(
-                f"/people/{story.person_id}/safe-contact", headers=staff_headers()
+                f"/people/{story.person_id}/safe-contact", headers=service.staff.practitioner
             )
         ).json()
         await confirm_safe_contact(
@@ -227,7 +226,7 @@ async def test_a_representative_who_is_the_alleged_source_of_risk_is_never_told(
                 ],
                 "channel": "email",
             },
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         refused = await decide_safe_contact(
             service,

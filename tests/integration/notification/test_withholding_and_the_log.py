@@ -9,7 +9,6 @@ from aiokafka import AIOKafkaProducer
 
 from services.notification.read_models.deliveries import DeliveryStatus
 from services.notification.settings import NotificationSettings
-from shared.events import Role
 from shared.events.notification import (
     Channel,
     PersonInformed,
@@ -25,10 +24,10 @@ from tests.integration.notification.conftest import (
     publish,
     route,
     running,
-    staff_headers,
 )
 from tests.support.polling import eventually
 from tests.support.smtp_server import RunningSmtpServer
+from tests.support.staff import TestUser
 from tests.unit.notification.story import Story
 
 JsonObject = dict[str, object]
@@ -36,7 +35,7 @@ JsonObject = dict[str, object]
 
 async def log_of(service: RunningNotification, person_id: str) -> list[JsonObject]:
     response = await service.http.get(
-        f"/people/{person_id}/communications", headers=staff_headers()
+        f"/people/{person_id}/communications", headers=service.staff.practitioner
     )
     if response.status_code == 404:
         return []
@@ -72,7 +71,7 @@ async def test_a_withheld_decision_shows_in_the_log_with_its_reason_and_review_d
                 "reason_text": "Police ask that she is not told yet: they are interviewing her son.",
                 "review_date": review.isoformat(),
             },
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         assert response.status_code == 201, response.text
         decided = story.s42_decision_made()
@@ -131,8 +130,8 @@ async def test_the_log_tells_the_story_in_order_in_plain_words(
     summaries = [str(e["summary"]) for e in entries]
     assert any(s.startswith("Contact preferences recorded from the concern") for s in summaries)
     assert (
-        f"sw-4 judged contact safe about the concern {story.concern_id}: the person by email."
-        in (summaries)
+        f"{service.staff.subject(TestUser.PRACTITIONER)} judged contact safe about the concern "
+        f"{story.concern_id}: the person by email." in (summaries)
     )
     assert any(
         s.startswith("Told the person by email about the concern raised about them")
@@ -172,10 +171,12 @@ async def test_contact_preferences_a_practitioner_records_still_never_reach_the_
             "format": "easy_read",
         }
         put = await service.http.put(
-            f"/people/{story.person_id}/contact-preferences", json=wanted, headers=staff_headers()
+            f"/people/{story.person_id}/contact-preferences",
+            json=wanted,
+            headers=service.staff.practitioner,
         )
         got = await service.http.get(
-            f"/people/{story.person_id}/contact-preferences", headers=staff_headers()
+            f"/people/{story.person_id}/contact-preferences", headers=service.staff.practitioner
         )
         decided = story.s42_decision_made()
         await publish(kafka_producer, decided)
@@ -212,7 +213,7 @@ async def test_contact_preferences_that_contradict_themselves_are_refused_with_t
                 "channel": "email",
                 "fallback_channel": "email",
             },
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
 
     assert response.status_code == 422
@@ -226,7 +227,7 @@ async def test_the_informing_api_needs_a_staff_token(
     async with running(settings, mongo_client, start=False) as service:
         anonymous = await service.http.get("/people/person-1/communications")
         partner = await service.http.get(
-            "/people/person-1/communications", headers=staff_headers(Role.PARTNER)
+            "/people/person-1/communications", headers=service.staff.no_staff_role
         )
 
     assert anonymous.status_code == 401
@@ -245,7 +246,7 @@ async def test_a_withholding_with_a_review_date_in_the_past_is_refused(
                 "reason_text": "Her son reads her post.",
                 "review_date": (date.today() - timedelta(days=2)).isoformat(),
             },
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
 
     assert response.status_code == 422
@@ -262,13 +263,13 @@ async def test_the_person_can_be_found_from_their_case(
 
         async def found() -> int:
             response = await service.http.get(
-                f"/people/by-case/{story.case_id}", headers=staff_headers()
+                f"/people/by-case/{story.case_id}", headers=service.staff.practitioner
             )
             return response.status_code
 
         await eventually(found, until=lambda status: status == 200, what="the case")
         response = await service.http.get(
-            f"/people/by-case/{story.case_id}", headers=staff_headers()
+            f"/people/by-case/{story.case_id}", headers=service.staff.practitioner
         )
 
     assert response.json() == {
@@ -297,7 +298,7 @@ async def test_withholding_one_step_holds_back_its_message_still_waiting_to_be_s
                 "review_date": (date.today() + timedelta(days=7)).isoformat(),
                 "source_event_id": raised.event_id,
             },
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         await service.parts.worker.deliver_due()
         [delivery] = await service.parts.deliveries.for_person(story.person_id)
@@ -329,7 +330,7 @@ async def test_a_contact_point_marked_unsafe_after_the_decision_is_not_used_to_s
         )
         preferences = (
             await service.http.get(
-                f"/people/{story.person_id}/contact-preferences", headers=staff_headers()
+                f"/people/{story.person_id}/contact-preferences", headers=service.staff.practitioner
             )
         ).json()
         unsafe = {
@@ -341,7 +342,9 @@ async def test_a_contact_point_marked_unsafe_after_the_decision_is_not_used_to_s
             for name in ("recipients", "channel", "fallback_channel", "language", "format")
         } | {"unsafe_contact_points": [unsafe]}
         put = await service.http.put(
-            f"/people/{story.person_id}/contact-preferences", json=changed, headers=staff_headers()
+            f"/people/{story.person_id}/contact-preferences",
+            json=changed,
+            headers=service.staff.practitioner,
         )
         await service.parts.worker.deliver_due()
         informed = await service.events_of(story.person_id, "PersonInformed")
@@ -365,21 +368,21 @@ async def test_a_practitioner_who_told_the_person_themselves_records_it(
         )
         required = await service.events_of(story.person_id, "PractitionerContactRequired")
         queue_before = await service.http.get(
-            "/practitioner-contact/awaiting", headers=staff_headers()
+            "/practitioner-contact/awaiting", headers=service.staff.practitioner
         )
         response = await service.http.post(
             f"/people/{story.person_id}/informed",
             json={"source_event_id": raised.event_id, "recipient_role": "person"},
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         again = await service.http.post(
             f"/people/{story.person_id}/informed",
             json={"source_event_id": raised.event_id, "recipient_role": "person"},
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         entries = await log_of(service, story.person_id)
         queue_after = await service.http.get(
-            "/practitioner-contact/awaiting", headers=staff_headers()
+            "/practitioner-contact/awaiting", headers=service.staff.practitioner
         )
 
     [to_tell] = [item for item in queue_before.json() if item["person_id"] == story.person_id]
@@ -392,7 +395,7 @@ async def test_a_practitioner_who_told_the_person_themselves_records_it(
     assert response.json()["channel"] == "practitioner_call"
     assert again.status_code == 409
     [told] = [e for e in entries if e["kind"] == "PersonInformed"]
-    assert told["recorded_by"] == "sw-4"
+    assert told["recorded_by"] == service.staff.subject(TestUser.PRACTITIONER)
     assert "by a practitioner's call" in str(told["summary"])
 
 
@@ -409,7 +412,7 @@ async def test_a_message_waiting_when_a_practitioner_told_them_by_phone_is_not_s
         told = await service.http.post(
             f"/people/{story.person_id}/informed",
             json={"source_event_id": raised.event_id, "recipient_role": "person"},
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         await service.parts.worker.deliver_due()
         informed = await service.events_of(story.person_id, "PersonInformed")
@@ -435,13 +438,13 @@ async def test_a_withholding_instead_of_a_safe_contact_decision_keeps_first_cont
                 "reason_text": "Police are interviewing her son this week.",
                 "review_date": (date.today() + timedelta(days=14)).isoformat(),
             },
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         # A practitioner confirming a route later does not release a withheld step.
         confirmed = await service.http.post(
             f"/people/{story.person_id}/safe-contact",
             json={"concern_id": story.concern_id, "routes": [route("person", "email")]},
-            headers=staff_headers(),
+            headers=service.staff.practitioner,
         )
         await service.parts.worker.deliver_due()
         decision = await service.parts.decisions.get(raised.event_id)
@@ -465,11 +468,13 @@ async def test_concerns_waiting_for_a_safe_contact_decision_are_a_work_queue(
     raised = story.concern_raised()
     async with running(settings, mongo_client, start=False) as service:
         await handle_directly(service, raised)
-        before = await service.http.get("/safe-contact/awaiting", headers=staff_headers())
+        before = await service.http.get(
+            "/safe-contact/awaiting", headers=service.staff.practitioner
+        )
         await confirm_safe_contact(
             service, story.person_id, story.concern_id, route("person", "email")
         )
-        after = await service.http.get("/safe-contact/awaiting", headers=staff_headers())
+        after = await service.http.get("/safe-contact/awaiting", headers=service.staff.practitioner)
         anonymous = await service.http.get("/safe-contact/awaiting")
 
     waiting = [item for item in before.json() if item["person_id"] == story.person_id]

@@ -1,5 +1,5 @@
 """The outcomes service running in-process against the real broker and database, with a database
-and consumer groups of its own, called over HTTP with staff tokens."""
+and consumer groups of its own, called over HTTP with staff tokens from the real Keycloak."""
 
 from __future__ import annotations
 
@@ -16,16 +16,14 @@ from services.outcomes.domain import case_id_for
 from services.outcomes.read_models.case_file import CaseFile
 from services.outcomes.read_models.timeline import Timeline
 from services.outcomes.settings import OutcomesSettings
-from shared.auth import issue_staff_token
-from shared.events import Envelope, Role, encode, kafka_headers
+from shared.events import Envelope, encode, kafka_headers
 from shared.events.intake import ConcernRaised
 from shared.mongo import Client
 from shared.runtime import ServiceRuntime
 from shared.topics import INTAKE_EVENTS, PARTITIONS
 from tests.support.polling import eventually
+from tests.support.staff import Staff, identity_settings
 from tests.unit.outcomes.intake_events import concern_raised, decision_made
-
-SECRET = "outcomes-integration-test-secret"
 
 
 @dataclass
@@ -62,11 +60,6 @@ class OutcomesService:
         return Timeline.model_validate(response.json()) if response.status_code == 200 else None
 
 
-def bearer(role: Role, name: str) -> dict[str, str]:
-    token = issue_staff_token(SECRET, sub=f"{role.value}-{name.lower()}", role=role, name=name)
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def start_at_the_end(bootstrap: str, group_id: str, topics: Sequence[str]) -> None:
     """Commit the group's offsets at the current end of its topics, so the service under test
     handles only what the test publishes, not everything earlier tests left on the shared
@@ -87,7 +80,7 @@ async def start_at_the_end(bootstrap: str, group_id: str, topics: Sequence[str])
 
 @pytest.fixture
 async def outcomes(
-    kafka_bootstrap: str, mongodb_uri: str, mongo_client: Client
+    kafka_bootstrap: str, mongodb_uri: str, mongo_client: Client, staff: Staff
 ) -> AsyncIterator[OutcomesService]:
     name = f"outcomes_{uuid.uuid4().hex[:10]}"
     settings = OutcomesSettings(
@@ -95,8 +88,8 @@ async def outcomes(
         mongodb_uri=mongodb_uri,
         mongodb_database=name,
         consumer_group_prefix=f"test-{name}",
-        staff_token_secret=SECRET,
         scheduler_interval_seconds=3600,
+        **identity_settings(),
     )
     app, runtime, parts = assemble(settings)
     for handler in runtime.handlers:
@@ -112,9 +105,9 @@ async def outcomes(
                 http=http,
                 runtime=runtime,
                 parts=parts,
-                practitioner=bearer(Role.PRACTITIONER, "Asha Patel"),
-                manager=bearer(Role.MANAGER, "Owen Price"),
-                colleague=bearer(Role.PRACTITIONER, "Ben Shaw"),
+                practitioner=staff.practitioner,
+                manager=staff.manager,
+                colleague=staff.other_practitioner,
             )
     finally:
         await runtime.stop()

@@ -1,5 +1,6 @@
-"""Intake's HTTP answers that need no database: credentials, and how an invalid request or a
-refusal is explained (in the same words as over Kafka)."""
+"""Intake's HTTP answers that need no database: partner credentials, and how an invalid request
+or a refusal is explained (in the same words as over Kafka). Staff credentials need the real
+identity provider: see tests/integration/intake/test_access_and_decisions.py."""
 
 from __future__ import annotations
 
@@ -23,13 +24,12 @@ from services.intake.domain.concern import (
     NotPermitted,
     NotRaised,
 )
-from services.intake.settings import DEV_PARTNER_KEY, IntakeSettings
-from shared.auth import issue_staff_token
-from shared.events import Role
+from services.intake.settings import IntakeSettings
+from shared.identity import hash_api_key
 from shared.topics import CONCERN_SUBMISSIONS
 
-PARTNER = {"X-API-Key": DEV_PARTNER_KEY}
-STAFF_SECRET = "unit-tests-staff-token-secret-of-32-bytes-or-more"
+PARTNER_KEY = "unit-test-partner-key"
+PARTNER = {"X-API-Key": PARTNER_KEY}
 
 
 @pytest.fixture
@@ -37,7 +37,8 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
     # Nothing here reaches the database or the broker: requests are answered before that.
     app, runtime = build(
         IntakeSettings(
-            mongodb_uri="mongodb://127.0.0.1:1/?replicaSet=none", staff_token_secret=STAFF_SECRET
+            mongodb_uri="mongodb://127.0.0.1:1/?replicaSet=none",
+            partner_api_keys={"unit-test-partner": hash_api_key(PARTNER_KEY)},
         )
     )
     async with httpx.AsyncClient(
@@ -47,9 +48,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
     await runtime.stop()
 
 
-async def test_the_development_partner_key_is_accepted_by_default(
-    http: httpx.AsyncClient,
-) -> None:
+async def test_a_registered_partner_key_is_accepted(http: httpx.AsyncClient) -> None:
     response = await http.post("/concerns", json={}, headers=PARTNER)
 
     assert response.status_code == 422
@@ -105,20 +104,6 @@ async def test_a_body_that_is_not_json_is_explained(http: httpx.AsyncClient) -> 
     [problem] = response.json()["errors"]
     assert problem["field"] == "(submission)"
     assert problem["problem"].startswith("is not valid JSON")
-
-
-async def test_a_bad_staff_request_names_the_field(http: httpx.AsyncClient) -> None:
-    token = issue_staff_token(STAFF_SECRET, sub="sam", role=Role.MANAGER, name="Alex Morgan")
-    response = await http.post(
-        "/concerns/concern-0b7c3a52-5d0e-4f0e-9c55-3f3c1f1c2a10/decision",
-        json={"decision": "maybe", "rationale": "Because."},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-
-    assert response.status_code == 422
-    [problem] = response.json()["errors"]
-    assert problem["field"] == "decision"
-    assert "s42_enquiry" in problem["allowed"]
 
 
 @pytest.mark.parametrize(

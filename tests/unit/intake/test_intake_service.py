@@ -8,12 +8,47 @@ import pytest
 
 from services.intake.asyncapi import INTAKE_EVENT_TYPES, document
 from services.intake.settings import DEV_PARTNER, DEV_PARTNER_KEY, IntakeSettings
-from shared.auth import hash_api_key
+from shared.identity import hash_api_key
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, dead_letter_topic
 
 
-def test_by_default_the_development_partner_signs_in_with_the_development_key() -> None:
-    assert IntakeSettings().partner_api_keys == {DEV_PARTNER: hash_api_key(DEV_PARTNER_KEY)}
+def test_no_partner_is_registered_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PARTNER_API_KEYS", raising=False)
+
+    assert IntakeSettings().partner_api_keys == {}
+
+
+def test_the_development_partner_key_makes_intake_insecure() -> None:
+    settings = IntakeSettings(
+        partner_api_keys={DEV_PARTNER: hash_api_key(DEV_PARTNER_KEY)},
+        oidc_issuer="https://login.example/tenant",
+        oidc_audience="api://safeguarding",
+    )
+
+    assert [str(i) for i in settings.insecurities()] == [
+        f"PARTNER_API_KEYS gives {DEV_PARTNER!r} a development key published in the source code"
+    ]
+
+
+@pytest.mark.parametrize("digest", ["", "ab" * 31, "zz" * 32, "ab" * 33, "dev-only-partner-key"])
+def test_a_partner_key_that_is_not_a_sha256_hash_makes_intake_insecure(digest: str) -> None:
+    settings = IntakeSettings(
+        partner_api_keys={"West Mercia Police": digest},
+        oidc_issuer="https://login.example/tenant",
+        oidc_audience="api://safeguarding",
+    )
+
+    assert [i.setting for i in settings.insecurities()] == ["PARTNER_API_KEYS"]
+
+
+def test_a_real_partner_key_and_sign_in_settings_are_secure() -> None:
+    settings = IntakeSettings(
+        partner_api_keys={"West Mercia Police": hash_api_key("a key only West Mercia knows")},
+        oidc_issuer="https://login.example/tenant",
+        oidc_audience="api://safeguarding",
+    )
+
+    assert settings.insecurities() == []
 
 
 def test_partner_keys_are_read_from_the_environment_as_json(

@@ -20,17 +20,25 @@ def test_outcomes_defaults_to_its_own_database_port_and_a_one_minute_scheduler(
     assert settings.scheduler_interval_seconds == 60
 
 
-def test_outcomes_reads_the_scheduler_interval_and_staff_secret_from_the_environment(
+def test_outcomes_reads_the_scheduler_interval_and_sign_in_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SCHEDULER_INTERVAL_SECONDS", "5")
-    monkeypatch.setenv("STAFF_TOKEN_SECRET", "a-real-secret")
+    monkeypatch.setenv("OIDC_ISSUER", "https://login.example/tenant/v2.0")
+    monkeypatch.setenv("OIDC_ROLES_CLAIM", "realm_access.roles")
 
     settings = OutcomesSettings()
 
-    assert (settings.scheduler_interval_seconds, settings.staff_token_secret) == (
+    assert (
+        settings.scheduler_interval_seconds,
+        settings.oidc_issuer,
+        settings.oidc_roles_claim,
+        settings.discovery_url,
+    ) == (
         5,
-        "a-real-secret",
+        "https://login.example/tenant/v2.0",
+        "realm_access.roles",
+        "https://login.example/tenant/v2.0/.well-known/openid-configuration",
     )
 
 
