@@ -90,7 +90,7 @@ bench: setup
 
 # The property test CI runs with 2,000 examples, with 50,000 new ones; needs no servers.
 safety-fuzz: $(STAMP)
-	SAFETY_FUZZ_PROFILE=safety-fuzz $(PY) -m pytest -q -p no:cacheprovider tests/unit/notification/test_source_of_risk_properties.py
+	SAFETY_FUZZ_PROFILE=safety-fuzz $(PY) -m pytest -q -p no:cacheprovider tests/unit/notification/test_source_of_risk_properties.py tests/unit/notification/test_routes_never_reach_the_source.py
 
 compose-env: $(STAMP)
 	$(PY) infra/compose_env.py $(if $(FORCE),--force)

@@ -230,6 +230,12 @@ class ContactPreferencesRecorded(DomainEvent):
     format: MessageFormat
     unsafe_contact_points: tuple[UnsafeContactPoint, ...] = ()
     alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = ()
+    homes: tuple[PostalAddress, ...] = Field(
+        default=(),
+        max_length=20,
+        description="The person's home as each concern gave it: where an alleged source of risk "
+        "may live, whatever address the person is written to at now. Only ever added.",
+    )
 
 
 class _AboutACaseStep(DomainEvent):

@@ -180,6 +180,8 @@ class InformingRecord:
         merged = self.preferences
         for source in needs.alleged_sources_of_risk:
             merged = merged.with_alleged_source_of_risk(source)
+        for home in needs.homes:
+            merged = merged.with_home(home)
         if merged == self.preferences:
             return None
         return merged.recorded(PreferencesSource.INTAKE)
@@ -191,9 +193,16 @@ class InformingRecord:
         InformingRefused when they would tell someone the person did not choose.
         `capacity_assessments` are the assessments in the person's cases that found they lack
         capacity for a decision: a best-interests choice must name one of them."""
-        sources = self.preferences.alleged_sources_of_risk if self.preferences else ()
+        kept = (
+            {
+                "alleged_sources_of_risk": self.preferences.alleged_sources_of_risk,
+                "homes": self.preferences.homes,
+            }
+            if self.preferences
+            else {}
+        )
         preferences = ContactPreferences.model_validate(
-            wanted.model_dump() | {"person_id": self.person_id, "alleged_sources_of_risk": sources}
+            wanted.model_dump() | {"person_id": self.person_id} | kept
         )
         refusals = preferences.refusals()
         refusals += [

@@ -20,6 +20,7 @@ from shared.events.notification import (
     ContactPoints,
     ContactPreferencesRecorded,
     MessageFormat,
+    PostalAddress,
     PreferencesSource,
     Recipient,
     RecipientChoice,
@@ -96,6 +97,9 @@ class ContactPreferences(BaseModel):
     format: MessageFormat = MessageFormat.STANDARD
     unsafe_contact_points: tuple[UnsafeContactPoint, ...] = ()
     alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = ()
+    homes: tuple[PostalAddress, ...] = ()
+    """The person's home as each concern gave it (where a source of risk may live); kept
+    whatever address the person is written to at now, and only ever added to."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -163,6 +167,7 @@ class ContactPreferences(BaseModel):
             language=language,
             format=MessageFormat.EASY_READ if easy_read else MessageFormat.STANDARD,
             alleged_sources_of_risk=alleged_sources_of_risk,
+            homes=(person_contact.address,) if person_contact.address is not None else (),
         )
 
     @classmethod
@@ -176,6 +181,7 @@ class ContactPreferences(BaseModel):
             format=recorded.format,
             unsafe_contact_points=recorded.unsafe_contact_points,
             alleged_sources_of_risk=recorded.alleged_sources_of_risk,
+            homes=recorded.homes,
         )
 
     def recorded(self, source: PreferencesSource) -> ContactPreferencesRecorded:
@@ -189,12 +195,19 @@ class ContactPreferences(BaseModel):
             format=self.format,
             unsafe_contact_points=self.unsafe_contact_points,
             alleged_sources_of_risk=self.alleged_sources_of_risk,
+            homes=self.homes,
         )
 
     def changed(self, change: PreferencesChange) -> ContactPreferences:
         """The preferences after a practitioner's change; only the fields given in it change."""
         updates = {name: getattr(change, name) for name in change.model_fields_set}
         return ContactPreferences.model_validate(self.model_dump() | updates)
+
+    def with_home(self, home: PostalAddress) -> ContactPreferences:
+        """Adds the home a later concern gives; homes are only ever added."""
+        if home in self.homes:
+            return self
+        return self.model_copy(update={"homes": (*self.homes, home)})
 
     def with_alleged_source_of_risk(self, source: AllegedSourceOfRisk) -> ContactPreferences:
         """Adds a source of risk named in a later concern. Sources are only ever added: a
