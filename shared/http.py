@@ -17,6 +17,7 @@ from shared.auth import staff_from_bearer
 from shared.events import Role
 from shared.observability import correlation_id
 from shared.problems import FieldProblem, Problem, ProblemError
+from shared.projection import HeldStream
 from shared.runtime import ServiceRuntime
 
 __all__ = [
@@ -118,13 +119,19 @@ def current_correlation_id() -> str:
 def operations_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/health", summary="Ready only when the broker and the database answer")
+    @router.get(
+        "/health",
+        summary="Ready only when the broker and the database answer and no worker is stuck",
+    )
     async def health() -> JSONResponse:
-        checks = await runtime.health()
-        ready = all(checks.values())
+        found = await runtime.health()
         return JSONResponse(
-            {"status": "ready" if ready else "unavailable", "checks": checks},
-            status_code=200 if ready else 503,
+            {
+                "status": "ready" if found.ready else "unavailable",
+                "checks": found.checks,
+                "workers": found.workers,
+            },
+            status_code=200 if found.ready else 503,
         )
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
@@ -135,6 +142,17 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
     async def projections(request: Request) -> list[str]:
         staff_from_bearer(request, runtime.settings.staff_token_secret, (Role.MANAGER,))
         return list(runtime.projections())
+
+    @router.get(
+        "/admin/held-streams",
+        summary="Streams a projection holds back until an earlier event of theirs arrives",
+        description="A stream is held when an event arrives before the one before it (e.g. that "
+        "one was dead-lettered). Replaying the missing event from its dead-letter topic "
+        "releases the stream, in order.",
+    )
+    async def held_streams(request: Request) -> list[HeldStream]:
+        staff_from_bearer(request, runtime.settings.staff_token_secret, (Role.MANAGER,))
+        return await runtime.held_streams()
 
     @router.post(
         "/admin/projections/{name}/rebuild",

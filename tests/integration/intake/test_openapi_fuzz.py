@@ -115,6 +115,7 @@ OPERATIONS_EVERY_SERVICE_HAS = [
     ("GET", "/health"),
     ("GET", "/metrics"),
     ("GET", "/admin/projections"),
+    ("GET", "/admin/held-streams"),
     ("POST", "/admin/projections/{name}/rebuild"),
 ]
 
