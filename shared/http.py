@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.auth import staff_from_bearer
 from shared.events import Role
+from shared.eventstore import EventTooLarge
+from shared.limits import MAX_EVENT_BYTES, MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, capped
 from shared.observability import correlation_id
 from shared.problems import FieldProblem, Problem, ProblemError
 from shared.projection import HeldStream
@@ -22,6 +24,7 @@ from shared.runtime import ServiceRuntime
 
 __all__ = [
     "FieldProblem",
+    "IdInPath",
     "Problem",
     "ProblemError",
     "create_app",
@@ -31,6 +34,9 @@ __all__ = [
 ]
 
 PROBLEM_JSON = "application/problem+json"
+
+IdInPath = Annotated[str, Path(min_length=1, max_length=100, description="An id, as given.")]
+"""An id in a route's path (a case, a person, a concern, a desired outcome...)."""
 CORRELATION_HEADER = "X-Correlation-ID"
 
 
@@ -47,9 +53,10 @@ def problem_response(
 
 
 def field_problems_from_validation(errors: list[Any]) -> list[FieldProblem]:
-    """FastAPI's request validation errors as field problems (location prefix dropped)."""
+    """FastAPI's request validation errors as field problems (location prefix dropped); very many
+    are listed up to a limit and the rest counted."""
     problems: list[FieldProblem] = []
-    for error in errors:
+    for error in errors[:MAX_LISTED_PROBLEMS]:
         location = [
             str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")
         ]
@@ -59,7 +66,16 @@ def field_problems_from_validation(errors: list[Any]) -> list[FieldProblem]:
             allowed = str(context["expected"])
         problems.append(
             FieldProblem(
-                field=".".join(location) or "(body)", problem=str(error.get("msg")), allowed=allowed
+                field=capped(".".join(location) or "(body)", MAX_PROBLEM_FIELD_CHARS),
+                problem=capped(str(error.get("msg"))),
+                allowed=capped(allowed) if allowed is not None else None,
+            )
+        )
+    if len(errors) > MAX_LISTED_PROBLEMS:
+        problems.append(
+            FieldProblem(
+                field="(body)",
+                problem=f"has {len(errors) - MAX_LISTED_PROBLEMS} more problems not listed here",
             )
         )
     return problems
@@ -91,7 +107,26 @@ def install_problem_handlers(app: FastAPI) -> None:
             dict(exc.headers) if exc.headers else None,
         )
 
+    async def on_too_large(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, EventTooLarge)
+        return problem_response(
+            Problem(
+                title="The change is too large to record",
+                status=422,
+                detail=f"{exc}. Nothing was recorded: shorten the longest texts or lists.",
+                errors=[
+                    FieldProblem(
+                        field="(body)",
+                        problem="makes a record too large",
+                        allowed=f"at most {MAX_EVENT_BYTES} bytes once recorded",
+                    )
+                ],
+            ),
+            request,
+        )
+
     app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(EventTooLarge, on_too_large)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
 
@@ -158,7 +193,7 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
         "/admin/projections/{name}/rebuild",
         summary="Drop a read model and replay it from the beginning of its topics",
     )
-    async def rebuild(name: str, request: Request) -> dict[str, int | str]:
+    async def rebuild(name: IdInPath, request: Request) -> dict[str, int | str]:
         staff_from_bearer(request, runtime.settings.staff_token_secret, (Role.MANAGER,))
         if name not in runtime.projections():
             raise ProblemError(

@@ -36,6 +36,9 @@ SHA-256 and its original coordinates, so the original can still be found and com
 MAX_REASON_CHARS: Final = 2000
 """A dead letter's reason, and an error text stored in an event."""
 
+MAX_PROBLEM_FIELD_CHARS: Final = 300
+"""The name of a field a problem is about (a partner may send a key of any length)."""
+
 MAX_LISTED_PROBLEMS: Final = 50
 """Problems listed in one answer (HTTP problem details, a rejection event, a dead-letter reason);
 the rest are counted, not listed: 7,000 unknown keys must not make a 1 MiB explanation."""

@@ -138,7 +138,9 @@ class FeedbackToGive(StaffRequest):
 
 class LinkToPerson(StaffRequest):
     person_id: str = Field(
-        pattern=PERSON_ID_PATTERN, description="The person record the concern is really about."
+        pattern=PERSON_ID_PATTERN,
+        max_length=100,
+        description="The person record the concern is really about.",
     )
     reason: LongText = Field(description="Why you are sure it is the same person.")
 
@@ -327,7 +329,12 @@ def staff_router(settings: IntakeSettings, commands: IntakeCommands, triage: Tri
 
     Staff = Annotated[Actor, Depends(staff)]
     ConcernId = Annotated[
-        str, Path(pattern=CONCERN_ID_PATTERN, description="The concern's id, concern-<uuid>.")
+        str,
+        Path(
+            pattern=CONCERN_ID_PATTERN,
+            max_length=100,
+            description="The concern's id, concern-<uuid>.",
+        ),
     ]
 
     async def change(

@@ -38,7 +38,7 @@ from shared.auth import staff_from_bearer
 from shared.events import Actor, Envelope, Role
 from shared.events.outcomes import CaseOpened
 from shared.eventstore import envelope_from_document
-from shared.http import FieldProblem, ProblemError, current_correlation_id
+from shared.http import FieldProblem, IdInPath, ProblemError, current_correlation_id
 from shared.mongo import Database
 
 CASE = "/cases/{case_id}"
@@ -247,7 +247,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=CaseLocator,
         summary="The case opened for a concern",
     )
-    async def case_for_concern(concern_id: str, actor: Staff) -> CaseLocator:
+    async def case_for_concern(concern_id: IdInPath, actor: Staff) -> CaseLocator:
         found = await locate(concern_id)
         if found is None:
             raise ProblemError(
@@ -265,7 +265,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         return [found] if found else []
 
     @router.get(CASE, response_model=CaseFile, summary="The case file")
-    async def case_file(case_id: str, actor: Staff) -> CaseFile:
+    async def case_file(case_id: IdInPath, actor: Staff) -> CaseFile:
         file = await read_case_file(database, case_id)
         if file is None:
             raise ProblemError(404, "No such case file", f"No case file for {case_id!r} (yet)")
@@ -276,7 +276,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Timeline,
         summary="The person's timeline: what happened, what they said, what they were told",
     )
-    async def timeline(case_id: str, actor: Staff) -> Timeline:
+    async def timeline(case_id: IdInPath, actor: Staff) -> Timeline:
         found = await read_timeline(database, case_id)
         if found is None:
             raise ProblemError(404, "No such timeline", f"No timeline for {case_id!r} (yet)")
@@ -322,7 +322,9 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Name the lead worker",
     )
-    async def lead_worker(case_id: str, request: body.AssignLeadWorker, actor: Staff) -> Recorded:
+    async def lead_worker(
+        case_id: IdInPath, request: body.AssignLeadWorker, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -339,7 +341,9 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Record a conversation with the person",
     )
-    async def conversation(case_id: str, request: body.HoldConversation, actor: Staff) -> Recorded:
+    async def conversation(
+        case_id: IdInPath, request: body.HoldConversation, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -354,7 +358,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
     @router.post(
         f"{CASE}/meetings", status_code=201, response_model=Recorded, summary="Arrange a meeting"
     )
-    async def meeting(case_id: str, request: body.ArrangeMeeting, actor: Staff) -> Recorded:
+    async def meeting(case_id: IdInPath, request: body.ArrangeMeeting, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -375,7 +379,9 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Record what the person wants, in their own words",
     )
-    async def express(case_id: str, request: body.ExpressDesiredOutcome, actor: Staff) -> Recorded:
+    async def express(
+        case_id: IdInPath, request: body.ExpressDesiredOutcome, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -393,7 +399,10 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         summary="Record that the person changed what they want (earlier words are kept)",
     )
     async def revise(
-        case_id: str, desired_outcome_id: str, request: body.ReviseDesiredOutcome, actor: Staff
+        case_id: IdInPath,
+        desired_outcome_id: IdInPath,
+        request: body.ReviseDesiredOutcome,
+        actor: Staff,
     ) -> Recorded:
         def decide(case: Case) -> None:
             existing_outcome(case, desired_outcome_id)
@@ -414,7 +423,10 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         summary="Record that the person no longer wants an outcome",
     )
     async def withdraw(
-        case_id: str, desired_outcome_id: str, request: body.WithdrawDesiredOutcome, actor: Staff
+        case_id: IdInPath,
+        desired_outcome_id: IdInPath,
+        request: body.WithdrawDesiredOutcome,
+        actor: Staff,
     ) -> Recorded:
         def decide(case: Case) -> None:
             existing_outcome(case, desired_outcome_id)
@@ -432,7 +444,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Agree an outcome with the person, serving their desired outcomes",
     )
-    async def agree(case_id: str, request: body.AgreeOutcome, actor: Staff) -> Recorded:
+    async def agree(case_id: IdInPath, request: body.AgreeOutcome, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -452,7 +464,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         summary="Record whether the person wants a formal action taken",
     )
     async def wishes(
-        case_id: str, request: body.RecordFormalActionWishes, actor: Staff
+        case_id: IdInPath, request: body.RecordFormalActionWishes, actor: Staff
     ) -> Recorded:
         return await record(
             case_id,
@@ -472,7 +484,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Manager only: let a formal action go ahead against the person's wishes",
     )
-    async def override(case_id: str, request: body.OverrideWishes, actor: Manager) -> Recorded:
+    async def override(case_id: IdInPath, request: body.OverrideWishes, actor: Manager) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -494,7 +506,9 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Record a formal action taken (needs consent or a manager's override)",
     )
-    async def formal_action(case_id: str, request: body.TakeFormalAction, actor: Staff) -> Recorded:
+    async def formal_action(
+        case_id: IdInPath, request: body.TakeFormalAction, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -512,7 +526,9 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Record a mental capacity assessment for one decision",
     )
-    async def capacity(case_id: str, request: body.AssessMentalCapacity, actor: Staff) -> Recorded:
+    async def capacity(
+        case_id: IdInPath, request: body.AssessMentalCapacity, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -531,7 +547,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Record that an independent advocate was arranged (Care Act s68)",
     )
-    async def advocate(case_id: str, request: body.AppointAdvocate, actor: Staff) -> Recorded:
+    async def advocate(case_id: IdInPath, request: body.AppointAdvocate, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -553,7 +569,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         summary="Record a risk discussion and the person's decision",
     )
     async def risk_discussion(
-        case_id: str, request: body.HoldRiskDiscussion, actor: Staff
+        case_id: IdInPath, request: body.HoldRiskDiscussion, actor: Staff
     ) -> Recorded:
         return await record(
             case_id,
@@ -573,7 +589,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Agree the safeguarding plan (replaces any earlier plan)",
     )
-    async def plan(case_id: str, request: body.AgreePlan, actor: Staff) -> Recorded:
+    async def plan(case_id: IdInPath, request: body.AgreePlan, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -590,7 +606,9 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Record the next contact date agreed with the person",
     )
-    async def next_contact(case_id: str, request: body.AgreeNextContact, actor: Staff) -> Recorded:
+    async def next_contact(
+        case_id: IdInPath, request: body.AgreeNextContact, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -605,7 +623,9 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Record the review date agreed with the person",
     )
-    async def review_date(case_id: str, request: body.AgreeReviewDate, actor: Staff) -> Recorded:
+    async def review_date(
+        case_id: IdInPath, request: body.AgreeReviewDate, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -622,7 +642,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Record the person's view of their outcomes and of how it felt",
     )
-    async def review(case_id: str, request: body.ReviewOutcomes, actor: Staff) -> Recorded:
+    async def review(case_id: IdInPath, request: body.ReviewOutcomes, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -641,7 +661,9 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
         response_model=Recorded,
         summary="Manager only: sign off the enquiry's conclusion",
     )
-    async def conclusion(case_id: str, request: body.ConcludeEnquiry, actor: Manager) -> Recorded:
+    async def conclusion(
+        case_id: IdInPath, request: body.ConcludeEnquiry, actor: Manager
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -657,7 +679,7 @@ def cases_router(commands: CaseCommands, database: Database, staff_token_secret:
     @router.post(
         f"{CASE}/closure", status_code=201, response_model=Recorded, summary="Close the case"
     )
-    async def closure(case_id: str, request: body.CloseCase, actor: Staff) -> Recorded:
+    async def closure(case_id: IdInPath, request: body.CloseCase, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,

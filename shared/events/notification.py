@@ -20,6 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from shared.events.envelope import Actor, DomainEvent
 from shared.events.registry import event
+from shared.events.values import Language, OneLine
 
 EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\s*$"
 
@@ -27,6 +28,12 @@ EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\s*$"
 def informing_stream(person_id: str) -> str:
     """The stream holding everything about how one person is kept informed."""
     return f"informing-{person_id}"
+
+
+MAX_CONTACT_POINTS = 50
+"""Contact points marked unsafe for one person."""
+MAX_SOURCES_OF_RISK = 100
+"""Alleged sources of risk kept for one person (one is added by each concern naming another)."""
 
 
 class RecipientRole(StrEnum):
@@ -77,7 +84,7 @@ class PractitionerContactReason(StrEnum):
 class PostalAddress(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    lines: tuple[str, ...] = Field(min_length=1, max_length=6)
+    lines: tuple[OneLine, ...] = Field(min_length=1, max_length=6)
     postcode: str = Field(min_length=2, max_length=12)
 
 
@@ -97,7 +104,7 @@ class Recipient(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     role: RecipientRole
-    name: str = Field(min_length=1, max_length=200)
+    name: OneLine
     contact: ContactPoints
     inform: bool
     """True when the person chose (or it was agreed) that this recipient is told."""
@@ -125,7 +132,7 @@ class AllegedSourceOfRisk(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200)
+    name: OneLine | None = None
     contact: ContactPoints
 
 
@@ -138,13 +145,17 @@ class ContactPreferencesRecorded(DomainEvent):
 
     person_id: str = Field(min_length=1, max_length=100)
     source: PreferencesSource
-    recipients: tuple[Recipient, ...] = Field(min_length=1)
+    recipients: tuple[Recipient, ...] = Field(min_length=1, max_length=len(RecipientRole))
     channel: Channel
     fallback_channel: Channel | None = None
-    language: str = Field(min_length=2, max_length=35)
+    language: Language
     format: MessageFormat
-    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = ()
-    alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = ()
+    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = Field(
+        default=(), max_length=MAX_CONTACT_POINTS
+    )
+    alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = Field(
+        default=(), max_length=MAX_SOURCES_OF_RISK
+    )
 
 
 class _AboutACaseStep(DomainEvent):

@@ -20,6 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from shared.events.envelope import DomainEvent
 from shared.events.registry import event
+from shared.events.values import Id as Id  # outcomes code names ids by it
 from shared.sac import (
     Achievement,
     ActionTakenAndResult,
@@ -36,7 +37,19 @@ TheirWords = Annotated[str, Field(min_length=1, max_length=10_000)]
 """What someone said, kept verbatim."""
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-Id = Annotated[str, Field(min_length=1, max_length=100)]
+
+# How long a case's lists may be: far more than any real case needs, small enough that every
+# event stays well under the size an event may have (shared.limits.MAX_EVENT_BYTES).
+MAX_PEOPLE = 50
+"""Participants in a conversation, people present at a discussion or invited to a meeting."""
+MAX_OPTIONS = 20
+"""Options discussed in one risk discussion."""
+MAX_ACTIONS = 50
+"""Actions in one plan."""
+MAX_RISKS = 50
+"""Risks in one enquiry's case details."""
+MAX_OUTCOMES = 100
+"""Outcomes served, rated or assessed at once."""
 
 
 class EnquiryKind(SacCategory):
@@ -153,7 +166,9 @@ class RiskOption(Value):
 class PlanAction(Value):
     action_id: Id = Field(default_factory=lambda: str(uuid.uuid4()))
     description: Text
-    serves: tuple[Id, ...] = Field(min_length=1, description="agreed outcome ids")
+    serves: tuple[Id, ...] = Field(
+        min_length=1, max_length=MAX_OUTCOMES, description="agreed outcome ids"
+    )
     owner: Name
     agreed_date: date = Field(description="the date agreed with the person")
 
@@ -190,7 +205,7 @@ _ACTION_TAKEN_ON_RISK = frozenset(
 class SacCaseDetails(Value):
     """The national return's case details for one concluded enquiry."""
 
-    risks: tuple[RiskDetail, ...] = Field(min_length=1)
+    risks: tuple[RiskDetail, ...] = Field(min_length=1, max_length=MAX_RISKS)
     action_taken_and_result: ActionTakenAndResult
     risk_outcome: RiskOutcome | None = None
     mental_capacity: MentalCapacity
@@ -261,7 +276,9 @@ class CaseOpened(CaseEvent):
         default=None, description="The person's name as the concern gave it."
     )
     risk_types: tuple[RiskType, ...] = Field(
-        default=(), description="The types of risk the concern reported (national return terms)."
+        default=(),
+        max_length=len(RiskType),
+        description="The types of risk the concern reported (national return terms).",
     )
     risk_location: RiskLocation | None = Field(
         default=None, description="Where the concern said the risk is."
@@ -299,7 +316,7 @@ class ConversationHeld(CaseEvent):
     Recorded by a practitioner or manager."""
 
     conversation_id: Id
-    participants: tuple[Participant, ...] = Field(min_length=1)
+    participants: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     held_at: AwareDatetime
     mode: ConversationMode
     summary: Text
@@ -346,7 +363,9 @@ class OutcomeAgreed(CaseEvent):
 
     agreed_outcome_id: Id
     wording: TheirWords
-    serves: tuple[Id, ...] = Field(min_length=1, description="desired outcome ids")
+    serves: tuple[Id, ...] = Field(
+        min_length=1, max_length=MAX_OUTCOMES, description="desired outcome ids"
+    )
     agreed_at: AwareDatetime
 
 
@@ -403,8 +422,8 @@ class RiskDiscussionHeld(CaseEvent):
 
     discussion_id: Id
     held_at: AwareDatetime
-    present: tuple[Participant, ...] = Field(min_length=1)
-    options: tuple[RiskOption, ...] = Field(min_length=1)
+    present: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
+    options: tuple[RiskOption, ...] = Field(min_length=1, max_length=MAX_OPTIONS)
     persons_decision: TheirWords
     decided_by: ExpressedBy
 
@@ -418,7 +437,7 @@ class MeetingArranged(CaseEvent):
     meets_at: AwareDatetime
     where_or_how: Text
     purpose: Text
-    invited: tuple[Participant, ...] = Field(min_length=1)
+    invited: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     person_invited: bool
 
 
@@ -428,7 +447,7 @@ class SafeguardingPlanAgreed(CaseEvent):
     replaces an earlier one. Recorded by a practitioner or manager."""
 
     plan_id: Id
-    actions: tuple[PlanAction, ...] = Field(min_length=1)
+    actions: tuple[PlanAction, ...] = Field(min_length=1, max_length=MAX_ACTIONS)
     agreed_at: AwareDatetime
 
 
@@ -438,7 +457,7 @@ class WishesOverridden(CaseEvent):
     the person's wishes, on statutory grounds. Only a manager may cause it."""
 
     action: FormalActionKind
-    grounds: tuple[StatutoryGround, ...] = Field(min_length=1)
+    grounds: tuple[StatutoryGround, ...] = Field(min_length=1, max_length=len(StatutoryGround))
     reason: Text
     person_told: bool
     why_not_told: Text | None = None
@@ -506,7 +525,7 @@ class OutcomesReviewed(CaseEvent):
     review_id: Id
     stage: ReviewStage
     reviewed_at: AwareDatetime
-    ratings: tuple[OutcomeRating, ...] = ()
+    ratings: tuple[OutcomeRating, ...] = Field(default=(), max_length=MAX_OUTCOMES)
     experience: Experience
     person_view: TheirWords | None = None
 
@@ -521,7 +540,7 @@ class EnquiryConcluded(CaseEvent):
     concluded_by: Name
     case_details: SacCaseDetails
     msp_asked: MspAsked
-    achievements: tuple[OutcomeAchievement, ...] = ()
+    achievements: tuple[OutcomeAchievement, ...] = Field(default=(), max_length=MAX_OUTCOMES)
 
 
 @event("CaseClosed")

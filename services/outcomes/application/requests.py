@@ -9,6 +9,10 @@ from datetime import date
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events.outcomes import (
+    MAX_ACTIONS,
+    MAX_OPTIONS,
+    MAX_OUTCOMES,
+    MAX_PEOPLE,
     ConversationMode,
     Experience,
     ExpressedBy,
@@ -39,7 +43,9 @@ class Body(BaseModel):
 
 class HoldConversation(Body):
     participants: list[Participant] = Field(
-        min_length=1, description="Must include the person, their representative or advocate."
+        min_length=1,
+        max_length=MAX_PEOPLE,
+        description="Must include the person, their representative or advocate.",
     )
     mode: ConversationMode
     summary: Text
@@ -67,7 +73,9 @@ class WithdrawDesiredOutcome(Body):
 
 class AgreeOutcome(Body):
     wording: TheirWords
-    serves: list[Id] = Field(min_length=1, description="The desired outcome ids it serves.")
+    serves: list[Id] = Field(
+        min_length=1, max_length=MAX_OUTCOMES, description="The desired outcome ids it serves."
+    )
     agreed_at: When = None
 
 
@@ -98,8 +106,8 @@ class AppointAdvocate(Body):
 
 
 class HoldRiskDiscussion(Body):
-    present: list[Participant] = Field(min_length=1)
-    options: list[RiskOption] = Field(min_length=1)
+    present: list[Participant] = Field(min_length=1, max_length=MAX_PEOPLE)
+    options: list[RiskOption] = Field(min_length=1, max_length=MAX_OPTIONS)
     persons_decision: TheirWords
     decided_by: ExpressedBy = ExpressedBy.PERSON
     held_at: When = None
@@ -109,12 +117,12 @@ class ArrangeMeeting(Body):
     meets_at: AwareDatetime
     where_or_how: Text
     purpose: Text
-    invited: list[Participant] = Field(min_length=1)
+    invited: list[Participant] = Field(min_length=1, max_length=MAX_PEOPLE)
     person_invited: bool
 
 
 class AgreePlan(Body):
-    actions: list[PlanAction] = Field(min_length=1)
+    actions: list[PlanAction] = Field(min_length=1, max_length=MAX_ACTIONS)
     agreed_at: When = None
 
 
@@ -127,7 +135,7 @@ class TakeFormalAction(Body):
 
 class OverrideWishes(Body):
     action: FormalActionKind
-    grounds: list[StatutoryGround] = Field(min_length=1)
+    grounds: list[StatutoryGround] = Field(min_length=1, max_length=len(StatutoryGround))
     reason: Text
     person_told: bool
     why_not_told: Text | None = Field(
@@ -151,7 +159,7 @@ class AgreeReviewDate(Body):
 
 class ReviewOutcomes(Body):
     stage: ReviewStage = ReviewStage.REVIEW
-    ratings: list[OutcomeRating] = Field(default_factory=list)
+    ratings: list[OutcomeRating] = Field(default_factory=list, max_length=MAX_OUTCOMES)
     experience: Experience
     person_view: TheirWords | None = None
     reviewed_at: When = None
@@ -160,7 +168,7 @@ class ReviewOutcomes(Body):
 class ConcludeEnquiry(Body):
     case_details: SacCaseDetails
     msp_asked: MspAsked
-    achievements: list[OutcomeAchievement] = Field(default_factory=list)
+    achievements: list[OutcomeAchievement] = Field(default_factory=list, max_length=MAX_OUTCOMES)
     concluded_at: When = None
 
 
