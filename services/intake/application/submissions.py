@@ -32,6 +32,7 @@ from shared.events import Actor, DecodeError, Metadata, Role
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.intake import ConcernSubmissionRejected, SubmissionChannel, SubmissionProblem
 from shared.eventstore import EventAlreadyRecorded, EventStore
+from shared.limits import MAX_INCOMING_MESSAGE_BYTES
 from shared.mongo import Session
 from shared.projection import Record
 from shared.topics import CONCERN_SUBMISSIONS
@@ -159,8 +160,20 @@ class ConcernSubmissions:
 
     async def rejected(self, record: Record, reason: str, session: Session) -> None:
         agency = agency_of(record)
-        partner_reference = readable_partner_reference(record.value) if record.value else None
-        reasons = refusal_reasons(record) or [await self._why_not_applied(record, session)]
+        size = len(record.value or b"")
+        if size > MAX_INCOMING_MESSAGE_BYTES:
+            # Not read at all: it is refused for its size alone.
+            partner_reference = None
+            reasons = [
+                SubmissionProblem(
+                    field=ROOT_FIELD,
+                    problem=f"is {size} bytes once decompressed",
+                    allowed=f"at most {MAX_INCOMING_MESSAGE_BYTES} bytes",
+                )
+            ]
+        else:
+            partner_reference = readable_partner_reference(record.value) if record.value else None
+            reasons = refusal_reasons(record) or [await self._why_not_applied(record, session)]
         stream_id = rejection_stream(agency, partner_reference, record)
         try:
             await self.store.append(

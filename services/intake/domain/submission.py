@@ -10,7 +10,6 @@ both in an HTTP problem-details body and in a dead-letter record, so both say th
 from __future__ import annotations
 
 import enum
-import json
 import types
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -18,7 +17,7 @@ from typing import Annotated, Final, TypeGuard, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError, from_json
 
 from shared.events.intake import (
     AllegedSourceOfRisk,
@@ -234,7 +233,9 @@ def readable_partner_reference(raw: bytes | str | Mapping[str, object]) -> str |
     document: object = raw
     if isinstance(raw, bytes | str):
         try:
-            document = json.loads(raw)
+            # pydantic-core's parser refuses deep nesting with a ValueError; json.loads would
+            # raise RecursionError.
+            document = from_json(raw)
         except ValueError:
             return None
     if not isinstance(document, Mapping):
