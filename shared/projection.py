@@ -32,6 +32,7 @@ from typing import Generic, Protocol, TypeAlias, TypeVar
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord
+from pydantic import ValidationError
 from pymongo import ASCENDING, DeleteOne, ReplaceOne, UpdateOne
 
 from shared.deadletter import DeadLetters
@@ -39,7 +40,7 @@ from shared.events import DecodeError, Envelope, decode
 from shared.events.registry import as_document
 from shared.eventstore import ConcurrencyError
 from shared.kafka import consumer, read_to_end
-from shared.limits import MAX_INCOMING_MESSAGE_BYTES, capped
+from shared.limits import MAX_INCOMING_MESSAGE_BYTES, MAX_LISTED_PROBLEMS, capped
 from shared.metrics import (
     CONSUMER_LAG,
     DUPLICATES_SKIPPED,
@@ -466,7 +467,7 @@ class ProjectionRunner(Generic[M]):
                 await self._apply([item])
             return
         record, message = items[0]
-        reason = f"failed {failures} times: {last_error!r}"
+        reason = f"failed {failures} times: {kind_of_failure(last_error)}"
         await self._could_not_handle(message, reason)
         await self._reject(record, reason, type(last_error).__name__)
 
@@ -573,6 +574,19 @@ class ProjectionRunner(Generic[M]):
                 max(ends[tp] - self._handled[tp], 0)
             )
             self._lag_reported.add(tp)
+
+
+def kind_of_failure(error: BaseException | None) -> str:
+    """What went wrong, for a dead letter or a work item: the kind of error, and for a validation
+    error the fields and what kind of problem each had, never the values (they may be anyone's
+    personal data, and exception texts quote them)."""
+    if isinstance(error, ValidationError):
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc']) or '(root)'}: {item['type']}"
+            for item in error.errors(include_url=False)[:MAX_LISTED_PROBLEMS]
+        )
+        return f"ValidationError of {error.title} ({fields})"
+    return type(error).__name__
 
 
 async def rebuild(runner: ProjectionRunner[Envelope], projection: Projection) -> int:

@@ -79,6 +79,8 @@ class PractitionerContactReason(StrEnum):
     PERSON_ASKED_FOR_CALL = "person_asked_for_call"
     NO_CONTACT_POINT = "no_contact_point"
     """Nobody marked to be informed has a contact point for the chosen channels."""
+    STEP_NOT_HANDLED = "step_not_handled"
+    """The system could not handle the step (it is on the dead-letter topic for operators)."""
 
 
 class PostalAddress(BaseModel):

@@ -100,6 +100,7 @@ PRACTITIONER_CONTACT_REASONS: Mapping[PractitionerContactReason, str] = {
     PractitionerContactReason.ONLY_ROUTE_UNSAFE: "every way of sending it was unsafe",
     PractitionerContactReason.PERSON_ASKED_FOR_CALL: "the person asked to be told by a call",
     PractitionerContactReason.NO_CONTACT_POINT: "there was no way of sending it",
+    PractitionerContactReason.STEP_NOT_HANDLED: "the system could not handle this step",
 }
 
 
