@@ -1,5 +1,6 @@
 """What every service's HTTP API shares: RFC 9457 problem details for every error, the
-correlation id on every request, /health and /metrics."""
+correlation id on every request, /health and /metrics, and an OpenAPI document that declares
+every answer a route can give (`declare_every_answer`), so routes added later get it for free."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.auth import staff_from_bearer
@@ -20,7 +23,7 @@ from shared.limits import MAX_EVENT_BYTES, MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIEL
 from shared.observability import correlation_id
 from shared.problems import FieldProblem, Problem, ProblemError
 from shared.projection import HeldStream
-from shared.runtime import ServiceRuntime
+from shared.runtime import RebuildRunning, ServiceRuntime
 
 __all__ = [
     "FieldProblem",
@@ -151,12 +154,22 @@ def current_correlation_id() -> str:
     return correlation_id.get() or str(uuid.uuid4())
 
 
+class HealthAnswer(BaseModel):
+    status: str = Field(description="ready or unavailable")
+    checks: dict[str, bool] = Field(description="database, broker, workers")
+    workers: dict[str, dict[str, float | bool | None]] = Field(
+        description="Each worker: stuck, seconds on its current work, since its last progress"
+    )
+
+
 def operations_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get(
         "/health",
         summary="Ready only when the broker and the database answer and no worker is stuck",
+        response_model=HealthAnswer,
+        responses={503: {"model": HealthAnswer, "description": "Not ready: see checks, workers"}},
     )
     async def health() -> JSONResponse:
         found = await runtime.health()
@@ -199,10 +212,50 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
             raise ProblemError(
                 404, "No such projection", f"Known: {', '.join(runtime.projections())}"
             )
-        replayed = await runtime.rebuild(name)
+        try:
+            replayed = await runtime.rebuild(name)
+        except RebuildRunning as error:
+            raise ProblemError(409, "A rebuild is already running", str(error)) from error
         return {"projection": name, "replayed_messages": replayed}
 
     return router
+
+
+ANSWERS: dict[int, str] = {
+    401: "Missing or unrecognised credentials.",
+    403: "Your role may not do this.",
+    404: "There is no such thing here (or it is not yours to see).",
+    409: "What you asked for conflicts with how things stand now (e.g. the case is closed, "
+    "or a rebuild is already running).",
+    413: "The request body is too large.",
+    422: "The request is not valid: each bad field is named, with what is allowed.",
+    503: "The service or its database is busy or unavailable: nothing was recorded; try again.",
+}
+"""The problem answers every route may give besides its own success."""
+OPEN_ROUTES = {"/health", "/metrics", "/openapi.json"}
+"""Routes that answer anyone and only ever with their own documented answers."""
+
+
+def declare_every_answer(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare, on every operation, each problem answer (`ANSWERS`) as application/problem+json
+    with the Problem schema: what a route declares itself keeps its description."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in problem.pop("$defs", {}).items():
+        schemas.setdefault(name, definition)
+    schemas["Problem"] = problem
+    body = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in document.get("paths", {}).items():
+        if path in OPEN_ROUTES:
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, why in ANSWERS.items():
+                declared = responses.setdefault(str(status), {"description": why})
+                declared["content"] = body
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return document
 
 
 def create_app(
@@ -213,4 +266,18 @@ def create_app(
     install_problem_handlers(app)
     install_correlation(app)
     app.include_router(operations_router(runtime))
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_every_answer(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -26,6 +26,10 @@ from shared.projection import HeldStream, MessageHandler, Projection, Projection
 log = logging.getLogger(__name__)
 
 
+class RebuildRunning(Exception):
+    """A rebuild of this projection is already under way."""
+
+
 @dataclass(frozen=True)
 class Health:
     checks: dict[str, bool]
@@ -139,6 +143,8 @@ class ServiceRuntime:
         projection = runner.handler
         if not isinstance(projection, Projection):
             raise ValueError(f"{name} is not a projection")
+        if name not in self._tasks:
+            raise RebuildRunning(f"{name} is being rebuilt already")
         task = self._tasks.pop(name)
         task.cancel()
         await _until_finished(task)

@@ -9,7 +9,8 @@ could raise concerns in another's name.
 A submission that cannot be accepted is recorded as ConcernSubmissionRejected (so the partner can
 read why, at GET /partner/rejected-submissions) and parked on the topic's .dlt with the same
 reasons. An accepted one goes down exactly the same path as an HTTP submission, with the
-idempotency key `kafka:<partner_reference>`, so a republished submission raises no second concern.
+idempotency key `partner-reference:<partner_reference>` (as an HTTP submission without an
+Idempotency-Key), so a republished submission raises no second concern.
 """
 
 from __future__ import annotations
@@ -225,5 +226,6 @@ class ConcernSubmissions:
 
 
 def idempotency_key(submission: ConcernSubmission) -> str:
-    """A partner's reference names its submission: publishing it again is the same submission."""
-    return f"kafka:{submission.partner_reference}"
+    """A partner's reference names its submission, whichever way it is sent: publishing or
+    posting it again is the same submission (HTTP uses this unless an Idempotency-Key is sent)."""
+    return f"partner-reference:{submission.partner_reference}"
