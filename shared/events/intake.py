@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
     model_validator,
 )
@@ -29,7 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from shared.events.envelope import DomainEvent
 from shared.events.registry import event
-from shared.events.values import Id, Language, OneLine, not_blank
+from shared.events.values import VISIBLE, Documented, Id, Language, OneLine, not_blank
 from shared.limits import MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, MAX_REASON_CHARS
 from shared.sac import Ethnicity, Gender, PrimarySupportReason, RiskLocation, RiskSource, RiskType
 
@@ -39,11 +40,17 @@ from shared.sac import Ethnicity, Gender, PrimarySupportReason, RiskLocation, Ri
 ShortText = OneLine
 """A name, role or relationship: 1 to 200 characters on one line."""
 LongText = Annotated[
-    str, StringConstraints(min_length=1, max_length=10_000), AfterValidator(not_blank)
+    str,
+    StringConstraints(min_length=1, max_length=10_000),
+    AfterValidator(not_blank),
+    Documented({"pattern": VISIBLE}),
 ]
 """A description, note or the person's own words: 1 to 10,000 characters, kept exactly as given."""
 PartnerReference = Annotated[
-    str, StringConstraints(min_length=1, max_length=100), AfterValidator(not_blank)
+    str,
+    StringConstraints(min_length=1, max_length=100),
+    AfterValidator(not_blank),
+    Documented({"pattern": VISIBLE}),
 ]
 """The partner's own id for a submission: 1 to 100 characters."""
 
@@ -77,7 +84,12 @@ def _nhs_number(value: str) -> str:
     return digits
 
 
-NhsNumber = Annotated[str, StringConstraints(max_length=20), AfterValidator(_nhs_number)]
+NhsNumber = Annotated[
+    str,
+    StringConstraints(max_length=20),
+    AfterValidator(_nhs_number),
+    Documented({"format": "nhs-number", "description": NHS_NUMBER_ALLOWED}),
+]
 """An NHS number; stored as its 10 digits without spaces."""
 
 _POSTCODE = re.compile(r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)$")
@@ -93,7 +105,12 @@ def _postcode(value: str) -> str:
     return value
 
 
-Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(_postcode)]
+Postcode = Annotated[
+    str,
+    StringConstraints(max_length=10),
+    AfterValidator(_postcode),
+    Documented({"format": "uk-postcode", "description": "a UK postcode such as WR1 2AB"}),
+]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -108,7 +125,12 @@ def _email(value: str) -> str:
     return value
 
 
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(_email),
+    Documented({"format": "email-address", "description": "an address like name@example.org"}),
+]
 
 _PHONE = re.compile(r"^\+?[0-9 ()\-]+$")
 
@@ -124,7 +146,18 @@ def _phone(value: str) -> str:
     return value
 
 
-Phone = Annotated[str, StringConstraints(max_length=30), AfterValidator(_phone)]
+Phone = Annotated[
+    str,
+    StringConstraints(max_length=30),
+    AfterValidator(_phone),
+    Documented(
+        {
+            "format": "phone-number",
+            "description": "7 to 15 digits, optionally with a leading +, spaces, brackets or "
+            "hyphens",
+        }
+    ),
+]
 
 
 def _each_once(values: list[RiskType]) -> list[RiskType]:
@@ -203,6 +236,13 @@ class ValueObject(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _one_of_given(*fields: str) -> list[JsonValue]:
+    """JSON Schema for "at least one of these optional fields is given (not null)"."""
+    return [
+        {"required": [field], "properties": {field: {"not": {"type": "null"}}}} for field in fields
+    ]
+
+
 class PostalAddress(ValueObject):
     lines: list[ShortText] = Field(
         min_length=1, max_length=5, description="Address lines, house and street first."
@@ -242,7 +282,9 @@ class Person(ValueObject):
 
 class WhatHappened(ValueObject):
     description: LongText = Field(description="What happened, in the referrer's words.")
-    risk_types: Annotated[list[RiskType], AfterValidator(_each_once)] = Field(
+    risk_types: Annotated[
+        list[RiskType], AfterValidator(_each_once), Documented({"uniqueItems": True})
+    ] = Field(
         min_length=1,
         max_length=len(RiskType),
         description="Every type of risk the concern is about (at least one).",
@@ -297,6 +339,8 @@ class AllegedSourceOfRisk(ValueObject):
     """Who is said to be causing the risk. Their contact points are recorded so that nothing about
     the person is ever sent to them."""
 
+    model_config = ConfigDict(json_schema_extra={"anyOf": _one_of_given("name", "relationship")})
+
     name: ShortText | None = Field(default=None, description="Their name, if known.")
     relationship: ShortText | None = Field(
         default=None, description="Their relationship to the person, e.g. son, paid carer."
@@ -319,6 +363,8 @@ class AllegedSourceOfRisk(ValueObject):
 
 class Referrer(ValueObject):
     """The person at the partner agency who raised the concern."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": _one_of_given("email", "phone")})
 
     name: ShortText = Field(description="The referrer's name.")
     role: ShortText = Field(description="Their role, e.g. police constable, district nurse.")
