@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -26,6 +27,15 @@ Database = AsyncDatabase[Document]
 Collection = AsyncCollection[Document]
 Session = AsyncClientSession
 T = TypeVar("T")
+
+
+_sessions: weakref.WeakKeyDictionary[Client, set[bytes]] = weakref.WeakKeyDictionary()
+
+
+def sessions_used(client: Client) -> set[bytes]:
+    """The ids of the database sessions this client has run transactions in (so that, should
+    this process die mid-transaction, another can abort them: `shared.instances`)."""
+    return set(_sessions.get(client, ()))
 
 
 def connect(uri: str, *, timeout_ms: int = 5000) -> Client:
@@ -88,6 +98,7 @@ async def in_transaction(
     for attempt in range(1, attempts + 1):
         try:
             async with client.start_session() as session:
+                _sessions.setdefault(client, set()).add(bytes(session.session_id["id"]))
                 async with await session.start_transaction():
                     if time_limit is None:
                         return await work(session)

@@ -17,6 +17,7 @@ from shared.config import ServiceSettings
 from shared.deadletter import DeadLetters
 from shared.events import Envelope
 from shared.eventstore import EventStore
+from shared.instances import Instances
 from shared.kafka import producer
 from shared.mongo import Client, Database, connect
 from shared.outbox import OutboxRelay
@@ -57,6 +58,7 @@ class ServiceRuntime:
     background: list[Callable[[], object]] = field(default_factory=list)
     runners: dict[str, ProjectionRunner[Any]] = field(default_factory=dict)
     progress: dict[str, WorkerProgress] = field(default_factory=dict)
+    instances: Instances = field(init=False)
     _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _started: bool = False
 
@@ -72,6 +74,9 @@ class ServiceRuntime:
             store=EventStore(client, database, events_topic),
             producer=producer(settings.kafka_bootstrap_servers, client_id=name),
         )
+
+    def __post_init__(self) -> None:
+        self.instances = Instances(self.client, self.database["instances"], self.name)
 
     def consume(self, handler: MessageHandler[Any]) -> None:
         """Run `handler` as its own consumer group once the service starts."""
@@ -106,6 +111,7 @@ class ServiceRuntime:
             self.runners[handler.name] = runner
             self.progress[handler.name] = runner.progress
             self._spawn(handler.name, runner.run)
+        self._spawn("instances", self.instances.run)
         relay = OutboxRelay(
             self.store.outbox,
             self.settings.kafka_bootstrap_servers,
@@ -124,6 +130,8 @@ class ServiceRuntime:
         for task in self._tasks.values():
             await _until_finished(task)
         self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.instances.leave()
         with contextlib.suppress(Exception):
             await self.producer.stop()
         await self.client.close()
