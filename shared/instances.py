@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from bson import Binary
 from pymongo.errors import PyMongoError
 
-from shared.mongo import Client, Collection, sessions_used
+from shared.mongo import Client, Collection, on_new_session, sessions_used
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class Instances:
         self.id = str(uuid.uuid4())
         self.heartbeat_seconds = heartbeat_seconds
         self.dead_after = timedelta(seconds=dead_after_seconds)
+        on_new_session(client, self.beat)
 
     async def run(self) -> None:
         """Beat and reap until cancelled; an unreachable database is waited out."""

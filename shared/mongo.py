@@ -29,13 +29,36 @@ Session = AsyncClientSession
 T = TypeVar("T")
 
 
-_sessions: weakref.WeakKeyDictionary[Client, set[bytes]] = weakref.WeakKeyDictionary()
+_sessions: dict[int, set[bytes]] = {}
+"""Per client (by identity: clients of one server compare equal), the sessions it ran
+transactions in."""
+_on_new_session: dict[int, Callable[[], Awaitable[None]]] = {}
 
 
 def sessions_used(client: Client) -> set[bytes]:
     """The ids of the database sessions this client has run transactions in (so that, should
     this process die mid-transaction, another can abort them: `shared.instances`)."""
-    return set(_sessions.get(client, ()))
+    return set(_sessions.get(id(client), ()))
+
+
+def on_new_session(client: Client, record: Callable[[], Awaitable[None]]) -> None:
+    """Have `record` run (and finish) before a transaction starts in a session this client has
+    not used before, so a session is on record before anything can be left open in it."""
+    _on_new_session[id(client)] = record
+    weakref.finalize(client, _on_new_session.pop, id(client), None)
+
+
+async def _note_session(client: Client, session: Session) -> None:
+    key = id(client)
+    if key not in _sessions:
+        _sessions[key] = set()
+        weakref.finalize(client, _sessions.pop, key, None)
+    lsid = bytes(session.session_id["id"])
+    if lsid not in _sessions[key]:
+        _sessions[key].add(lsid)
+        record = _on_new_session.get(key)
+        if record is not None:
+            await record()
 
 
 def connect(uri: str, *, timeout_ms: int = 5000) -> Client:
@@ -98,7 +121,7 @@ async def in_transaction(
     for attempt in range(1, attempts + 1):
         try:
             async with client.start_session() as session:
-                _sessions.setdefault(client, set()).add(bytes(session.session_id["id"]))
+                await _note_session(client, session)
                 async with await session.start_transaction():
                     if time_limit is None:
                         return await work(session)

@@ -24,12 +24,12 @@ DIES_MID_TRANSACTION = textwrap.dedent(
     async def main():
         client = connect(sys.argv[1])
         database = client[sys.argv[2]]
+        Instances(client, database["instances"], "test")  # records each session it starts
 
         async def work(session):
             await database["people"].update_one(
                 {"_id": "mary"}, {"$set": {"told": "by the instance that dies"}}, session=session
             )
-            await Instances(client, database["instances"], "test").beat()
             print("mid-transaction", flush=True)
             await asyncio.Event().wait()
 
