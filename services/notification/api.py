@@ -48,7 +48,12 @@ from shared.events.notification import (
     WithholdingReason,
 )
 from shared.eventstore import EventStore
-from shared.http import ProblemError, current_correlation_id, field_problems_from_validation
+from shared.http import (
+    IdInPath,
+    ProblemError,
+    current_correlation_id,
+    field_problems_from_validation,
+)
 from shared.identity import StaffTokens
 from shared.problems import FieldProblem
 
@@ -190,7 +195,7 @@ def informing_router(
         response_model=ContactPreferences,
         summary="How the person wants to be kept informed",
     )
-    async def get_preferences(person_id: str, request: Request) -> ContactPreferences:
+    async def get_preferences(person_id: IdInPath, request: Request) -> ContactPreferences:
         await staff(request)
         try:
             return await commands.preferences(person_id)
@@ -206,7 +211,7 @@ def informing_router(
         "whatever is recorded here.",
     )
     async def put_preferences(
-        person_id: str, wanted: PreferencesWanted, request: Request
+        person_id: IdInPath, wanted: PreferencesWanted, request: Request
     ) -> ContactPreferences:
         metadata = await staff(request)
         _check_person_id(person_id)
@@ -230,7 +235,7 @@ def informing_router(
         response_model=SafeContactPicture,
         summary="What to judge before first contact: every route, its flags, what is waiting",
     )
-    async def safe_contact_picture(person_id: str, request: Request) -> SafeContactPicture:
+    async def safe_contact_picture(person_id: IdInPath, request: Request) -> SafeContactPicture:
         await staff(request)
         record = await commands.record_of(person_id)
         if record.preferences is None:
@@ -283,7 +288,7 @@ def informing_router(
         "route needs the flag listed in `despite`.",
     )
     async def decide_safe_contact(
-        person_id: str, body: SafeContactRequest, request: Request
+        person_id: IdInPath, body: SafeContactRequest, request: Request
     ) -> SafeContactDecided:
         metadata = await staff(request)
         _check_person_id(person_id)
@@ -327,7 +332,7 @@ def informing_router(
         summary="Withhold or delay telling the person, for a recorded reason",
     )
     async def withhold(
-        person_id: str, body: WithholdingRequest, request: Request
+        person_id: IdInPath, body: WithholdingRequest, request: Request
     ) -> InformingWithheld:
         metadata = await staff(request)
         _check_person_id(person_id)
@@ -355,7 +360,9 @@ def informing_router(
         status_code=201,
         summary="Record that a practitioner told a recipient about a step themselves",
     )
-    async def told(person_id: str, body: ToldByPractitioner, request: Request) -> PersonInformed:
+    async def told(
+        person_id: IdInPath, body: ToldByPractitioner, request: Request
+    ) -> PersonInformed:
         metadata = await staff(request)
         try:
             return await commands.told_by_practitioner(
@@ -379,7 +386,7 @@ def informing_router(
         response_model=CommunicationsLog,
         summary="The person's communications log: every informing decision and what came of it",
     )
-    async def communications(person_id: str, request: Request) -> CommunicationsLog:
+    async def communications(person_id: IdInPath, request: Request) -> CommunicationsLog:
         await staff(request)
         log = await communications_log(person_id, store, decisions, deliveries)
         if log is None:
@@ -393,7 +400,7 @@ def informing_router(
         response_model=PersonOfCase,
         summary="Whose case this is (to find their communications log)",
     )
-    async def by_case(case_id: str, request: Request) -> PersonOfCase:
+    async def by_case(case_id: IdInPath, request: Request) -> PersonOfCase:
         await staff(request)
         person = await index.person_of_case(case_id)
         if person is None:
@@ -405,7 +412,7 @@ def informing_router(
         response_model=PersonOfCase,
         summary="Whom this concern is about (to find their communications log)",
     )
-    async def by_concern(concern_id: str, request: Request) -> PersonOfCase:
+    async def by_concern(concern_id: IdInPath, request: Request) -> PersonOfCase:
         await staff(request)
         person = await index.person_of_concern(concern_id)
         if person is None:

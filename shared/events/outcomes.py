@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from shared.events.envelope import DomainEvent
 from shared.events.intake import ContactPoints
 from shared.events.registry import event
+from shared.events.values import Id as Id  # outcomes code names ids by it
 from shared.sac import (
     Achievement,
     ActionTakenAndResult,
@@ -40,7 +41,19 @@ TheirWords = Annotated[str, Field(min_length=1, max_length=10_000)]
 """What someone said, kept verbatim."""
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-Id = Annotated[str, Field(min_length=1, max_length=100)]
+
+# How long a case's lists may be: far more than any real case needs, small enough that every
+# event stays well under the size an event may have (shared.limits.MAX_EVENT_BYTES).
+MAX_PEOPLE = 50
+"""Participants in a conversation, people present at a discussion or invited to a meeting."""
+MAX_OPTIONS = 20
+"""Options discussed in one risk discussion."""
+MAX_ACTIONS = 50
+"""Actions in one plan."""
+MAX_RISKS = 50
+"""Risks in one enquiry's case details."""
+MAX_OUTCOMES = 100
+"""Outcomes served, rated or assessed at once."""
 
 
 class EnquiryKind(SacCategory):
@@ -233,7 +246,9 @@ class RiskOption(Value):
 class PlanAction(Value):
     action_id: Id = Field(default_factory=lambda: str(uuid.uuid4()))
     description: Text
-    serves: tuple[Id, ...] = Field(min_length=1, description="agreed outcome ids")
+    serves: tuple[Id, ...] = Field(
+        min_length=1, max_length=MAX_OUTCOMES, description="agreed outcome ids"
+    )
     owner: Name
     agreed_date: date = Field(description="the date agreed with the person")
 
@@ -270,7 +285,7 @@ _ACTION_TAKEN_ON_RISK = frozenset(
 class SacCaseDetails(Value):
     """The national return's case details for one concluded enquiry."""
 
-    risks: tuple[RiskDetail, ...] = Field(min_length=1)
+    risks: tuple[RiskDetail, ...] = Field(min_length=1, max_length=MAX_RISKS)
     action_taken_and_result: ActionTakenAndResult
     risk_outcome: RiskOutcome | None = None
     mental_capacity: MentalCapacity
@@ -341,7 +356,9 @@ class CaseOpened(CaseEvent):
         default=None, description="The person's name as the concern gave it."
     )
     risk_types: tuple[RiskType, ...] = Field(
-        default=(), description="The types of risk the concern reported (national return terms)."
+        default=(),
+        max_length=len(RiskType),
+        description="The types of risk the concern reported (national return terms).",
     )
     risk_location: RiskLocation | None = Field(
         default=None, description="Where the concern said the risk is."
@@ -368,7 +385,7 @@ class RepeatConcernJoined(CaseEvent):
     concern_id: Id = Field(description="The repeat concern.")
     reference: Name
     concern_raised_at: AwareDatetime
-    risk_types: tuple[RiskType, ...] = ()
+    risk_types: tuple[RiskType, ...] = Field(default=(), max_length=len(RiskType))
     risk_location: RiskLocation | None = None
     risk_source: RiskSource | None = None
     persons_own_words: TheirWords | None = Field(
@@ -421,7 +438,7 @@ class ConversationHeld(CaseEvent):
     Recorded by a practitioner or manager."""
 
     conversation_id: Id
-    participants: tuple[Participant, ...] = Field(min_length=1)
+    participants: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     held_at: AwareDatetime
     mode: ConversationMode
     summary: Text
@@ -468,7 +485,9 @@ class OutcomeAgreed(CaseEvent):
 
     agreed_outcome_id: Id
     wording: TheirWords
-    serves: tuple[Id, ...] = Field(min_length=1, description="desired outcome ids")
+    serves: tuple[Id, ...] = Field(
+        min_length=1, max_length=MAX_OUTCOMES, description="desired outcome ids"
+    )
     agreed_at: AwareDatetime
 
 
@@ -539,8 +558,8 @@ class RiskDiscussionHeld(CaseEvent):
 
     discussion_id: Id
     held_at: AwareDatetime
-    present: tuple[Participant, ...] = Field(min_length=1)
-    options: tuple[RiskOption, ...] = Field(min_length=1)
+    present: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
+    options: tuple[RiskOption, ...] = Field(min_length=1, max_length=MAX_OPTIONS)
     persons_decision: TheirWords
     decided_by: ExpressedBy
 
@@ -554,7 +573,7 @@ class MeetingArranged(CaseEvent):
     meets_at: AwareDatetime
     where_or_how: Text
     purpose: Text
-    invited: tuple[Participant, ...] = Field(min_length=1)
+    invited: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     person_invited: bool
     format: MeetingFormat | None = Field(
         default=None, description="In person, by phone or by video; what a message may say."
@@ -567,7 +586,7 @@ class SafeguardingPlanAgreed(CaseEvent):
     replaces an earlier one. Recorded by a practitioner or manager."""
 
     plan_id: Id
-    actions: tuple[PlanAction, ...] = Field(min_length=1)
+    actions: tuple[PlanAction, ...] = Field(min_length=1, max_length=MAX_ACTIONS)
     agreed_at: AwareDatetime
 
 
@@ -577,7 +596,7 @@ class WishesOverridden(CaseEvent):
     the person's wishes, on statutory grounds. Only a manager may cause it."""
 
     action: FormalActionKind
-    grounds: tuple[StatutoryGround, ...] = Field(min_length=1)
+    grounds: tuple[StatutoryGround, ...] = Field(min_length=1, max_length=len(StatutoryGround))
     reason: Text
     person_told: bool
     why_not_told: Text | None = None
@@ -615,7 +634,7 @@ class BestInterestsDecisionMade(CaseEvent):
     persons_wishes: TheirWords = Field(
         description="The person's own wishes and feelings, as far as they can be found out."
     )
-    consulted: tuple[ConsultedView, ...] = Field(min_length=1)
+    consulted: tuple[ConsultedView, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     reasons: Text
     decided_by: Name
     decided_at: AwareDatetime
@@ -690,7 +709,7 @@ class CaseNoteRecorded(CaseEvent):
     to the person. Recorded by a practitioner or manager."""
 
     note_id: Id
-    contact_with: tuple[Professional, ...] = Field(min_length=1)
+    contact_with: tuple[Professional, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     mode: ContactMode
     what_was_said: Text
     what_was_agreed: Text | None = None
@@ -706,7 +725,7 @@ class OutcomesReviewed(CaseEvent):
     review_id: Id
     stage: ReviewStage
     reviewed_at: AwareDatetime
-    ratings: tuple[OutcomeRating, ...] = ()
+    ratings: tuple[OutcomeRating, ...] = Field(default=(), max_length=MAX_OUTCOMES)
     experience: Experience
     person_view: TheirWords | None = None
 
@@ -721,7 +740,7 @@ class EnquiryConcluded(CaseEvent):
     concluded_by: Name
     case_details: SacCaseDetails
     msp_asked: MspAsked
-    achievements: tuple[OutcomeAchievement, ...] = ()
+    achievements: tuple[OutcomeAchievement, ...] = Field(default=(), max_length=MAX_OUTCOMES)
 
 
 @event("EnquiryCeased")
@@ -736,7 +755,7 @@ class EnquiryCeased(CaseEvent):
     persons_view: TheirWords | None = None
     case_details: SacCaseDetails
     msp_asked: MspAsked
-    achievements: tuple[OutcomeAchievement, ...] = ()
+    achievements: tuple[OutcomeAchievement, ...] = Field(default=(), max_length=MAX_OUTCOMES)
     ceased_by: Name
     ceased_at: AwareDatetime
 

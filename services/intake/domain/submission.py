@@ -10,7 +10,6 @@ both in an HTTP problem-details body and in a dead-letter record, so both say th
 from __future__ import annotations
 
 import enum
-import json
 import types
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -18,7 +17,7 @@ from typing import Annotated, Final, TypeGuard, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError, from_json
 
 from shared.events.intake import (
     AllegedSourceOfRisk,
@@ -32,6 +31,7 @@ from shared.events.intake import (
     WhatHappened,
     YesNoUnknown,
 )
+from shared.limits import MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, capped
 
 
 def _england() -> ZoneInfo:
@@ -214,8 +214,18 @@ def problems_in(
     Takes a pydantic ValidationError, or the error list FastAPI puts in a RequestValidationError
     (whose locations start with "body").
     """
-    details = error.errors(include_url=False) if isinstance(error, ValidationError) else error
-    return [_problem(detail, model) for detail in details]
+    details = list(error.errors(include_url=False) if isinstance(error, ValidationError) else error)
+    listed = [_problem(detail, model) for detail in details[:MAX_LISTED_PROBLEMS]]
+    if len(details) > MAX_LISTED_PROBLEMS:
+        listed.append(
+            SubmissionProblem(
+                field=ROOT_FIELD,
+                problem=f"has {len(details) - MAX_LISTED_PROBLEMS} more problems not listed here",
+                allowed="a submission as the documented schema describes; fix the problems "
+                "listed and send it again to see the rest",
+            )
+        )
+    return listed
 
 
 def readable_partner_reference(raw: bytes | str | Mapping[str, object]) -> str | None:
@@ -223,7 +233,9 @@ def readable_partner_reference(raw: bytes | str | Mapping[str, object]) -> str |
     document: object = raw
     if isinstance(raw, bytes | str):
         try:
-            document = json.loads(raw)
+            # pydantic-core's parser refuses deep nesting with a ValueError; json.loads would
+            # raise RecursionError.
+            document = from_json(raw)
         except ValueError:
             return None
     if not isinstance(document, Mapping):
@@ -242,7 +254,11 @@ def _problem(detail: ErrorDetails, model: type[BaseModel]) -> SubmissionProblem:
     context = detail.get("ctx") or {}
     found = _type_at(model, location)
     problem, allowed = _explain(kind, str(detail["msg"]), context, found, model, location)
-    return SubmissionProblem(field=_field_name(location), problem=problem, allowed=allowed)
+    return SubmissionProblem(
+        field=capped(_field_name(location), MAX_PROBLEM_FIELD_CHARS),
+        problem=capped(problem),
+        allowed=capped(allowed) if allowed is not None else None,
+    )
 
 
 def _explain(

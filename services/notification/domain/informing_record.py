@@ -28,6 +28,7 @@ from services.notification.domain.safety import (
 from services.notification.domain.steps import Step
 from shared.events import Actor, Envelope
 from shared.events.notification import (
+    MAX_CONTACT_POINTS,
     Channel,
     ConfirmedRoute,
     ContactPoints,
@@ -45,6 +46,7 @@ from shared.events.notification import (
     UnsafeContactPoint,
     WithholdingReason,
 )
+from shared.events.values import Language
 
 _IDS = uuid.UUID("6d1c0f9e-3b57-5a8e-9d0c-5f3a1e7b2c48")
 REASON_TEXT_LIMIT = 4000
@@ -86,12 +88,14 @@ class PreferencesWanted(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    recipients: tuple[Recipient, ...] = Field(min_length=1)
+    recipients: tuple[Recipient, ...] = Field(min_length=1, max_length=len(RecipientRole))
     channel: Channel
     fallback_channel: Channel | None = None
-    language: str = Field(default=ENGLISH, min_length=2, max_length=35)
+    language: Language = ENGLISH
     format: MessageFormat = MessageFormat.STANDARD
-    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = ()
+    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = Field(
+        default=(), max_length=MAX_CONTACT_POINTS
+    )
 
 
 @dataclass(frozen=True)

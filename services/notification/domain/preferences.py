@@ -15,6 +15,8 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.events.notification import (
+    MAX_CONTACT_POINTS,
+    MAX_SOURCES_OF_RISK,
     AllegedSourceOfRisk,
     Channel,
     ContactPoints,
@@ -27,6 +29,7 @@ from shared.events.notification import (
     RecipientRole,
     UnsafeContactPoint,
 )
+from shared.events.values import Language
 
 ENGLISH = "en"
 _ENGLISH = re.compile(
@@ -90,13 +93,17 @@ class ContactPreferences(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     person_id: str = Field(min_length=1, max_length=100)
-    recipients: tuple[Recipient, ...] = Field(min_length=1)
+    recipients: tuple[Recipient, ...] = Field(min_length=1, max_length=len(RecipientRole))
     channel: Channel
     fallback_channel: Channel | None = None
-    language: str = Field(default=ENGLISH, min_length=2, max_length=35)
+    language: Language = ENGLISH
     format: MessageFormat = MessageFormat.STANDARD
-    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = ()
-    alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = ()
+    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = Field(
+        default=(), max_length=MAX_CONTACT_POINTS
+    )
+    alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = Field(
+        default=(), max_length=MAX_SOURCES_OF_RISK
+    )
     homes: tuple[PostalAddress, ...] = ()
     """The person's home as each concern gave it (where a source of risk may live); kept
     whatever address the person is written to at now, and only ever added to."""
@@ -242,12 +249,14 @@ class PreferencesChange(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    recipients: tuple[Recipient, ...] | None = None
+    recipients: tuple[Recipient, ...] | None = Field(default=None, max_length=len(RecipientRole))
     channel: Channel | None = None
     fallback_channel: Channel | None = None
-    language: str | None = Field(default=None, min_length=2, max_length=35)
+    language: Language | None = None
     format: MessageFormat | None = None
-    unsafe_contact_points: tuple[UnsafeContactPoint, ...] | None = None
+    unsafe_contact_points: tuple[UnsafeContactPoint, ...] | None = Field(
+        default=None, max_length=MAX_CONTACT_POINTS
+    )
 
     @model_validator(mode="after")
     def _only_fallback_may_be_cleared(self) -> Self:

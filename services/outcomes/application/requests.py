@@ -12,6 +12,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events.intake import ContactPoints
 from shared.events.outcomes import (
+    MAX_ACTIONS,
+    MAX_OPTIONS,
+    MAX_OUTCOMES,
+    MAX_PEOPLE,
     CeasedReason,
     ConsultedView,
     ContactMode,
@@ -49,6 +53,7 @@ class Body(BaseModel):
 class HoldConversation(Body):
     participants: list[Participant] = Field(
         min_length=1,
+        max_length=MAX_PEOPLE,
         description="Must include the person, their representative or advocate; a contact "
         "between professionals is a case note.",
     )
@@ -95,7 +100,9 @@ class WithdrawDesiredOutcome(Body):
 
 class AgreeOutcome(Body):
     wording: TheirWords
-    serves: list[Id] = Field(min_length=1, description="The desired outcome ids it serves.")
+    serves: list[Id] = Field(
+        min_length=1, max_length=MAX_OUTCOMES, description="The desired outcome ids it serves."
+    )
     agreed_at: When = None
 
 
@@ -160,8 +167,8 @@ class AppointAdvocate(Body):
 
 
 class HoldRiskDiscussion(Body):
-    present: list[Participant] = Field(min_length=1)
-    options: list[RiskOption] = Field(min_length=1)
+    present: list[Participant] = Field(min_length=1, max_length=MAX_PEOPLE)
+    options: list[RiskOption] = Field(min_length=1, max_length=MAX_OPTIONS)
     persons_decision: TheirWords
     decided_by: ExpressedBy = ExpressedBy.PERSON
     held_at: When = None
@@ -171,7 +178,7 @@ class ArrangeMeeting(Body):
     meets_at: AwareDatetime
     where_or_how: Text = Field(description="For the record; never quoted in a message.")
     purpose: Text = Field(description="For the record; never quoted in a message.")
-    invited: list[Participant] = Field(min_length=1)
+    invited: list[Participant] = Field(min_length=1, max_length=MAX_PEOPLE)
     person_invited: bool
     format: MeetingFormat | None = Field(
         default=None, description="In person, by phone or by video: what a message may say."
@@ -179,7 +186,7 @@ class ArrangeMeeting(Body):
 
 
 class AgreePlan(Body):
-    actions: list[PlanAction] = Field(min_length=1)
+    actions: list[PlanAction] = Field(min_length=1, max_length=MAX_ACTIONS)
     agreed_at: When = None
 
 
@@ -199,6 +206,7 @@ class OverrideWishes(Body):
     action: FormalActionKind = Field(description="The one action this override allows.")
     grounds: list[StatutoryGround] = Field(
         min_length=1,
+        max_length=len(StatutoryGround),
         description="Statutory grounds; not lacks_capacity_best_interests, which is decided by "
         "a best-interests decision instead.",
     )
@@ -221,7 +229,7 @@ class AgreeReviewDate(Body):
 
 class ReviewOutcomes(Body):
     stage: ReviewStage = ReviewStage.REVIEW
-    ratings: list[OutcomeRating] = Field(default_factory=list)
+    ratings: list[OutcomeRating] = Field(default_factory=list, max_length=MAX_OUTCOMES)
     experience: Experience
     person_view: TheirWords | None = None
     reviewed_at: When = None
@@ -230,7 +238,7 @@ class ReviewOutcomes(Body):
 class ConcludeEnquiry(Body):
     case_details: SacCaseDetails
     msp_asked: MspAsked
-    achievements: list[OutcomeAchievement] = Field(default_factory=list)
+    achievements: list[OutcomeAchievement] = Field(default_factory=list, max_length=MAX_OUTCOMES)
 
 
 class CeaseEnquiry(Body):
@@ -239,7 +247,7 @@ class CeaseEnquiry(Body):
     persons_view: TheirWords | None = None
     case_details: SacCaseDetails = Field(description="As far as they are known when it stopped.")
     msp_asked: MspAsked
-    achievements: list[OutcomeAchievement] = Field(default_factory=list, max_length=100)
+    achievements: list[OutcomeAchievement] = Field(default_factory=list, max_length=MAX_OUTCOMES)
 
 
 class CloseCase(Body):
