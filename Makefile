@@ -22,6 +22,7 @@ help:
 	@echo "make infra-down stop what infra-up started"
 	@echo "make lint       ruff + mypy"
 	@echo "make asyncapi   write each service's AsyncAPI document to docs/asyncapi/"
+	@echo "make api-conformance  schemathesis --checks all on each service's OpenAPI (thousands of requests)"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -57,7 +58,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared services tests infra bench demo
 
-.PHONY: run demo asyncapi dead-letters replay-dead-letter rebuild-projection bench
+.PHONY: run demo asyncapi dead-letters replay-dead-letter rebuild-projection bench api-conformance
 
 run: setup
 	$(PY) infra/stack.py
@@ -81,3 +82,12 @@ rebuild-projection: setup
 
 bench: setup
 	$(PY) -m bench.run
+
+# schemathesis with every check on each service's OpenAPI document, on fresh servers of its own:
+# API_CONFORMANCE_EXAMPLES per operation (thousands of requests in all). `make test` runs a few.
+API_CONFORMANCE_EXAMPLES ?= 100
+CONFORMANCE_KAFKA_PORT ?= 29092
+CONFORMANCE_KAFKA_CONTROLLER_PORT ?= 29093
+CONFORMANCE_MONGO_PORT ?= 47017
+api-conformance: setup
+	INFRA_STATE_DIR=.local/conformance INFRA_KAFKA_PORT=$(CONFORMANCE_KAFKA_PORT) INFRA_KAFKA_CONTROLLER_PORT=$(CONFORMANCE_KAFKA_CONTROLLER_PORT) INFRA_MONGO_PORT=$(CONFORMANCE_MONGO_PORT) API_CONFORMANCE_EXAMPLES=$(API_CONFORMANCE_EXAMPLES) $(PY) -m tests.support.conformance

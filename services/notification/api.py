@@ -4,10 +4,8 @@ practitioner told someone themselves, and the person's communications log."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.notification.application.commands import InformingCommands, UnknownStep
 from services.notification.application.informing_stream import InformingBusy
@@ -35,6 +33,7 @@ from shared.events.notification import (
     RecipientRole,
     WithholdingReason,
 )
+from shared.events.values import Day, Moment
 from shared.eventstore import EventStore
 from shared.http import (
     IdInPath,
@@ -51,7 +50,10 @@ class WithholdingRequest(BaseModel):
 
     reason: WithholdingReason
     reason_text: str = Field(min_length=1, max_length=4000, description="Why, in your words.")
-    review_date: date = Field(description="When the decision must be looked at again.")
+    review_date: Day = Field(
+        description="When the decision must be looked at again: today or later.",
+        json_schema_extra={"format": "date-from-today"},
+    )
     source_event_id: str | None = Field(
         default=None,
         max_length=100,
@@ -69,7 +71,7 @@ class ToldByPractitioner(BaseModel):
     recipient_role: RecipientRole
     channel: Channel = Channel.PRACTITIONER_CALL
     format: MessageFormat = MessageFormat.STANDARD
-    informed_at: AwareDatetime | None = Field(default=None, description="When; default now.")
+    informed_at: Moment | None = Field(default=None, description="When; default now.")
 
 
 def informing_router(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from services.notification.domain.preferences import ENGLISH, ContactPreferences
 from services.notification.domain.safety import PractitionerContact, RouteDecision, decide_routes
@@ -69,11 +69,56 @@ class AlreadyDone(Exception):
     """The step was already dealt with (answered 409)."""
 
 
+def _preference_rules() -> list[JsonValue]:
+    """`ContactPreferences`' rules as JSON Schema, so the API states them: someone is told, each
+    role once, and a fallback that differs from the channel and is never a call."""
+    roles: list[JsonValue] = [
+        {
+            "properties": {
+                "recipients": {
+                    "contains": {"properties": {"role": {"const": role.value}}},
+                    "minContains": 0,
+                    "maxContains": 1,
+                }
+            }
+        }
+        for role in RecipientRole
+    ]
+    fallbacks: list[JsonValue] = [
+        {
+            "if": {"properties": {"channel": {"const": channel.value}}, "required": ["channel"]},
+            "then": {"properties": {"fallback_channel": {"not": {"const": channel.value}}}},
+        }
+        for channel in Channel
+    ]
+    return [
+        {
+            "properties": {
+                "recipients": {
+                    "contains": {"properties": {"inform": {"const": True}}, "required": ["inform"]}
+                }
+            }
+        },
+        *roles,
+        *fallbacks,
+        {
+            "if": {
+                "properties": {"channel": {"const": Channel.PRACTITIONER_CALL.value}},
+                "required": ["channel"],
+            },
+            "then": {"properties": {"fallback_channel": {"type": "null"}}},
+        },
+        {"properties": {"fallback_channel": {"not": {"const": Channel.PRACTITIONER_CALL.value}}}},
+    ]
+
+
 class PreferencesWanted(BaseModel):
     """Contact preferences as a practitioner records them. The alleged sources of risk are not
     part of it: they are kept from every concern and can never be removed here."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"allOf": _preference_rules()}
+    )
 
     recipients: tuple[Recipient, ...] = Field(min_length=1, max_length=len(RecipientRole))
     channel: Channel

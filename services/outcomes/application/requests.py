@@ -4,9 +4,7 @@ Free text is kept exactly as sent."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.events.outcomes import (
     MAX_ACTIONS,
@@ -32,9 +30,10 @@ from shared.events.outcomes import (
     TheirWords,
     Wish,
 )
+from shared.events.values import Day, Moment
 from shared.sac import MspAsked
 
-When = AwareDatetime | None
+When = Moment | None
 
 
 class Body(BaseModel):
@@ -89,7 +88,7 @@ class RecordFormalActionWishes(Body):
 
 class AssessMentalCapacity(Body):
     decision: Text = Field(description="The one specific decision assessed.")
-    lacks_capacity: bool
+    lacks_capacity: StrictBool
     best_interests: Text | None = Field(
         default=None, description="Required when the person lacks capacity for the decision."
     )
@@ -114,11 +113,11 @@ class HoldRiskDiscussion(Body):
 
 
 class ArrangeMeeting(Body):
-    meets_at: AwareDatetime
+    meets_at: Moment
     where_or_how: Text
     purpose: Text
     invited: list[Participant] = Field(min_length=1, max_length=MAX_PEOPLE)
-    person_invited: bool
+    person_invited: StrictBool
 
 
 class AgreePlan(Body):
@@ -137,7 +136,7 @@ class OverrideWishes(Body):
     action: FormalActionKind
     grounds: list[StatutoryGround] = Field(min_length=1, max_length=len(StatutoryGround))
     reason: Text
-    person_told: bool
+    person_told: StrictBool
     why_not_told: Text | None = Field(
         default=None, description="Required when the person was not told: why telling is unsafe."
     )
@@ -148,12 +147,12 @@ class OverrideWishes(Body):
 
 
 class AgreeNextContact(Body):
-    contact_on: date
+    contact_on: Day
     agreed_at: When = None
 
 
 class AgreeReviewDate(Body):
-    review_on: date
+    review_on: Day
     agreed_at: When = None
 
 
@@ -175,8 +174,10 @@ class ConcludeEnquiry(Body):
 class CloseCase(Body):
     reason: Text
     person_view: TheirWords | None = None
-    feedback_to_referrer: bool
-    sar_considered: bool = Field(description="Whether a Safeguarding Adults Review was considered.")
+    feedback_to_referrer: StrictBool
+    sar_considered: StrictBool = Field(
+        description="Whether a Safeguarding Adults Review was considered."
+    )
     closed_at: When = None
 
 
