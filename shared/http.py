@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -103,10 +104,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            # Every method the path has, not only those of the first route that matched it.
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return problem_response(
-            Problem(title=str(exc.detail), status=exc.status_code),
-            request,
-            dict(exc.headers) if exc.headers else None,
+            Problem(title=str(exc.detail), status=exc.status_code), request, headers or None
         )
 
     async def on_too_large(request: Request, exc: Exception) -> Response:
@@ -131,6 +134,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(EventTooLarge, on_too_large)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, APIRoute) and route.path_regex.fullmatch(request.scope["path"]):
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 def install_correlation(app: FastAPI) -> None:
@@ -224,6 +235,7 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
 
 
 ANSWERS: dict[int, str] = {
+    400: "The body could not be read (e.g. it is not JSON).",
     401: "Missing or unrecognised credentials.",
     403: "Your role may not do this.",
     404: "There is no such thing here (or it is not yours to see).",

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, R
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from services.intake.application.commands import (
     ConcernChanged,
@@ -58,6 +58,7 @@ from shared.events.intake import (
     ShortText,
     SubmissionChannel,
 )
+from shared.events.values import given, not_given
 from shared.http import (
     FieldProblem,
     Problem,
@@ -109,7 +110,30 @@ class InformationToRecord(StaffRequest):
     source: ShortText = Field(description="Where it came from, e.g. the person, their GP.")
 
 
+def _when_decision(decision: S42Decision) -> JsonValue:
+    return {"properties": {"decision": {"const": decision.value}}}
+
+
 class DecisionToRecord(StaffRequest):
+    # The rule of `Concern.decide`, stated for clients: a route exactly for no further action, a
+    # failed criterion exactly when it is not an s42 enquiry.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": _when_decision(S42Decision.NO_FURTHER_ACTION),
+                    "then": given("route"),
+                    "else": not_given("route"),
+                },
+                {
+                    "if": _when_decision(S42Decision.S42_ENQUIRY),
+                    "then": not_given("failed_criterion"),
+                    "else": given("failed_criterion"),
+                },
+            ]
+        }
+    )
+
     decision: S42Decision = Field(description="Whether the s42 duty applies.")
     route: NoFurtherActionRoute | None = Field(
         default=None, description="Where the concern goes instead: only for no_further_action."
@@ -331,7 +355,7 @@ def staff_router(staff: StaffTokens, commands: IntakeCommands, triage: Triage) -
             raise refusal(error) from error
         except UnknownPerson as error:
             raise ProblemError(
-                422,
+                404,
                 "No such person",
                 str(error),
                 errors=[

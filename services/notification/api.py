@@ -6,7 +6,7 @@ communications log."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -19,6 +19,7 @@ from services.notification.application.commands import (
 from services.notification.application.informing_stream import InformingBusy
 from services.notification.domain.informing_record import (
     AlreadyDone,
+    CapacityAssessmentNotOnRecord,
     InformingRefused,
     NoPreferencesRecorded,
     PreferencesWanted,
@@ -47,6 +48,7 @@ from shared.events.notification import (
     SafeContactDecided,
     WithholdingReason,
 )
+from shared.events.values import Day, Moment
 from shared.eventstore import EventStore
 from shared.http import (
     IdInPath,
@@ -65,7 +67,10 @@ class WithholdingRequest(BaseModel):
 
     reason: WithholdingReason
     reason_text: str = Field(min_length=1, max_length=4000, description="Why, in your words.")
-    review_date: date = Field(description="When the decision must be looked at again.")
+    review_date: Day = Field(
+        description="When the decision must be looked at again: today or later.",
+        json_schema_extra={"format": "date-from-today"},
+    )
     source_event_id: str | None = Field(
         default=None,
         max_length=100,
@@ -83,7 +88,7 @@ class ToldByPractitioner(BaseModel):
     recipient_role: RecipientRole
     channel: Channel = Channel.PRACTITIONER_CALL
     format: MessageFormat = MessageFormat.STANDARD
-    informed_at: AwareDatetime | None = Field(default=None, description="When; default now.")
+    informed_at: Moment | None = Field(default=None, description="When; default now.")
 
 
 class RouteJudged(BaseModel):
@@ -217,6 +222,8 @@ def informing_router(
         _check_person_id(person_id)
         try:
             return await commands.set_preferences(person_id, wanted, metadata)
+        except CapacityAssessmentNotOnRecord as error:
+            raise ProblemError(409, "No such capacity assessment on record", str(error)) from error
         except InformingRefused as error:
             raise ProblemError(422, "Someone marked to be told may not be", str(error)) from error
         except ValidationError as error:

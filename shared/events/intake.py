@@ -13,7 +13,6 @@ postcode, email, phone) are checked for shape.
 from __future__ import annotations
 
 import re
-from datetime import date
 from enum import StrEnum
 from typing import Annotated, Self
 
@@ -22,15 +21,26 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    JsonValue,
+    StrictBool,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from shared.events.envelope import DomainEvent
 from shared.events.registry import event
-from shared.events.values import VISIBLE, Documented, Id, Language, OneLine, not_blank
+from shared.events.values import (
+    VISIBLE,
+    Day,
+    Documented,
+    Id,
+    Language,
+    OneLine,
+    a_number,
+    at_least_one_of,
+    not_blank,
+)
 from shared.limits import MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, MAX_REASON_CHARS
 from shared.sac import Ethnicity, Gender, PrimarySupportReason, RiskLocation, RiskSource, RiskType
 
@@ -236,13 +246,6 @@ class ValueObject(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _one_of_given(*fields: str) -> list[JsonValue]:
-    """JSON Schema for "at least one of these optional fields is given (not null)"."""
-    return [
-        {"required": [field], "properties": {field: {"not": {"type": "null"}}}} for field in fields
-    ]
-
-
 class PostalAddress(ValueObject):
     lines: list[ShortText] = Field(
         min_length=1, max_length=5, description="Address lines, house and street first."
@@ -261,7 +264,7 @@ class Person(ValueObject):
     """The adult the concern is about."""
 
     name: ShortText = Field(description="Full name, as the person gives it.")
-    date_of_birth: date | None = Field(default=None, description="Date of birth, if known.")
+    date_of_birth: Day | None = Field(default=None, description="Date of birth, if known.")
     approximate_age: int | None = Field(
         default=None, ge=18, le=130, description="Age in years, if the date of birth is not known."
     )
@@ -279,6 +282,8 @@ class Person(ValueObject):
         "can see or share.",
     )
 
+    _approximate_age_is_a_number = field_validator("approximate_age", mode="before")(a_number)
+
 
 class WhatHappened(ValueObject):
     description: LongText = Field(description="What happened, in the referrer's words.")
@@ -293,7 +298,7 @@ class WhatHappened(ValueObject):
     source: RiskSource = Field(
         description="Who the risk comes from, in the national return's terms."
     )
-    incident_date: date = Field(
+    incident_date: Day = Field(
         description="When it happened; if it is ongoing, the most recent date known."
     )
 
@@ -324,10 +329,10 @@ class Representative(ValueObject):
 
 class CommunicationNeeds(ValueObject):
     language: Language = Field(default="English", description="The person's preferred language.")
-    interpreter_needed: bool = Field(
+    interpreter_needed: StrictBool = Field(
         default=False, description="Does the person need an interpreter?"
     )
-    easy_read: bool = Field(
+    easy_read: StrictBool = Field(
         default=False, description="Does the person want easy-read information?"
     )
     representative: Representative | None = Field(
@@ -339,7 +344,7 @@ class AllegedSourceOfRisk(ValueObject):
     """Who is said to be causing the risk. Their contact points are recorded so that nothing about
     the person is ever sent to them."""
 
-    model_config = ConfigDict(json_schema_extra={"anyOf": _one_of_given("name", "relationship")})
+    model_config = ConfigDict(json_schema_extra=at_least_one_of("name", "relationship"))
 
     name: ShortText | None = Field(default=None, description="Their name, if known.")
     relationship: ShortText | None = Field(
@@ -364,7 +369,7 @@ class AllegedSourceOfRisk(ValueObject):
 class Referrer(ValueObject):
     """The person at the partner agency who raised the concern."""
 
-    model_config = ConfigDict(json_schema_extra={"anyOf": _one_of_given("email", "phone")})
+    model_config = ConfigDict(json_schema_extra=at_least_one_of("email", "phone"))
 
     name: ShortText = Field(description="The referrer's name.")
     role: ShortText = Field(description="Their role, e.g. police constable, district nurse.")

@@ -16,14 +16,17 @@ from datetime import date
 from enum import StrEnum
 from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from shared.events.envelope import Actor, DomainEvent
 from shared.events.registry import event
 from shared.events.values import Language, OneLine
 from shared.sac import RiskLocation, RiskSource
 
-EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\s*$"
+_SPACE = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+EMAIL_PATTERN = f"^[{_SPACE}]*[^@{_SPACE}]+@[^@{_SPACE}]+[{_SPACE}]*$"
+"""Surrounding space allowed. Spaces are spelt out, not written `\\s`: Python and the patterns of
+JSON Schema disagree about `\\s`, and the schema must accept exactly what the check accepts."""
 
 
 def informing_stream(person_id: str) -> str:
@@ -171,7 +174,7 @@ class Recipient(BaseModel):
     role: RecipientRole
     name: OneLine
     contact: ContactPoints
-    inform: bool
+    inform: StrictBool
     """True when the person chose (or it was agreed) that this recipient is told."""
     relationship: str | None = Field(
         default=None, max_length=200, description="Their relationship to the person."
@@ -192,7 +195,23 @@ class UnsafeContactPoint(BaseModel):
 
     Any of email, phone and address may be given; each one given is unsafe."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "properties": {
+                        "contact": {
+                            "required": [point],
+                            "properties": {point: {"not": {"type": "null"}}},
+                        }
+                    }
+                }
+                for point in ("email", "phone", "address")
+            ]
+        },
+    )
 
     contact: ContactPoints
     reason: str = Field(min_length=1, max_length=2000)

@@ -16,11 +16,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from shared.events.envelope import DomainEvent
 from shared.events.intake import ContactPoints
 from shared.events.registry import event
+from shared.events.values import Day, given, not_given
 from shared.events.values import Id as Id  # outcomes code names ids by it
 from shared.sac import (
     Achievement,
@@ -217,6 +218,15 @@ class Demographics(Value):
     """What the national return needs to know about the person (SAC table SG1), with its labels.
     Leave out what is not known: it is reported as Not Known."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"allOf": [given("approximate_age"), given("approximate_age_on")]},
+                {"allOf": [not_given("approximate_age"), not_given("approximate_age_on")]},
+            ]
+        }
+    )
+
     date_of_birth: date | None = None
     approximate_age: int | None = Field(
         default=None, ge=18, le=130, description="Age in years when no date of birth is known."
@@ -250,7 +260,7 @@ class PlanAction(Value):
         min_length=1, max_length=MAX_OUTCOMES, description="agreed outcome ids"
     )
     owner: Name
-    agreed_date: date = Field(description="the date agreed with the person")
+    agreed_date: Day = Field(description="the date agreed with the person")
 
 
 class OutcomeRating(Value):
@@ -285,11 +295,39 @@ _ACTION_TAKEN_ON_RISK = frozenset(
 class SacCaseDetails(Value):
     """The national return's case details for one concluded enquiry."""
 
+    # The rules of the validators below, stated for clients in the JSON Schema.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {
+                        "properties": {
+                            "action_taken_and_result": {
+                                "enum": [a.value for a in sorted(_ACTION_TAKEN_ON_RISK)]
+                            }
+                        }
+                    },
+                    "then": given("risk_outcome"),
+                    "else": not_given("risk_outcome"),
+                },
+                {
+                    "if": {
+                        "properties": {
+                            "mental_capacity": {"const": MentalCapacity.LACKED_CAPACITY.value}
+                        }
+                    },
+                    "then": given("lacked_capacity_supported"),
+                    "else": not_given("lacked_capacity_supported"),
+                },
+            ]
+        }
+    )
+
     risks: tuple[RiskDetail, ...] = Field(min_length=1, max_length=MAX_RISKS)
     action_taken_and_result: ActionTakenAndResult
     risk_outcome: RiskOutcome | None = None
     mental_capacity: MentalCapacity
-    lacked_capacity_supported: bool | None = Field(
+    lacked_capacity_supported: StrictBool | None = Field(
         default=None,
         description="for a person who lacked capacity: supported by an advocate, family or friend",
     )

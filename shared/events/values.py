@@ -7,10 +7,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, GetJsonSchemaHandler, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -55,6 +63,32 @@ class Documented:
         return documented
 
 
+def given(field: str) -> dict[str, Any]:
+    """JSON Schema: `field` is present and not null."""
+    return {"required": [field], "properties": {field: {"not": {"type": "null"}}}}
+
+
+def not_given(field: str) -> dict[str, Any]:
+    """JSON Schema: `field` is absent or null."""
+    return {"properties": {field: {"type": "null"}}}
+
+
+def at_least_one_of(*fields: str) -> Callable[[dict[str, Any]], None]:
+    """A model's JSON Schema says at least one of these optional fields is given, each branch
+    with the field's own schema (so a generator that picks a branch still makes a valid value)."""
+
+    def state(schema: dict[str, Any]) -> None:
+        branches = []
+        for field in fields:
+            declared = schema["properties"][field]
+            present = [s for s in declared.get("anyOf", [declared]) if s.get("type") != "null"]
+            value = present[0] if len(present) == 1 else {"anyOf": present}
+            branches.append({"required": [field], "properties": {field: value}})
+        schema["anyOf"] = branches
+
+    return state
+
+
 def not_blank(value: str) -> str:
     if not _VISIBLE.search(value):
         raise PydanticCustomError(
@@ -80,6 +114,31 @@ header they are an injection); everything else is kept exactly as given."""
 Id = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 """An identifier or reference one service gives and others quote (`concern-<uuid>`, a case's
 reference, an event id)."""
+
+
+def _written_as_text(value: object) -> object:
+    """JSON has no dates: a date or a time arrives as text. A number is refused rather than read
+    as seconds since 1970, as pydantic would otherwise do."""
+    if isinstance(value, int | float):
+        raise PydanticCustomError(
+            "date_not_text", "is not written as text", {"allowed": "a date written YYYY-MM-DD"}
+        )
+    return value
+
+
+def a_number(value: object) -> object:
+    """A JSON number (18 or 18.0 alike, as JSON Schema's integer allows), never text or a
+    boolean, which pydantic would otherwise turn into a number. Use as a `mode="before"` field
+    validator (as an annotation it would hide the field's bounds from its JSON Schema)."""
+    if isinstance(value, str | bool):
+        raise PydanticCustomError("not_a_number", "is not a number", {"allowed": "a JSON number"})
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_written_as_text)]
+"""A calendar day, written YYYY-MM-DD."""
+Moment = Annotated[AwareDatetime, BeforeValidator(_written_as_text)]
+"""A moment, written as an ISO 8601 date and time with its offset from UTC."""
 
 Language = OneLine
 """The language a person prefers, as the referrer wrote it ("Polish", "BSL", "pl"): intake

@@ -21,6 +21,7 @@ from shared.projection import Record, RetryPolicy
 from tests.conftest import NewTopicFactory
 from tests.support.consuming import (
     caught_up,
+    dead_letter_count,
     dead_letters,
     new_group,
     publish,
@@ -166,7 +167,7 @@ async def test_a_transient_failure_that_repeats_halves_the_batch_until_it_fits(
     }
     assert 0 < totals.largest_applied <= 5
     assert TRANSIENT_BATCH_SPLITS.labels(group)._value.get() > 0
-    assert await _dead_letter_count(kafka_bootstrap, topic) == 0
+    assert await dead_letter_count(kafka_bootstrap, topic, partitions=1) == 0
 
 
 async def test_a_transaction_that_runs_past_its_time_limit_is_abandoned_and_the_batch_split(
@@ -190,7 +191,7 @@ async def test_a_transaction_that_runs_past_its_time_limit_is_abandoned_and_the_
         await caught_up(totals, len(events))
 
     assert amounts(await totals.snapshot()) == {"s0": [v * 10 for v in range(1, 13)]}
-    assert await _dead_letter_count(kafka_bootstrap, topic) == 0
+    assert await dead_letter_count(kafka_bootstrap, topic, partitions=1) == 0
 
 
 class StuckOn(StreamTotals):
@@ -326,17 +327,3 @@ async def _true(value: bool) -> bool:
 
 async def _value(value: float) -> float:
     return value
-
-
-async def _dead_letter_count(bootstrap: str, topic: str) -> int:
-    """Dead letters of a one-partition topic."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await reader.start()
-    try:
-        parts = [TopicPartition(f"{topic}.dlt", 0)]
-        ends = await reader.end_offsets(parts)
-        return sum(ends.values())
-    finally:
-        await reader.stop()

@@ -15,6 +15,7 @@ from tests.conftest import NewTopicFactory
 from tests.support.consuming import (
     SYSTEM,
     caught_up,
+    dead_letter_count,
     dead_letters,
     publish,
     runner_for,
@@ -175,7 +176,7 @@ async def test_when_mongodb_stops_for_a_while_the_consumer_waits_and_resumes_wit
             await eventually(lambda: _pings(client), timeout=60, what="private mongo back")
             await caught_up(totals, 12)
         assert sum(d["count"] for d in await totals.snapshot()) == 12
-        assert await _dead_letter_count(kafka_bootstrap, topic) == 0
+        assert await dead_letter_count(kafka_bootstrap, topic) == 0
     finally:
         await client.close()
         mongo.stop()
@@ -216,16 +217,3 @@ async def _retries(group: str) -> float:
     from shared.metrics import TRANSIENT_RETRIES
 
     return float(TRANSIENT_RETRIES.labels(group)._value.get())
-
-
-async def _dead_letter_count(bootstrap: str, topic: str) -> int:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await reader.start()
-    try:
-        parts = [TopicPartition(f"{topic}.dlt", p) for p in range(3)]
-        ends = await reader.end_offsets(parts)
-        return sum(ends.values())
-    finally:
-        await reader.stop()

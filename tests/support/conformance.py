@@ -36,11 +36,25 @@ def manager_authorization(env: Mapping[str, str]) -> str:
     return headers["Authorization"]
 
 
+# Excluded: `ensure_resource_availability` takes any 404 right after a POST that answered 2xx for
+# "the resource just created is missing". Ours are not: a concern is accepted (202) and reaches
+# the views and the other services a moment later, by design, and linking a concern to a person
+# answers 404 when the *person in the body* is not on record.
+EXCLUDED_CHECKS = ("ensure_resource_availability",)
+
+
 def conformance(
-    endpoints: Endpoints, *, authorization: str, examples: int, reports: Path
+    endpoints: Endpoints,
+    *,
+    authorization: str,
+    examples: int,
+    reports: Path,
+    deterministic: bool = False,
 ) -> dict[str, int]:
     """Run schemathesis on each service; returns its exit status per service (0: no failure).
-    Each service's full output is in `reports/<service>.txt`."""
+    Each service's full output is in `reports/<service>.txt`. `deterministic`: the same
+    requests every run and no example database (what a test in `make test` needs); otherwise
+    new ones each run, and the failures found are kept and tried first next time."""
     reports.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -60,6 +74,9 @@ def conformance(
                     f"{url}/openapi.json",
                     "--checks",
                     "all",
+                    "--exclude-checks",
+                    ",".join(EXCLUDED_CHECKS),
+                    *(["--generation-deterministic"] if deterministic else []),
                     "--max-examples",
                     str(examples),
                     "--request-timeout",

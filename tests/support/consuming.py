@@ -8,7 +8,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.deadletter import DeadLetter, DeadLetters
 from shared.events import Actor, Envelope, Metadata, Role, encode, kafka_headers
@@ -103,3 +103,14 @@ async def caught_up(projection: StreamTotals, expected_count: int) -> None:
     await eventually(
         counted, until=lambda n: n >= expected_count, timeout=60, what="the read model"
     )
+
+
+async def dead_letter_count(bootstrap: str, topic: str, partitions: int = 3) -> int:
+    """How many messages of `topic` are parked on its dead-letter topic."""
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await reader.start()
+    try:
+        parts = [TopicPartition(f"{topic}.dlt", p) for p in range(partitions)]
+        return sum((await reader.end_offsets(parts)).values())
+    finally:
+        await reader.stop()

@@ -31,6 +31,7 @@ from shared.events.intake import (
     WhatHappened,
     YesNoUnknown,
 )
+from shared.events.values import Day, Documented
 from shared.limits import MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, capped
 
 
@@ -47,6 +48,12 @@ UK: Final = _england()
 
 ADULT_AGE: Final = 18
 OLDEST_AGE: Final = 130
+ADULT_BIRTH_DATE: Final = {
+    "format": "adult-birth-date",
+    "description": "YYYY-MM-DD: the person is 18 to 130 years old today (UK time)",
+}
+UP_TO_TODAY: Final = {"format": "date-up-to-today", "description": "YYYY-MM-DD, not after today"}
+"""Formats of dates whose rule depends on the day (a schema cannot say "today")."""
 
 
 def uk_today() -> date:
@@ -67,6 +74,10 @@ def _years_before(day: date, years: int) -> date:
 
 class SubmittedPerson(Person):
     """The person, as submitted: the date of birth must be of an adult, today."""
+
+    date_of_birth: Annotated[Day, Documented(ADULT_BIRTH_DATE)] | None = Field(
+        default=None, description="Date of birth, if known: of an adult, not over 130."
+    )
 
     @field_validator("date_of_birth")
     @classmethod
@@ -98,6 +109,11 @@ class SubmittedPerson(Person):
 
 class SubmittedWhatHappened(WhatHappened):
     """What happened, as submitted: it cannot have happened after today."""
+
+    incident_date: Annotated[Day, Documented(UP_TO_TODAY)] = Field(
+        description="When it happened (not after today); if it is ongoing, the most recent "
+        "date known."
+    )
 
     @field_validator("incident_date")
     @classmethod

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from shared.events.notification import (
     MAX_CONTACT_POINTS,
@@ -70,6 +70,39 @@ def may_be_told(recipient: Recipient) -> bool:
     return recipient.chosen is not RecipientChoice.BEST_INTERESTS or bool(
         recipient.capacity_assessment_id
     )
+
+
+def who_may_be_told_schema() -> dict[str, JsonValue]:
+    """`may_be_told` as JSON Schema for one recipient marked to be told, so the API states it:
+    a representative or advocate is chosen in one of the ways their role allows, and a
+    best-interests choice names its capacity assessment."""
+    chosen_by_role: list[JsonValue] = [
+        {
+            "if": {
+                "properties": {"inform": {"const": True}, "role": {"const": role.value}},
+                "required": ["inform", "role"],
+            },
+            "then": {
+                "properties": {"chosen": {"enum": sorted(choice.value for choice in choices)}},
+                "required": ["chosen"],
+            },
+        }
+        for role, choices in _SUPPORTER_CHOICES.items()
+    ]
+    best_interests: JsonValue = {
+        "if": {
+            "properties": {
+                "inform": {"const": True},
+                "chosen": {"const": RecipientChoice.BEST_INTERESTS.value},
+            },
+            "required": ["inform", "chosen"],
+        },
+        "then": {
+            "properties": {"capacity_assessment_id": {"type": "string", "minLength": 1}},
+            "required": ["capacity_assessment_id"],
+        },
+    }
+    return {"allOf": [*chosen_by_role, best_interests]}
 
 
 def why_not_told(recipient: Recipient) -> str:

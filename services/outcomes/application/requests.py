@@ -6,9 +6,7 @@ sent."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.events.intake import ContactPoints
 from shared.events.outcomes import (
@@ -41,9 +39,10 @@ from shared.events.outcomes import (
     TheirWords,
     Wish,
 )
+from shared.events.values import Day, Moment
 from shared.sac import MspAsked
 
-When = AwareDatetime | None
+When = Moment | None
 
 
 class Body(BaseModel):
@@ -120,7 +119,7 @@ class RecordFormalActionWishes(Body):
 
 class AssessMentalCapacity(Body):
     decision: Text = Field(description="The one specific decision assessed.")
-    lacks_capacity: bool
+    lacks_capacity: StrictBool
     best_interests: Text | None = Field(
         default=None, description="Required when the person lacks capacity for the decision."
     )
@@ -175,11 +174,11 @@ class HoldRiskDiscussion(Body):
 
 
 class ArrangeMeeting(Body):
-    meets_at: AwareDatetime
+    meets_at: Moment
     where_or_how: Text = Field(description="For the record; never quoted in a message.")
     purpose: Text = Field(description="For the record; never quoted in a message.")
     invited: list[Participant] = Field(min_length=1, max_length=MAX_PEOPLE)
-    person_invited: bool
+    person_invited: StrictBool
     format: MeetingFormat | None = Field(
         default=None, description="In person, by phone or by video: what a message may say."
     )
@@ -211,19 +210,19 @@ class OverrideWishes(Body):
         "a best-interests decision instead.",
     )
     reason: Text
-    person_told: bool
+    person_told: StrictBool
     why_not_told: Text | None = Field(
         default=None, description="Required when the person was not told: why telling is unsafe."
     )
 
 
 class AgreeNextContact(Body):
-    contact_on: date
+    contact_on: Day
     agreed_at: When = None
 
 
 class AgreeReviewDate(Body):
-    review_on: date
+    review_on: Day
     agreed_at: When = None
 
 
@@ -253,8 +252,10 @@ class CeaseEnquiry(Body):
 class CloseCase(Body):
     reason: Text
     person_view: TheirWords | None = None
-    feedback_to_referrer: bool
-    sar_considered: bool = Field(description="Whether a Safeguarding Adults Review was considered.")
+    feedback_to_referrer: StrictBool
+    sar_considered: StrictBool = Field(
+        description="Whether a Safeguarding Adults Review was considered."
+    )
 
 
 class AssignLeadWorker(Body):
