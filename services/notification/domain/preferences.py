@@ -76,6 +76,7 @@ def who_may_be_told_schema() -> dict[str, JsonValue]:
     """`may_be_told` as JSON Schema for one recipient marked to be told, so the API states it:
     a representative or advocate is chosen in one of the ways their role allows, and a
     best-interests choice names its capacity assessment."""
+
     def chosen_as(role: RecipientRole, choices: frozenset[RecipientChoice]) -> JsonValue:
         allowed: list[JsonValue] = [choice.value for choice in sorted(choices)]
         return {
