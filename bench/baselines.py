@@ -15,7 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pymongo.errors import AutoReconnect, BulkWriteError
 
 from shared.kafka import consumer, producer
-from shared.mongo import Client, Collection, Document
+from shared.mongo import Client, Collection, Document, Session, in_transaction
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -140,16 +140,22 @@ async def _insert_all(collection: Collection, documents: list[Document], attempt
                 raise
 
 
-async def raw_consume_rate(bootstrap: str, topic: str, expected: int) -> float:
-    """Messages per second for a raw aiokafka consumer reading a topic from the beginning."""
-    reader = AIOKafkaConsumer(
+def _from_the_beginning(bootstrap: str, topic: str, group: str, batch: int) -> AIOKafkaConsumer:
+    """A consumer in a new group of its own, reading `topic` from its beginning, committing only
+    when told."""
+    return AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
-        group_id=f"bench-raw-{uuid.uuid4().hex[:8]}",
+        group_id=f"{group}-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
-        max_poll_records=5000,
+        max_poll_records=batch,
     )
+
+
+async def raw_consume_rate(bootstrap: str, topic: str, expected: int) -> float:
+    """Messages per second for a raw aiokafka consumer reading a topic from the beginning."""
+    reader = _from_the_beginning(bootstrap, topic, "bench-raw", 5000)
     await reader.start()
     try:
         started = time.perf_counter()
@@ -160,6 +166,41 @@ async def raw_consume_rate(bootstrap: str, topic: str, expected: int) -> float:
         return count / (time.perf_counter() - started)
     finally:
         await reader.stop()
+
+
+async def durable_intake_rate(
+    bootstrap: str, client: Client, topic: str, expected: int, database: str
+) -> float:
+    """Messages per second for the plainest durable intake: a consumer in a group reads the
+    topic from the beginning and, per batch, writes each message as a document with one
+    `insert_many` in one transaction, then commits the batch's offsets. The speed limit of "read
+    from Kafka, write to MongoDB" on these servers, with nothing decided about any message."""
+    reader = _from_the_beginning(bootstrap, topic, "bench-durable", 500)
+    collection: Collection = client[database]["submissions"]
+    await reader.start()
+    try:
+        started = time.perf_counter()
+        count = 0
+        while count < expected:
+            batches = await reader.getmany(timeout_ms=1000, max_records=500)
+            documents: list[Document] = [
+                {"_id": f"{r.topic}:{r.partition}:{r.offset}", "value": r.value}
+                for records in batches.values()
+                for r in records
+            ]
+            if not documents:
+                continue
+
+            async def write(session: Session, batch: list[Document] = documents) -> None:
+                await collection.insert_many(batch, ordered=False, session=session)
+
+            await in_transaction(client, write)
+            await reader.commit()
+            count += len(documents)
+        return count / (time.perf_counter() - started)
+    finally:
+        await reader.stop()
+        await client.drop_database(database)
 
 
 async def publish_raw(

@@ -13,7 +13,11 @@ started when it ends, however it ends.
    the person before was informed: the latency of an idle system); then partners POST at a
    steady 20/s for 60 s, then as fast as intake answers (16 partners, 30 s). For each concern:
    the time from the POST until (a) ConcernRaised is on Kafka, (b) the case file shows the case
-   (a MongoDB change stream on outcomes' case_files collection), (c) PersonInformed is on Kafka.
+   (a MongoDB change stream on outcomes' case_files collection), (c) PersonInformed is on Kafka;
+   and (d) from the practitioner's safe-contact decision until PersonInformed. Nothing is sent
+   before that decision, so the benchmark plays the practitioner (`bench/practitioner.py`): it
+   confirms an email to each person as soon as notification has read the concern, and (c)
+   includes that wait.
    Baseline: a raw Kafka round trip p99 plus a raw MongoDB insert-and-read p99.
 2. Kafka intake burst: 100,000 submissions published at once; the time until intake has raised
    (or refused) every one, or what it managed within 300 s. Baseline: a raw consumer reading
@@ -56,6 +60,7 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from bench.arrivals import DocumentArrivals, Json, TopicArrivals
 from bench.baselines import (
+    durable_intake_rate,
     insert_many_rate_of,
     kafka_round_trip,
     mongo_insert_and_read,
@@ -66,6 +71,7 @@ from bench.baselines import (
 from bench.case_histories import CaseCopies
 from bench.memory import MemorySampler
 from bench.partners import KAFKA_HEADERS, HttpPartner, Sent, kafka_submission, reference
+from bench.practitioner import Practitioner
 from bench.report import Row, at_least, at_most, latencies, machine, ratio, table, write
 from infra.local import Layout, read_environment, running_pid
 from infra.sign_in import SignInSettings, StaffSignIn, TestUser
@@ -252,6 +258,20 @@ def _same(concern_id: str) -> str:
     return concern_id
 
 
+def _informed_after_decision(
+    sent: Sequence[Sent], decided: dict[str, float], informed: dict[str, float]
+) -> dict[str, float]:
+    """Percentiles of the time from each concern's safe-contact decision until the person was
+    informed: what the system takes once a practitioner has decided (concerns with both only)."""
+    return percentiles(
+        [
+            informed[s.concern_id] - decided[s.concern_id]
+            for s in sent
+            if s.concern_id in decided and s.concern_id in informed
+        ]
+    )
+
+
 async def warm_up(stack: Stack, informed: TopicArrivals, run: str, concerns: int = 3) -> None:
     """A few concerns through the whole system first, so that consumer groups have joined and
     connections are open before anything is timed."""
@@ -287,8 +307,11 @@ async def one_at_a_time(
     return sent
 
 
-async def end_to_end(plan: Plan, stack: Stack, client: Client, run: str) -> Outcome:
+async def end_to_end(
+    plan: Plan, stack: Stack, client: Client, run: str, sign_in: SignInSettings
+) -> Outcome:
     kafka = stack.endpoints.kafka_bootstrap_servers
+    practitioner = Practitioner(kafka, stack.endpoints.url("notification"), StaffSignIn(sign_in))
     raised = TopicArrivals(
         kafka, INTAKE_EVENTS, {"ConcernRaised"}, lambda _, payload: payload.get("concern_id")
     )
@@ -300,7 +323,7 @@ async def end_to_end(plan: Plan, stack: Stack, client: Client, run: str) -> Outc
 
     informed = TopicArrivals(kafka, NOTIFICATION_EVENTS, {"PersonInformed"}, informed_of)
     case_files = DocumentArrivals(client[f"{stack.database_prefix}outcomes"], CASE_FILES)
-    for watch in (raised, informed, case_files):
+    for watch in (raised, informed, case_files, practitioner):
         await watch.start()
     try:
         await warm_up(stack, informed, run)
@@ -338,7 +361,7 @@ async def end_to_end(plan: Plan, stack: Stack, client: Client, run: str) -> Outc
         )
         gave_up = time.perf_counter()
     finally:
-        for watch in (raised, informed, case_files):
+        for watch in (raised, informed, case_files, practitioner):
             await watch.stop()
 
     def stages(sent: list[Sent]) -> dict[str, dict[str, float]]:
@@ -346,6 +369,10 @@ async def end_to_end(plan: Plan, stack: Stack, client: Client, run: str) -> Outc
             "concern_raised_on_kafka": _after(sent, raised.seen, _same, gave_up),
             "case_file_shows_case": _after(sent, case_files.seen, case_id_for, gave_up),
             "person_informed_on_kafka": _after(sent, informed.seen, _same, gave_up),
+            "safe_contact_decided": _after(sent, practitioner.decided.seen, _same, gave_up),
+            "person_informed_after_decision": _informed_after_decision(
+                sent, practitioner.decided.seen, informed.seen
+            ),
             "http_answer": percentiles([s.ended - s.started for s in sent if s.concern_id]),
         }
 
@@ -394,6 +421,9 @@ async def end_to_end(plan: Plan, stack: Stack, client: Client, run: str) -> Outc
         "baseline_mongo_insert_and_read_s": insert_read,
         "ratio_person_informed_p99_to_baseline": e2e_ratio,
         "ratio_one_at_a_time_person_informed_p99_to_baseline": alone_ratio,
+        "safe_contact_decisions_refused": practitioner.refused,
+        "practitioner": "the benchmark records each concern's safe-contact decision (email to "
+        "the person) as soon as notification has read the concern; (c) includes that wait",
     }
     missing = len(accepted) - min(counts)
     rows = []
@@ -429,6 +459,10 @@ async def end_to_end(plan: Plan, stack: Stack, client: Client, run: str) -> Outc
             ("(a) ConcernRaised", "concern_raised_on_kafka"),
             ("(b) case file", "case_file_shows_case"),
             ("(c) PersonInformed", "person_informed_on_kafka"),
+            (
+                "(d) PersonInformed after the safe-contact decision",
+                "person_informed_after_decision",
+            ),
         ):
             s = by_stage[stage]
             rows.append(
@@ -521,13 +555,18 @@ def _per_window(times: Sequence[float], origin: float, width: float) -> list[int
     return counts
 
 
-async def burst_baseline(kafka: str, outcome: Outcome) -> None:
+async def burst_baseline(kafka: str, client: Client, run: str, outcome: Outcome) -> None:
     count = outcome.figures["submissions"]
     assert isinstance(count, int)
     say(f"baseline: raw consumer reading {count} submissions")
     raw = await raw_consume_rate(kafka, CONCERN_SUBMISSIONS, count)
+    say(f"baseline: durable intake (insert_many per batch, one transaction) of {count}")
+    durable = await durable_intake_rate(
+        kafka, client, CONCERN_SUBMISSIONS, count, f"bench_{run}_durable"
+    )
     row = outcome.rows[0]
     share = ratio(row.value, raw)
+    durable_share = ratio(row.value, durable)
     outcome.rows[0] = Row(
         **{
             **asdict(row),
@@ -537,8 +576,22 @@ async def burst_baseline(kafka: str, outcome: Outcome) -> None:
             "met": at_least(0.25, share),
         }
     )
+    outcome.rows.insert(
+        1,
+        Row(
+            figure="Kafka burst vs durable intake",
+            value=row.value,
+            unit="/s",
+            shown=row.shown,
+            baseline=durable,
+            baseline_name="consume + insert_many per batch in a transaction",
+            ratio=durable_share,
+        ),
+    )
     outcome.figures["baseline_raw_consume_per_s"] = raw
+    outcome.figures["baseline_durable_intake_per_s"] = durable
     outcome.figures["ratio"] = share
+    outcome.figures["ratio_to_durable_intake"] = durable_share
 
 
 # ---------------------------------------------------------------- 3. projection rebuild
@@ -762,7 +815,7 @@ async def bench(plan: Plan, servers: Servers, sampler: MemorySampler) -> dict[st
         say("starting intake, outcomes and notification")
         start(stack, sampler)
         sampler.enter("end_to_end")
-        e2e = await attempt("end_to_end", end_to_end(plan, stack, client, run))
+        e2e = await attempt("end_to_end", end_to_end(plan, stack, client, run, servers.sign_in))
         burst = None
         if gone := stopped(stack):
             # Something outside this run stopped a service: what follows would measure nothing.
@@ -776,7 +829,7 @@ async def bench(plan: Plan, servers: Servers, sampler: MemorySampler) -> dict[st
         sampler.enter("stopping")
         stack.stop()
         if burst is not None:
-            await attempt("intake_burst", burst_baseline(servers.kafka, burst))
+            await attempt("intake_burst", burst_baseline(servers.kafka, client, run, burst))
         sampler.enter("projection_rebuild")
         rebuilt = await attempt(
             "projection_rebuild", projection_rebuild(plan, servers, run, sampler)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from infra.stack import Stack
-from tests.support.conformance import conformance, manager_authorization
+from tests.support.conformance import conformance
 from tests.support.servers import infra_environment, server_addresses
 from tests.support.stacks import stack_of, start_every_group_at_the_end
 
@@ -38,7 +38,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def test_every_service_answers_as_its_openapi_document_says(stack: Stack, tmp_path: Path) -> None:
     statuses = conformance(
         stack.endpoints,
-        authorization=manager_authorization(infra_environment()),
+        sign_in=infra_environment(),
         examples=EXAMPLES,
         reports=tmp_path,
         deterministic=True,

@@ -1,6 +1,6 @@
 """`make api-conformance`: schemathesis with every check (`--checks all`) on each service's own
 OpenAPI document, against the three services running as processes on real servers, with a
-partner's key and a manager's token from the real identity provider. A failure is an answer the
+partner's key and a manager signed in at the real identity provider (`conformance_hooks`). A failure is an answer the
 document does not promise, a valid request refused, an invalid one accepted, or a server error.
 
     python -m tests.support.conformance      # fresh servers on $INFRA_* ports, then the run
@@ -11,7 +11,6 @@ thousands in all; the end-to-end test runs a few per operation in every `make te
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -20,20 +19,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from infra import local
-from infra.sign_in import SignInSettings, StaffSignIn, TestUser
 from infra.stack import Endpoints, Stack, free_port
 from services.intake.settings import DEV_PARTNER_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "outcomes", "notification")
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
-
-
-def manager_authorization(env: Mapping[str, str]) -> str:
-    """A manager's `Authorization` header value, signed in at the identity provider `env` names
-    (a manager may call every operation, so no operation is refused for its role alone)."""
-    headers = asyncio.run(StaffSignIn(SignInSettings.from_env(env)).headers(TestUser.MANAGER))
-    return headers["Authorization"]
 
 
 # Excluded: `ensure_resource_availability` takes any 404 right after a POST that answered 2xx for
@@ -46,21 +37,23 @@ EXCLUDED_CHECKS = ("ensure_resource_availability",)
 def conformance(
     endpoints: Endpoints,
     *,
-    authorization: str,
+    sign_in: Mapping[str, str],
     examples: int,
     reports: Path,
     deterministic: bool = False,
 ) -> dict[str, int]:
     """Run schemathesis on each service; returns its exit status per service (0: no failure).
-    Each service's full output is in `reports/<service>.txt`. `deterministic`: the same
+    Each service's full output is in `reports/<service>.txt`. `sign_in`: the OIDC_* settings of
+    the identity provider the services trust. `deterministic`: the same
     requests every run and no example database (what a test in `make test` needs); otherwise
     new ones each run, and the failures found are kept and tried first next time."""
     reports.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
+        **sign_in,
         "PYTHONPATH": str(ROOT),
-        # Teaches schemathesis the formats our schemas name (NHS numbers, postcodes, ...).
-        "SCHEMATHESIS_HOOKS": "tests.support.formats",
+        # Our formats (NHS numbers, postcodes, ...) and the manager's sign-in.
+        "SCHEMATHESIS_HOOKS": "tests.support.conformance_hooks",
     }
     statuses: dict[str, int] = {}
     for service in SERVICES:
@@ -81,8 +74,6 @@ def conformance(
                     str(examples),
                     "--request-timeout",
                     "60",
-                    "--header",
-                    f"Authorization: {authorization}",
                     "--header",
                     f"X-API-Key: {DEV_PARTNER_KEY}",
                 ],
@@ -117,7 +108,7 @@ def main() -> None:
         stack.start()
         statuses = conformance(
             stack.endpoints,
-            authorization=manager_authorization(local.environment(layout)),
+            sign_in=local.environment(layout),
             examples=examples,
             reports=reports,
         )
