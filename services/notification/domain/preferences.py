@@ -76,19 +76,18 @@ def who_may_be_told_schema() -> dict[str, JsonValue]:
     """`may_be_told` as JSON Schema for one recipient marked to be told, so the API states it:
     a representative or advocate is chosen in one of the ways their role allows, and a
     best-interests choice names its capacity assessment."""
-    chosen_by_role: list[JsonValue] = [
-        {
+
+    def chosen_as(role: RecipientRole, choices: frozenset[RecipientChoice]) -> JsonValue:
+        allowed: list[JsonValue] = [choice.value for choice in sorted(choices)]
+        return {
             "if": {
                 "properties": {"inform": {"const": True}, "role": {"const": role.value}},
                 "required": ["inform", "role"],
             },
-            "then": {
-                "properties": {"chosen": {"enum": sorted(choice.value for choice in choices)}},
-                "required": ["chosen"],
-            },
+            "then": {"properties": {"chosen": {"enum": allowed}}, "required": ["chosen"]},
         }
-        for role, choices in _SUPPORTER_CHOICES.items()
-    ]
+
+    chosen_by_role = [chosen_as(role, choices) for role, choices in _SUPPORTER_CHOICES.items()]
     best_interests: JsonValue = {
         "if": {
             "properties": {
