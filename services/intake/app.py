@@ -38,6 +38,7 @@ an RFC 9457 problem (`application/problem+json`) naming each bad field and what 
 def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime = ServiceRuntime.create("intake", settings, INTAKE_EVENTS)
     commands = IntakeCommands(runtime.client, runtime.database, runtime.store)
+    runtime.access.person_of = commands.person_of
     partner_view = PartnerView(runtime.database)
     triage_queue = TriageQueue(runtime.database)
     runtime.consume(ConcernSubmissions(commands, runtime.store))

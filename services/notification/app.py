@@ -4,6 +4,7 @@ events, the delivery worker, the overdue pass and the HTTP API."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass
 
 import httpx
@@ -26,7 +27,7 @@ from services.notification.application.informing import InformingReaction
 from services.notification.application.overdue import OverdueInforming
 from services.notification.application.telling import Telling
 from services.notification.domain.messages import Council
-from services.notification.read_models.case_index import CaseIndex
+from services.notification.read_models.case_index import CaseIndex, person_of_subject
 from services.notification.read_models.decisions import Decisions
 from services.notification.read_models.deliveries import Deliveries
 from services.notification.settings import NotificationSettings
@@ -188,6 +189,7 @@ def build_service(
     """The app and the service's parts (tests drive the parts directly)."""
     notification = assemble(settings, retry=retry, notify_client=notify_client)
     runtime = notification.runtime
+    runtime.access.person_of = functools.partial(person_of_subject, notification.reaction.index)
     app = create_app(
         runtime,
         title="Safeguarding notification",

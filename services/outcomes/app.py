@@ -3,13 +3,15 @@ read models, the missed-dates scheduler and the HTTP API."""
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import FastAPI
 
 from services.outcomes.api import cases_router
 from services.outcomes.application.commands import CaseCommands
 from services.outcomes.application.reactions import CaseOpening
 from services.outcomes.application.scheduler import MissedDatesWatch
-from services.outcomes.read_models.case_file import CaseFiles
+from services.outcomes.read_models.case_file import CaseFiles, person_of_subject
 from services.outcomes.read_models.due_dates import DueDates
 from services.outcomes.read_models.msp_report import CaseSummaries
 from services.outcomes.read_models.timeline import Timelines
@@ -64,6 +66,7 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
     """`build`, also handing back the service's parts (the scheduler's pass, the commands)."""
     runtime = ServiceRuntime.create("outcomes", settings, OUTCOMES_EVENTS)
     outcomes = Outcomes(runtime, settings)
+    runtime.access.person_of = functools.partial(person_of_subject, runtime.database)
     runtime.consume(CaseOpening(runtime.store, runtime.database))
     runtime.consume(CaseFiles(runtime.database))
     runtime.consume(Timelines(runtime.database))

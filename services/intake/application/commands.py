@@ -328,6 +328,15 @@ class IntakeCommands:
 
         return await self._transaction(work)
 
+    async def person_of(self, kind: str, subject_id: str) -> str | None:
+        """Whom a concern is about now (after any relink), for the audit of access."""
+        if kind != "concern":
+            return None
+        history = await self.store.load(subject_id)
+        if not history or not isinstance(history[0].payload, ConcernRaised):
+            return None
+        return Concern.rebuild(subject_id, (e.payload for e in history)).person_id or None
+
     async def record(self, concern_id: str) -> ConcernRecord | None:
         history = await self.store.load(concern_id)
         if not history or not isinstance(history[0].payload, ConcernRaised):
