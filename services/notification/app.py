@@ -31,9 +31,10 @@ from services.notification.read_models.case_index import CaseIndex, person_of_su
 from services.notification.read_models.decisions import Decisions
 from services.notification.read_models.deliveries import Deliveries
 from services.notification.settings import NotificationSettings
-from shared.events.notification import Channel
+from shared.events.notification import Channel, informing_stream
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
+from shared.subject_access import subject_access_router
 from shared.topics import NOTIFICATION_EVENTS
 
 
@@ -175,6 +176,11 @@ def assemble(
     return notification
 
 
+async def informing_streams_of(person_id: str) -> list[str]:
+    """Everything notification records about a person is on her informing stream."""
+    return [informing_stream(person_id)]
+
+
 def build(settings: NotificationSettings) -> tuple[FastAPI, ServiceRuntime]:
     app, notification = build_service(settings)
     return app, notification.runtime
@@ -214,4 +220,7 @@ def build_service(
         )
     )
     app.include_router(work_queue_router(notification.decisions, runtime.staff))
+    app.include_router(
+        subject_access_router("notification", runtime.database, runtime.staff, informing_streams_of)
+    )
     return app, notification

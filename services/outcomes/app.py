@@ -11,7 +11,7 @@ from services.outcomes.api import cases_router
 from services.outcomes.application.commands import CaseCommands
 from services.outcomes.application.reactions import CaseOpening
 from services.outcomes.application.scheduler import MissedDatesWatch
-from services.outcomes.read_models.case_file import CaseFiles, person_of_subject
+from services.outcomes.read_models.case_file import CaseFiles, cases_of, person_of_subject
 from services.outcomes.read_models.due_dates import DueDates
 from services.outcomes.read_models.msp_report import CaseSummaries
 from services.outcomes.read_models.timeline import Timelines
@@ -19,6 +19,7 @@ from services.outcomes.read_models.work_items import WorkItems
 from services.outcomes.settings import OutcomesSettings
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
+from shared.subject_access import subject_access_router
 from shared.topics import OUTCOMES_EVENTS
 
 DESCRIPTION = """\
@@ -75,4 +76,12 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
     runtime.run_in_background(outcomes.run_in_background)
     app = create_app(runtime, title="Safeguarding outcomes", description=DESCRIPTION)
     app.include_router(cases_router(outcomes.commands, runtime.database, runtime.staff))
+    app.include_router(
+        subject_access_router(
+            "outcomes",
+            runtime.database,
+            runtime.staff,
+            functools.partial(cases_of, runtime.database),
+        )
+    )
     return app, runtime, outcomes
