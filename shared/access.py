@@ -20,6 +20,7 @@ values, no answers.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
@@ -40,6 +41,7 @@ AUDIT_COLLECTION = "access_audit"
 REASON_HEADER = "X-Access-Reason"
 REASON_MIN, REASON_MAX = 10, 500
 GENESIS = "0" * 64
+HEAD = "head"
 RESTRICTED_KINDS = frozenset({"case", "timeline", "communications log", "person"})
 """What belongs to a team. Concerns at intake are not: every practitioner triages the front door."""
 
@@ -134,6 +136,7 @@ class AccessAudit:
         self, collection: Collection, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     ) -> None:
         self.collection = collection
+        self.head = collection.database[f"{collection.name}_head"]
         self.clock = clock
 
     @classmethod
@@ -141,23 +144,33 @@ class AccessAudit:
         return cls(database[AUDIT_COLLECTION])
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("seq", ASCENDING)], unique=True)
         await self.collection.create_index([("person_id", ASCENDING), ("seq", ASCENDING)])
         await self.collection.create_index([("staff_id", ASCENDING), ("seq", ASCENDING)])
 
     async def record(self, **fields: Any) -> AccessEntry:
-        """Append an entry after the newest one. Instances racing for the same `seq` are kept
-        apart by its unique index: the loser chains onto the winner's entry."""
+        """Append an entry after the newest one. Each entry's `_id` is its `seq`, so instances
+        racing for the same place are kept apart by the key: the loser chains onto the winner's
+        entry. The newest entry's place is kept in one document (`<collection>_head`), so an
+        append reads two documents by key however long the chain is; a head left behind by a
+        crash is caught up from the entries themselves."""
         fields["at"] = _now_to_the_millisecond(self.clock)
         while True:
-            last = await self.collection.find_one({}, sort=[("seq", DESCENDING)])
-            seq = int(last["seq"]) + 1 if last else 1
-            prev_hash = str(last["hash"]) if last else GENESIS
-            entry = chained({**fields, "seq": seq}, prev_hash)
+            head = await self.head.find_one({"_id": HEAD})
+            seq, prev_hash = (int(head["seq"]), str(head["hash"])) if head else (0, GENESIS)
+            while (later := await self.collection.find_one({"_id": seq + 1})) is not None:
+                seq, prev_hash = seq + 1, str(later["hash"])
+            entry = chained({**fields, "seq": seq + 1}, prev_hash)
             try:
-                await self.collection.insert_one(entry.model_dump())
+                await self.collection.insert_one({"_id": entry.seq, **entry.model_dump()})
             except DuplicateKeyError:
                 continue
+            with contextlib.suppress(DuplicateKeyError):
+                # Only forwards: an instance that appended later may have moved it on already.
+                await self.head.update_one(
+                    {"_id": HEAD, "seq": {"$lt": entry.seq}},
+                    {"$set": {"seq": entry.seq, "hash": entry.hash}},
+                    upsert=True,
+                )
             return entry
 
     async def entries(

@@ -10,8 +10,7 @@ from aiokafka import AIOKafkaProducer
 from services.notification.settings import NotificationSettings
 from shared.access import REASON_HEADER
 from shared.mongo import Client
-from tests.integration.notification.conftest import publish, running
-from tests.support.polling import eventually
+from tests.integration.notification.conftest import case_reached, publish, running
 from tests.support.staff import TestUser
 from tests.unit.notification.story import Story
 
@@ -26,12 +25,9 @@ async def test_a_persons_communications_log_and_case_are_read_by_their_team_and_
         staff = service.staff
         by_case = f"/people/by-case/{story.case_id}"
 
-        async def found() -> int:
-            return (await service.http.get(by_case, headers=staff.practitioner)).status_code
-
-        await eventually(found, until=lambda status: status == 200, what="the case")
+        await case_reached(service, story.case_id)
         # Now that notification knows the case, its reading is recorded with her id.
-        assert await found() == 200
+        assert (await service.http.get(by_case, headers=staff.practitioner)).status_code == 200
         log = f"/people/{story.person_id}/communications"
         preferences = f"/people/{story.person_id}/safe-contact"
         other_team = {

@@ -202,6 +202,13 @@ async def test_instances_recording_at_once_keep_one_unbroken_chain(
     seen = sorted([d["subject_id"] async for d in collection.find({})])
     assert seen == sorted(f"case-{n}" for n in range(30))
 
+    # An instance that died between writing an entry and moving the head on: the next append
+    # still chains onto the newest entry.
+    await first.head.update_one({}, {"$set": {"seq": 25, "hash": "stale"}})
+    after_a_crash = await second.record(**ACCESS)
+    check = await first.verify()
+    assert (after_a_crash.seq, check.intact, check.entries) == (31, True, 31)
+
 
 ACCESS: dict[str, Any] = {
     "staff_id": "someone",
