@@ -69,6 +69,7 @@ class Stack:
             "PARTNER_API_KEYS": json.dumps({DEV_PARTNER: hash_api_key(DEV_PARTNER_KEY)}),
             "OIDC_ISSUER": self.endpoints.oidc_issuer,
             "OIDC_AUDIENCE": local.API_AUDIENCE,
+            "UNALLOCATED_CASE_TEAM": local.UNALLOCATED_CASE_TEAM,
             **self.extra_env,
         }
         return env

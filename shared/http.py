@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Path, Request, Response
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.access import AccessEntry, ChainCheck
 from shared.events import Role
 from shared.eventstore import EventTooLarge
 from shared.limits import MAX_EVENT_BYTES, MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, capped
@@ -176,7 +177,8 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     async def manager(request: Request) -> None:
-        await runtime.staff.actor(request.headers.get("Authorization"), (Role.MANAGER,))
+        # Like every staff access, recorded in the audit (reading the audit too).
+        await runtime.staff.admit(request, (Role.MANAGER,))
 
     @router.get(
         "/health",
@@ -230,6 +232,39 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
         except RebuildRunning as error:
             raise ProblemError(409, "A rebuild is already running", str(error)) from error
         return {"projection": name, "replayed_messages": replayed}
+
+    @router.get(
+        "/admin/access-audit",
+        response_model=list[AccessEntry],
+        tags=["audit of access"],
+        summary="Who read or changed what in this service: by person, by member of staff",
+        description="Newest first. Each entry names the staff member, their role and teams, the "
+        "route, the subject and the person it is about, when, from where, and any reason given "
+        "to read outside their team; never the content. Filter by `person_id`, `staff_id` or both.",
+    )
+    async def access_audit(
+        request: Request,
+        person_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        staff_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> list[AccessEntry]:
+        await manager(request)
+        return await runtime.access.audit.entries(
+            person_id=person_id, staff_id=staff_id, limit=limit
+        )
+
+    @router.get(
+        "/admin/access-audit/verification",
+        response_model=ChainCheck,
+        tags=["audit of access"],
+        summary="Check that no entry of the audit of access was changed, removed or reordered",
+        description="Walks the hash chain from the first entry. `intact` false names the first "
+        "broken entry. Keep `head_seq` and `head_hash` outside the database: a later check "
+        "whose chain no longer reaches them shows the newest entries were removed.",
+    )
+    async def verify_access_audit(request: Request) -> ChainCheck:
+        await manager(request)
+        return await runtime.access.audit.verify()
 
     return router
 

@@ -13,6 +13,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
+from shared.access import AccessAudit, AccessGate
 from shared.config import ServiceSettings
 from shared.deadletter import DeadLetters
 from shared.events import Envelope
@@ -56,6 +57,7 @@ class ServiceRuntime:
     store: EventStore
     producer: AIOKafkaProducer
     staff: StaffTokens
+    access: AccessGate
     handlers: list[MessageHandler[Any]] = field(default_factory=list)
     background: list[Callable[[], object]] = field(default_factory=list)
     runners: dict[str, ProjectionRunner[Any]] = field(default_factory=dict)
@@ -68,6 +70,7 @@ class ServiceRuntime:
     def create(cls, name: str, settings: ServiceSettings, events_topic: str) -> ServiceRuntime:
         client = connect(settings.mongodb_uri)
         database = client[settings.mongodb_database]
+        access = AccessGate(AccessAudit.of(database), settings.unallocated_case_team)
         return cls(
             name=name,
             settings=settings,
@@ -75,7 +78,8 @@ class ServiceRuntime:
             database=database,
             store=EventStore(client, database, events_topic),
             producer=producer(settings.kafka_bootstrap_servers, client_id=name),
-            staff=StaffTokens(settings),
+            staff=StaffTokens(settings, gate=access),
+            access=access,
         )
 
     def __post_init__(self) -> None:
@@ -97,6 +101,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         await self.store.ensure_indexes()
+        await self.access.audit.ensure_indexes()
         await self.producer.start()
         for handler in self.handlers:
             group = self.settings.consumer_group(handler.name)

@@ -20,6 +20,7 @@ from services.intake.read_models.triage import Triage, TriageQueue
 from services.intake.settings import IntakeSettings
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
+from shared.subject_access import subject_access_router
 from shared.topics import INTAKE_EVENTS
 
 DESCRIPTION = """\
@@ -38,6 +39,7 @@ an RFC 9457 problem (`application/problem+json`) naming each bad field and what 
 def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime = ServiceRuntime.create("intake", settings, INTAKE_EVENTS)
     commands = IntakeCommands(runtime.client, runtime.database, runtime.store)
+    runtime.access.person_of = commands.person_of
     partner_view = PartnerView(runtime.database)
     triage_queue = TriageQueue(runtime.database)
     runtime.consume(ConcernSubmissions(commands, runtime.store))
@@ -48,6 +50,9 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     install_submission_problems(app)
     app.include_router(partner_router(settings, commands, PartnerConcerns(runtime.database)))
     app.include_router(staff_router(runtime.staff, commands, Triage(runtime.database)))
+    app.include_router(
+        subject_access_router("intake", runtime.database, runtime.staff, commands.concerns_of)
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -3,13 +3,15 @@ read models, the missed-dates scheduler and the HTTP API."""
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import FastAPI
 
 from services.outcomes.api import cases_router
 from services.outcomes.application.commands import CaseCommands
 from services.outcomes.application.reactions import CaseOpening
 from services.outcomes.application.scheduler import MissedDatesWatch
-from services.outcomes.read_models.case_file import CaseFiles
+from services.outcomes.read_models.case_file import CaseFiles, cases_of, person_of_subject
 from services.outcomes.read_models.due_dates import DueDates
 from services.outcomes.read_models.msp_report import CaseSummaries
 from services.outcomes.read_models.timeline import Timelines
@@ -17,6 +19,7 @@ from services.outcomes.read_models.work_items import WorkItems
 from services.outcomes.settings import OutcomesSettings
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
+from shared.subject_access import subject_access_router
 from shared.topics import OUTCOMES_EVENTS
 
 DESCRIPTION = """\
@@ -64,6 +67,7 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
     """`build`, also handing back the service's parts (the scheduler's pass, the commands)."""
     runtime = ServiceRuntime.create("outcomes", settings, OUTCOMES_EVENTS)
     outcomes = Outcomes(runtime, settings)
+    runtime.access.person_of = functools.partial(person_of_subject, runtime.database)
     runtime.consume(CaseOpening(runtime.store, runtime.database))
     runtime.consume(CaseFiles(runtime.database))
     runtime.consume(Timelines(runtime.database))
@@ -72,4 +76,12 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
     runtime.run_in_background(outcomes.run_in_background)
     app = create_app(runtime, title="Safeguarding outcomes", description=DESCRIPTION)
     app.include_router(cases_router(outcomes.commands, runtime.database, runtime.staff))
+    app.include_router(
+        subject_access_router(
+            "outcomes",
+            runtime.database,
+            runtime.staff,
+            functools.partial(cases_of, runtime.database),
+        )
+    )
     return app, runtime, outcomes

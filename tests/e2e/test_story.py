@@ -10,12 +10,23 @@ from pathlib import Path
 import httpx
 import pytest
 
-from demo.story import ABUSE_TO_STOP, FEEL_SAFER, SONS_CONTACT_POINTS, Json, Places, Story
-from infra.sign_in import SignInSettings
+from demo.story import (
+    ABUSE_TO_STOP,
+    FEEL_SAFER,
+    SONS_CONTACT_POINTS,
+    SONS_PHONE,
+    SONS_PHONE_AS_HERS,
+    Json,
+    Places,
+    Story,
+)
+from infra.sign_in import SignInSettings, TestUser
 from infra.stack import Endpoints, Stack, free_port
 from services.intake.settings import DEV_PARTNER_KEY
 from shared.mongo import Client
+from shared.subject_access import SAME_AS_SOURCE, SERVICES, gather, leaves, render_html, under
 from tests.support.servers import infra_environment, server_addresses
+from tests.support.staff import shared_sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -118,3 +129,83 @@ def test_the_logs_of_all_three_services_follow_one_concern_by_its_correlation_id
         if correlation in Path(stack.state / f"{name}.log").read_text()
     }
     assert services_seen == {"intake", "outcomes", "notification"}
+
+
+HER_WORDS = (
+    ABUSE_TO_STOP,
+    FEEL_SAFER,
+    "I don't want him in trouble. I just want it to stop.",
+    "I don't want the police involved. He's still my son.",
+    "I'll see him at Susan's, with her there. I keep my own card.",
+    "He doesn't take my money now, and I still see him.",
+)
+OTHER_PEOPLE = ("Daniel Hill", "Dan Hill", "PC Sam Okafor", "sam.okafor@police.example.org")
+
+
+async def test_her_subject_access_bundle_holds_everything_with_other_peoples_data_marked(
+    story: Json, stack: Stack, mongo_client: Client
+) -> None:
+    person = story["person_id"]
+    async with httpx.AsyncClient(timeout=60) as http:
+        bundle = await gather(
+            person,
+            {service: stack.endpoints.url(service) for service in SERVICES},
+            await shared_sign_in().headers(TestUser.MANAGER),
+            http,
+        )
+    parts = {part.service: part for part in bundle.parts}
+    everything = bundle.model_dump_json()
+    notification = mongo_client[f"{stack.database_prefix}notification"]
+
+    # Her own words, as she said them.
+    assert [words for words in HER_WORDS if words not in everything] == []
+    # Every event of her concern, her case and her informing stream, in order.
+    for service in SERVICES:
+        events = parts[service].events
+        assert len({e["stream_id"] for e in events}) == 1
+        assert [e["stream_version"] for e in events] == list(range(1, len(events) + 1))
+    kinds = {e["event_type"] for part in bundle.parts for e in part.events}
+    assert {"ConcernRaised", "S42DecisionMade", "EnquiryConcluded", "CaseClosed"} <= kinds
+    # Every message she was sent, every letter printed, every decision about telling her.
+    informed = [e for e in parts["notification"].events if e["event_type"] == "PersonInformed"]
+    assert len(informed) == story["summary"]["person_informed"]
+    for collection, query in (
+        ("deliveries", {"person_id": person}),
+        ("informing_decisions", {"person_id": person}),
+        ("print_queue", {}),
+    ):
+        held = {str(d["_id"]) async for d in notification[collection].find(query)}
+        given = {d["_id"] for d in parts["notification"].records.get(collection, [])}
+        assert given == held, collection
+    assert parts["notification"].records["deliveries"]
+    assert parts["notification"].records["informing_decisions"]
+    # Her son's details, the referrer's, and the son's phone the referral gave as hers, are
+    # marked for redaction review wherever they are.
+    unmarked = [
+        (where, value)
+        for part in bundle.parts
+        for where, value in leaves(part)
+        if isinstance(value, str)
+        and any(them in value for them in (*OTHER_PEOPLE, *SONS_CONTACT_POINTS, SONS_PHONE))
+        and not under(where, bundle.marks)
+    ]
+    assert unmarked == []
+    as_hers = [
+        where
+        for where, value in leaves(parts["intake"])
+        if value == SONS_PHONE_AS_HERS and ".person.contact" in where
+    ]
+    assert as_hers
+    assert all(bundle.marks.get(where) == SAME_AS_SOURCE for where in as_hers)
+    assert any("source of risk" in why for why in bundle.marks.values())
+    # Her words are never marked as someone else's.
+    for part in bundle.parts:
+        for where, value in leaves(part):
+            if value in HER_WORDS:
+                assert not under(where, bundle.marks), where
+
+    page = render_html(bundle)
+    assert "I want the abuse to stop" in page
+    assert "For redaction review" in page
+    assert page.count('class="for-review"') == len(bundle.marks)
+    assert "<script" not in page

@@ -328,6 +328,25 @@ class IntakeCommands:
 
         return await self._transaction(work)
 
+    async def person_of(self, kind: str, subject_id: str) -> str | None:
+        """Whom a concern is about now (after any relink), for the audit of access."""
+        if kind != "concern":
+            return None
+        history = await self.store.load(subject_id)
+        if not history or not isinstance(history[0].payload, ConcernRaised):
+            return None
+        return Concern.rebuild(subject_id, (e.payload for e in history)).person_id or None
+
+    async def concerns_of(self, person_id: str) -> list[str]:
+        """The concerns about the person now: every one ever linked to her, less those moved
+        to someone else."""
+        named = self.store.events.find(
+            {"$or": [{"payload.person_id": person_id}, {"payload.new_person_id": person_id}]},
+            projection={"stream_id": 1},
+        )
+        candidates = sorted({str(document["stream_id"]) async for document in named})
+        return [c for c in candidates if await self.person_of("concern", c) == person_id]
+
     async def record(self, concern_id: str) -> ConcernRecord | None:
         history = await self.store.load(concern_id)
         if not history or not isinstance(history[0].payload, ConcernRaised):

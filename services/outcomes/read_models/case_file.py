@@ -316,3 +316,16 @@ async def read_case_file(database: Database, case_id: str) -> CaseFile | None:
     if document is None or document.get("concern_id") is None:
         return None
     return CaseFile.model_validate(document)
+
+
+async def person_of_subject(database: Database, kind: str, subject_id: str) -> str | None:
+    """Whom a case (or its timeline) or a concern is about, for the audit of access."""
+    key = "concern_id" if kind == "concern" else "case_id"
+    found = await database[COLLECTION].find_one({key: subject_id}, {"person_id": 1})
+    return str(found["person_id"]) if found and found.get("person_id") else None
+
+
+async def cases_of(database: Database, person_id: str) -> list[str]:
+    """The cases about the person now (a case moved to someone else is theirs)."""
+    cursor = database[COLLECTION].find({"person_id": person_id}, projection={"_id": 1})
+    return sorted([str(document["_id"]) async for document in cursor])
