@@ -1,0 +1,136 @@
+"""What each page needs, gathered from the services with the user's token. The services answer
+for themselves; this only asks the right ones and puts the answers side by side."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.practitioner_web.adapters.services import Json, Refused, Services
+from services.practitioner_web.domain import work as work_queue
+from services.practitioner_web.domain.steps import CaseContext
+from shared.events import Role
+
+
+@dataclass(frozen=True)
+class User:
+    subject: str
+    name: str
+    role: Role
+    token: str
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role is Role.MANAGER
+
+
+async def my_and_team_work(services: Services, user: User) -> tuple[list[Any], list[Any]]:
+    """(my work, the team's work): the team's is everything waiting; mine is the dates missed
+    on my cases, and everything waiting for a first contact or a practitioner's call, which
+    any practitioner may pick up, and for a manager the decisions awaiting one."""
+    triage, awaiting, to_tell, items = await asyncio.gather(
+        services.get("intake", "/triage", user.token),
+        services.get("notification", "/safe-contact/awaiting", user.token),
+        services.get("notification", "/practitioner-contact/awaiting", user.token),
+        services.get("outcomes", "/work-items", user.token),
+    )
+    everything = [
+        *work_queue.from_safe_contact(awaiting),
+        *work_queue.from_practitioner_contact(to_tell),
+        *work_queue.from_work_items(items),
+        *work_queue.from_triage(triage),
+    ]
+    mine = [
+        i
+        for i in everything
+        if i.kind in (work_queue.WorkKind.SAFE_CONTACT, work_queue.WorkKind.TELL_THEM)
+        or (i.kind is work_queue.WorkKind.MISSED_DATE and i.assigned_to in (user.name, None))
+        or (i.kind is work_queue.WorkKind.DECISION and user.is_manager)
+        or (i.kind is work_queue.WorkKind.TRIAGE and not user.is_manager)
+    ]
+    return work_queue.prioritised(mine), work_queue.prioritised(everything)
+
+
+@dataclass
+class PersonPage:
+    person: Json
+    preferences: Json | None
+    cases: list[Json] = field(default_factory=list)
+    """The case file of each concern that has one, newest concern first."""
+    awaiting_safe_contact: list[str] = field(default_factory=list)
+    """Concern ids whose first contact waits for a practitioner's judgement."""
+
+    @property
+    def desired_outcomes(self) -> list[tuple[Json, Json]]:
+        """(case, outcome) for every outcome the person still wants, across their cases."""
+        return [
+            (case, outcome)
+            for case in self.cases
+            for outcome in case["desired_outcomes"]
+            if not outcome.get("withdrawn")
+        ]
+
+
+async def person_page(services: Services, user: User, person_id: str) -> PersonPage | None:
+    person = await services.find("intake", f"/people/{person_id}", user.token)
+    if person is None:
+        return None
+    preferences, picture = await asyncio.gather(
+        services.find("notification", f"/people/{person_id}/contact-preferences", user.token),
+        services.find("notification", f"/people/{person_id}/safe-contact", user.token),
+    )
+    located = await asyncio.gather(
+        *(
+            services.find("outcomes", f"/concerns/{c['concern_id']}/case", user.token)
+            for c in person["concerns"]
+        )
+    )
+    case_ids = list(dict.fromkeys(found["case_id"] for found in located if found))
+    files = await asyncio.gather(
+        *(services.find("outcomes", f"/cases/{case_id}", user.token) for case_id in case_ids)
+    )
+    waiting = sorted(
+        {str(w["concern_id"]) for w in (picture or {}).get("waiting", ()) if w.get("concern_id")}
+    )
+    return PersonPage(person, preferences, [f for f in files if f], waiting)
+
+
+async def case_file(services: Services, user: User, case_id: str) -> Json | None:
+    return await services.find("outcomes", f"/cases/{case_id}", user.token)
+
+
+def case_context(file: Json, user: User) -> CaseContext:
+    concern = file.get("concern") or {}
+    return CaseContext(
+        person_name=file.get("person_name") or "the person",
+        recorder=user.name,
+        desired_outcomes=tuple(
+            (o["desired_outcome_id"], o["text"])
+            for o in file["desired_outcomes"]
+            if not o.get("withdrawn")
+        ),
+        agreed_outcomes=tuple(
+            (o["agreed_outcome_id"], o["wording"]) for o in file["agreed_outcomes"]
+        ),
+        risk_types=tuple(concern.get("risk_types") or ()),
+        location=concern.get("risk_location"),
+        source=concern.get("risk_source"),
+    )
+
+
+async def record(services: Services, user: User, service: str, path: str, body: Json) -> Json:
+    """Record a step; a refusal comes back as `Refused` for the form to show."""
+    assert service in ("intake", "outcomes", "notification")
+    return await services.post(service, path, user.token, body)  # type: ignore[arg-type]
+
+
+async def chronology(services: Services, user: User, file: Json) -> tuple[Json, Json | None]:
+    timeline, log = await asyncio.gather(
+        services.find("outcomes", f"/cases/{file['case_id']}/timeline", user.token),
+        services.find("notification", f"/people/{file['person_id']}/communications", user.token),
+    )
+    return timeline or {"entries": []}, log
+
+
+__all__ = ["PersonPage", "Refused", "User", "case_context", "my_and_team_work", "person_page"]
