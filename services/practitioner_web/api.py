@@ -247,7 +247,7 @@ def build_router(
                 options, posted.get("routes", []), posted.get("checked", [])
             )
             errors = list(judgement.errors)
-            action = (posted.get("action") or ["check"])[0]
+            action = (posted.get("next_step") or ["check"])[0]
             if not errors and action == "check":
                 stage = "check"
             elif not errors and action == "confirm":
@@ -496,7 +496,7 @@ def build_router(
         if request.method == "POST":
             posted = await posted_form(request)
             answers = forms.answers_from(form, posted)
-            action = (posted.get("action") or ["check"])[0]
+            action = (posted.get("next_step") or ["check"])[0]
             checked = forms.check(form, answers)
             errors = checked.errors
             if action == "check" and checked.ok:

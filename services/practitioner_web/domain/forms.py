@@ -110,6 +110,11 @@ class Checked:
 # --- reading the browser's answers ----------------------------------------------------------------
 
 
+NEXT_STEP = "next_step"
+"""The name of the buttons that say what to do with the answers (check, change, confirm): never
+a question's name."""
+
+
 def answers_from(form: Form, posted: Mapping[str, Sequence[str]]) -> Answers:
     """The answers to `form`'s questions out of a posted form (anything else is ignored)."""
     answers: Answers = {}
