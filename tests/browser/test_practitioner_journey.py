@@ -525,3 +525,65 @@ def test_the_report_draws_her_results_and_downloads_the_return(walk: Visit) -> N
 
 def test_signing_out_signs_out(walk: Visit) -> None:
     assert walk.seen["after_sign_out"].endswith("/sign-in")
+
+
+def focus_by_tab(page: Page, selector: str, limit: int = 60) -> None:
+    """Press Tab until the element has focus, as someone using only a keyboard does."""
+    for _ in range(limit):
+        if page.evaluate(f"document.activeElement === document.querySelector('{selector}')"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_a_form_can_be_completed_with_the_keyboard_alone(
+    browser: Browser, web_stack: Stack, test_password: str
+) -> None:
+    received = httpx.post(
+        f"{web_stack.endpoints.url('intake')}/concerns",
+        json=concern(uuid_run()),
+        headers={"X-API-Key": DEV_PARTNER_KEY},
+    ).json()
+    context, page = sign_in(browser, web_stack, TestUser.PRACTITIONER, test_password)
+    page.goto(
+        f"{web_stack.endpoints.url(WEB)}/concerns/{received['concern_id']}/record/information"
+    )
+    focus_by_tab(page, "#source")
+    page.keyboard.type("Her GP, by phone")
+    focus_by_tab(page, "#note")
+    page.keyboard.type("She has missed two appointments since the incident.")
+    focus_by_tab(page, "button[value=check]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Check your answers", level=1)).to_be_visible()
+    focus_by_tab(page, "button[value=confirm]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Information recorded")
+    context.close()
+
+
+def test_someone_without_a_staff_role_is_told_they_have_no_access(
+    browser: Browser, web_stack: Stack, test_password: str
+) -> None:
+    context, page = sign_in(browser, web_stack, TestUser.NO_STAFF_ROLE, test_password)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You do not have access to this service"
+    )
+    visit = Visit()
+    visit.check(page, "no-access")
+    assert visit.violations == {}
+    page.goto(f"{web_stack.endpoints.url(WEB)}/work")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You do not have access to this service"
+    )
+    context.close()
+
+
+def test_a_partners_api_key_cannot_sign_in(web_stack: Stack) -> None:
+    for path in ("/work", "/search?name=Margaret", "/reports/msp"):
+        response = httpx.get(
+            web_stack.endpoints.url(WEB) + path, headers={"X-API-Key": DEV_PARTNER_KEY}
+        )
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/sign-in"
