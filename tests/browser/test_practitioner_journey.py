@@ -114,6 +114,17 @@ def communications(stack: Stack, token: str, person_id: str) -> list[dict[str, A
     return response.json()["entries"] if response.status_code == 200 else []
 
 
+def until_told(stack: Stack, token: str, person_id: str, step: str, timeout: float = 90) -> None:
+    """Poll her communications log until it records that she was told about `step`."""
+    deadline = time.monotonic() + timeout
+    while not any(
+        e["kind"] == "PersonInformed" and e["source_event_type"] == step
+        for e in communications(stack, token, person_id)
+    ):
+        assert time.monotonic() < deadline, f"she was never told about {step}"
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def walk(browser: Browser, web_stack: Stack, test_password: str) -> Visit:
     stack, visit, web = web_stack, Visit(), web_stack.endpoints.url(WEB)
@@ -187,13 +198,7 @@ def walk(browser: Browser, web_stack: Stack, test_password: str) -> Visit:
     page.get_by_role("button", name="Confirm it is safe").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Safe contact recorded")
     token = practitioner_token()
-    deadline = time.monotonic() + 60
-    while not any(
-        e["kind"] == "PersonInformed" and e["source_event_type"] == "ConcernRaised"
-        for e in communications(stack, token, person_id)
-    ):
-        assert time.monotonic() < deadline, "she was never told her concern was received"
-        time.sleep(0.2)
+    until_told(stack, token, person_id, "ConcernRaised")
 
     # -- the manager decides
     manager_context, manager = sign_in(browser, stack, TestUser.MANAGER, test_password)
@@ -393,13 +398,7 @@ def walk(browser: Browser, web_stack: Stack, test_password: str) -> Visit:
         ),
     )
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Case closed")
-    deadline = time.monotonic() + 90
-    while not any(
-        e["kind"] == "PersonInformed" and e["source_event_type"] == "CaseClosed"
-        for e in communications(stack, token, person_id)
-    ):
-        assert time.monotonic() < deadline, "she was never told her case closed"
-        time.sleep(0.2)
+    until_told(stack, token, person_id, "CaseClosed")
 
     # -- the chronology beside the communications log; the printable record; the report
     page.goto(f"{web}/cases/{case_id}/chronology")
