@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from typing import Any
 
 import playwright
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from infra.sign_in import SignInSettings
 from infra.stack import Endpoints, Stack, free_port
@@ -83,6 +82,22 @@ def browser_type_launch_args() -> dict[str, Any]:
     return {"executable_path": str(CHROMIUM), "args": args, "headless": True}
 
 
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    """Playwright for one module only: its sync API keeps an event loop running in this thread
+    while it is started, which the asyncio tests that run after this module must not find."""
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright, browser_type_launch_args: dict[str, Any]) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(**browser_type_launch_args)
+    print(f"browser version in use: {launched.version}")
+    yield launched
+    launched.close()
+
+
 @pytest.fixture(scope="session")
 def browser_context_args() -> dict[str, Any]:
     return {
@@ -122,10 +137,3 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def test_password() -> str:
     return infra_environment()["OIDC_TEST_USER_PASSWORD"]
-
-
-@pytest.fixture(scope="session")
-def chromium_ready(browser: Browser) -> Browser:
-    print(f"browser version in use: {browser.version}")
-    assert shutil.which(str(CHROMIUM))
-    return browser
