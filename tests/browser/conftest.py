@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import playwright
+import playwright as playwright_package
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
 
 def bundled_chromium_major() -> int:
     """The Chromium major version this Playwright release was built for."""
-    browsers = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
+    browsers = Path(playwright_package.__file__).parent / "driver" / "package" / "browsers.json"
     [chromium] = [
         b for b in json.loads(browsers.read_text())["browsers"] if b["name"] == "chromium"
     ]
