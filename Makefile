@@ -23,6 +23,7 @@ help:
 	@echo "make infra-down stop what infra-up started"
 	@echo "make lint       ruff + mypy"
 	@echo "make asyncapi   write each service's AsyncAPI document to docs/asyncapi/"
+	@echo "make api-conformance  schemathesis --checks all on each service's OpenAPI (thousands of requests)"
 	@echo "make safety-fuzz  50,000 generated cases against the source-of-risk rules; prints examples and violations"
 	@echo "make compose-env write .env with random secrets for docker compose (FORCE=1 replaces it)"
 
@@ -73,7 +74,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared services tests infra bench demo
 
-.PHONY: run demo asyncapi dead-letters replay-dead-letter rebuild-projection bench safety-fuzz compose-env
+.PHONY: run demo asyncapi dead-letters replay-dead-letter rebuild-projection bench safety-fuzz compose-env api-conformance
 
 run: setup
 	$(PY) infra/stack.py
@@ -100,7 +101,17 @@ bench: setup
 
 # The property test CI runs with 2,000 examples, with 50,000 new ones; needs no servers.
 safety-fuzz: $(STAMP)
-	SAFETY_FUZZ_PROFILE=safety-fuzz $(PY) -m pytest -q -p no:cacheprovider tests/unit/notification/test_source_of_risk_properties.py
+	SAFETY_FUZZ_PROFILE=safety-fuzz $(PY) -m pytest -q -p no:cacheprovider tests/unit/notification/test_source_of_risk_properties.py tests/unit/notification/test_routes_never_reach_the_source.py
 
 compose-env: $(STAMP)
 	$(PY) infra/compose_env.py $(if $(FORCE),--force)
+
+# schemathesis with every check on each service's OpenAPI document, on fresh servers of its own:
+# API_CONFORMANCE_EXAMPLES per operation (thousands of requests in all). `make test` runs a few.
+API_CONFORMANCE_EXAMPLES ?= 100
+CONFORMANCE_KAFKA_PORT ?= 29092
+CONFORMANCE_KAFKA_CONTROLLER_PORT ?= 29093
+CONFORMANCE_MONGO_PORT ?= 47017
+CONFORMANCE_KEYCLOAK_PORT ?= 29080
+api-conformance: setup
+	INFRA_STATE_DIR=.local/conformance INFRA_KAFKA_PORT=$(CONFORMANCE_KAFKA_PORT) INFRA_KAFKA_CONTROLLER_PORT=$(CONFORMANCE_KAFKA_CONTROLLER_PORT) INFRA_MONGO_PORT=$(CONFORMANCE_MONGO_PORT) INFRA_KEYCLOAK_PORT=$(CONFORMANCE_KEYCLOAK_PORT) DEVELOPMENT_MODE=true API_CONFORMANCE_EXAMPLES=$(API_CONFORMANCE_EXAMPLES) $(PY) -m tests.support.conformance

@@ -100,7 +100,6 @@ class Stack:
 
     def start(self) -> None:
         self.state.mkdir(parents=True, exist_ok=True)
-        bin_dir = Path(sys.executable).parent
         self._spawn(
             "mail",
             [
@@ -116,12 +115,17 @@ class Stack:
             dict(os.environ),
         )
         for service in self.endpoints.service_ports:
-            self._spawn(
-                service, [str(bin_dir / f"safeguarding-{service}")], self.service_env(service)
-            )
+            self.start_service(service)
         if self.endpoints.web_port is not None:
-            self._spawn(WEB, [str(bin_dir / f"safeguarding-{WEB}")], self.web_env())
+            self._spawn(
+                WEB, [str(Path(sys.executable).parent / f"safeguarding-{WEB}")], self.web_env()
+            )
         self.wait_ready()
+
+    def start_service(self, service: str) -> None:
+        """Start (or, after it was killed, start again) one service's process."""
+        bin_dir = Path(sys.executable).parent
+        self._spawn(service, [str(bin_dir / f"safeguarding-{service}")], self.service_env(service))
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         log = open(self.state / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child

@@ -31,5 +31,12 @@ class ServiceSettings(IdentitySettings):
         default="safeguarding", description="Prefix of every Kafka consumer group id."
     )
 
+    worker_stuck_after_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A worker on the same message, batch or entry for longer than this makes "
+        "/health answer 503.",
+    )
+
     def consumer_group(self, name: str) -> str:
         return f"{self.consumer_group_prefix}.{self.mongodb_database}.{name}"

@@ -3,17 +3,25 @@
 The dead-letter record keeps the original bytes as its value and key, the original headers, and
 adds headers saying why and where it came from, so an operator can read the reason, fix the
 cause, and replay it to the original topic (`safeguarding-ops dead-letters replay`).
+
+A record too large to park whole (the producer and broker refuse records over 1 MiB, and a small
+compressed record can inflate far beyond that) is parked truncated: the first part of its value,
+its size and SHA-256, and its original coordinates, where it stays until retention. Retrying the
+whole record would stop the consumer for ever, so that never happens. The reason is capped too.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import MessageSizeTooLargeError
 from aiokafka.structs import ConsumerRecord
 
-from shared.metrics import DEAD_LETTERS
+from shared.limits import DEAD_LETTER_KEPT_BYTES, KIB, MAX_DEAD_LETTER_BYTES, capped
+from shared.metrics import DEAD_LETTERS, DEAD_LETTERS_TRUNCATED
 from shared.topics import dead_letter_topic
 
 REASON = "dlt.reason"
@@ -23,6 +31,9 @@ ORIGINAL_PARTITION = "dlt.original_partition"
 ORIGINAL_OFFSET = "dlt.original_offset"
 CONSUMER_GROUP = "dlt.consumer_group"
 FAILED_AT = "dlt.failed_at"
+TRUNCATED = "dlt.truncated"
+ORIGINAL_SIZE = "dlt.original_size"
+ORIGINAL_SHA256 = "dlt.original_sha256"
 DLT_HEADERS = (
     REASON,
     ERROR_TYPE,
@@ -31,7 +42,14 @@ DLT_HEADERS = (
     ORIGINAL_OFFSET,
     CONSUMER_GROUP,
     FAILED_AT,
+    TRUNCATED,
+    ORIGINAL_SIZE,
+    ORIGINAL_SHA256,
 )
+_KEPT_KEY_BYTES = KIB
+_KEPT_HEADER_BYTES = 16 * KIB
+
+Headers = list[tuple[str, bytes]]
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,10 @@ class DeadLetter:
     key: bytes | None
     value: bytes
     original_headers: list[tuple[str, bytes]]
+    truncated: bool = False
+    """Only the first part of the value is here; see `original_size` and `original_sha256`."""
+    original_size: int | None = None
+    original_sha256: str | None = None
 
     @classmethod
     def from_record(cls, record: ConsumerRecord[bytes, bytes]) -> DeadLetter:
@@ -69,6 +91,9 @@ class DeadLetter:
             key=record.key,
             value=record.value or b"",
             original_headers=[(k, v) for k, v in record.headers if k not in DLT_HEADERS],
+            truncated=headers.get(TRUNCATED) == "true",
+            original_size=int(headers[ORIGINAL_SIZE]) if ORIGINAL_SIZE in headers else None,
+            original_sha256=headers.get(ORIGINAL_SHA256),
         )
 
 
@@ -80,17 +105,51 @@ class DeadLetters:
     async def park(
         self, record: ConsumerRecord[bytes, bytes], reason: str, error_type: str
     ) -> None:
-        headers = [
-            *[(k, v) for k, v in record.headers if k not in DLT_HEADERS],
-            (REASON, reason.encode()),
-            (ERROR_TYPE, error_type.encode()),
+        why = [
+            (REASON, capped(reason).encode()),
+            (ERROR_TYPE, capped(error_type, 200).encode()),
             (ORIGINAL_TOPIC, record.topic.encode()),
             (ORIGINAL_PARTITION, str(record.partition).encode()),
             (ORIGINAL_OFFSET, str(record.offset).encode()),
             (CONSUMER_GROUP, self.consumer_group.encode()),
             (FAILED_AT, datetime.now(UTC).isoformat().encode()),
         ]
+        original: Headers = [(k, bytes(v)) for k, v in record.headers if k not in DLT_HEADERS]
+        value = record.value or b""
+        size = len(value) + len(record.key or b"") + sum(len(k) + len(v) for k, v in original)
+        topic = dead_letter_topic(record.topic)
+        if size <= MAX_DEAD_LETTER_BYTES:
+            try:
+                await self.producer.send_and_wait(
+                    topic, value=record.value, key=record.key, headers=[*original, *why]
+                )
+                DEAD_LETTERS.labels(record.topic, self.consumer_group).inc()
+                return
+            except MessageSizeTooLargeError:
+                pass  # the broker's limit is lower than ours: park it truncated instead
         await self.producer.send_and_wait(
-            dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
+            topic,
+            value=value[:DEAD_LETTER_KEPT_BYTES],
+            key=(record.key or b"")[:_KEPT_KEY_BYTES] or None,
+            headers=[
+                *_within(original, _KEPT_HEADER_BYTES),
+                *why,
+                (TRUNCATED, b"true"),
+                (ORIGINAL_SIZE, str(len(value)).encode()),
+                (ORIGINAL_SHA256, hashlib.sha256(value).hexdigest().encode()),
+            ],
         )
         DEAD_LETTERS.labels(record.topic, self.consumer_group).inc()
+        DEAD_LETTERS_TRUNCATED.labels(record.topic, self.consumer_group).inc()
+
+
+def _within(headers: Headers, limit: int) -> Headers:
+    """The headers that fit in `limit` bytes, in order (a partner may send huge ones)."""
+    kept: Headers = []
+    used = 0
+    for key, value in headers:
+        used += len(key) + len(value)
+        if used > limit:
+            break
+        kept.append((key, value))
+    return kept

@@ -7,10 +7,14 @@ and the `eventsourcing` library guarantee one history per aggregate.
 
 `outbox`: written in the same transaction as the events, drained to Kafka by `OutboxRelay`.
 Publishing after commit instead would lose events on a crash between the two writes.
+
+An event larger than `MAX_EVENT_BYTES` is refused before anything is written: once committed,
+an event the broker refuses would block every later event of its stream in the outbox.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -19,7 +23,7 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import DomainEvent, Envelope, Metadata, decode, encode, kafka_headers
-from shared.events.registry import as_document
+from shared.limits import MAX_EVENT_BYTES
 from shared.mongo import Client, Database, Document, Session, in_transaction
 
 STORE_FIELDS = ("_id", "recorded_at")
@@ -35,6 +39,17 @@ class ConcurrencyError(Exception):
         self.stream_id = stream_id
         self.expected_version = expected_version
         self.actual_version = actual_version
+
+
+class EventTooLarge(Exception):
+    """An event would be larger than an event may be; nothing was recorded."""
+
+    def __init__(self, event_type: str, size: int) -> None:
+        super().__init__(
+            f"a {event_type} event would be {size} bytes; at most {MAX_EVENT_BYTES} are allowed"
+        )
+        self.event_type = event_type
+        self.size = size
 
 
 class EventAlreadyRecorded(Exception):
@@ -103,6 +118,10 @@ class EventStore:
         ]
         if not envelopes:
             return []
+        encoded = [encode(e) for e in envelopes]
+        for envelope, value in zip(envelopes, encoded, strict=True):
+            if len(value) > MAX_EVENT_BYTES:
+                raise EventTooLarge(envelope.event_type, len(value))
 
         async def write(tx: Session) -> list[Envelope]:
             if event_ids and await self.events.find_one(
@@ -114,14 +133,21 @@ class EventStore:
                 raise ConcurrencyError(stream_id, expected_version, actual)
             try:
                 await self.events.insert_many(
-                    [{**as_document(e), "_id": e.event_id, "recorded_at": now} for e in envelopes],
+                    [
+                        {**json.loads(value), "_id": e.event_id, "recorded_at": now}
+                        for e, value in zip(envelopes, encoded, strict=True)
+                    ],
                     session=tx,
                 )
             except DuplicateKeyError as error:
                 # A concurrent writer committed the same version between our check and insert.
                 raise ConcurrencyError(stream_id, expected_version, actual + 1) from error
             await self.outbox.insert_many(
-                [self._outbox_entry(e, now) for e in envelopes], session=tx
+                [
+                    self._outbox_entry(e, value, now)
+                    for e, value in zip(envelopes, encoded, strict=True)
+                ],
+                session=tx,
             )
             return envelopes
 
@@ -129,14 +155,14 @@ class EventStore:
             return await write(session)
         return await in_transaction(self.client, write)
 
-    def _outbox_entry(self, envelope: Envelope, now: datetime) -> Document:
+    def _outbox_entry(self, envelope: Envelope, value: bytes, now: datetime) -> Document:
         return {
             "_id": envelope.event_id,
             "stream_id": envelope.stream_id,
             "stream_version": envelope.stream_version,
             "topic": self.topic,
             "key": envelope.stream_id,
-            "value": Binary(encode(envelope)),
+            "value": Binary(value),
             "headers": [[k, Binary(v)] for k, v in kafka_headers(envelope)],
             "created_at": now,
             "published": False,

@@ -1,25 +1,33 @@
 """What every service's HTTP API shares: RFC 9457 problem details for every error, the
-correlation id on every request, /health and /metrics."""
+correlation id on every request, /health and /metrics, and an OpenAPI document that declares
+every answer a route can give (`declare_every_answer`), so routes added later get it for free."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.events import Role
+from shared.eventstore import EventTooLarge
+from shared.limits import MAX_EVENT_BYTES, MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, capped
 from shared.observability import correlation_id
 from shared.problems import FieldProblem, Problem, ProblemError
-from shared.runtime import ServiceRuntime
+from shared.projection import HeldStream
+from shared.runtime import RebuildRunning, ServiceRuntime
 
 __all__ = [
     "FieldProblem",
+    "IdInPath",
     "Problem",
     "ProblemError",
     "create_app",
@@ -29,6 +37,9 @@ __all__ = [
 ]
 
 PROBLEM_JSON = "application/problem+json"
+
+IdInPath = Annotated[str, Path(min_length=1, max_length=100, description="An id, as given.")]
+"""An id in a route's path (a case, a person, a concern, a desired outcome...)."""
 CORRELATION_HEADER = "X-Correlation-ID"
 
 
@@ -45,9 +56,10 @@ def problem_response(
 
 
 def field_problems_from_validation(errors: list[Any]) -> list[FieldProblem]:
-    """FastAPI's request validation errors as field problems (location prefix dropped)."""
+    """FastAPI's request validation errors as field problems (location prefix dropped); very many
+    are listed up to a limit and the rest counted."""
     problems: list[FieldProblem] = []
-    for error in errors:
+    for error in errors[:MAX_LISTED_PROBLEMS]:
         location = [
             str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")
         ]
@@ -57,7 +69,16 @@ def field_problems_from_validation(errors: list[Any]) -> list[FieldProblem]:
             allowed = str(context["expected"])
         problems.append(
             FieldProblem(
-                field=".".join(location) or "(body)", problem=str(error.get("msg")), allowed=allowed
+                field=capped(".".join(location) or "(body)", MAX_PROBLEM_FIELD_CHARS),
+                problem=capped(str(error.get("msg"))),
+                allowed=capped(allowed) if allowed is not None else None,
+            )
+        )
+    if len(errors) > MAX_LISTED_PROBLEMS:
+        problems.append(
+            FieldProblem(
+                field="(body)",
+                problem=f"has {len(errors) - MAX_LISTED_PROBLEMS} more problems not listed here",
             )
         )
     return problems
@@ -83,15 +104,44 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            # Every method the path has, not only those of the first route that matched it.
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return problem_response(
-            Problem(title=str(exc.detail), status=exc.status_code),
+            Problem(title=str(exc.detail), status=exc.status_code), request, headers or None
+        )
+
+    async def on_too_large(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, EventTooLarge)
+        return problem_response(
+            Problem(
+                title="The change is too large to record",
+                status=422,
+                detail=f"{exc}. Nothing was recorded: shorten the longest texts or lists.",
+                errors=[
+                    FieldProblem(
+                        field="(body)",
+                        problem="makes a record too large",
+                        allowed=f"at most {MAX_EVENT_BYTES} bytes once recorded",
+                    )
+                ],
+            ),
             request,
-            dict(exc.headers) if exc.headers else None,
         )
 
     app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(EventTooLarge, on_too_large)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, APIRoute) and route.path_regex.fullmatch(request.scope["path"]):
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 def install_correlation(app: FastAPI) -> None:
@@ -114,19 +164,35 @@ def current_correlation_id() -> str:
     return correlation_id.get() or str(uuid.uuid4())
 
 
+class HealthAnswer(BaseModel):
+    status: str = Field(description="ready or unavailable")
+    checks: dict[str, bool] = Field(description="database, broker, workers")
+    workers: dict[str, dict[str, float | bool | None]] = Field(
+        description="Each worker: stuck, seconds on its current work, since its last progress"
+    )
+
+
 def operations_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     async def manager(request: Request) -> None:
         await runtime.staff.actor(request.headers.get("Authorization"), (Role.MANAGER,))
 
-    @router.get("/health", summary="Ready only when the broker and the database answer")
+    @router.get(
+        "/health",
+        summary="Ready only when the broker and the database answer and no worker is stuck",
+        response_model=HealthAnswer,
+        responses={503: {"model": HealthAnswer, "description": "Not ready: see checks, workers"}},
+    )
     async def health() -> JSONResponse:
-        checks = await runtime.health()
-        ready = all(checks.values())
+        found = await runtime.health()
         return JSONResponse(
-            {"status": "ready" if ready else "unavailable", "checks": checks},
-            status_code=200 if ready else 503,
+            {
+                "status": "ready" if found.ready else "unavailable",
+                "checks": found.checks,
+                "workers": found.workers,
+            },
+            status_code=200 if found.ready else 503,
         )
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
@@ -138,20 +204,72 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
         await manager(request)
         return list(runtime.projections())
 
+    @router.get(
+        "/admin/held-streams",
+        summary="Streams a projection holds back until an earlier event of theirs arrives",
+        description="A stream is held when an event arrives before the one before it (e.g. that "
+        "one was dead-lettered). Replaying the missing event from its dead-letter topic "
+        "releases the stream, in order.",
+    )
+    async def held_streams(request: Request) -> list[HeldStream]:
+        await manager(request)
+        return await runtime.held_streams()
+
     @router.post(
         "/admin/projections/{name}/rebuild",
         summary="Drop a read model and replay it from the beginning of its topics",
     )
-    async def rebuild(name: str, request: Request) -> dict[str, int | str]:
+    async def rebuild(name: IdInPath, request: Request) -> dict[str, int | str]:
         await manager(request)
         if name not in runtime.projections():
             raise ProblemError(
                 404, "No such projection", f"Known: {', '.join(runtime.projections())}"
             )
-        replayed = await runtime.rebuild(name)
+        try:
+            replayed = await runtime.rebuild(name)
+        except RebuildRunning as error:
+            raise ProblemError(409, "A rebuild is already running", str(error)) from error
         return {"projection": name, "replayed_messages": replayed}
 
     return router
+
+
+ANSWERS: dict[int, str] = {
+    400: "The body could not be read (e.g. it is not JSON).",
+    401: "Missing or unrecognised credentials.",
+    403: "Your role may not do this.",
+    404: "There is no such thing here (or it is not yours to see).",
+    409: "What you asked for conflicts with how things stand now (e.g. the case is closed, "
+    "or a rebuild is already running).",
+    413: "The request body is too large.",
+    422: "The request is not valid: each bad field is named, with what is allowed.",
+    503: "The service or its database is busy or unavailable: nothing was recorded; try again.",
+}
+"""The problem answers every route may give besides its own success."""
+OPEN_ROUTES = {"/health", "/metrics", "/openapi.json"}
+"""Routes that answer anyone and only ever with their own documented answers."""
+
+
+def declare_every_answer(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare, on every operation, each problem answer (`ANSWERS`) as application/problem+json
+    with the Problem schema: what a route declares itself keeps its description."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in problem.pop("$defs", {}).items():
+        schemas.setdefault(name, definition)
+    schemas["Problem"] = problem
+    body = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in document.get("paths", {}).items():
+        if path in OPEN_ROUTES:
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, why in ANSWERS.items():
+                declared = responses.setdefault(str(status), {"description": why})
+                declared["content"] = body
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return document
 
 
 def create_app(
@@ -162,4 +280,18 @@ def create_app(
     install_problem_handlers(app)
     install_correlation(app)
     app.include_router(operations_router(runtime))
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_every_answer(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Sequence
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from shared.limits import MAX_FETCH_BYTES, MAX_PARTITION_FETCH_BYTES
+
 
 def producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
     """An idempotent producer waiting for all in-sync replicas: a retried send is never
@@ -21,11 +23,30 @@ def producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
     )
 
 
+def transactional_producer(
+    bootstrap_servers: str, *, client_id: str, transactional_id: str
+) -> AIOKafkaProducer:
+    """An idempotent producer that publishes in transactions under `transactional_id`. Starting
+    one fences every earlier producer with the same id: whatever that one had not committed is
+    aborted and it can commit nothing more, so a paused or partitioned old owner cannot publish
+    out of turn (readers use `read_committed`)."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        transactional_id=transactional_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=15000,
+    )
+
+
 def consumer(
     bootstrap_servers: str, *topics: str, group_id: str, client_id: str, max_records: int = 500
 ) -> AIOKafkaConsumer:
-    """A group consumer that commits only what has been handled (never automatically) and
-    starts from the beginning when the group has no committed offset yet."""
+    """A group consumer that commits only what has been handled (never automatically), starts
+    from the beginning when the group has no committed offset yet, fetches a bounded amount, and
+    reads only committed transactions (the outbox relay publishes in transactions)."""
     return AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap_servers,
@@ -35,6 +56,8 @@ def consumer(
         auto_offset_reset="earliest",
         max_poll_records=max_records,
         isolation_level="read_committed",
+        max_partition_fetch_bytes=MAX_PARTITION_FETCH_BYTES,
+        fetch_max_bytes=MAX_FETCH_BYTES,
     )
 
 
@@ -47,7 +70,9 @@ async def read_to_end(
         bootstrap_servers=bootstrap_servers,
         enable_auto_commit=False,
         client_id=client_id,
-        max_partition_fetch_bytes=8 * 1024 * 1024,
+        isolation_level="read_committed",
+        max_partition_fetch_bytes=MAX_PARTITION_FETCH_BYTES,
+        fetch_max_bytes=MAX_FETCH_BYTES,
     )
     await kafka.start()
     try:

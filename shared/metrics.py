@@ -34,3 +34,28 @@ TRANSIENT_RETRIES = Counter(
     "Batches retried because a dependency (MongoDB) was unavailable",
     ["group"],
 )
+WORKER_STUCK = Gauge(
+    "worker_stuck",
+    "1 while a worker has been on the same message, batch or entry past its threshold",
+    ["worker"],
+)
+WORKER_SECONDS_ON_CURRENT_WORK = Gauge(
+    "worker_seconds_on_current_work",
+    "Seconds a worker has spent on its current piece of work without moving on (0 when idle)",
+    ["worker"],
+)
+PARKED_STREAMS = Gauge(
+    "projection_parked_streams",
+    "Streams a projection holds back because an earlier event of theirs has not arrived",
+    ["projection"],
+)
+DEAD_LETTERS_TRUNCATED = Counter(
+    "dead_letters_truncated_total",
+    "Messages too large to park whole, parked truncated with their size and hash",
+    ["topic", "group"],
+)
+TRANSIENT_BATCH_SPLITS = Counter(
+    "consumer_batch_splits_total",
+    "Batches halved because a transient failure repeated (e.g. a transaction ran too long)",
+    ["group"],
+)

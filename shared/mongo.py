@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -27,15 +29,55 @@ Session = AsyncClientSession
 T = TypeVar("T")
 
 
+_sessions: dict[int, set[bytes]] = {}
+"""Per client (by identity: clients of one server compare equal), the sessions it ran
+transactions in."""
+_on_new_session: dict[int, Callable[[], Awaitable[None]]] = {}
+
+
+def sessions_used(client: Client) -> set[bytes]:
+    """The ids of the database sessions this client has run transactions in (so that, should
+    this process die mid-transaction, another can abort them: `shared.instances`)."""
+    return set(_sessions.get(id(client), ()))
+
+
+def on_new_session(client: Client, record: Callable[[], Awaitable[None]]) -> None:
+    """Have `record` run (and finish) before a transaction starts in a session this client has
+    not used before, so a session is on record before anything can be left open in it."""
+    _on_new_session[id(client)] = record
+    weakref.finalize(client, _on_new_session.pop, id(client), None)
+
+
+async def _note_session(client: Client, session: Session) -> None:
+    key = id(client)
+    if key not in _sessions:
+        _sessions[key] = set()
+        weakref.finalize(client, _sessions.pop, key, None)
+    lsid = bytes(session.session_id["id"])
+    if lsid not in _sessions[key]:
+        _sessions[key].add(lsid)
+        record = _on_new_session.get(key)
+        if record is not None:
+            await record()
+
+
 def connect(uri: str, *, timeout_ms: int = 5000) -> Client:
     return AsyncMongoClient(
         uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True, uuidRepresentation="standard"
     )
 
 
+class TransactionTooLong(Exception):
+    """A transaction ran past its time limit and was abortedt: the same work in smaller pieces
+    may fit. MongoDB aborts transactions older than 60 s (`transactionLifetimeLimitSeconds`)."""
+
+
 def is_transient(error: BaseException) -> bool:
     """True for failures that go away by themselves (the server is restarting, unreachable,
-    or a transaction met a conflict): retry these; never dead-letter a message because of them."""
+    or a transaction met a conflict or ran too long): retry these (a consumer retrying a batch
+    halves it when the failure repeats); never dead-letter a message because of them."""
+    if isinstance(error, TransactionTooLong):
+        return True
     if isinstance(
         error,
         AutoReconnect
@@ -50,21 +92,49 @@ def is_transient(error: BaseException) -> bool:
         or error.has_error_label("UnknownTransactionCommitResult")
     ):
         return True
-    return isinstance(error, OperationFailure) and error.code in {112, 251, 11600, 11602, 91}
+    # 290: TransactionExceededLifetimeLimitSeconds; 251: NoSuchTransaction (e.g. aborted by it).
+    return isinstance(error, OperationFailure) and error.code in {
+        112,
+        251,
+        290,
+        11600,
+        11602,
+        91,
+    }
 
 
 async def in_transaction(
-    client: Client, work: Callable[[Session], Awaitable[T]], *, attempts: int = 3
+    client: Client,
+    work: Callable[[Session], Awaitable[T]],
+    *,
+    attempts: int = 3,
+    time_limit: float | None = None,
 ) -> T:
     """Run `work` in one multi-document transaction. A write conflict with a concurrent
     transaction is retried a few times; anything else (including the server being unreachable)
     is raised at once, so consumers can back off and HTTP callers get a prompt answer, rather
-    than waiting inside the driver's two-minute `with_transaction` loop."""
+    than waiting inside the driver's two-minute `with_transaction` loop.
+
+    With `time_limit` (seconds), work still running then is abandoned, the transaction aborted,
+    and TransactionTooLong raised: well before the server's own limit aborts it, and without
+    depending on the server enforcing one."""
     for attempt in range(1, attempts + 1):
         try:
             async with client.start_session() as session:
+                await _note_session(client, session)
                 async with await session.start_transaction():
-                    return await work(session)
+                    if time_limit is None:
+                        return await work(session)
+                    limit = asyncio.timeout(time_limit)
+                    try:
+                        async with limit:
+                            return await work(session)
+                    except TimeoutError as error:
+                        if limit.expired():
+                            raise TransactionTooLong(
+                                f"the transaction ran longer than {time_limit:g} s"
+                            ) from error
+                        raise
         except PyMongoError as error:
             conflict = error.has_error_label("TransientTransactionError") and not isinstance(
                 error, ConnectionFailure

@@ -25,6 +25,10 @@ from shared.topics import SYSTEM_TOPICS, dead_letter_topic
 REPLAYED_FROM = "dlt.replayed_from"
 
 
+class TruncatedDeadLetter(Exception):
+    """A dead letter that keeps only part of its message cannot be replayed as it is."""
+
+
 async def read_dead_letters(bootstrap: str, topics: list[str]) -> list[DeadLetter]:
     """Every message currently parked on the given dead-letter topics, oldest first."""
     parked = [
@@ -50,6 +54,12 @@ async def replay_dead_letter(bootstrap: str, topic: str, partition: int, offset:
         letter = DeadLetter.from_record(records[0])
     finally:
         await kafka.stop()
+    if letter.truncated:
+        raise TruncatedDeadLetter(
+            f"{topic}/{partition}/{offset} keeps only part of the message "
+            f"({letter.original_size} bytes, sha256 {letter.original_sha256}); the whole one is "
+            f"at {letter.original_topic}/{letter.original_partition}/{letter.original_offset}"
+        )
     send = producer(bootstrap, client_id="safeguarding-ops")
     await send.start()
     try:
@@ -75,6 +85,9 @@ def describe(letter: DeadLetter) -> dict[str, object]:
         "failed_at": letter.failed_at,
         "error_type": letter.error_type,
         "reason": letter.reason,
+        "truncated": letter.truncated,
+        "original_size": letter.original_size,
+        "original_sha256": letter.original_sha256,
         "value": letter.value[:500].decode(errors="replace"),
     }
 

@@ -2,8 +2,14 @@
 
 A crash anywhere loses nothing: before publishing, the entry is still pending and is published
 on restart; after publishing but before marking, it is published again, and consumers ignore
-the copy (they track the last version applied per stream). Per-stream order holds even when a
-send fails, because a stream's next event is not sent until the previous one is acknowledged.
+the copy (they track the last version applied per stream).
+
+One relay publishes at a time, however many instances of the service run: the relay holds a
+lease (`shared.lease`) and publishes each batch in one Kafka transaction under the service's
+transactional id. Per-stream order therefore holds across instances: a relay that lost its lease
+(paused past its expiry, cut off) is fenced by the broker as soon as the next owner's producer
+starts, and nothing it had not committed ever becomes visible to readers (`read_committed`).
+When the owner dies, another instance takes over once the lease expires (`lease_seconds`).
 
 The relay wakes on a change stream over the outbox (no polling delay) and also polls on a
 bounded interval, so a missed or broken change stream only adds at most `poll_interval`.
@@ -14,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
@@ -22,8 +27,11 @@ from aiokafka.errors import KafkaError
 from pymongo import ASCENDING
 from pymongo.errors import PyMongoError
 
+from shared.kafka import transactional_producer
+from shared.lease import Lease
 from shared.metrics import OUTBOX_OLDEST_AGE, OUTBOX_PENDING, OUTBOX_PUBLISHED
-from shared.mongo import Collection, Document
+from shared.mongo import Collection
+from shared.progress import WorkerProgress
 from shared.wakeup import InsertSignal
 
 log = logging.getLogger(__name__)
@@ -33,42 +41,71 @@ class OutboxRelay:
     def __init__(
         self,
         outbox: Collection,
-        producer: AIOKafkaProducer,
+        bootstrap_servers: str,
         *,
         service: str,
+        transactional_id: str,
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        lease_seconds: float = 15.0,
+        progress: WorkerProgress | None = None,
     ) -> None:
         self.outbox = outbox
-        self.producer = producer
+        self.bootstrap_servers = bootstrap_servers
         self.service = service
+        self.transactional_id = transactional_id
         self.batch_size = batch_size
         self.inserted = InsertSignal(outbox, poll_interval)
+        self.lease = Lease(
+            outbox.database["leases"], f"outbox-relay:{outbox.name}", ttl_seconds=lease_seconds
+        )
+        self.progress = progress or WorkerProgress(f"{service}:outbox-relay", 60.0)
+        self._producer: AIOKafkaProducer | None = None
+        self._restart_backoff = 0.1
+
+    @property
+    def renew_interval(self) -> float:
+        return self.lease.ttl.total_seconds() / 3
 
     async def run(self) -> None:
-        """Publish until cancelled. Failures of Kafka or MongoDB are waited out, never fatal."""
+        """Publish until cancelled, while this instance holds the lease. Failures of Kafka or
+        MongoDB are waited out, never fatal."""
         watcher = asyncio.create_task(self.inserted.watch())
-        backoff = 0.1
         try:
             while True:
-                try:
-                    while await self.publish_pending():
-                        pass
-                    await self.record_lag()
-                    backoff = 0.1
-                except (KafkaError, PyMongoError, OSError) as error:
-                    log.warning("outbox relay will retry", extra={"error": repr(error)})
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 5.0)
+                if not await self._take_over():
+                    self.progress.idle()
+                    await asyncio.sleep(self.renew_interval)
                     continue
-                await self.inserted.wait()
+                publishing = asyncio.create_task(self._publish_while_owner())
+                holding = asyncio.create_task(self._keep_lease())
+                try:
+                    await asyncio.wait({publishing, holding}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for task in (publishing, holding):
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError, Exception):
+                            await task
+                    await self._stop_producer()
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            await self.close()
+
+    async def close(self) -> None:
+        """Stop publishing and let the lease go, so another instance takes over at once."""
+        await self._stop_producer()
+        with contextlib.suppress(PyMongoError):
+            await self.lease.release()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of pending entries; return how many were published."""
+        """Publish one batch of pending entries in one transaction, if this relay holds the
+        lease; return how many were published."""
+        if self._producer is None and not await self._take_over():
+            return 0
+        producer = self._producer
+        assert producer is not None
         batch = (
             await self.outbox.find({"published": False})
             .sort("created_at", ASCENDING)
@@ -77,41 +114,36 @@ class OutboxRelay:
         )
         if not batch:
             return 0
-        streams: dict[str, list[Document]] = defaultdict(list)
-        for entry in sorted(batch, key=lambda e: (e["stream_id"], e["stream_version"])):
-            streams[entry["stream_id"]].append(entry)
-        results = await asyncio.gather(
-            *(self._publish_stream(entries) for entries in streams.values()),
-            return_exceptions=True,
-        )
-        published = [event_id for r in results if isinstance(r, list) for event_id in r]
-        if published:
-            await self.outbox.update_many(
-                {"_id": {"$in": published}},
-                {"$set": {"published": True, "published_at": datetime.now(UTC)}},
-            )
-            OUTBOX_PUBLISHED.labels(self.service).inc(len(published))
-        failures = [r for r in results if isinstance(r, BaseException)]
-        if failures:
-            raise failures[0]
-        return len(published)
-
-    async def _publish_stream(self, entries: list[Document]) -> list[str]:
-        published: list[str] = []
+        await producer.begin_transaction()
+        sent: list[asyncio.Future[object]] = []
         try:
-            for entry in entries:
-                await self.producer.send_and_wait(
-                    entry["topic"],
-                    value=bytes(entry["value"]),
-                    key=entry["key"].encode(),
-                    headers=[(k, bytes(v)) for k, v in entry["headers"]],
+            # Sent in version order per stream (key = stream id, so one partition each); the
+            # idempotent producer keeps that order, and the transaction makes all of it visible
+            # at once or none of it.
+            for entry in sorted(batch, key=lambda e: (e["stream_id"], e["stream_version"])):
+                sent.append(
+                    await producer.send(
+                        entry["topic"],
+                        value=bytes(entry["value"]),
+                        key=entry["key"].encode(),
+                        headers=[(k, bytes(v)) for k, v in entry["headers"]],
+                    )
                 )
-                published.append(entry["_id"])
-        except KafkaError:
-            if not published:
-                raise
-            # What was acknowledged is still marked; the rest is retried in order.
-        return published
+            await producer.commit_transaction()
+        except BaseException:
+            for future in sent:
+                future.add_done_callback(_consume_outcome)
+            with contextlib.suppress(Exception):
+                await producer.abort_transaction()
+            raise
+        published = [entry["_id"] for entry in batch]
+        await self.outbox.update_many(
+            {"_id": {"$in": published}},
+            {"$set": {"published": True, "published_at": datetime.now(UTC)}},
+        )
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(published))
+        self.progress.advanced()
+        return len(published)
 
     async def record_lag(self) -> None:
         pending = await self.outbox.count_documents({"published": False})
@@ -121,3 +153,79 @@ class OutboxRelay:
         )
         age = (datetime.now(UTC) - oldest["created_at"]).total_seconds() if oldest else 0.0
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+
+    async def _publish_while_owner(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                self.progress.working()
+                while await self.publish_pending():
+                    pass
+                await self.record_lag()
+                self.progress.idle()
+                backoff = self._restart_backoff = 0.1
+            except KafkaError as error:
+                # The transactional producer may be fenced or in an error state it cannot leave:
+                # start again from the lease with a fresh one.
+                log.warning("outbox relay restarts its producer", extra={"error": repr(error)})
+                await asyncio.sleep(self._restart_backoff)
+                self._restart_backoff = min(self._restart_backoff * 2, 5.0)
+                return
+            except (PyMongoError, OSError) as error:
+                log.warning("outbox relay will retry", extra={"error": repr(error)})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            await self.inserted.wait()
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease until it is lost (returns then)."""
+        while True:
+            await asyncio.sleep(self.renew_interval)
+            try:
+                if not await self.lease.hold():
+                    log.warning("outbox relay lease lost to another instance")
+                    return
+            except PyMongoError as error:
+                # Unrenewed, the lease expires and another instance may take over; its producer
+                # fences this one, so carrying on until then is safe.
+                log.warning("outbox relay lease not renewed", extra={"error": repr(error)})
+
+    async def _take_over(self) -> bool:
+        """Hold the lease and have a started transactional producer; False if another instance
+        holds the lease."""
+        try:
+            if not await self.lease.hold():
+                return False
+        except PyMongoError as error:
+            log.warning("outbox relay lease unavailable", extra={"error": repr(error)})
+            return False
+        if self._producer is None:
+            producer = transactional_producer(
+                self.bootstrap_servers,
+                client_id=f"{self.service}-outbox-relay",
+                transactional_id=self.transactional_id,
+            )
+            try:
+                await producer.start()  # fences any earlier producer with this id
+            except (KafkaError, OSError) as error:
+                log.warning("outbox relay cannot reach Kafka", extra={"error": repr(error)})
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                return False
+            self._producer = producer
+            log.info("outbox relay took over", extra={"owner": self.lease.owner})
+        return True
+
+    async def _stop_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+
+
+def _consume_outcome(future: asyncio.Future[object]) -> None:
+    """The sends of an aborted transaction fail with it; their errors are reported once, by the
+    transaction, not again as 'never retrieved'."""
+    if not future.cancelled():
+        future.exception()

@@ -5,9 +5,17 @@ events of their own), with the guarantees the rest of the system relies on:
   committed; a crash re-delivers, never skips;
 - effectively once: a projection records the last version it applied per stream in the same
   transaction as its read-model change, so a re-delivered or re-published event changes nothing;
-- a message that cannot be decoded, or that keeps failing, goes to `<topic>.dlt` with the reason
-  and the consumer moves on; a transient failure (MongoDB unavailable, a write conflict) is
-  retried with backoff for as long as it lasts, and is never dead-lettered or skipped.
+- a message that cannot be decoded (whatever the decoder raises), is larger than a consumer
+  accepts, or keeps failing, goes to `<topic>.dlt` with the reason and the consumer moves on;
+  a transient failure (MongoDB unavailable, a write conflict, a transaction that ran too long) is
+  retried with backoff for as long as it lasts, and is never dead-lettered or skipped; when it
+  repeats, the batch is halved, so work that cannot fit in one transaction still gets done;
+- no silent gaps: a projection that sees an event of a stream before the one before it holds
+  that stream back (the held events are kept, and `/admin/held-streams` and the
+  `projection_parked_streams` metric say so) until the missing event arrives, e.g. replayed
+  from the dead-letter topic; then the stream is applied in order;
+- the truth about progress: each runner reports when it last moved on, and how far behind its
+  partitions are, also while it is stuck on one message (`/health`, `consumer_lag_messages`).
 """
 
 from __future__ import annotations
@@ -17,21 +25,33 @@ import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord
-from pymongo import UpdateOne
+from pydantic import ValidationError
+from pymongo import ASCENDING, DeleteOne, ReplaceOne, UpdateOne
 
 from shared.deadletter import DeadLetters
 from shared.events import DecodeError, Envelope, decode
+from shared.events.registry import as_document
 from shared.eventstore import ConcurrencyError
 from shared.kafka import consumer, read_to_end
-from shared.metrics import CONSUMER_LAG, DUPLICATES_SKIPPED, EVENTS_HANDLED, TRANSIENT_RETRIES
-from shared.mongo import Client, Database, Session, in_transaction, is_transient
+from shared.limits import MAX_INCOMING_MESSAGE_BYTES, MAX_LISTED_PROBLEMS, capped
+from shared.metrics import (
+    CONSUMER_LAG,
+    DUPLICATES_SKIPPED,
+    EVENTS_HANDLED,
+    PARKED_STREAMS,
+    TRANSIENT_BATCH_SPLITS,
+    TRANSIENT_RETRIES,
+)
+from shared.mongo import Client, Database, Document, Session, in_transaction, is_transient
 from shared.observability import correlation_id
+from shared.progress import WorkerProgress
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +78,32 @@ class MessageHandler(Protocol[M]):
         ...
 
 
+class UnhandledEventHook(Protocol):
+    """A handler that turns a valid event it could not handle into a work item for a person
+    (as well as the dead letter), so that a contract mismatch never fails silently."""
+
+    async def could_not_handle(self, event: Envelope, reason: str, session: Session) -> None:
+        """Record, in `session`, that someone must act on `event`; `reason` names no personal
+        data. Called for an event that decoded but kept failing, just before it is parked."""
+        ...
+
+
+@dataclass(frozen=True)
+class HeldStream:
+    """A stream a projection holds back until an earlier event of it arrives."""
+
+    projection: str
+    stream_id: str
+    applied_version: int
+    waiting_for_version: int
+    held_events: int
+    held_since: datetime
+
+
 class Projection(ABC):
     """A read model built from events. Subclasses implement `project` (and may batch writes);
-    tracking of what was applied is handled here, atomically with it."""
+    tracking of what was applied, and holding a stream back across a gap, are handled here,
+    atomically with it."""
 
     name: str
     topics: Sequence[str]
@@ -70,6 +113,7 @@ class Projection(ABC):
     def __init__(self, database: Database) -> None:
         self.database = database
         self.tracking = database["tracking"]
+        self.held = database["held_events"]
 
     def decode(self, record: Record) -> Envelope:
         if record.value is None:
@@ -78,48 +122,14 @@ class Projection(ABC):
 
     @abstractmethod
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
-        """Apply events not seen before (in stream order) to the read model."""
+        """Apply events not seen before (each stream's in order, none missing) to the read
+        model."""
 
     async def apply(self, messages: Sequence[Envelope], session: Session) -> None:
-        ids = sorted({self._tracking_id(e.stream_id) for e in messages})
-        applied: dict[str, int] = {}
-        # Small `$in` lists: the test server's cost grows with the square of the list's length.
-        for start in range(0, len(ids), 100):
-            async for doc in self.tracking.find(
-                {"_id": {"$in": ids[start : start + 100]}}, session=session
-            ):
-                applied[doc["stream_id"]] = doc["version"]
-        fresh: list[Envelope] = []
-        for event in messages:
-            last = applied.get(event.stream_id, 0)
-            if event.stream_version <= last:
-                DUPLICATES_SKIPPED.labels(self.name).inc()
-                continue
-            if event.stream_version > last + 1 and last:
-                log.warning(
-                    "gap in stream",
-                    extra={"stream_id": event.stream_id, "last": last, "got": event.stream_version},
-                )
-            fresh.append(event)
-            applied[event.stream_id] = event.stream_version
-        if not fresh:
-            return
-        await self.project(fresh, session)
-        await self.tracking.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": self._tracking_id(stream)},
-                    {
-                        "$max": {"version": applied[stream]},
-                        "$set": {"projection": self.name, "stream_id": stream},
-                    },
-                    upsert=True,
-                )
-                for stream in {e.stream_id for e in fresh}
-            ],
-            ordered=False,
-            session=session,
-        )
+        ordered = await self._in_stream_order(messages, session)
+        if ordered.fresh:
+            await self.project(ordered.fresh, session)
+        await self._remember(ordered, session)
 
     async def rejected(self, record: Record, reason: str, session: Session) -> None:
         return None
@@ -129,9 +139,160 @@ class Projection(ABC):
         for collection in self.read_models:
             await self.database.drop_collection(collection)
         await self.tracking.delete_many({"projection": self.name})
+        await self.held.delete_many({"projection": self.name})
+        PARKED_STREAMS.labels(self.name).set(0)
+
+    async def held_streams(self) -> list[HeldStream]:
+        """The streams held back now, oldest first."""
+        counts: dict[str, int] = {}
+        async for doc in self.held.find({"projection": self.name}, projection={"stream_id": 1}):
+            counts[doc["stream_id"]] = counts.get(doc["stream_id"], 0) + 1
+        cursor = self.tracking.find(
+            {"projection": self.name, "waiting_for": {"$exists": True}}
+        ).sort("held_since", ASCENDING)
+        return [
+            HeldStream(
+                projection=self.name,
+                stream_id=doc["stream_id"],
+                applied_version=doc.get("version", 0),
+                waiting_for_version=doc["waiting_for"],
+                held_events=counts.get(doc["stream_id"], 0),
+                held_since=doc["held_since"],
+            )
+            async for doc in cursor
+        ]
+
+    async def _in_stream_order(
+        self, messages: Sequence[Envelope], session: Session
+    ) -> _StreamOrder:
+        streams = sorted({e.stream_id for e in messages})
+        tracked: dict[str, Document] = {}
+        # Small `$in` lists: the test server's cost grows with the square of the list's length.
+        for start in range(0, len(streams), 100):
+            ids = [self._tracking_id(s) for s in streams[start : start + 100]]
+            async for doc in self.tracking.find({"_id": {"$in": ids}}, session=session):
+                tracked[doc["stream_id"]] = doc
+        order = _StreamOrder(
+            {s: tracked[s].get("version", 0) if s in tracked else 0 for s in streams}
+        )
+        order.was_held = {s for s, doc in tracked.items() if "waiting_for" in doc}
+        for stream in sorted(order.was_held):
+            async for doc in self.held.find(
+                {"projection": self.name, "stream_id": stream}, session=session
+            ):
+                order.held_before[stream].add(doc["version"])
+                order.hold(decode(doc["event"]))
+        for event in messages:
+            if not order.offer(event):
+                DUPLICATES_SKIPPED.labels(self.name).inc()
+        return order
+
+    async def _remember(self, order: _StreamOrder, session: Session) -> None:
+        now = datetime.now(UTC)
+        tracking: list[UpdateOne] = []
+        held: list[ReplaceOne[Document] | DeleteOne] = []
+        for stream in order.touched():
+            waiting = order.pending.get(stream, {})
+            update: Document = {"$set": {"projection": self.name, "stream_id": stream}}
+            update["$max"] = {"version": order.applied[stream]}
+            if waiting:
+                update["$set"]["waiting_for"] = order.applied[stream] + 1
+                update["$min"] = {"held_since": now}
+                if stream not in order.was_held:
+                    log.warning(
+                        "stream held back: an earlier event has not arrived",
+                        extra={
+                            "projection": self.name,
+                            "stream_id": stream,
+                            "waiting_for": order.applied[stream] + 1,
+                        },
+                    )
+            else:
+                update["$unset"] = {"waiting_for": "", "held_since": ""}
+            tracking.append(UpdateOne({"_id": self._tracking_id(stream)}, update, upsert=True))
+            before = order.held_before.get(stream, set())
+            for version, event in waiting.items():
+                if version not in before:
+                    held.append(
+                        ReplaceOne(
+                            {"_id": self._held_id(stream, version)},
+                            {
+                                "projection": self.name,
+                                "stream_id": stream,
+                                "version": version,
+                                "event": as_document(event),
+                                "held_at": now,
+                            },
+                            upsert=True,
+                        )
+                    )
+            held.extend(
+                DeleteOne({"_id": self._held_id(stream, version)})
+                for version in before - set(waiting)
+            )
+        if tracking:
+            await self.tracking.bulk_write(tracking, ordered=False, session=session)
+        if held:
+            await self.held.bulk_write(held, ordered=False, session=session)
+        if order.holding_changed():
+            PARKED_STREAMS.labels(self.name).set(
+                await self.tracking.count_documents(
+                    {"projection": self.name, "waiting_for": {"$exists": True}}, session=session
+                )
+            )
 
     def _tracking_id(self, stream_id: str) -> str:
         return f"{self.name}|{stream_id}"
+
+    def _held_id(self, stream_id: str, version: int) -> str:
+        return f"{self.name}|{stream_id}|{version}"
+
+
+@dataclass
+class _StreamOrder:
+    """Which of a batch's events can be applied now, each stream in order and without gaps, and
+    which must wait for an earlier event of their stream."""
+
+    applied: dict[str, int]
+    """The last version applied of each stream (updated as events are accepted)."""
+    fresh: list[Envelope] = field(default_factory=list)
+    pending: dict[str, dict[int, Envelope]] = field(default_factory=dict)
+    held_before: dict[str, set[int]] = field(default_factory=dict)
+    was_held: set[str] = field(default_factory=set)
+    _accepted: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.held_before = {stream: set() for stream in self.applied}
+
+    def hold(self, event: Envelope) -> None:
+        if event.stream_version > self.applied[event.stream_id]:
+            self.pending.setdefault(event.stream_id, {}).setdefault(event.stream_version, event)
+
+    def offer(self, event: Envelope) -> bool:
+        """Accept the event (and any held ones it unblocks), or hold it; False for a duplicate."""
+        stream = event.stream_id
+        waiting = self.pending.setdefault(stream, {})
+        if event.stream_version <= self.applied[stream] or event.stream_version in waiting:
+            return False
+        if event.stream_version > self.applied[stream] + 1:
+            waiting[event.stream_version] = event
+            return True
+        self._accept(event)
+        while self.applied[stream] + 1 in waiting:
+            self._accept(waiting.pop(self.applied[stream] + 1))
+        return True
+
+    def touched(self) -> list[str]:
+        return sorted(self._accepted | {s for s, w in self.pending.items() if w} | self.was_held)
+
+    def holding_changed(self) -> bool:
+        holding = {s for s, w in self.pending.items() if w}
+        return holding != self.was_held
+
+    def _accept(self, event: Envelope) -> None:
+        self.fresh.append(event)
+        self.applied[event.stream_id] = event.stream_version
+        self._accepted.add(event.stream_id)
 
 
 @dataclass
@@ -140,6 +301,12 @@ class RetryPolicy:
     """Attempts at a non-transient failure before the message is dead-lettered."""
     first_backoff: float = 0.1
     max_backoff: float = 5.0
+    split_after: int = 2
+    """Transient failures of one batch in a row before it is halved: a failure that repeats may
+    be the batch itself (too much work for one transaction)."""
+    transaction_seconds: float = 30.0
+    """A batch's transaction is abandoned (and counts as a transient failure) after this long,
+    well inside MongoDB's 60 s limit."""
 
 
 class ProjectionRunner(Generic[M]):
@@ -155,6 +322,8 @@ class ProjectionRunner(Generic[M]):
         dead_letters: DeadLetters,
         batch_size: int = 500,
         retry: RetryPolicy | None = None,
+        stuck_after_seconds: float = 60.0,
+        lag_interval_seconds: float = 5.0,
     ) -> None:
         self.handler = handler
         self.client = client
@@ -164,6 +333,11 @@ class ProjectionRunner(Generic[M]):
         self.batch_size = batch_size
         self.retry = retry or RetryPolicy()
         self.caught_up = asyncio.Event()
+        self.progress = WorkerProgress(group_id, stuck_after_seconds)
+        self.lag_interval_seconds = lag_interval_seconds
+        self._handled: dict[TopicPartition, int] = {}
+        """The next offset to handle, per partition, as far as this runner has committed."""
+        self._lag_reported: set[TopicPartition] = set()
 
     async def run(self) -> None:
         """Consume as the group until cancelled."""
@@ -175,25 +349,32 @@ class ProjectionRunner(Generic[M]):
             max_records=self.batch_size,
         )
         await kafka.start()
+        lag = asyncio.create_task(self._watch_lag(kafka))
         try:
             while True:
                 batches = await kafka.getmany(timeout_ms=500, max_records=self.batch_size)
                 if not batches:
+                    self.progress.idle()
                     self.caught_up.set()
                     continue
+                self.progress.working()
                 records = [r for tp_records in batches.values() for r in tp_records]
                 await self.handle(records)
                 offsets = {tp: rs[-1].offset + 1 for tp, rs in batches.items()}
                 try:
                     await kafka.commit(offsets)
+                    self._handled.update(offsets)
                 except (CommitFailedError, KafkaError) as error:
                     # The partitions moved to another member, which re-reads from the last commit;
                     # the tracking records make that harmless.
                     log.warning(
                         "commit failed; batch will be redelivered", extra={"error": repr(error)}
                     )
-                self._record_lag(kafka, offsets)
+                self.progress.advanced()
         finally:
+            lag.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await lag
             with contextlib.suppress(Exception):
                 await kafka.stop()
 
@@ -216,33 +397,60 @@ class ProjectionRunner(Generic[M]):
         Returns only when that is done (transient failures are waited out)."""
         accepted: list[tuple[Record, M]] = []
         for record in records:
+            size = len(record.value or b"")
+            if size > MAX_INCOMING_MESSAGE_BYTES:
+                await self._reject(
+                    record,
+                    f"the message is {size} bytes; at most {MAX_INCOMING_MESSAGE_BYTES} are "
+                    "accepted",
+                    "MessageTooLarge",
+                )
+                continue
             try:
                 accepted.append((record, self.handler.decode(record)))
-            except DecodeError as error:
-                await self._reject(record, str(error), "DecodeError")
+            except Exception as error:
+                # Anything a decoder raises (a RecursionError from deeply nested JSON, a bug)
+                # means this message cannot be read: park it rather than fail the batch for ever.
+                kind = "DecodeError" if isinstance(error, DecodeError) else type(error).__name__
+                await self._reject(record, str(error) or kind, kind)
         await self._apply(accepted)
 
     async def _apply(self, items: Sequence[tuple[Record, M]]) -> None:
         if not items:
             return
         failures = 0
+        transient_in_a_row = 0
         last_error: Exception | None = None
         backoff = self.retry.first_backoff
         messages = [message for _, message in items]
         while True:
             try:
-                await in_transaction(self.client, lambda s: self.handler.apply(messages, s))
+                await in_transaction(
+                    self.client,
+                    lambda s: self.handler.apply(messages, s),
+                    time_limit=self.retry.transaction_seconds,
+                )
                 EVENTS_HANDLED.labels(self.group_id).inc(len(items))
+                self.progress.advanced()
                 self._log_handled(messages)
                 return
             except Exception as error:
                 if is_transient(error) or isinstance(error, ConcurrencyError):
                     TRANSIENT_RETRIES.labels(self.group_id).inc()
+                    transient_in_a_row += 1
                     log.warning(
                         "dependency unavailable; retrying batch",
                         extra={"group": self.group_id, "error": repr(error), "backoff_s": backoff},
                     )
+                    if transient_in_a_row >= self.retry.split_after and len(items) > 1:
+                        # Halves keep each partition's order: the first is done before the second.
+                        TRANSIENT_BATCH_SPLITS.labels(self.group_id).inc()
+                        half = len(items) // 2
+                        await self._apply(items[:half])
+                        await self._apply(items[half:])
+                        return
                 else:
+                    transient_in_a_row = 0
                     failures += 1
                     last_error = error
                     log.warning(
@@ -258,11 +466,34 @@ class ProjectionRunner(Generic[M]):
             for item in items:
                 await self._apply([item])
             return
-        await self._reject(
-            items[0][0], f"failed {failures} times: {last_error!r}", type(last_error).__name__
-        )
+        record, message = items[0]
+        reason = f"failed {failures} times: {kind_of_failure(last_error)}"
+        await self._could_not_handle(message, reason)
+        await self._reject(record, reason, type(last_error).__name__)
+
+    async def _could_not_handle(self, message: M, reason: str) -> None:
+        """A valid event a handler cannot handle becomes a person's work item as well as a dead
+        letter, when the handler knows how (`UnhandledEventHook`)."""
+        hook = getattr(self.handler, "could_not_handle", None)
+        if hook is None or not isinstance(message, Envelope):
+            return
+        backoff = self.retry.first_backoff
+        while True:
+            try:
+                await in_transaction(self.client, lambda s: hook(message, capped(reason), s))
+                return
+            except Exception as error:
+                if not (is_transient(error) or isinstance(error, ConcurrencyError)):
+                    log.exception(
+                        "recording the unhandled event as work failed",
+                        extra={"group": self.group_id, "event_id": message.event_id},
+                    )
+                    return
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.retry.max_backoff)
 
     async def _reject(self, record: Record, reason: str, error_type: str) -> None:
+        reason = capped(reason)
         log.warning(
             "message dead-lettered",
             extra={
@@ -288,6 +519,7 @@ class ProjectionRunner(Generic[M]):
                 log.exception("recording a rejection failed", extra={"error": repr(error)})
             try:
                 await self.dead_letters.park(record, reason, error_type)
+                self.progress.advanced()
                 return
             except (KafkaError, OSError) as error:
                 log.warning("cannot dead-letter yet; retrying", extra={"error": repr(error)})
@@ -311,13 +543,50 @@ class ProjectionRunner(Generic[M]):
                 )
                 correlation_id.reset(token)
 
-    def _record_lag(self, kafka: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
-        for tp, next_offset in offsets.items():
-            highwater = kafka.highwater(tp)
-            if highwater is not None:
-                CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
-                    max(highwater - next_offset, 0)
-                )
+    async def _watch_lag(self, kafka: AIOKafkaConsumer) -> None:
+        """Report how far behind each assigned partition is, from the broker's end offsets and
+        what this runner has committed: right also while a batch is stuck."""
+        while True:
+            await asyncio.sleep(self.lag_interval_seconds)
+            try:
+                await self.record_lag(kafka)
+            except Exception as error:
+                log.debug("lag not measured", extra={"error": repr(error)})
+
+    async def record_lag(self, kafka: AIOKafkaConsumer) -> None:
+        assigned = set(kafka.assignment())
+        for gone in set(self._handled) - assigned:
+            del self._handled[gone]  # another member moves it on now
+        for gone in self._lag_reported - assigned:
+            with contextlib.suppress(KeyError):
+                CONSUMER_LAG.remove(self.group_id, gone.topic, str(gone.partition))
+        self._lag_reported &= assigned
+        if not assigned:
+            return
+        ends = await kafka.end_offsets(list(assigned))
+        for tp in assigned:
+            if tp not in self._handled:
+                committed = await kafka.committed(tp)
+                if committed is None:
+                    committed = (await kafka.beginning_offsets([tp]))[tp]
+                self._handled[tp] = committed
+            CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
+                max(ends[tp] - self._handled[tp], 0)
+            )
+            self._lag_reported.add(tp)
+
+
+def kind_of_failure(error: BaseException | None) -> str:
+    """What went wrong, for a dead letter or a work item: the kind of error, and for a validation
+    error the fields and what kind of problem each had, never the values (they may be anyone's
+    personal data, and exception texts quote them)."""
+    if isinstance(error, ValidationError):
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc']) or '(root)'}: {item['type']}"
+            for item in error.errors(include_url=False)[:MAX_LISTED_PROBLEMS]
+        )
+        return f"ValidationError of {error.title} ({fields})"
+    return type(error).__name__
 
 
 async def rebuild(runner: ProjectionRunner[Envelope], projection: Projection) -> int:

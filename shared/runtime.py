@@ -18,12 +18,30 @@ from shared.deadletter import DeadLetters
 from shared.events import Envelope
 from shared.eventstore import EventStore
 from shared.identity import StaffTokens
+from shared.instances import Instances
 from shared.kafka import producer
 from shared.mongo import Client, Database, connect
 from shared.outbox import OutboxRelay
-from shared.projection import MessageHandler, Projection, ProjectionRunner, rebuild
+from shared.progress import WorkerProgress
+from shared.projection import HeldStream, MessageHandler, Projection, ProjectionRunner, rebuild
 
 log = logging.getLogger(__name__)
+
+
+class RebuildRunning(Exception):
+    """A rebuild of this projection is already under way."""
+
+
+@dataclass(frozen=True)
+class Health:
+    checks: dict[str, bool]
+    """database, broker, workers (all running, none stuck)."""
+    workers: dict[str, dict[str, float | bool | None]]
+    """Each worker's progress: stuck, seconds on its current work, since its last progress."""
+
+    @property
+    def ready(self) -> bool:
+        return all(self.checks.values())
 
 
 @dataclass
@@ -41,6 +59,8 @@ class ServiceRuntime:
     handlers: list[MessageHandler[Any]] = field(default_factory=list)
     background: list[Callable[[], object]] = field(default_factory=list)
     runners: dict[str, ProjectionRunner[Any]] = field(default_factory=dict)
+    progress: dict[str, WorkerProgress] = field(default_factory=dict)
+    instances: Instances = field(init=False)
     _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _started: bool = False
 
@@ -58,6 +78,9 @@ class ServiceRuntime:
             staff=StaffTokens(settings),
         )
 
+    def __post_init__(self) -> None:
+        self.instances = Instances(self.client, self.database["instances"], self.name)
+
     def consume(self, handler: MessageHandler[Any]) -> None:
         """Run `handler` as its own consumer group once the service starts."""
         self.handlers.append(handler)
@@ -65,6 +88,12 @@ class ServiceRuntime:
     def run_in_background(self, job: Callable[[], object]) -> None:
         """Run a long-lived coroutine function (e.g. a scheduler) while the service runs."""
         self.background.append(job)
+
+    def worker_progress(self, name: str) -> WorkerProgress:
+        """The progress of a worker, watched by `/health` (a stuck worker makes it 503)."""
+        if name not in self.progress:
+            self.progress[name] = WorkerProgress(name, self.settings.worker_stuck_after_seconds)
+        return self.progress[name]
 
     async def start(self) -> None:
         await self.store.ensure_indexes()
@@ -80,10 +109,19 @@ class ServiceRuntime:
                 # A handler whose per-message work is heavy asks for smaller batches, so that one
                 # batch stays well inside MongoDB's transaction time limit.
                 batch_size=getattr(handler, "batch_size", 500),
+                stuck_after_seconds=self.settings.worker_stuck_after_seconds,
             )
             self.runners[handler.name] = runner
+            self.progress[handler.name] = runner.progress
             self._spawn(handler.name, runner.run)
-        relay = OutboxRelay(self.store.outbox, self.producer, service=self.name)
+        self._spawn("instances", self.instances.run)
+        relay = OutboxRelay(
+            self.store.outbox,
+            self.settings.kafka_bootstrap_servers,
+            service=self.name,
+            transactional_id=self.settings.consumer_group("outbox-relay"),
+            progress=self.worker_progress("outbox-relay"),
+        )
         self._spawn("outbox-relay", relay.run)
         for i, job in enumerate(self.background):
             self._spawn(f"background-{i}", job)
@@ -95,6 +133,8 @@ class ServiceRuntime:
         for task in self._tasks.values():
             await _until_finished(task)
         self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.instances.leave()
         with contextlib.suppress(Exception):
             await self.producer.stop()
         await self.client.close()
@@ -115,6 +155,8 @@ class ServiceRuntime:
         projection = runner.handler
         if not isinstance(projection, Projection):
             raise ValueError(f"{name} is not a projection")
+        if name not in self._tasks:
+            raise RebuildRunning(f"{name} is being rebuilt already")
         task = self._tasks.pop(name)
         task.cancel()
         await _until_finished(task)
@@ -134,8 +176,16 @@ class ServiceRuntime:
     def projections(self) -> Sequence[str]:
         return [n for n, r in self.runners.items() if isinstance(r.handler, Projection)]
 
-    async def health(self) -> dict[str, bool]:
-        """Ready only when both the broker and the database answer."""
+    async def held_streams(self) -> list[HeldStream]:
+        """Every stream a projection of this service holds back across a gap."""
+        held: list[HeldStream] = []
+        for runner in self.runners.values():
+            if isinstance(runner.handler, Projection):
+                held.extend(await runner.handler.held_streams())
+        return held
+
+    async def health(self) -> Health:
+        """Ready only when the broker and the database answer and no worker is dead or stuck."""
 
         async def mongo() -> bool:
             try:
@@ -152,8 +202,16 @@ class ServiceRuntime:
                 return False
 
         database_ok, broker_ok = await asyncio.gather(mongo(), kafka())
-        tasks_ok = self._started and all(not t.done() for t in self._tasks.values())
-        return {"database": database_ok, "broker": broker_ok, "workers": tasks_ok}
+        workers = {name: progress.report() for name, progress in sorted(self.progress.items())}
+        tasks_ok = (
+            self._started
+            and all(not t.done() for t in self._tasks.values())
+            and not any(report["stuck"] for report in workers.values())
+        )
+        return Health(
+            checks={"database": database_ok, "broker": broker_ok, "workers": tasks_ok},
+            workers=workers,
+        )
 
     def _spawn(self, name: str, job: Callable[[], object]) -> None:
         async def supervised() -> None:

@@ -16,10 +16,9 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from services.intake.application.commands import (
     ConcernChanged,
@@ -30,6 +29,7 @@ from services.intake.application.commands import (
     SubmissionConflict,
     UnknownPerson,
 )
+from services.intake.application.submissions import idempotency_key as reference_key
 from services.intake.domain.concern import (
     AlreadyDecided,
     AlreadyRaised,
@@ -60,8 +60,8 @@ from shared.events.intake import (
     ShortText,
     SubmissionChannel,
 )
+from shared.events.values import given, not_given
 from shared.http import (
-    PROBLEM_JSON,
     FieldProblem,
     Problem,
     ProblemError,
@@ -95,14 +95,9 @@ _WHY: Final = {
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI documentation of the problem responses a route can give."""
-    return {
-        code: {
-            "description": _WHY[code],
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for code in codes
-    }
+    """What the problem answers of a route mean here (every route declares them all, as
+    problem details: `shared.http.declare_every_answer`)."""
+    return {code: {"description": _WHY[code]} for code in codes}
 
 
 # --- requests from staff --------------------------------------------------------------------------
@@ -117,7 +112,30 @@ class InformationToRecord(StaffRequest):
     source: ShortText = Field(description="Where it came from, e.g. the person, their GP.")
 
 
+def _when_decision(decision: S42Decision) -> JsonValue:
+    return {"properties": {"decision": {"const": decision.value}}}
+
+
 class DecisionToRecord(StaffRequest):
+    # The rule of `Concern.decide`, stated for clients: a route exactly for no further action, a
+    # failed criterion exactly when it is not an s42 enquiry.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": _when_decision(S42Decision.NO_FURTHER_ACTION),
+                    "then": given("route"),
+                    "else": not_given("route"),
+                },
+                {
+                    "if": _when_decision(S42Decision.S42_ENQUIRY),
+                    "then": not_given("failed_criterion"),
+                    "else": given("failed_criterion"),
+                },
+            ]
+        }
+    )
+
     decision: S42Decision = Field(description="Whether the s42 duty applies.")
     route: NoFurtherActionRoute | None = Field(
         default=None, description="Where the concern goes instead: only for no_further_action."
@@ -134,7 +152,9 @@ class FeedbackToGive(StaffRequest):
 
 class LinkToPerson(StaffRequest):
     person_id: str = Field(
-        pattern=PERSON_ID_PATTERN, description="The person record the concern is really about."
+        pattern=PERSON_ID_PATTERN,
+        max_length=100,
+        description="The person record the concern is really about.",
     )
     reason: LongText = Field(description="Why you are sure it is the same person.")
 
@@ -211,9 +231,10 @@ def partner_router(
         response_model=ConcernReceived,
         summary="Raise a safeguarding concern about an adult",
         description="Accepted concerns are recorded at once and then triaged by the council. "
-        "Send an `Idempotency-Key` so that a retry after a lost answer cannot raise the concern "
-        "twice: the same key with the same body gets the same answer (with the header "
-        "`Idempotent-Replayed: true`); the same key with a different body is refused (409).",
+        "Your `partner_reference` names the submission, as over Kafka: sending the same body "
+        "again gets the same answer (with the header `Idempotent-Replayed: true`), and a "
+        "different body with the same `partner_reference` is refused (409). An "
+        "`Idempotency-Key`, if you send one, names the submission instead.",
         responses=problems(400, 401, 409, 422, 503),
     )
     async def raise_concern(
@@ -235,14 +256,15 @@ def partner_router(
                 submission,
                 actor=actor,
                 via=SubmissionChannel.HTTP,
-                idempotency_key=idempotency_key,
+                idempotency_key=idempotency_key or reference_key(submission),
                 correlation_id=current_correlation_id(),
             )
         except SubmissionConflict as error:
             raise ProblemError(
                 409,
-                "The Idempotency-Key was used for a different submission",
-                f"{error}. Use a new key for a new submission, or resend exactly the same body.",
+                "This submission's key was used for a different submission",
+                f"{error}. Use a new partner_reference (or Idempotency-Key) for a new submission, "
+                "or resend exactly the same body.",
             ) from error
         except StillBusy as error:
             raise busy() from error
@@ -318,7 +340,12 @@ def staff_router(
     router = APIRouter(tags=["council staff"])
     Staff = Annotated[Actor, Depends(staff.requires())]
     ConcernId = Annotated[
-        str, Path(pattern=CONCERN_ID_PATTERN, description="The concern's id, concern-<uuid>.")
+        str,
+        Path(
+            pattern=CONCERN_ID_PATTERN,
+            max_length=100,
+            description="The concern's id, concern-<uuid>.",
+        ),
     ]
 
     async def change(
@@ -332,7 +359,7 @@ def staff_router(
             raise refusal(error) from error
         except UnknownPerson as error:
             raise ProblemError(
-                422,
+                404,
                 "No such person",
                 str(error),
                 errors=[
@@ -562,26 +589,3 @@ def _body_model(request: Request) -> type[BaseModel] | None:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             return annotation
     return None
-
-
-def document_problems(app: FastAPI) -> None:
-    """Put the Problem schema the routes refer to into the OpenAPI components."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-        )
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, definition in problem.pop("$defs", {}).items():
-            components.setdefault(name, definition)
-        components.setdefault("Problem", problem)
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

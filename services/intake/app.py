@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from services.intake.api import (
-    document_problems,
     install_submission_problems,
     partner_router,
     staff_router,
@@ -54,7 +53,6 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     app.include_router(
         staff_router(runtime.staff, commands, Triage(runtime.database), People(runtime.database))
     )
-    document_problems(app)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -6,7 +6,7 @@ communications log."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -19,6 +19,7 @@ from services.notification.application.commands import (
 from services.notification.application.informing_stream import InformingBusy
 from services.notification.domain.informing_record import (
     AlreadyDone,
+    CapacityAssessmentNotOnRecord,
     InformingRefused,
     NoPreferencesRecorded,
     PreferencesWanted,
@@ -47,8 +48,14 @@ from shared.events.notification import (
     SafeContactDecided,
     WithholdingReason,
 )
+from shared.events.values import Day, Moment
 from shared.eventstore import EventStore
-from shared.http import ProblemError, current_correlation_id, field_problems_from_validation
+from shared.http import (
+    IdInPath,
+    ProblemError,
+    current_correlation_id,
+    field_problems_from_validation,
+)
 from shared.identity import StaffTokens
 from shared.problems import FieldProblem
 
@@ -60,7 +67,10 @@ class WithholdingRequest(BaseModel):
 
     reason: WithholdingReason
     reason_text: str = Field(min_length=1, max_length=4000, description="Why, in your words.")
-    review_date: date = Field(description="When the decision must be looked at again.")
+    review_date: Day = Field(
+        description="When the decision must be looked at again: today or later.",
+        json_schema_extra={"format": "date-from-today"},
+    )
     source_event_id: str | None = Field(
         default=None,
         max_length=100,
@@ -78,7 +88,7 @@ class ToldByPractitioner(BaseModel):
     recipient_role: RecipientRole
     channel: Channel = Channel.PRACTITIONER_CALL
     format: MessageFormat = MessageFormat.STANDARD
-    informed_at: AwareDatetime | None = Field(default=None, description="When; default now.")
+    informed_at: Moment | None = Field(default=None, description="When; default now.")
 
 
 class RouteJudged(BaseModel):
@@ -190,7 +200,7 @@ def informing_router(
         response_model=ContactPreferences,
         summary="How the person wants to be kept informed",
     )
-    async def get_preferences(person_id: str, request: Request) -> ContactPreferences:
+    async def get_preferences(person_id: IdInPath, request: Request) -> ContactPreferences:
         await staff(request)
         try:
             return await commands.preferences(person_id)
@@ -206,12 +216,14 @@ def informing_router(
         "whatever is recorded here.",
     )
     async def put_preferences(
-        person_id: str, wanted: PreferencesWanted, request: Request
+        person_id: IdInPath, wanted: PreferencesWanted, request: Request
     ) -> ContactPreferences:
         metadata = await staff(request)
         _check_person_id(person_id)
         try:
             return await commands.set_preferences(person_id, wanted, metadata)
+        except CapacityAssessmentNotOnRecord as error:
+            raise ProblemError(409, "No such capacity assessment on record", str(error)) from error
         except InformingRefused as error:
             raise ProblemError(422, "Someone marked to be told may not be", str(error)) from error
         except ValidationError as error:
@@ -230,7 +242,7 @@ def informing_router(
         response_model=SafeContactPicture,
         summary="What to judge before first contact: every route, its flags, what is waiting",
     )
-    async def safe_contact_picture(person_id: str, request: Request) -> SafeContactPicture:
+    async def safe_contact_picture(person_id: IdInPath, request: Request) -> SafeContactPicture:
         await staff(request)
         record = await commands.record_of(person_id)
         if record.preferences is None:
@@ -283,7 +295,7 @@ def informing_router(
         "route needs the flag listed in `despite`.",
     )
     async def decide_safe_contact(
-        person_id: str, body: SafeContactRequest, request: Request
+        person_id: IdInPath, body: SafeContactRequest, request: Request
     ) -> SafeContactDecided:
         metadata = await staff(request)
         _check_person_id(person_id)
@@ -327,7 +339,7 @@ def informing_router(
         summary="Withhold or delay telling the person, for a recorded reason",
     )
     async def withhold(
-        person_id: str, body: WithholdingRequest, request: Request
+        person_id: IdInPath, body: WithholdingRequest, request: Request
     ) -> InformingWithheld:
         metadata = await staff(request)
         _check_person_id(person_id)
@@ -355,7 +367,9 @@ def informing_router(
         status_code=201,
         summary="Record that a practitioner told a recipient about a step themselves",
     )
-    async def told(person_id: str, body: ToldByPractitioner, request: Request) -> PersonInformed:
+    async def told(
+        person_id: IdInPath, body: ToldByPractitioner, request: Request
+    ) -> PersonInformed:
         metadata = await staff(request)
         try:
             return await commands.told_by_practitioner(
@@ -379,7 +393,7 @@ def informing_router(
         response_model=CommunicationsLog,
         summary="The person's communications log: every informing decision and what came of it",
     )
-    async def communications(person_id: str, request: Request) -> CommunicationsLog:
+    async def communications(person_id: IdInPath, request: Request) -> CommunicationsLog:
         await staff(request)
         log = await communications_log(person_id, store, decisions, deliveries)
         if log is None:
@@ -393,7 +407,7 @@ def informing_router(
         response_model=PersonOfCase,
         summary="Whose case this is (to find their communications log)",
     )
-    async def by_case(case_id: str, request: Request) -> PersonOfCase:
+    async def by_case(case_id: IdInPath, request: Request) -> PersonOfCase:
         await staff(request)
         person = await index.person_of_case(case_id)
         if person is None:
@@ -405,7 +419,7 @@ def informing_router(
         response_model=PersonOfCase,
         summary="Whom this concern is about (to find their communications log)",
     )
-    async def by_concern(concern_id: str, request: Request) -> PersonOfCase:
+    async def by_concern(concern_id: IdInPath, request: Request) -> PersonOfCase:
         await staff(request)
         person = await index.person_of_concern(concern_id)
         if person is None:

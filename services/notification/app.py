@@ -147,6 +147,7 @@ def assemble(
         senders=senders.by_channel,
         retry=retry or RetryPolicy(),
         interval_seconds=settings.delivery_interval_seconds,
+        progress=runtime.worker_progress("delivery-worker"),
     )
     overdue = OverdueInforming(
         client=runtime.client,

@@ -45,7 +45,7 @@ from services.outcomes.read_models.work_items import (
 from shared.events import Actor, Envelope, Role
 from shared.events.outcomes import CaseOpened
 from shared.eventstore import envelope_from_document
-from shared.http import FieldProblem, ProblemError, current_correlation_id
+from shared.http import FieldProblem, IdInPath, ProblemError, current_correlation_id
 from shared.identity import StaffTokens
 from shared.mongo import Database
 
@@ -242,7 +242,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=CaseLocator,
         summary="The case opened for a concern",
     )
-    async def case_for_concern(concern_id: str, actor: Staff) -> CaseLocator:
+    async def case_for_concern(concern_id: IdInPath, actor: Staff) -> CaseLocator:
         found = await locate(concern_id)
         if found is None:
             raise ProblemError(
@@ -260,7 +260,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         return [found] if found else []
 
     @router.get(CASE, response_model=CaseFile, summary="The case file")
-    async def case_file(case_id: str, actor: Staff) -> CaseFile:
+    async def case_file(case_id: IdInPath, actor: Staff) -> CaseFile:
         file = await read_case_file(database, case_id)
         if file is None:
             raise ProblemError(404, "No such case file", f"No case file for {case_id!r} (yet)")
@@ -275,7 +275,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         "notes between professionals. With `for_the_person=true`: the timeline addressed to "
         "the person, which leaves both out.",
     )
-    async def timeline(case_id: str, actor: Staff, for_the_person: bool = False) -> Timeline:
+    async def timeline(case_id: IdInPath, actor: Staff, for_the_person: bool = False) -> Timeline:
         found = await read_timeline(database, case_id)
         if found is None:
             raise ProblemError(404, "No such timeline", f"No timeline for {case_id!r} (yet)")
@@ -286,7 +286,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=list[OpenWorkItem],
         summary="The case's open work items: dates agreed with the person that passed unkept",
     )
-    async def work_items_of_case(case_id: str, actor: Staff) -> list[OpenWorkItem]:
+    async def work_items_of_case(case_id: IdInPath, actor: Staff) -> list[OpenWorkItem]:
         found = await case_work_items(database, case_id)
         if found is None:
             raise ProblemError(404, "No such case", f"No work items for {case_id!r} (yet)")
@@ -351,7 +351,9 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Name the lead worker",
     )
-    async def lead_worker(case_id: str, request: body.AssignLeadWorker, actor: Staff) -> Recorded:
+    async def lead_worker(
+        case_id: IdInPath, request: body.AssignLeadWorker, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -368,7 +370,9 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Record a conversation with the person",
     )
-    async def conversation(case_id: str, request: body.HoldConversation, actor: Staff) -> Recorded:
+    async def conversation(
+        case_id: IdInPath, request: body.HoldConversation, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -386,7 +390,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Record a contact between professionals (for staff; never sent to the person)",
     )
-    async def case_note(case_id: str, request: body.RecordCaseNote, actor: Staff) -> Recorded:
+    async def case_note(case_id: IdInPath, request: body.RecordCaseNote, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -406,7 +410,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         summary="Record what the national return counts about the person",
     )
     async def demographics(
-        case_id: str, request: body.RecordDemographics, actor: Staff
+        case_id: IdInPath, request: body.RecordDemographics, actor: Staff
     ) -> Recorded:
         return await record(
             case_id, actor, lambda case: case.record_demographics(request.demographics)
@@ -415,7 +419,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
     @router.post(
         f"{CASE}/meetings", status_code=201, response_model=Recorded, summary="Arrange a meeting"
     )
-    async def meeting(case_id: str, request: body.ArrangeMeeting, actor: Staff) -> Recorded:
+    async def meeting(case_id: IdInPath, request: body.ArrangeMeeting, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -437,7 +441,9 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Record what the person wants, in their own words",
     )
-    async def express(case_id: str, request: body.ExpressDesiredOutcome, actor: Staff) -> Recorded:
+    async def express(
+        case_id: IdInPath, request: body.ExpressDesiredOutcome, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -455,7 +461,10 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         summary="Record that the person changed what they want (earlier words are kept)",
     )
     async def revise(
-        case_id: str, desired_outcome_id: str, request: body.ReviseDesiredOutcome, actor: Staff
+        case_id: IdInPath,
+        desired_outcome_id: IdInPath,
+        request: body.ReviseDesiredOutcome,
+        actor: Staff,
     ) -> Recorded:
         def decide(case: Case) -> None:
             existing_outcome(case, desired_outcome_id)
@@ -476,7 +485,10 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         summary="Record that the person no longer wants an outcome",
     )
     async def withdraw(
-        case_id: str, desired_outcome_id: str, request: body.WithdrawDesiredOutcome, actor: Staff
+        case_id: IdInPath,
+        desired_outcome_id: IdInPath,
+        request: body.WithdrawDesiredOutcome,
+        actor: Staff,
     ) -> Recorded:
         def decide(case: Case) -> None:
             existing_outcome(case, desired_outcome_id)
@@ -494,7 +506,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Agree an outcome with the person, serving their desired outcomes",
     )
-    async def agree(case_id: str, request: body.AgreeOutcome, actor: Staff) -> Recorded:
+    async def agree(case_id: IdInPath, request: body.AgreeOutcome, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -514,7 +526,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         summary="Record whether the person wants a formal action taken",
     )
     async def wishes(
-        case_id: str, request: body.RecordFormalActionWishes, actor: Staff
+        case_id: IdInPath, request: body.RecordFormalActionWishes, actor: Staff
     ) -> Recorded:
         return await record(
             case_id,
@@ -535,7 +547,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Manager only: let one formal action go ahead against the person's wishes",
     )
-    async def override(case_id: str, request: body.OverrideWishes, actor: Manager) -> Recorded:
+    async def override(case_id: IdInPath, request: body.OverrideWishes, actor: Manager) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -557,7 +569,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         "decide about themselves",
     )
     async def best_interests(
-        case_id: str, request: body.MakeBestInterestsDecision, actor: Staff
+        case_id: IdInPath, request: body.MakeBestInterestsDecision, actor: Staff
     ) -> Recorded:
         return await record(
             case_id,
@@ -581,7 +593,9 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         summary="Record a formal action taken (needs the person's consent, recorded by someone "
         "else, a best-interests decision, or a manager's override)",
     )
-    async def formal_action(case_id: str, request: body.TakeFormalAction, actor: Staff) -> Recorded:
+    async def formal_action(
+        case_id: IdInPath, request: body.TakeFormalAction, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -600,7 +614,9 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Record a mental capacity assessment for one decision",
     )
-    async def capacity(case_id: str, request: body.AssessMentalCapacity, actor: Staff) -> Recorded:
+    async def capacity(
+        case_id: IdInPath, request: body.AssessMentalCapacity, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -620,7 +636,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Record that an independent advocate was arranged (Care Act s68)",
     )
-    async def advocate(case_id: str, request: body.AppointAdvocate, actor: Staff) -> Recorded:
+    async def advocate(case_id: IdInPath, request: body.AppointAdvocate, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -643,7 +659,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         summary="Record a risk discussion and the person's decision",
     )
     async def risk_discussion(
-        case_id: str, request: body.HoldRiskDiscussion, actor: Staff
+        case_id: IdInPath, request: body.HoldRiskDiscussion, actor: Staff
     ) -> Recorded:
         return await record(
             case_id,
@@ -663,7 +679,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Agree the safeguarding plan (replaces any earlier plan)",
     )
-    async def plan(case_id: str, request: body.AgreePlan, actor: Staff) -> Recorded:
+    async def plan(case_id: IdInPath, request: body.AgreePlan, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -677,7 +693,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         summary="Record that an action of the current plan was done",
     )
     async def plan_action_done(
-        case_id: str, action_id: str, request: body.CompletePlanAction, actor: Staff
+        case_id: IdInPath, action_id: IdInPath, request: body.CompletePlanAction, actor: Staff
     ) -> Recorded:
         return await record(
             case_id,
@@ -695,7 +711,9 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Record the next contact date agreed with the person",
     )
-    async def next_contact(case_id: str, request: body.AgreeNextContact, actor: Staff) -> Recorded:
+    async def next_contact(
+        case_id: IdInPath, request: body.AgreeNextContact, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -710,7 +728,9 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Record the review date agreed with the person",
     )
-    async def review_date(case_id: str, request: body.AgreeReviewDate, actor: Staff) -> Recorded:
+    async def review_date(
+        case_id: IdInPath, request: body.AgreeReviewDate, actor: Staff
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -727,7 +747,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Record the person's view of their outcomes and of how it felt",
     )
-    async def review(case_id: str, request: body.ReviewOutcomes, actor: Staff) -> Recorded:
+    async def review(case_id: IdInPath, request: body.ReviewOutcomes, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -746,7 +766,9 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Manager only: sign off the enquiry's conclusion",
     )
-    async def conclusion(case_id: str, request: body.ConcludeEnquiry, actor: Manager) -> Recorded:
+    async def conclusion(
+        case_id: IdInPath, request: body.ConcludeEnquiry, actor: Manager
+    ) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -764,7 +786,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=Recorded,
         summary="Manager only: record that the enquiry stopped before its conclusion, and why",
     )
-    async def cessation(case_id: str, request: body.CeaseEnquiry, actor: Manager) -> Recorded:
+    async def cessation(case_id: IdInPath, request: body.CeaseEnquiry, actor: Manager) -> Recorded:
         return await record(
             case_id,
             actor,
@@ -782,7 +804,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
     @router.post(
         f"{CASE}/closure", status_code=201, response_model=Recorded, summary="Close the case"
     )
-    async def closure(case_id: str, request: body.CloseCase, actor: Staff) -> Recorded:
+    async def closure(case_id: IdInPath, request: body.CloseCase, actor: Staff) -> Recorded:
         return await record(
             case_id,
             actor,

@@ -5,13 +5,14 @@ the contract partners submit and downstream services read; `services.intake.doma
 them and adds only checks that depend on the day a submission arrives.
 
 Free text (descriptions, the person's own words, notes) is stored exactly as given: only its
-length is checked. Structured values (NHS number, postcode, email, phone) are checked for shape.
+length is checked. One-line text (names, roles, relationships) loses control characters and line
+breaks at the boundary (`shared.events.values.OneLine`). Structured values (NHS number,
+postcode, email, phone) are checked for shape.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
 from enum import StrEnum
 from typing import Annotated, Self
 
@@ -20,38 +21,46 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from shared.events.envelope import DomainEvent
 from shared.events.registry import event
+from shared.events.values import (
+    VISIBLE,
+    Day,
+    Documented,
+    Id,
+    Language,
+    OneLine,
+    a_number,
+    at_least_one_of,
+    not_blank,
+)
+from shared.limits import MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, MAX_REASON_CHARS
 from shared.sac import Ethnicity, Gender, PrimarySupportReason, RiskLocation, RiskSource, RiskType
 
 # --- checked values -------------------------------------------------------------------------------
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError(
-            "blank_text",
-            "contains only spaces",
-            {"allowed": "text with at least one visible character"},
-        )
-    return value
-
-
-ShortText = Annotated[
-    str, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)
-]
-"""A name, role or relationship: 1 to 200 characters, kept exactly as given."""
+ShortText = OneLine
+"""A name, role or relationship: 1 to 200 characters on one line."""
 LongText = Annotated[
-    str, StringConstraints(min_length=1, max_length=10_000), AfterValidator(_not_blank)
+    str,
+    StringConstraints(min_length=1, max_length=10_000),
+    AfterValidator(not_blank),
+    Documented({"pattern": VISIBLE}),
 ]
 """A description, note or the person's own words: 1 to 10,000 characters, kept exactly as given."""
 PartnerReference = Annotated[
-    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_not_blank)
+    str,
+    StringConstraints(min_length=1, max_length=100),
+    AfterValidator(not_blank),
+    Documented({"pattern": VISIBLE}),
 ]
 """The partner's own id for a submission: 1 to 100 characters."""
 
@@ -85,7 +94,12 @@ def _nhs_number(value: str) -> str:
     return digits
 
 
-NhsNumber = Annotated[str, StringConstraints(max_length=20), AfterValidator(_nhs_number)]
+NhsNumber = Annotated[
+    str,
+    StringConstraints(max_length=20),
+    AfterValidator(_nhs_number),
+    Documented({"format": "nhs-number", "description": NHS_NUMBER_ALLOWED}),
+]
 """An NHS number; stored as its 10 digits without spaces."""
 
 _POSTCODE = re.compile(r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)$")
@@ -101,7 +115,12 @@ def _postcode(value: str) -> str:
     return value
 
 
-Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(_postcode)]
+Postcode = Annotated[
+    str,
+    StringConstraints(max_length=10),
+    AfterValidator(_postcode),
+    Documented({"format": "uk-postcode", "description": "a UK postcode such as WR1 2AB"}),
+]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -116,7 +135,12 @@ def _email(value: str) -> str:
     return value
 
 
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(_email),
+    Documented({"format": "email-address", "description": "an address like name@example.org"}),
+]
 
 _PHONE = re.compile(r"^\+?[0-9 ()\-]+$")
 
@@ -132,7 +156,18 @@ def _phone(value: str) -> str:
     return value
 
 
-Phone = Annotated[str, StringConstraints(max_length=30), AfterValidator(_phone)]
+Phone = Annotated[
+    str,
+    StringConstraints(max_length=30),
+    AfterValidator(_phone),
+    Documented(
+        {
+            "format": "phone-number",
+            "description": "7 to 15 digits, optionally with a leading +, spaces, brackets or "
+            "hyphens",
+        }
+    ),
+]
 
 
 def _each_once(values: list[RiskType]) -> list[RiskType]:
@@ -229,7 +264,7 @@ class Person(ValueObject):
     """The adult the concern is about."""
 
     name: ShortText = Field(description="Full name, as the person gives it.")
-    date_of_birth: date | None = Field(default=None, description="Date of birth, if known.")
+    date_of_birth: Day | None = Field(default=None, description="Date of birth, if known.")
     approximate_age: int | None = Field(
         default=None, ge=18, le=130, description="Age in years, if the date of birth is not known."
     )
@@ -247,17 +282,23 @@ class Person(ValueObject):
         "can see or share.",
     )
 
+    _approximate_age_is_a_number = field_validator("approximate_age", mode="before")(a_number)
+
 
 class WhatHappened(ValueObject):
     description: LongText = Field(description="What happened, in the referrer's words.")
-    risk_types: Annotated[list[RiskType], AfterValidator(_each_once)] = Field(
-        min_length=1, description="Every type of risk the concern is about (at least one)."
+    risk_types: Annotated[
+        list[RiskType], AfterValidator(_each_once), Documented({"uniqueItems": True})
+    ] = Field(
+        min_length=1,
+        max_length=len(RiskType),
+        description="Every type of risk the concern is about (at least one).",
     )
     location: RiskLocation = Field(description="Where the risk is.")
     source: RiskSource = Field(
         description="Who the risk comes from, in the national return's terms."
     )
-    incident_date: date = Field(
+    incident_date: Day = Field(
         description="When it happened; if it is ongoing, the most recent date known."
     )
 
@@ -287,11 +328,11 @@ class Representative(ValueObject):
 
 
 class CommunicationNeeds(ValueObject):
-    language: ShortText = Field(default="English", description="The person's preferred language.")
-    interpreter_needed: bool = Field(
+    language: Language = Field(default="English", description="The person's preferred language.")
+    interpreter_needed: StrictBool = Field(
         default=False, description="Does the person need an interpreter?"
     )
-    easy_read: bool = Field(
+    easy_read: StrictBool = Field(
         default=False, description="Does the person want easy-read information?"
     )
     representative: Representative | None = Field(
@@ -302,6 +343,8 @@ class CommunicationNeeds(ValueObject):
 class AllegedSourceOfRisk(ValueObject):
     """Who is said to be causing the risk. Their contact points are recorded so that nothing about
     the person is ever sent to them."""
+
+    model_config = ConfigDict(json_schema_extra=at_least_one_of("name", "relationship"))
 
     name: ShortText | None = Field(default=None, description="Their name, if known.")
     relationship: ShortText | None = Field(
@@ -326,6 +369,8 @@ class AllegedSourceOfRisk(ValueObject):
 class Referrer(ValueObject):
     """The person at the partner agency who raised the concern."""
 
+    model_config = ConfigDict(json_schema_extra=at_least_one_of("email", "phone"))
+
     name: ShortText = Field(description="The referrer's name.")
     role: ShortText = Field(description="Their role, e.g. police constable, district nurse.")
     email: Email | None = Field(default=None, description="Email address for feedback.")
@@ -345,9 +390,14 @@ class Referrer(ValueObject):
 class SubmissionProblem(ValueObject):
     """One thing wrong with a submission, in terms a partner can act on."""
 
-    field: str = Field(description="Where the problem is, e.g. person.nhs_number.")
-    problem: str = Field(description="What is wrong.")
-    allowed: str | None = Field(default=None, description="What would be accepted.")
+    field: str = Field(
+        max_length=MAX_PROBLEM_FIELD_CHARS,
+        description="Where the problem is, e.g. person.nhs_number.",
+    )
+    problem: str = Field(max_length=MAX_REASON_CHARS, description="What is wrong.")
+    allowed: str | None = Field(
+        default=None, max_length=MAX_REASON_CHARS, description="What would be accepted."
+    )
 
 
 # --- events ---------------------------------------------------------------------------------------
@@ -361,9 +411,9 @@ class ConcernRaised(DomainEvent):
     including the alleged source of risk's contact points so that they are never informed.
     """
 
-    concern_id: str = Field(description="The concern's stream id.")
-    reference: str = Field(description="Human reference, e.g. SG-2026-4F7K2Q.")
-    person_id: str = Field(description="The person record this concern is about.")
+    concern_id: Id = Field(description="The concern's stream id.")
+    reference: Id = Field(description="Human reference, e.g. SG-2026-4F7K2Q.")
+    person_id: Id = Field(description="The person record this concern is about.")
     person: Person = Field(description="The adult the concern is about.")
     care_and_support_needs: YesNoUnknown = Field(
         description="Does the person appear to have care and support needs (s42(1)(a))?"
@@ -387,7 +437,7 @@ class ConcernRaised(DomainEvent):
         description="The partner's own id for the submission."
     )
     submitted_via: SubmissionChannel = Field(description="How the partner sent it.")
-    repeat_of_concern_id: str | None = Field(
+    repeat_of_concern_id: Id | None = Field(
         default=None,
         description="The open concern this one reports the same incident as, when it does "
         "(RepeatConcernLinked follows): it joins that concern's case instead of opening one.",
@@ -405,10 +455,15 @@ class ConcernSubmissionRejected(DomainEvent):
     agency: ShortText | None = Field(
         description="The agency that sent it; None when a Kafka message had no agency header."
     )
-    partner_reference: str | None = Field(
+    partner_reference: PartnerReference | None = Field(
         default=None, description="The partner's id for the submission, if it could be read."
     )
-    reasons: list[SubmissionProblem] = Field(min_length=1, description="Everything wrong with it.")
+    reasons: list[SubmissionProblem] = Field(
+        min_length=1,
+        max_length=MAX_LISTED_PROBLEMS + 1,
+        description="Everything wrong with it (when there are very many, the first ones and "
+        "a last one counting the rest).",
+    )
     submitted_via: SubmissionChannel = Field(description="How the partner sent it.")
 
 
@@ -421,9 +476,9 @@ class ConcernLinkedToPerson(DomainEvent):
     (`manual`, with a reason). From now on the concern is about `person_id`.
     """
 
-    concern_id: str
-    person_id: str
-    previous_person_id: str | None = Field(
+    concern_id: Id
+    person_id: Id
+    previous_person_id: Id | None = Field(
         default=None, description="The person record the concern was about before, if any."
     )
     matched_by: MatchedBy
@@ -436,9 +491,9 @@ class ConcernUnlinkedFromPerson(DomainEvent):
     """A practitioner or manager found the concern was wrongly linked to `person_id`; it is now
     about a new person record, `new_person_id`."""
 
-    concern_id: str
-    person_id: str
-    new_person_id: str = Field(description="The new person record the concern is now about.")
+    concern_id: Id
+    person_id: Id
+    new_person_id: Id = Field(description="The new person record the concern is now about.")
     unlinked_by: ShortText = Field(description="Who unlinked it.")
     reason: LongText = Field(description="Why the link was wrong.")
 
@@ -448,14 +503,14 @@ class RepeatConcernLinked(DomainEvent):
     """The concern reports the same incident as an open concern, and was linked to it rather than
     decided on its own. Caused by the system when the concern is raised."""
 
-    concern_id: str
-    reference: str
-    person_id: str
-    repeat_of_concern_id: str = Field(description="The open concern this one repeats.")
-    repeat_of_reference: str = Field(description="Its human reference.")
+    concern_id: Id
+    reference: Id
+    person_id: Id
+    repeat_of_concern_id: Id = Field(description="The open concern this one repeats.")
+    repeat_of_reference: Id = Field(description="Its human reference.")
     days_apart: int = Field(ge=0, description="Days between the two incident dates.")
     shared_risk_types: list[RiskType] = Field(
-        min_length=1, description="The risk types both concerns report."
+        min_length=1, max_length=len(RiskType), description="The risk types both concerns report."
     )
 
 
@@ -464,7 +519,7 @@ class InformationGathered(DomainEvent):
     """A practitioner or manager recorded information gathered while looking into the concern,
     e.g. from a conversation with the person, their GP or the police."""
 
-    concern_id: str
+    concern_id: Id
     note: LongText = Field(description="What was learned, exactly as written.")
     source: ShortText = Field(description="Where it came from, e.g. the person, their GP.")
     gathered_by: ShortText = Field(description="Who recorded it.")
@@ -478,9 +533,9 @@ class S42DecisionMade(DomainEvent):
     when it is not an s42 enquiry.
     """
 
-    concern_id: str
-    reference: str
-    person_id: str
+    concern_id: Id
+    reference: Id
+    person_id: Id
     decision: S42Decision
     route: NoFurtherActionRoute | None = Field(
         default=None, description="Where the concern goes instead; only for no_further_action."
@@ -498,8 +553,8 @@ class ReferrerFeedbackGiven(DomainEvent):
 
     The feedback is meant for the partner: it carries no case details."""
 
-    concern_id: str
-    reference: str
+    concern_id: Id
+    reference: Id
     agency: ShortText
     partner_reference: PartnerReference
     feedback: LongText = Field(description="What the partner is told; no case details.")

@@ -16,18 +16,28 @@ from datetime import date
 from enum import StrEnum
 from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from shared.events.envelope import Actor, DomainEvent
 from shared.events.registry import event
+from shared.events.values import Language, OneLine
 from shared.sac import RiskLocation, RiskSource
 
-EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\s*$"
+_SPACE = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+EMAIL_PATTERN = f"^[{_SPACE}]*[^@{_SPACE}]+@[^@{_SPACE}]+[{_SPACE}]*$"
+"""Surrounding space allowed. Spaces are spelt out, not written `\\s`: Python and the patterns of
+JSON Schema disagree about `\\s`, and the schema must accept exactly what the check accepts."""
 
 
 def informing_stream(person_id: str) -> str:
     """The stream holding everything about how one person is kept informed."""
     return f"informing-{person_id}"
+
+
+MAX_CONTACT_POINTS = 50
+"""Contact points marked unsafe for one person."""
+MAX_SOURCES_OF_RISK = 100
+"""Alleged sources of risk kept for one person (one is added by each concern naming another)."""
 
 
 class RecipientRole(StrEnum):
@@ -90,6 +100,8 @@ class PractitionerContactReason(StrEnum):
     PERSON_ASKED_FOR_CALL = "person_asked_for_call"
     NO_CONTACT_POINT = "no_contact_point"
     """Nobody marked to be informed has a contact point for the chosen channels."""
+    STEP_NOT_HANDLED = "step_not_handled"
+    """The system could not handle the step (it is on the dead-letter topic for operators)."""
     ROUTE_NOT_CONFIRMED = "route_not_confirmed"
     """No practitioner has confirmed a safe route to this recipient for this concern, or the
     route confirmed is no longer the one on record."""
@@ -140,7 +152,7 @@ class Clash(BaseModel):
 class PostalAddress(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    lines: tuple[str, ...] = Field(min_length=1, max_length=6)
+    lines: tuple[OneLine, ...] = Field(min_length=1, max_length=6)
     postcode: str = Field(min_length=2, max_length=12)
 
 
@@ -160,9 +172,9 @@ class Recipient(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     role: RecipientRole
-    name: str = Field(min_length=1, max_length=200)
+    name: OneLine
     contact: ContactPoints
-    inform: bool
+    inform: StrictBool
     """True when the person chose (or it was agreed) that this recipient is told."""
     relationship: str | None = Field(
         default=None, max_length=200, description="Their relationship to the person."
@@ -183,7 +195,23 @@ class UnsafeContactPoint(BaseModel):
 
     Any of email, phone and address may be given; each one given is unsafe."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "properties": {
+                        "contact": {
+                            "required": [point],
+                            "properties": {point: {"not": {"type": "null"}}},
+                        }
+                    }
+                }
+                for point in ("email", "phone", "address")
+            ]
+        },
+    )
 
     contact: ContactPoints
     reason: str = Field(min_length=1, max_length=2000)
@@ -201,7 +229,7 @@ class AllegedSourceOfRisk(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200)
+    name: OneLine | None = None
     contact: ContactPoints
     relationship: str | None = Field(
         default=None, max_length=200, description="Their relationship to the person, e.g. son."
@@ -223,13 +251,23 @@ class ContactPreferencesRecorded(DomainEvent):
 
     person_id: str = Field(min_length=1, max_length=100)
     source: PreferencesSource
-    recipients: tuple[Recipient, ...] = Field(min_length=1)
+    recipients: tuple[Recipient, ...] = Field(min_length=1, max_length=len(RecipientRole))
     channel: Channel
     fallback_channel: Channel | None = None
-    language: str = Field(min_length=2, max_length=35)
+    language: Language
     format: MessageFormat
-    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = ()
-    alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = ()
+    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = Field(
+        default=(), max_length=MAX_CONTACT_POINTS
+    )
+    alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = Field(
+        default=(), max_length=MAX_SOURCES_OF_RISK
+    )
+    homes: tuple[PostalAddress, ...] = Field(
+        default=(),
+        max_length=20,
+        description="The person's home as each concern gave it: where an alleged source of risk "
+        "may live, whatever address the person is written to at now. Only ever added.",
+    )
 
 
 class _AboutACaseStep(DomainEvent):

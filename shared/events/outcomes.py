@@ -16,11 +16,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from shared.events.envelope import DomainEvent
 from shared.events.intake import ContactPoints
 from shared.events.registry import event
+from shared.events.values import Day, given, not_given
+from shared.events.values import Id as Id  # outcomes code names ids by it
 from shared.sac import (
     Achievement,
     ActionTakenAndResult,
@@ -40,7 +42,19 @@ TheirWords = Annotated[str, Field(min_length=1, max_length=10_000)]
 """What someone said, kept verbatim."""
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-Id = Annotated[str, Field(min_length=1, max_length=100)]
+
+# How long a case's lists may be: far more than any real case needs, small enough that every
+# event stays well under the size an event may have (shared.limits.MAX_EVENT_BYTES).
+MAX_PEOPLE = 50
+"""Participants in a conversation, people present at a discussion or invited to a meeting."""
+MAX_OPTIONS = 20
+"""Options discussed in one risk discussion."""
+MAX_ACTIONS = 50
+"""Actions in one plan."""
+MAX_RISKS = 50
+"""Risks in one enquiry's case details."""
+MAX_OUTCOMES = 100
+"""Outcomes served, rated or assessed at once."""
 
 
 class EnquiryKind(SacCategory):
@@ -204,6 +218,15 @@ class Demographics(Value):
     """What the national return needs to know about the person (SAC table SG1), with its labels.
     Leave out what is not known: it is reported as Not Known."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"allOf": [given("approximate_age"), given("approximate_age_on")]},
+                {"allOf": [not_given("approximate_age"), not_given("approximate_age_on")]},
+            ]
+        }
+    )
+
     date_of_birth: date | None = None
     approximate_age: int | None = Field(
         default=None, ge=18, le=130, description="Age in years when no date of birth is known."
@@ -233,9 +256,11 @@ class RiskOption(Value):
 class PlanAction(Value):
     action_id: Id = Field(default_factory=lambda: str(uuid.uuid4()))
     description: Text
-    serves: tuple[Id, ...] = Field(min_length=1, description="agreed outcome ids")
+    serves: tuple[Id, ...] = Field(
+        min_length=1, max_length=MAX_OUTCOMES, description="agreed outcome ids"
+    )
     owner: Name
-    agreed_date: date = Field(description="the date agreed with the person")
+    agreed_date: Day = Field(description="the date agreed with the person")
 
 
 class OutcomeRating(Value):
@@ -270,11 +295,39 @@ _ACTION_TAKEN_ON_RISK = frozenset(
 class SacCaseDetails(Value):
     """The national return's case details for one concluded enquiry."""
 
-    risks: tuple[RiskDetail, ...] = Field(min_length=1)
+    # The rules of the validators below, stated for clients in the JSON Schema.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {
+                        "properties": {
+                            "action_taken_and_result": {
+                                "enum": [a.value for a in sorted(_ACTION_TAKEN_ON_RISK)]
+                            }
+                        }
+                    },
+                    "then": given("risk_outcome"),
+                    "else": not_given("risk_outcome"),
+                },
+                {
+                    "if": {
+                        "properties": {
+                            "mental_capacity": {"const": MentalCapacity.LACKED_CAPACITY.value}
+                        }
+                    },
+                    "then": given("lacked_capacity_supported"),
+                    "else": not_given("lacked_capacity_supported"),
+                },
+            ]
+        }
+    )
+
+    risks: tuple[RiskDetail, ...] = Field(min_length=1, max_length=MAX_RISKS)
     action_taken_and_result: ActionTakenAndResult
     risk_outcome: RiskOutcome | None = None
     mental_capacity: MentalCapacity
-    lacked_capacity_supported: bool | None = Field(
+    lacked_capacity_supported: StrictBool | None = Field(
         default=None,
         description="for a person who lacked capacity: supported by an advocate, family or friend",
     )
@@ -341,7 +394,9 @@ class CaseOpened(CaseEvent):
         default=None, description="The person's name as the concern gave it."
     )
     risk_types: tuple[RiskType, ...] = Field(
-        default=(), description="The types of risk the concern reported (national return terms)."
+        default=(),
+        max_length=len(RiskType),
+        description="The types of risk the concern reported (national return terms).",
     )
     risk_location: RiskLocation | None = Field(
         default=None, description="Where the concern said the risk is."
@@ -368,7 +423,7 @@ class RepeatConcernJoined(CaseEvent):
     concern_id: Id = Field(description="The repeat concern.")
     reference: Name
     concern_raised_at: AwareDatetime
-    risk_types: tuple[RiskType, ...] = ()
+    risk_types: tuple[RiskType, ...] = Field(default=(), max_length=len(RiskType))
     risk_location: RiskLocation | None = None
     risk_source: RiskSource | None = None
     persons_own_words: TheirWords | None = Field(
@@ -421,7 +476,7 @@ class ConversationHeld(CaseEvent):
     Recorded by a practitioner or manager."""
 
     conversation_id: Id
-    participants: tuple[Participant, ...] = Field(min_length=1)
+    participants: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     held_at: AwareDatetime
     mode: ConversationMode
     summary: Text
@@ -468,7 +523,9 @@ class OutcomeAgreed(CaseEvent):
 
     agreed_outcome_id: Id
     wording: TheirWords
-    serves: tuple[Id, ...] = Field(min_length=1, description="desired outcome ids")
+    serves: tuple[Id, ...] = Field(
+        min_length=1, max_length=MAX_OUTCOMES, description="desired outcome ids"
+    )
     agreed_at: AwareDatetime
 
 
@@ -539,8 +596,8 @@ class RiskDiscussionHeld(CaseEvent):
 
     discussion_id: Id
     held_at: AwareDatetime
-    present: tuple[Participant, ...] = Field(min_length=1)
-    options: tuple[RiskOption, ...] = Field(min_length=1)
+    present: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
+    options: tuple[RiskOption, ...] = Field(min_length=1, max_length=MAX_OPTIONS)
     persons_decision: TheirWords
     decided_by: ExpressedBy
 
@@ -554,7 +611,7 @@ class MeetingArranged(CaseEvent):
     meets_at: AwareDatetime
     where_or_how: Text
     purpose: Text
-    invited: tuple[Participant, ...] = Field(min_length=1)
+    invited: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     person_invited: bool
     format: MeetingFormat | None = Field(
         default=None, description="In person, by phone or by video; what a message may say."
@@ -567,7 +624,7 @@ class SafeguardingPlanAgreed(CaseEvent):
     replaces an earlier one. Recorded by a practitioner or manager."""
 
     plan_id: Id
-    actions: tuple[PlanAction, ...] = Field(min_length=1)
+    actions: tuple[PlanAction, ...] = Field(min_length=1, max_length=MAX_ACTIONS)
     agreed_at: AwareDatetime
 
 
@@ -577,7 +634,7 @@ class WishesOverridden(CaseEvent):
     the person's wishes, on statutory grounds. Only a manager may cause it."""
 
     action: FormalActionKind
-    grounds: tuple[StatutoryGround, ...] = Field(min_length=1)
+    grounds: tuple[StatutoryGround, ...] = Field(min_length=1, max_length=len(StatutoryGround))
     reason: Text
     person_told: bool
     why_not_told: Text | None = None
@@ -615,7 +672,7 @@ class BestInterestsDecisionMade(CaseEvent):
     persons_wishes: TheirWords = Field(
         description="The person's own wishes and feelings, as far as they can be found out."
     )
-    consulted: tuple[ConsultedView, ...] = Field(min_length=1)
+    consulted: tuple[ConsultedView, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     reasons: Text
     decided_by: Name
     decided_at: AwareDatetime
@@ -690,7 +747,7 @@ class CaseNoteRecorded(CaseEvent):
     to the person. Recorded by a practitioner or manager."""
 
     note_id: Id
-    contact_with: tuple[Professional, ...] = Field(min_length=1)
+    contact_with: tuple[Professional, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     mode: ContactMode
     what_was_said: Text
     what_was_agreed: Text | None = None
@@ -706,7 +763,7 @@ class OutcomesReviewed(CaseEvent):
     review_id: Id
     stage: ReviewStage
     reviewed_at: AwareDatetime
-    ratings: tuple[OutcomeRating, ...] = ()
+    ratings: tuple[OutcomeRating, ...] = Field(default=(), max_length=MAX_OUTCOMES)
     experience: Experience
     person_view: TheirWords | None = None
 
@@ -721,7 +778,7 @@ class EnquiryConcluded(CaseEvent):
     concluded_by: Name
     case_details: SacCaseDetails
     msp_asked: MspAsked
-    achievements: tuple[OutcomeAchievement, ...] = ()
+    achievements: tuple[OutcomeAchievement, ...] = Field(default=(), max_length=MAX_OUTCOMES)
 
 
 @event("EnquiryCeased")
@@ -736,7 +793,7 @@ class EnquiryCeased(CaseEvent):
     persons_view: TheirWords | None = None
     case_details: SacCaseDetails
     msp_asked: MspAsked
-    achievements: tuple[OutcomeAchievement, ...] = ()
+    achievements: tuple[OutcomeAchievement, ...] = Field(default=(), max_length=MAX_OUTCOMES)
     ceased_by: Name
     ceased_at: AwareDatetime
 

@@ -8,7 +8,8 @@ import asyncio
 import pytest
 
 from shared.events import Actor, Metadata, Role
-from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore
+from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore, EventTooLarge
+from shared.limits import MAX_EVENT_BYTES
 from shared.mongo import Client, Database
 from tests.support.events import AmountRecorded
 
@@ -81,3 +82,16 @@ async def test_a_failed_transaction_leaves_neither_events_nor_outbox_entries(
             await session.with_transaction(write_then_fail)
     assert await store.events.count_documents({}) == 0
     assert await store.outbox.count_documents({}) == 0
+
+
+async def test_an_event_too_large_to_publish_is_refused_and_nothing_is_recorded(
+    store: EventStore,
+) -> None:
+    await store.append("s", 0, [AmountRecorded(amount=1)], PRACTITIONER)
+    too_large = AmountRecorded(amount=3, note="x" * MAX_EVENT_BYTES)
+
+    with pytest.raises(EventTooLarge, match=str(MAX_EVENT_BYTES)):
+        await store.append("s", 1, [AmountRecorded(amount=2), too_large], PRACTITIONER)
+
+    assert await store.version("s") == 1
+    assert await store.outbox.count_documents({}) == 1

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from datetime import UTC, datetime
 
+import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 
 from shared.events import Actor, Metadata, Role, decode
 from shared.eventstore import EventStore
@@ -18,6 +21,17 @@ from tests.support.events import AmountRecorded
 from tests.support.polling import eventually
 
 WORKER = Metadata(actor=Actor(id="sw-1", role=Role.PRACTITIONER))
+
+
+def relay_for(store: EventStore, kafka_bootstrap: str, **options: float) -> OutboxRelay:
+    """A relay of its own (its own transactional id and lease), as one service instance has."""
+    return OutboxRelay(
+        store.outbox,
+        kafka_bootstrap,
+        service="test",
+        transactional_id=f"test-relay-{uuid.uuid4().hex[:8]}",
+        **options,  # type: ignore[arg-type]
+    )
 
 
 async def published_values(kafka_bootstrap: str, topic: str, count: int) -> list[tuple[str, int]]:
@@ -57,7 +71,7 @@ async def test_events_committed_while_the_relay_was_down_are_published_when_it_r
     for stream in ("a", "b"):
         await store.append(stream, 0, [AmountRecorded(amount=1), AmountRecorded(amount=2)], WORKER)
 
-    relay = OutboxRelay(store.outbox, kafka_producer, service="test")
+    relay = relay_for(store, kafka_bootstrap)
     task = asyncio.create_task(relay.run())
     try:
         seen = await published_values(kafka_bootstrap, topic, 4)
@@ -86,7 +100,7 @@ async def test_the_relay_wakes_on_new_entries_without_waiting_for_its_poll(
     store = EventStore(mongo_client, database, topic)
     await store.ensure_indexes()
     # A poll interval far longer than the test's deadline: only the change stream can wake it.
-    relay = OutboxRelay(store.outbox, kafka_producer, service="test", poll_interval=3600)
+    relay = relay_for(store, kafka_bootstrap, poll_interval=3600)
     task = asyncio.create_task(relay.run())
     try:
         await eventually(lambda: relay.publish_pending(), until=lambda n: n == 0, what="idle relay")
@@ -116,9 +130,86 @@ async def test_a_relay_that_crashed_before_marking_publishes_again_and_the_copy_
     store = EventStore(mongo_client, database, topic)
     await store.ensure_indexes()
     await store.append("a", 0, [AmountRecorded(amount=5)], WORKER)
-    relay = OutboxRelay(store.outbox, kafka_producer, service="test")
-    assert await relay.publish_pending() == 1
-    # Crash between publish and mark: the mark never happened.
-    await store.outbox.update_many({}, {"$set": {"published": False}})
-    assert await relay.publish_pending() == 1
+    relay = relay_for(store, kafka_bootstrap)
+    try:
+        assert await relay.publish_pending() == 1
+        # Crash between publish and mark: the mark never happened.
+        await store.outbox.update_many({}, {"$set": {"published": False}})
+        assert await relay.publish_pending() == 1
+    finally:
+        await relay.close()
     assert await published_values(kafka_bootstrap, topic, 2) == [("a", 1), ("a", 1)]
+
+
+async def test_two_relays_on_one_outbox_publish_each_event_once_in_stream_order(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic()
+    store = EventStore(mongo_client, database, topic)
+    await store.ensure_indexes()
+    shared_id = f"test-relay-{uuid.uuid4().hex[:8]}"
+    relays = [
+        OutboxRelay(store.outbox, kafka_bootstrap, service="test", transactional_id=shared_id)
+        for _ in range(2)
+    ]
+    tasks = [asyncio.create_task(relay.run()) for relay in relays]
+    try:
+        for round_ in range(5):
+            for stream in ("a", "b", "c", "d"):
+                await store.append(stream, round_, [AmountRecorded(amount=round_)], WORKER)
+        seen = await published_values(kafka_bootstrap, topic, 20)
+        await eventually(
+            lambda: store.outbox.count_documents({"published": False}),
+            until=lambda n: n == 0,
+            what="outbox drained",
+        )
+        owner = await database["leases"].find_one({})
+        assert owner is not None
+        assert owner["owner"] in {relay.lease.owner for relay in relays}
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    assert len(seen) == 20, "each event once"
+    for stream in ("a", "b", "c", "d"):
+        assert [v for s, v in seen if s == stream] == [1, 2, 3, 4, 5], "per-stream order"
+
+
+async def test_a_relay_that_lost_its_lease_unawares_is_fenced_and_publishes_nothing(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic()
+    store = EventStore(mongo_client, database, topic)
+    await store.ensure_indexes()
+    shared_id = f"test-relay-{uuid.uuid4().hex[:8]}"
+    paused, successor = (
+        OutboxRelay(store.outbox, kafka_bootstrap, service="test", transactional_id=shared_id)
+        for _ in range(2)
+    )
+    try:
+        await store.append("a", 0, [AmountRecorded(amount=1)], WORKER)
+        assert await paused.publish_pending() == 1
+        # The owner is paused past its lease's expiry (a long GC pause, a frozen VM)...
+        await database["leases"].update_many({}, {"$set": {"expires_at": datetime.now(UTC)}})
+        await store.append("a", 1, [AmountRecorded(amount=2)], WORKER)
+        # ...another instance takes over and publishes...
+        assert await successor.publish_pending() == 1
+        await store.append("a", 2, [AmountRecorded(amount=3)], WORKER)
+        await store.outbox.update_many({"stream_version": 2}, {"$set": {"published": False}})
+        # ...and the old owner wakes up and tries to publish what it finds pending.
+        with pytest.raises(KafkaError):
+            await paused.publish_pending()
+        assert await successor.publish_pending() == 2
+    finally:
+        await paused.close()
+        await successor.close()
+    seen = await published_values(kafka_bootstrap, topic, 4)
+    assert seen == [("a", 1), ("a", 2), ("a", 2), ("a", 3)], "nothing from the fenced relay"

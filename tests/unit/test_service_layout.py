@@ -54,7 +54,7 @@ PURE_STANDARD_LIBRARY = frozenset(
 PURE_LIBRARIES = frozenset(
     {"pydantic", "pydantic_core", "jinja2", "phonenumbers", "rapidfuzz", "nicknames"}
 )
-SHARED_CONTRACTS = ("shared.events", "shared.sac", "shared.matching")
+SHARED_CONTRACTS = ("shared.events", "shared.sac", "shared.matching", "shared.limits")
 
 
 def _imports(path: Path) -> list[str]:

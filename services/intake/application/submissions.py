@@ -9,7 +9,8 @@ could raise concerns in another's name.
 A submission that cannot be accepted is recorded as ConcernSubmissionRejected (so the partner can
 read why, at GET /partner/rejected-submissions) and parked on the topic's .dlt with the same
 reasons. An accepted one goes down exactly the same path as an HTTP submission, with the
-idempotency key `kafka:<partner_reference>`, so a republished submission raises no second concern.
+idempotency key `partner-reference:<partner_reference>` (as an HTTP submission without an
+Idempotency-Key), so a republished submission raises no second concern.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from shared.events import Actor, DecodeError, Metadata, Role
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.intake import ConcernSubmissionRejected, SubmissionChannel, SubmissionProblem
 from shared.eventstore import EventAlreadyRecorded, EventStore
+from shared.limits import MAX_INCOMING_MESSAGE_BYTES
 from shared.mongo import Session
 from shared.projection import Record
 from shared.topics import CONCERN_SUBMISSIONS
@@ -159,8 +161,20 @@ class ConcernSubmissions:
 
     async def rejected(self, record: Record, reason: str, session: Session) -> None:
         agency = agency_of(record)
-        partner_reference = readable_partner_reference(record.value) if record.value else None
-        reasons = refusal_reasons(record) or [await self._why_not_applied(record, session)]
+        size = len(record.value or b"")
+        if size > MAX_INCOMING_MESSAGE_BYTES:
+            # Not read at all: it is refused for its size alone.
+            partner_reference = None
+            reasons = [
+                SubmissionProblem(
+                    field=ROOT_FIELD,
+                    problem=f"is {size} bytes once decompressed",
+                    allowed=f"at most {MAX_INCOMING_MESSAGE_BYTES} bytes",
+                )
+            ]
+        else:
+            partner_reference = readable_partner_reference(record.value) if record.value else None
+            reasons = refusal_reasons(record) or [await self._why_not_applied(record, session)]
         stream_id = rejection_stream(agency, partner_reference, record)
         try:
             await self.store.append(
@@ -212,5 +226,6 @@ class ConcernSubmissions:
 
 
 def idempotency_key(submission: ConcernSubmission) -> str:
-    """A partner's reference names its submission: publishing it again is the same submission."""
-    return f"kafka:{submission.partner_reference}"
+    """A partner's reference names its submission, whichever way it is sent: publishing or
+    posting it again is the same submission (HTTP uses this unless an Idempotency-Key is sent)."""
+    return f"partner-reference:{submission.partner_reference}"

@@ -10,7 +10,6 @@ both in an HTTP problem-details body and in a dead-letter record, so both say th
 from __future__ import annotations
 
 import enum
-import json
 import types
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -18,7 +17,7 @@ from typing import Annotated, Final, TypeGuard, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError, from_json
 
 from shared.events.intake import (
     AllegedSourceOfRisk,
@@ -32,6 +31,8 @@ from shared.events.intake import (
     WhatHappened,
     YesNoUnknown,
 )
+from shared.events.values import Day, Documented
+from shared.limits import MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, capped
 
 
 def _england() -> ZoneInfo:
@@ -47,6 +48,12 @@ UK: Final = _england()
 
 ADULT_AGE: Final = 18
 OLDEST_AGE: Final = 130
+ADULT_BIRTH_DATE: Final = {
+    "format": "adult-birth-date",
+    "description": "YYYY-MM-DD: the person is 18 to 130 years old today (UK time)",
+}
+UP_TO_TODAY: Final = {"format": "date-up-to-today", "description": "YYYY-MM-DD, not after today"}
+"""Formats of dates whose rule depends on the day (a schema cannot say "today")."""
 
 
 def uk_today() -> date:
@@ -67,6 +74,10 @@ def _years_before(day: date, years: int) -> date:
 
 class SubmittedPerson(Person):
     """The person, as submitted: the date of birth must be of an adult, today."""
+
+    date_of_birth: Annotated[Day, Documented(ADULT_BIRTH_DATE)] | None = Field(
+        default=None, description="Date of birth, if known: of an adult, not over 130."
+    )
 
     @field_validator("date_of_birth")
     @classmethod
@@ -98,6 +109,11 @@ class SubmittedPerson(Person):
 
 class SubmittedWhatHappened(WhatHappened):
     """What happened, as submitted: it cannot have happened after today."""
+
+    incident_date: Annotated[Day, Documented(UP_TO_TODAY)] = Field(
+        description="When it happened (not after today); if it is ongoing, the most recent "
+        "date known."
+    )
 
     @field_validator("incident_date")
     @classmethod
@@ -214,8 +230,18 @@ def problems_in(
     Takes a pydantic ValidationError, or the error list FastAPI puts in a RequestValidationError
     (whose locations start with "body").
     """
-    details = error.errors(include_url=False) if isinstance(error, ValidationError) else error
-    return [_problem(detail, model) for detail in details]
+    details = list(error.errors(include_url=False) if isinstance(error, ValidationError) else error)
+    listed = [_problem(detail, model) for detail in details[:MAX_LISTED_PROBLEMS]]
+    if len(details) > MAX_LISTED_PROBLEMS:
+        listed.append(
+            SubmissionProblem(
+                field=ROOT_FIELD,
+                problem=f"has {len(details) - MAX_LISTED_PROBLEMS} more problems not listed here",
+                allowed="a submission as the documented schema describes; fix the problems "
+                "listed and send it again to see the rest",
+            )
+        )
+    return listed
 
 
 def readable_partner_reference(raw: bytes | str | Mapping[str, object]) -> str | None:
@@ -223,7 +249,9 @@ def readable_partner_reference(raw: bytes | str | Mapping[str, object]) -> str |
     document: object = raw
     if isinstance(raw, bytes | str):
         try:
-            document = json.loads(raw)
+            # pydantic-core's parser refuses deep nesting with a ValueError; json.loads would
+            # raise RecursionError.
+            document = from_json(raw)
         except ValueError:
             return None
     if not isinstance(document, Mapping):
@@ -242,7 +270,11 @@ def _problem(detail: ErrorDetails, model: type[BaseModel]) -> SubmissionProblem:
     context = detail.get("ctx") or {}
     found = _type_at(model, location)
     problem, allowed = _explain(kind, str(detail["msg"]), context, found, model, location)
-    return SubmissionProblem(field=_field_name(location), problem=problem, allowed=allowed)
+    return SubmissionProblem(
+        field=capped(_field_name(location), MAX_PROBLEM_FIELD_CHARS),
+        problem=capped(problem),
+        allowed=capped(allowed) if allowed is not None else None,
+    )
 
 
 def _explain(

@@ -10,10 +10,15 @@ the delivery finished.
 
 PersonInformed's id is derived from the delivery reference, so however often a delivery is
 attempted (Kafka redelivery, two workers, a crash between sending and recording), the person is
-recorded as informed once. What cannot be prevented is the provider receiving the message a
-second time when a worker dies after sending but before recording: the message then carries the
-same reference (Notify's `reference`, the SMTP Message-ID, the print queue's key), so the
-provider, mail systems and the print room can recognise it as the same message.
+recorded as informed once. As soon as a provider accepts a message, that is written on the
+delivery, so a failure to record it (or a crash after that write) only records it later, and never
+sends it again. What cannot be prevented is the provider receiving the message a second time when
+a worker dies between the provider's answer and that write: the message then carries the same
+reference (Notify's `reference`, the SMTP Message-ID, the print queue's key), so the provider,
+mail systems and the print room can recognise it as the same message.
+
+A worker claims deliveries for a short lease and renews it while it works on them, so the claims
+of a worker that died pass to another (or to it, restarted) within `lease_seconds`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -57,6 +63,7 @@ from shared.events.notification import (
 )
 from shared.eventstore import EventStore
 from shared.mongo import Client, Session
+from shared.progress import WorkerProgress
 from shared.wakeup import InsertSignal
 
 log = logging.getLogger(__name__)
@@ -87,8 +94,17 @@ class Moved:
     """The concern was moved to another person: this one must hear nothing more about it."""
 
 
+@dataclass(frozen=True)
+class SentBefore:
+    """A provider accepted this message on an earlier attempt that could not record it."""
+
+    provider_reference: str
+    channel: Channel
+
+
 Attempt = (
     Delivered
+    | SentBefore
     | DeliveryFailed
     | WithheldNow
     | PractitionerContact
@@ -109,10 +125,15 @@ class DeliveryWorker:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Clock = field(default=lambda: datetime.now(UTC))
     interval_seconds: float = 1.0
-    lease_seconds: float = 300.0
+    lease_seconds: float = 30.0
+    """How long a claim lasts unless renewed; renewed every third of it while the worker works."""
     batch_size: int = 20
     max_rounds: int = 8
     """Rounds of passing failures before a delivery is given up (each round retries itself)."""
+    progress: WorkerProgress = field(
+        default_factory=lambda: WorkerProgress("notification:delivery-worker", 60.0)
+    )
+    worker_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     async def run(self) -> None:
         """Deliver until cancelled; an unreachable database is waited out. Wakes as soon as a
@@ -123,9 +144,11 @@ class DeliveryWorker:
         try:
             while True:
                 try:
+                    self.progress.working()
                     while await self.deliver_due():
-                        pass
+                        self.progress.advanced()
                     DELIVERIES_PENDING.set(await self.deliveries.pending())
+                    self.progress.idle()
                 except (PyMongoError, OSError) as error:
                     log.warning("delivery worker will retry", extra={"error": repr(error)})
                 await inserted.wait()
@@ -138,17 +161,41 @@ class DeliveryWorker:
         """Deliver one batch of due deliveries; return how many were handled."""
         now = self.clock()
         due = await self.deliveries.claim_due(
-            now, now + timedelta(seconds=self.lease_seconds), self.batch_size
+            now, now + timedelta(seconds=self.lease_seconds), self.batch_size, self.worker_id
         )
         by_person: dict[str, list[Delivery]] = {}
         for delivery in due:
             by_person.setdefault(delivery.person_id, []).append(delivery)
-        # One person's messages go in the order of the steps they are about; different people's
-        # go side by side, so one slow provider call does not hold everyone up.
-        await asyncio.gather(*(self._deliver_in_order(queue) for queue in by_person.values()))
+        working = {delivery.reference for delivery in due}
+        renewing = asyncio.create_task(self._keep_claims(working))
+        try:
+            # One person's messages go in the order of the steps they are about; different
+            # people's go side by side, so one slow provider call does not hold everyone up.
+            await asyncio.gather(
+                *(self._deliver_in_order(queue, working) for queue in by_person.values())
+            )
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
         return len(due)
 
-    async def _deliver_in_order(self, deliveries: list[Delivery]) -> None:
+    async def _keep_claims(self, working: set[str]) -> None:
+        """Renew this worker's claims on the deliveries it is still working on."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            if not working:
+                continue
+            try:
+                await self.deliveries.extend_claims(
+                    sorted(working),
+                    self.worker_id,
+                    self.clock() + timedelta(seconds=self.lease_seconds),
+                )
+            except PyMongoError as error:
+                log.warning("delivery claims not renewed", extra={"error": repr(error)})
+
+    async def _deliver_in_order(self, deliveries: list[Delivery], working: set[str]) -> None:
         for delivery in deliveries:
             try:
                 await self.deliver(delivery)
@@ -157,12 +204,23 @@ class DeliveryWorker:
                     "delivery failed unexpectedly; it is tried again when its lease ends",
                     extra={"reference": delivery.reference, "error": repr(error)},
                 )
+            finally:
+                working.discard(delivery.reference)
 
     async def deliver(self, delivery: Delivery) -> None:
-        await self.record(delivery, await self.attempt(delivery))
+        attempt = await self.attempt(delivery)
+        if isinstance(attempt, Delivered):
+            # Written at once, outside the recording transaction: if recording fails now, the
+            # next attempt records this send instead of sending again.
+            await self.deliveries.accepted(
+                delivery.reference, attempt.provider_reference, attempt.route.channel
+            )
+        await self.record(delivery, attempt)
 
     async def attempt(self, delivery: Delivery) -> Attempt:
         """Decide again whether and how the message may go, and send it. Records nothing."""
+        if delivery.provider_reference is not None and delivery.channel_used is not None:
+            return SentBefore(delivery.provider_reference, delivery.channel_used)
         if delivery.concern_id is not None:
             concern = await self.index.concern(delivery.concern_id)
             if concern is not None and concern.person_id != delivery.person_id:
@@ -193,7 +251,10 @@ class DeliveryWorker:
 
         async def work(session: Session) -> None:
             now = self.clock()
-            if isinstance(attempt, Delivered):
+            if isinstance(attempt, Delivered | SentBefore):
+                channel = (
+                    attempt.route.channel if isinstance(attempt, Delivered) else attempt.channel
+                )
                 await append_once(
                     self.store,
                     delivery.person_id,
@@ -204,7 +265,7 @@ class DeliveryWorker:
                         case_id=delivery.case_id,
                         concern_id=delivery.concern_id,
                         recipient_role=delivery.role,
-                        channel=attempt.route.channel,
+                        channel=channel,
                         format=delivery.format,
                         informed_at=now,
                         provider_reference=attempt.provider_reference[:200],
@@ -220,7 +281,7 @@ class DeliveryWorker:
                     now,
                     session,
                     provider_reference=attempt.provider_reference,
-                    channel_used=attempt.route.channel,
+                    channel_used=channel,
                 )
                 await self.decisions.recipient_dealt_with(
                     delivery.source_event_id, delivery.role, session

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from services.notification.application.informing_stream import append_once
 from services.notification.application.telling import Telling, undecided
+from services.notification.application.unhandled import step_not_handled
 from services.notification.domain.communication_needs import (
     contact_points,
     preferences_from_concern,
@@ -86,6 +87,9 @@ class InformingReaction:
 
     async def rejected(self, record: Record, reason: str, session: Session) -> None:
         return None
+
+    async def could_not_handle(self, event: Envelope, reason: str, session: Session) -> None:
+        await step_not_handled(self.store, self.index, event, reason, session)
 
     async def handle(self, envelope: Envelope, session: Session) -> None:
         case, concern = await self._facts(envelope, session)

@@ -28,7 +28,6 @@ from shared.events.notification import (
 from shared.sac import RiskSource
 
 _WRITTEN_CHANNELS = (Channel.EMAIL, Channel.LETTER, Channel.SMS)
-_LANGUAGE_LIMIT = 35
 
 
 def contact_points(contact: IntakeContactPoints) -> ContactPoints:
@@ -103,9 +102,7 @@ def preferences_from_concern(
         person_contact=person_contact,
         default_channel=default_channel,
         preferred_channel=channel,
-        language=ENGLISH
-        if language.casefold() in ("english", "en")
-        else language[:_LANGUAGE_LIMIT],
+        language=ENGLISH if language.casefold() in ("english", "en") else language,
         interpreter_needed=needs.interpreter_needed,
         easy_read=needs.easy_read,
         representative=representative,

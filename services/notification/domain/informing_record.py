@@ -13,9 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from services.notification.domain.preferences import ENGLISH, ContactPreferences
+from services.notification.domain.preferences import (
+    ENGLISH,
+    ContactPreferences,
+    who_may_be_told_schema,
+)
 from services.notification.domain.safety import (
     Confirmed,
     PractitionerContact,
@@ -28,6 +32,7 @@ from services.notification.domain.safety import (
 from services.notification.domain.steps import Step
 from shared.events import Actor, Envelope
 from shared.events.notification import (
+    MAX_CONTACT_POINTS,
     Channel,
     ConfirmedRoute,
     ContactPoints,
@@ -45,6 +50,7 @@ from shared.events.notification import (
     UnsafeContactPoint,
     WithholdingReason,
 )
+from shared.events.values import Language
 
 _IDS = uuid.UUID("6d1c0f9e-3b57-5a8e-9d0c-5f3a1e7b2c48")
 REASON_TEXT_LIMIT = 4000
@@ -76,22 +82,77 @@ class InformingRefused(Exception):
     """A practitioner asked for something the informing rules do not allow (answered 422)."""
 
 
+class CapacityAssessmentNotOnRecord(InformingRefused):
+    """A best-interests choice names a capacity assessment that is not one in the person's cases
+    finding they lack capacity: the request is well formed, what is on record disagrees
+    (answered 409)."""
+
+
 class AlreadyDone(Exception):
     """The step was already dealt with (answered 409)."""
+
+
+def _preference_rules() -> list[JsonValue]:
+    """`ContactPreferences`' rules as JSON Schema, so the API states them: someone is told, each
+    role once, only those who may be told are marked to be, and a fallback that differs from the
+    channel and is never a call."""
+    roles: list[JsonValue] = [
+        {
+            "properties": {
+                "recipients": {
+                    "contains": {"properties": {"role": {"const": role.value}}},
+                    "minContains": 0,
+                    "maxContains": 1,
+                }
+            }
+        }
+        for role in RecipientRole
+    ]
+    fallbacks: list[JsonValue] = [
+        {
+            "if": {"properties": {"channel": {"const": channel.value}}, "required": ["channel"]},
+            "then": {"properties": {"fallback_channel": {"not": {"const": channel.value}}}},
+        }
+        for channel in Channel
+    ]
+    return [
+        {
+            "properties": {
+                "recipients": {
+                    "contains": {"properties": {"inform": {"const": True}}, "required": ["inform"]}
+                }
+            }
+        },
+        *roles,
+        {"properties": {"recipients": {"items": who_may_be_told_schema()}}},
+        *fallbacks,
+        {
+            "if": {
+                "properties": {"channel": {"const": Channel.PRACTITIONER_CALL.value}},
+                "required": ["channel"],
+            },
+            "then": {"properties": {"fallback_channel": {"type": "null"}}},
+        },
+        {"properties": {"fallback_channel": {"not": {"const": Channel.PRACTITIONER_CALL.value}}}},
+    ]
 
 
 class PreferencesWanted(BaseModel):
     """Contact preferences as a practitioner records them. The alleged sources of risk are not
     part of it: they are kept from every concern and can never be removed here."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_extra={"allOf": _preference_rules()}
+    )
 
-    recipients: tuple[Recipient, ...] = Field(min_length=1)
+    recipients: tuple[Recipient, ...] = Field(min_length=1, max_length=len(RecipientRole))
     channel: Channel
     fallback_channel: Channel | None = None
-    language: str = Field(default=ENGLISH, min_length=2, max_length=35)
+    language: Language = ENGLISH
     format: MessageFormat = MessageFormat.STANDARD
-    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = ()
+    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = Field(
+        default=(), max_length=MAX_CONTACT_POINTS
+    )
 
 
 @dataclass(frozen=True)
@@ -180,6 +241,8 @@ class InformingRecord:
         merged = self.preferences
         for source in needs.alleged_sources_of_risk:
             merged = merged.with_alleged_source_of_risk(source)
+        for home in needs.homes:
+            merged = merged.with_home(home)
         if merged == self.preferences:
             return None
         return merged.recorded(PreferencesSource.INTAKE)
@@ -191,12 +254,21 @@ class InformingRecord:
         InformingRefused when they would tell someone the person did not choose.
         `capacity_assessments` are the assessments in the person's cases that found they lack
         capacity for a decision: a best-interests choice must name one of them."""
-        sources = self.preferences.alleged_sources_of_risk if self.preferences else ()
+        kept = (
+            {
+                "alleged_sources_of_risk": self.preferences.alleged_sources_of_risk,
+                "homes": self.preferences.homes,
+            }
+            if self.preferences
+            else {}
+        )
         preferences = ContactPreferences.model_validate(
-            wanted.model_dump() | {"person_id": self.person_id, "alleged_sources_of_risk": sources}
+            wanted.model_dump() | {"person_id": self.person_id} | kept
         )
         refusals = preferences.refusals()
-        refusals += [
+        if refusals:
+            raise InformingRefused("; ".join(refusals))
+        unknown = [
             f"the capacity assessment {r.capacity_assessment_id} is not one in the person's "
             "cases that found they lack capacity"
             for r in preferences.recipients
@@ -205,8 +277,8 @@ class InformingRecord:
             and r.capacity_assessment_id
             and r.capacity_assessment_id not in capacity_assessments
         ]
-        if refusals:
-            raise InformingRefused("; ".join(refusals))
+        if unknown:
+            raise CapacityAssessmentNotOnRecord("; ".join(unknown))
         return preferences.recorded(PreferencesSource.PRACTITIONER)
 
     def advocate_appointed(

@@ -117,6 +117,7 @@ PRACTITIONER_CONTACT_REASONS: Mapping[PractitionerContactReason, str] = {
     "language (an interpreter or a translated letter is needed)",
     PractitionerContactReason.PRACTITIONER_TO_TELL: "a practitioner decided to tell them in "
     "person or by phone",
+    PractitionerContactReason.STEP_NOT_HANDLED: "the system could not handle this step",
 }
 
 CLASHES: Mapping[ClashKind, str] = {

@@ -12,20 +12,24 @@ import re
 from collections.abc import Iterable
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from shared.events.notification import (
+    MAX_CONTACT_POINTS,
+    MAX_SOURCES_OF_RISK,
     AllegedSourceOfRisk,
     Channel,
     ContactPoints,
     ContactPreferencesRecorded,
     MessageFormat,
+    PostalAddress,
     PreferencesSource,
     Recipient,
     RecipientChoice,
     RecipientRole,
     UnsafeContactPoint,
 )
+from shared.events.values import Language
 
 ENGLISH = "en"
 _ENGLISH = re.compile(
@@ -68,6 +72,39 @@ def may_be_told(recipient: Recipient) -> bool:
     )
 
 
+def who_may_be_told_schema() -> dict[str, JsonValue]:
+    """`may_be_told` as JSON Schema for one recipient marked to be told, so the API states it:
+    a representative or advocate is chosen in one of the ways their role allows, and a
+    best-interests choice names its capacity assessment."""
+    chosen_by_role: list[JsonValue] = [
+        {
+            "if": {
+                "properties": {"inform": {"const": True}, "role": {"const": role.value}},
+                "required": ["inform", "role"],
+            },
+            "then": {
+                "properties": {"chosen": {"enum": sorted(choice.value for choice in choices)}},
+                "required": ["chosen"],
+            },
+        }
+        for role, choices in _SUPPORTER_CHOICES.items()
+    ]
+    best_interests: JsonValue = {
+        "if": {
+            "properties": {
+                "inform": {"const": True},
+                "chosen": {"const": RecipientChoice.BEST_INTERESTS.value},
+            },
+            "required": ["inform", "chosen"],
+        },
+        "then": {
+            "properties": {"capacity_assessment_id": {"type": "string", "minLength": 1}},
+            "required": ["capacity_assessment_id"],
+        },
+    }
+    return {"allOf": [*chosen_by_role, best_interests]}
+
+
 def why_not_told(recipient: Recipient) -> str:
     """What a practitioner is told when they mark someone to be told who may not be."""
     role = recipient.role.value
@@ -89,13 +126,20 @@ class ContactPreferences(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     person_id: str = Field(min_length=1, max_length=100)
-    recipients: tuple[Recipient, ...] = Field(min_length=1)
+    recipients: tuple[Recipient, ...] = Field(min_length=1, max_length=len(RecipientRole))
     channel: Channel
     fallback_channel: Channel | None = None
-    language: str = Field(default=ENGLISH, min_length=2, max_length=35)
+    language: Language = ENGLISH
     format: MessageFormat = MessageFormat.STANDARD
-    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = ()
-    alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = ()
+    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = Field(
+        default=(), max_length=MAX_CONTACT_POINTS
+    )
+    alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = Field(
+        default=(), max_length=MAX_SOURCES_OF_RISK
+    )
+    homes: tuple[PostalAddress, ...] = ()
+    """The person's home as each concern gave it (where a source of risk may live); kept
+    whatever address the person is written to at now, and only ever added to."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -163,6 +207,7 @@ class ContactPreferences(BaseModel):
             language=language,
             format=MessageFormat.EASY_READ if easy_read else MessageFormat.STANDARD,
             alleged_sources_of_risk=alleged_sources_of_risk,
+            homes=(person_contact.address,) if person_contact.address is not None else (),
         )
 
     @classmethod
@@ -176,6 +221,7 @@ class ContactPreferences(BaseModel):
             format=recorded.format,
             unsafe_contact_points=recorded.unsafe_contact_points,
             alleged_sources_of_risk=recorded.alleged_sources_of_risk,
+            homes=recorded.homes,
         )
 
     def recorded(self, source: PreferencesSource) -> ContactPreferencesRecorded:
@@ -189,12 +235,19 @@ class ContactPreferences(BaseModel):
             format=self.format,
             unsafe_contact_points=self.unsafe_contact_points,
             alleged_sources_of_risk=self.alleged_sources_of_risk,
+            homes=self.homes,
         )
 
     def changed(self, change: PreferencesChange) -> ContactPreferences:
         """The preferences after a practitioner's change; only the fields given in it change."""
         updates = {name: getattr(change, name) for name in change.model_fields_set}
         return ContactPreferences.model_validate(self.model_dump() | updates)
+
+    def with_home(self, home: PostalAddress) -> ContactPreferences:
+        """Adds the home a later concern gives; homes are only ever added."""
+        if home in self.homes:
+            return self
+        return self.model_copy(update={"homes": (*self.homes, home)})
 
     def with_alleged_source_of_risk(self, source: AllegedSourceOfRisk) -> ContactPreferences:
         """Adds a source of risk named in a later concern. Sources are only ever added: a
@@ -229,12 +282,14 @@ class PreferencesChange(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    recipients: tuple[Recipient, ...] | None = None
+    recipients: tuple[Recipient, ...] | None = Field(default=None, max_length=len(RecipientRole))
     channel: Channel | None = None
     fallback_channel: Channel | None = None
-    language: str | None = Field(default=None, min_length=2, max_length=35)
+    language: Language | None = None
     format: MessageFormat | None = None
-    unsafe_contact_points: tuple[UnsafeContactPoint, ...] | None = None
+    unsafe_contact_points: tuple[UnsafeContactPoint, ...] | None = Field(
+        default=None, max_length=MAX_CONTACT_POINTS
+    )
 
     @model_validator(mode="after")
     def _only_fallback_may_be_cleared(self) -> Self:

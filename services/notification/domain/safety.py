@@ -116,13 +116,23 @@ def point_on(contact: ContactPoints, channel: Channel) -> str | PostalAddress | 
     return None
 
 
-def risk_picture(preferences: ContactPreferences) -> RiskPicture:
+def clashes_for(recipient: Recipient, preferences: ContactPreferences) -> tuple[Clash, ...]:
+    """Everything that may make sending to `recipient` reach an alleged source of risk, against
+    every home the person is known to have had (where a source may live), not only the address
+    she is written to at now."""
     person = preferences.recipient(RecipientRole.PERSON)
-    return RiskPicture(
-        sources=preferences.alleged_sources_of_risk,
-        unsafe_contact_points=preferences.unsafe_contact_points,
-        person_contact=person.contact if person else ContactPoints(),
-    )
+    homes: list[PostalAddress | None] = list(preferences.homes)
+    if person is not None and person.contact.address is not None:
+        homes.append(person.contact.address)
+    found: list[Clash] = []
+    for home in homes or [None]:
+        picture = RiskPicture(
+            sources=preferences.alleged_sources_of_risk,
+            unsafe_contact_points=preferences.unsafe_contact_points,
+            person_contact=ContactPoints(address=home),
+        )
+        found += [c for c in clashes_of(recipient, picture) if c not in found]
+    return tuple(found)
 
 
 def clashes_on(recipient: Recipient, channel: Channel, clashes: tuple[Clash, ...]) -> list[Clash]:
@@ -151,19 +161,15 @@ def decide_routes(
     """For each recipient who is told about this step: the safe route to use, or why a
     practitioner must make contact instead. `confirmed` None means no safe-contact decision is
     recorded for the concern (the caller waits for one)."""
-    picture = risk_picture(preferences)
     return tuple(
-        decide_route(recipient, preferences, confirmed or {}, picture)
+        decide_route(recipient, preferences, confirmed or {})
         for recipient in preferences.recipients_to_inform
         if advocate_told or recipient.role is not RecipientRole.ADVOCATE
     )
 
 
 def decide_route(
-    recipient: Recipient,
-    preferences: ContactPreferences,
-    confirmed: Confirmed,
-    picture: RiskPicture,
+    recipient: Recipient, preferences: ContactPreferences, confirmed: Confirmed
 ) -> RouteDecision:
     role = recipient.role
     if preferences.channel is Channel.PRACTITIONER_CALL:
@@ -179,7 +185,7 @@ def decide_route(
             reason=PractitionerContactReason.LANGUAGE_NOT_AVAILABLE,
             detail="The person's preferred language has no reviewed message.",
         )
-    clashes = clashes_of(recipient, picture)
+    clashes = clashes_for(recipient, preferences)
     channels: list[Channel] = [preferences.channel]
     if preferences.fallback_channel is not None:
         channels.append(preferences.fallback_channel)
@@ -297,7 +303,6 @@ def confirm_routes(
     someone who is not told, a contact point that is not the one on record, a point that is a
     source's own or marked unsafe (never usable), and a plausible clash the practitioner did not
     say they saw and judged not to apply."""
-    picture = risk_picture(preferences)
     problems: list[RouteProblem] = []
     routes: list[ConfirmedRoute] = []
     for index, route in enumerate(wanted):
@@ -336,7 +341,7 @@ def confirm_routes(
                 )
             )
             continue
-        relevant = clashes_on(recipient, route.channel, clashes_of(recipient, picture))
+        relevant = clashes_on(recipient, route.channel, clashes_for(recipient, preferences))
         never = sorted({c.kind.value for c in relevant if not may_be_confirmed(c.kind)})
         if never:
             problems.append(
@@ -395,10 +400,9 @@ class RouteFlags:
 def route_flags(preferences: ContactPreferences) -> tuple[RouteFlags, ...]:
     """Every written route to every recipient on record, with what may reach an alleged
     source of risk: shown to the practitioner, never silently skipped."""
-    picture = risk_picture(preferences)
     flags: list[RouteFlags] = []
     for recipient in preferences.recipients:
-        clashes = clashes_of(recipient, picture)
+        clashes = clashes_for(recipient, preferences)
         for channel in _POINTS:
             if point_on(recipient.contact, channel) is not None:
                 relevant = tuple(clashes_on(recipient, channel, clashes))

@@ -59,7 +59,9 @@ class Delivery(BaseModel):
     rounds: int = 0
     next_attempt_at: AwareDatetime
     claimed_until: AwareDatetime | None = None
+    claimed_by: str | None = None
     provider_reference: str | None = None
+    """Set as soon as a provider accepted the message (before PersonInformed is recorded)."""
     channel_used: Channel | None = None
     finished_at: AwareDatetime | None = None
 
@@ -107,8 +109,10 @@ class Deliveries:
             session=session,
         )
 
-    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
-        """Claim up to `limit` due deliveries for this worker until `lease_until`; a worker that
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int, worker: str
+    ) -> list[Delivery]:
+        """Claim up to `limit` due deliveries for `worker` until `lease_until`; a worker that
         dies holding one lets it go when the lease ends."""
         claimed: list[Delivery] = []
         for _ in range(limit):
@@ -118,7 +122,7 @@ class Deliveries:
                     "next_attempt_at": {"$lte": now},
                     "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": now}}],
                 },
-                {"$set": {"claimed_until": lease_until}},
+                {"$set": {"claimed_until": lease_until, "claimed_by": worker}},
                 sort=[("created_at", ASCENDING)],
                 return_document=ReturnDocument.AFTER,
             )
@@ -126,6 +130,24 @@ class Deliveries:
                 break
             claimed.append(Delivery.from_document(document))
         return claimed
+
+    async def extend_claims(self, references: list[str], worker: str, until: datetime) -> None:
+        """Renew `worker`'s claims on these deliveries (the ones it still works on)."""
+        await self.collection.update_many(
+            {
+                "_id": {"$in": references},
+                "claimed_by": worker,
+                "status": DeliveryStatus.PENDING.value,
+            },
+            {"$set": {"claimed_until": until}},
+        )
+
+    async def accepted(self, reference: str, provider_reference: str, channel: Channel) -> None:
+        """A provider accepted the message: never send it again, whatever happens next."""
+        await self.collection.update_one(
+            {"_id": reference},
+            {"$set": {"provider_reference": provider_reference, "channel_used": channel.value}},
+        )
 
     async def finish(
         self,

@@ -6,12 +6,14 @@ sent."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.events.intake import ContactPoints
 from shared.events.outcomes import (
+    MAX_ACTIONS,
+    MAX_OPTIONS,
+    MAX_OUTCOMES,
+    MAX_PEOPLE,
     CeasedReason,
     ConsultedView,
     ContactMode,
@@ -37,9 +39,10 @@ from shared.events.outcomes import (
     TheirWords,
     Wish,
 )
+from shared.events.values import Day, Moment
 from shared.sac import MspAsked
 
-When = AwareDatetime | None
+When = Moment | None
 
 
 class Body(BaseModel):
@@ -49,6 +52,7 @@ class Body(BaseModel):
 class HoldConversation(Body):
     participants: list[Participant] = Field(
         min_length=1,
+        max_length=MAX_PEOPLE,
         description="Must include the person, their representative or advocate; a contact "
         "between professionals is a case note.",
     )
@@ -95,7 +99,9 @@ class WithdrawDesiredOutcome(Body):
 
 class AgreeOutcome(Body):
     wording: TheirWords
-    serves: list[Id] = Field(min_length=1, description="The desired outcome ids it serves.")
+    serves: list[Id] = Field(
+        min_length=1, max_length=MAX_OUTCOMES, description="The desired outcome ids it serves."
+    )
     agreed_at: When = None
 
 
@@ -113,7 +119,7 @@ class RecordFormalActionWishes(Body):
 
 class AssessMentalCapacity(Body):
     decision: Text = Field(description="The one specific decision assessed.")
-    lacks_capacity: bool
+    lacks_capacity: StrictBool
     best_interests: Text | None = Field(
         default=None, description="Required when the person lacks capacity for the decision."
     )
@@ -160,26 +166,26 @@ class AppointAdvocate(Body):
 
 
 class HoldRiskDiscussion(Body):
-    present: list[Participant] = Field(min_length=1)
-    options: list[RiskOption] = Field(min_length=1)
+    present: list[Participant] = Field(min_length=1, max_length=MAX_PEOPLE)
+    options: list[RiskOption] = Field(min_length=1, max_length=MAX_OPTIONS)
     persons_decision: TheirWords
     decided_by: ExpressedBy = ExpressedBy.PERSON
     held_at: When = None
 
 
 class ArrangeMeeting(Body):
-    meets_at: AwareDatetime
+    meets_at: Moment
     where_or_how: Text = Field(description="For the record; never quoted in a message.")
     purpose: Text = Field(description="For the record; never quoted in a message.")
-    invited: list[Participant] = Field(min_length=1)
-    person_invited: bool
+    invited: list[Participant] = Field(min_length=1, max_length=MAX_PEOPLE)
+    person_invited: StrictBool
     format: MeetingFormat | None = Field(
         default=None, description="In person, by phone or by video: what a message may say."
     )
 
 
 class AgreePlan(Body):
-    actions: list[PlanAction] = Field(min_length=1)
+    actions: list[PlanAction] = Field(min_length=1, max_length=MAX_ACTIONS)
     agreed_at: When = None
 
 
@@ -199,29 +205,30 @@ class OverrideWishes(Body):
     action: FormalActionKind = Field(description="The one action this override allows.")
     grounds: list[StatutoryGround] = Field(
         min_length=1,
+        max_length=len(StatutoryGround),
         description="Statutory grounds; not lacks_capacity_best_interests, which is decided by "
         "a best-interests decision instead.",
     )
     reason: Text
-    person_told: bool
+    person_told: StrictBool
     why_not_told: Text | None = Field(
         default=None, description="Required when the person was not told: why telling is unsafe."
     )
 
 
 class AgreeNextContact(Body):
-    contact_on: date
+    contact_on: Day
     agreed_at: When = None
 
 
 class AgreeReviewDate(Body):
-    review_on: date
+    review_on: Day
     agreed_at: When = None
 
 
 class ReviewOutcomes(Body):
     stage: ReviewStage = ReviewStage.REVIEW
-    ratings: list[OutcomeRating] = Field(default_factory=list)
+    ratings: list[OutcomeRating] = Field(default_factory=list, max_length=MAX_OUTCOMES)
     experience: Experience
     person_view: TheirWords | None = None
     reviewed_at: When = None
@@ -230,7 +237,7 @@ class ReviewOutcomes(Body):
 class ConcludeEnquiry(Body):
     case_details: SacCaseDetails
     msp_asked: MspAsked
-    achievements: list[OutcomeAchievement] = Field(default_factory=list)
+    achievements: list[OutcomeAchievement] = Field(default_factory=list, max_length=MAX_OUTCOMES)
 
 
 class CeaseEnquiry(Body):
@@ -239,14 +246,16 @@ class CeaseEnquiry(Body):
     persons_view: TheirWords | None = None
     case_details: SacCaseDetails = Field(description="As far as they are known when it stopped.")
     msp_asked: MspAsked
-    achievements: list[OutcomeAchievement] = Field(default_factory=list, max_length=100)
+    achievements: list[OutcomeAchievement] = Field(default_factory=list, max_length=MAX_OUTCOMES)
 
 
 class CloseCase(Body):
     reason: Text
     person_view: TheirWords | None = None
-    feedback_to_referrer: bool
-    sar_considered: bool = Field(description="Whether a Safeguarding Adults Review was considered.")
+    feedback_to_referrer: StrictBool
+    sar_considered: StrictBool = Field(
+        description="Whether a Safeguarding Adults Review was considered."
+    )
 
 
 class AssignLeadWorker(Body):

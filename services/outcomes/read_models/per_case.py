@@ -4,10 +4,10 @@ the last version it applied of every stream that feeds it.
 Replaying a year of events must be fast, so a batch costs a fixed handful of round trips
 whatever its size: the events are grouped by case, the affected documents are read in a few
 queries, folded in memory, and written back with one bulk write (a plain replacement where the
-document exists, an upsert where it is new). Keeping the applied versions in the document itself,
-rather than in the shared `tracking` collection, halves the writes of a batch and keeps the
-guarantee the runner relies on: the read model and the record of what it applied change in one
-write, so a redelivered or republished event changes nothing.
+document exists, an upsert where it is new). `Projection` hands `project` each stream's events
+in order and without gaps (holding a stream back across one); the applied versions kept in the
+document as well make each document's own write self-checking: the read model and the record of
+what it applied change in one write, so a redelivered or republished event changes nothing.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ class PerCaseProjection(Projection):
     def fold(self, case_id: str, document: Document | None, events: Sequence[Envelope]) -> Document:
         """The case's document after `events` (in order); `document` is None the first time."""
 
-    async def apply(self, messages: Sequence[Envelope], session: Session) -> None:
+    async def project(self, events: Sequence[Envelope], session: Session) -> None:
         by_case: dict[str, list[Envelope]] = {}
-        for event in messages:
+        for event in events:
             case_id = self.case_of(event)
             if case_id is not None:
                 by_case.setdefault(case_id, []).append(event)
@@ -79,9 +79,6 @@ class PerCaseProjection(Projection):
             writes.append(ReplaceOne({"_id": case_id}, folded, upsert=document is None))
         if writes:
             await self.collection.bulk_write(writes, ordered=False, session=session)
-
-    async def project(self, events: Sequence[Envelope], session: Session) -> None:
-        await self.apply(events, session)
 
     async def _load(self, case_ids: list[str], session: Session) -> dict[str, Document]:
         stored: dict[str, Document] = {}

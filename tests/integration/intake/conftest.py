@@ -7,6 +7,7 @@ at the current end of the shared topics, so it sees only what happens during the
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 import uuid
@@ -172,25 +173,48 @@ class Intake:
 
 @pytest.fixture
 async def intake(
-    kafka_bootstrap: str, mongodb_uri: str, mongo_client: Client, staff: Staff
+    kafka_bootstrap: str, mongodb_uri: str, mongo_client: Client
 ) -> AsyncIterator[Intake]:
+    async with running_intake(kafka_bootstrap, mongodb_uri, mongo_client) as service:
+        yield service
+
+
+@contextlib.asynccontextmanager
+async def running_intake(
+    kafka_bootstrap: str,
+    mongodb_uri: str,
+    mongo_client: Client,
+    *,
+    submissions_topic: str | None = None,
+    **settings_changes: object,
+) -> AsyncIterator[Intake]:
+    """Intake in-process with a database, consumer groups and agencies of its own; optionally
+    reading submissions from a topic of the test's own."""
     suffix = uuid.uuid4().hex[:10]
     keys = {f"police-{suffix}": f"key-a-{suffix}", f"nhs-trust-{suffix}": f"key-b-{suffix}"}
-    settings = IntakeSettings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        mongodb_uri=mongodb_uri,
-        mongodb_database=f"intake_{suffix}",
-        consumer_group_prefix=f"test-{suffix}",
-        partner_api_keys={agency: hash_api_key(key) for agency, key in keys.items()},
-        **identity_settings(),
+    settings = IntakeSettings.model_validate(
+        {
+            "kafka_bootstrap_servers": kafka_bootstrap,
+            "mongodb_uri": mongodb_uri,
+            "mongodb_database": f"intake_{suffix}",
+            "consumer_group_prefix": f"test-{suffix}",
+            "partner_api_keys": {agency: hash_api_key(key) for agency, key in keys.items()},
+            **identity_settings(),
+            **settings_changes,
+        }
     )
     app, runtime = build(settings)
+    if submissions_topic is not None:
+        (submissions,) = [h for h in runtime.handlers if h.topics == (CONCERN_SUBMISSIONS,)]
+        submissions.topics = (submissions_topic,)
     for handler in runtime.handlers:
         await start_at_the_end(
             kafka_bootstrap, settings.consumer_group(handler.name), handler.topics
         )
     events = TopicReader(kafka_bootstrap, INTAKE_EVENTS)
-    refused = TopicReader(kafka_bootstrap, dead_letter_topic(CONCERN_SUBMISSIONS))
+    refused = TopicReader(
+        kafka_bootstrap, dead_letter_topic(submissions_topic or CONCERN_SUBMISSIONS)
+    )
     await events.mark_start()
     await refused.mark_start()
     try:
@@ -198,6 +222,8 @@ async def intake(
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://intake"
             ) as http:
-                yield Intake(settings, runtime, http, keys, events, refused, staff)
+                yield Intake(
+                    settings, runtime, http, keys, events, refused, await Staff.signed_in()
+                )
     finally:
         await mongo_client.drop_database(settings.mongodb_database)

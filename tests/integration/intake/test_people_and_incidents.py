@@ -245,5 +245,8 @@ async def test_linking_to_a_person_not_on_record_is_refused(intake: Intake) -> N
         headers=intake.as_practitioner(),
     )
 
-    assert response.status_code == 422
+    # 404, not 422: the request is well formed; what it names is not on record (as the API
+    # documents, and as a schema-valid request should be answered).
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"][0]["field"] == "person_id"

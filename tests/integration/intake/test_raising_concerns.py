@@ -97,6 +97,39 @@ async def test_the_same_key_with_a_different_body_is_refused_with_409(intake: In
     assert "different submission" in response.json()["title"]
 
 
+async def test_the_same_body_posted_twice_without_a_key_raises_one_concern(
+    intake: Intake,
+) -> None:
+    body = a_submission()
+
+    first = await intake.raise_concern(intake.agency_a, body)
+    again = await intake.raise_concern(intake.agency_a, body)
+
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+async def test_a_partner_reference_used_over_kafka_names_the_same_submission_over_http(
+    intake: Intake, kafka_producer: AIOKafkaProducer
+) -> None:
+    body = a_submission()
+    reference = str(body["partner_reference"])
+    await submit_over_kafka(kafka_producer, intake.agency_a, json.dumps(body).encode(), reference)
+    await intake.published(
+        lambda es: any(isinstance(e.payload, ConcernRaised) for e in es), what="ConcernRaised"
+    )
+
+    posted = await intake.raise_concern(intake.agency_a, body)
+    different = await intake.raise_concern(
+        intake.agency_a, {**a_submission(), "partner_reference": reference}
+    )
+
+    assert posted.status_code == 202
+    assert posted.headers["Idempotent-Replayed"] == "true"
+    assert different.status_code == 409
+
+
 async def test_the_same_key_from_another_agency_is_another_submission(intake: Intake) -> None:
     first = await intake.raise_concern(intake.agency_a, a_submission(), key="shared-key")
 

@@ -3,14 +3,21 @@ service dies: the guarantee the person's record of being informed rests on."""
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaProducer
+import asyncio
+import dataclasses
 
-from services.notification.adapters.delivery import Delivered
+import pytest
+from aiokafka import AIOKafkaProducer
+from pymongo.errors import AutoReconnect
+
+from services.notification.adapters.delivery import Delivered, OutgoingMessage, Sender
+from services.notification.application.delivery_worker import Attempt
 from services.notification.domain.informing_record import delivery_reference
-from services.notification.read_models.deliveries import DeliveryStatus
+from services.notification.domain.safety import Addressee
+from services.notification.read_models.deliveries import Delivery, DeliveryStatus
 from services.notification.settings import NotificationSettings
 from shared.events.intake import ContactPoints, S42Decision
-from shared.events.notification import RecipientRole
+from shared.events.notification import Channel, RecipientRole
 from shared.mongo import Client
 from tests.integration.notification.conftest import (
     PublishedEvents,
@@ -21,6 +28,7 @@ from tests.integration.notification.conftest import (
     route,
     running,
 )
+from tests.support.polling import eventually
 from tests.support.smtp_server import RunningSmtpServer
 from tests.unit.notification.story import Story, mary_address
 
@@ -132,3 +140,80 @@ async def test_the_print_room_gets_one_letter_however_often_it_is_sent(
 
     assert [letter.reference for letter in letters] == [delivery.reference]
     assert len(informed) == 1
+
+
+async def test_a_message_the_provider_accepted_is_not_sent_again_when_recording_it_fails(
+    settings: NotificationSettings,
+    mongo_client: Client,
+    smtp: RunningSmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    story = Story()
+    async with running(settings, mongo_client, start=False) as service:
+        await handle_directly(service, story.concern_raised())
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
+        worker = service.parts.worker
+        worker.lease_seconds = 0.5
+        record = worker.record
+        failures: list[str] = []
+
+        async def fails_once(delivery: Delivery, attempt: Attempt) -> None:
+            if not failures:
+                failures.append(delivery.reference)
+                raise AutoReconnect("the database went away while recording")
+            await record(delivery, attempt)
+
+        monkeypatch.setattr(worker, "record", fails_once)
+        assert await worker.deliver_due() == 1
+        assert await service.events_of(story.person_id, "PersonInformed") == []
+        await eventually(worker.deliver_due, until=lambda n: n == 1, what="the claim to lapse")
+        informed = await service.events_of(story.person_id, "PersonInformed")
+
+    assert failures
+    assert len(informed) == 1
+    assert len(mail_to(smtp, story.mary_email)) == 1, "sent once, recorded on the second attempt"
+
+
+class HeldUp:
+    """A sender whose provider takes as long as the test says."""
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send(self, message: OutgoingMessage, recipient: Addressee) -> str:
+        self.started.set()
+        await self.release.wait()
+        return await self.sender.send(message, recipient)
+
+
+async def test_a_claim_is_renewed_while_its_worker_is_still_sending(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    story = Story()
+    async with running(settings, mongo_client, start=False) as service:
+        await handle_directly(service, story.concern_raised())
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
+        slow = HeldUp(service.parts.senders.by_channel[Channel.EMAIL])
+        first = dataclasses.replace(
+            service.parts.worker, senders={Channel.EMAIL: slow}, lease_seconds=1.2, worker_id="a"
+        )
+        second = dataclasses.replace(service.parts.worker, lease_seconds=1.2, worker_id="b")
+        sending = asyncio.create_task(first.deliver_due())
+        await slow.started.wait()
+        # Three leases later the first worker is still at it; its claim must still hold.
+        for _ in range(3):
+            await asyncio.sleep(1.2)
+            assert await second.deliver_due() == 0
+        slow.release.set()
+        assert await sending == 1
+        assert await second.deliver_due() == 0
+        informed = await service.events_of(story.person_id, "PersonInformed")
+
+    assert len(informed) == 1
+    assert len(mail_to(smtp, story.mary_email)) == 1

@@ -8,6 +8,8 @@ from __future__ import annotations
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from shared.events.outcomes import MAX_OPTIONS
+from shared.limits import MAX_EVENT_BYTES
 from tests.integration.outcomes.conftest import OutcomesService, open_enquiry
 
 POLICE_REFERRAL = {"action": "police", "description": "Referral to the police about the theft."}
@@ -230,3 +232,26 @@ async def test_an_override_the_person_was_not_told_of_needs_a_reason_why(
 
     assert response.status_code == 422
     assert "why_not_told is required when the person was not told" in response.json()["detail"]
+
+
+async def test_a_change_too_large_to_record_is_refused_with_422_and_nothing_is_recorded(
+    outcomes: OutcomesService, kafka_producer: AIOKafkaProducer
+) -> None:
+    case_id = await open_enquiry(outcomes, kafka_producer)
+    words = "The person weighed this option carefully. " * 230  # just under 10,000 characters
+    option = {"option": words, "risks": words, "benefits": words}
+    discussion = {
+        "present": [{"name": "Margaret Hill", "role": "person"}],
+        "options": [option] * MAX_OPTIONS,  # each field within its limit; together, too much
+        "persons_decision": "I want to stay at home.",
+    }
+
+    response = await outcomes.http.post(
+        f"/cases/{case_id}/risk-discussions", json=discussion, headers=outcomes.practitioner
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["title"] == "The change is too large to record"
+    assert str(MAX_EVENT_BYTES) in response.json()["detail"]
+    assert await outcomes.version(case_id) == 2

@@ -206,7 +206,7 @@ async def test_the_timeline_equals_itself_after_a_rebuild(
             and any(e["kind"] == "told" for e in d["entries"])
             and {"stream_id": case_id, "version": version} in d["applied"]
         ),
-        what="the timeline with what she was told",
+        what="the timeline with the whole story and what she was told",
     )
 
     await outcomes.runtime.rebuild("timelines")

@@ -137,4 +137,4 @@ def test_a_refusal_without_a_readable_reference_is_named_for_its_position() -> N
 def test_a_republished_submission_has_the_same_idempotency_key(
     submission: ConcernSubmission,
 ) -> None:
-    assert idempotency_key(submission) == "kafka:WMP-2026-118842"
+    assert idempotency_key(submission) == "partner-reference:WMP-2026-118842"

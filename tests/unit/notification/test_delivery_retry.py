@@ -3,6 +3,7 @@ person's fallback channel; what cannot be delivered ends as NotificationFailed."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,6 +16,7 @@ from services.notification.adapters.delivery import (
     OutgoingMessage,
     RetryPolicy,
     Sender,
+    SmtpSender,
     deliver,
 )
 from services.notification.domain.preferences import ContactPreferences
@@ -250,3 +252,41 @@ async def test_nothing_reaches_the_source_of_risk_even_when_their_email_was_give
 def test_a_retry_policy_needs_at_least_one_attempt() -> None:
     with pytest.raises(ValueError, match="at least one attempt"):
         RetryPolicy(attempts=0)
+
+
+async def test_a_message_that_cannot_be_composed_fails_for_good_and_the_fallback_is_used() -> None:
+    # A name with a line break (recorded before names were cleaned at the boundary) makes the
+    # mail header refuse it: sending again can never work.
+    smtp = SmtpSender(host="127.0.0.1", port=9, from_address="council@example.org")
+    injected = Route(
+        role=RecipientRole.PERSON,
+        channel=Channel.EMAIL,
+        addressee=EmailAddressee(name="Mary\r\nBcc: someone@example.org", email="mary@example.org"),
+        fallback=BY_LETTER,
+    )
+    queue = InMemoryPrintQueue()
+    sleep = RecordedSleep()
+
+    outcome = await deliver(
+        MESSAGE,
+        injected,
+        {Channel.EMAIL: smtp, Channel.LETTER: LetterQueue(queue)},
+        policy=POLICY,
+        sleep=sleep,
+    )
+
+    assert isinstance(outcome, Delivered)
+    assert outcome.fallback_used
+    assert sleep.delays == []
+    assert list(queue.letters) == [MESSAGE.reference]
+    without_fallback = await deliver(
+        MESSAGE,
+        dataclasses.replace(injected, fallback=None),
+        {Channel.EMAIL: smtp},
+        policy=POLICY,
+        sleep=sleep,
+    )
+    assert isinstance(without_fallback, DeliveryFailed)
+    assert without_fallback.permanent
+    assert without_fallback.error == "the message could not be composed for email (ValueError)"
+    assert "Mary" not in without_fallback.error

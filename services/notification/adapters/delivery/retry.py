@@ -5,6 +5,9 @@
   permanent, so the step can be tried again later.
 - A permanent failure (provider refused the message or the addressee) is not retried: the
   person's fallback channel is tried instead, when they have one the safety rules allowed.
+- A message a sender cannot even compose (a value a mail header refuses, a letter the print queue
+  cannot hold) fails permanently too: sending the same thing again cannot work, and retrying it
+  for ever would only hide it.
 """
 
 from __future__ import annotations
@@ -161,6 +164,14 @@ async def _send_with_retries(
             reference = await sender.send(message, route.addressee)
         except PermanentDeliveryError as refused:
             return _NotSent(permanent=True, error=str(refused), attempts=attempt)
+        except (ValueError, TypeError) as unwritable:
+            # The error's text may quote the message or the addressee: name only its kind.
+            return _NotSent(
+                permanent=True,
+                error=f"the message could not be composed for {route.channel} "
+                f"({type(unwritable).__name__})",
+                attempts=attempt,
+            )
         except TransientDeliveryError as failed:
             error = str(failed)
             log.warning(
