@@ -299,6 +299,26 @@ def build_router(
             context={"page": page, "tab": "overview"},
         )
 
+    @router.api_route("/people/{person_id}/told/{source_event_id}", methods=["GET", "POST"])
+    async def told_them(request: Request, person_id: str, source_event_id: str) -> Response:
+        user = user_of(request)
+        page = await person_or_404(user, person_id)
+        step = await pages.step_to_tell(services, user, person_id, source_event_id)
+        if step is None:
+            raise NotFound("step to tell them about")
+        form = steps.told_by_practitioner(
+            step["told_about"], tuple(step["recipients"]), source_event_id
+        )
+        return await question_page(
+            request,
+            user,
+            form,
+            service="notification",
+            path=f"/people/{person_id}/informed",
+            back=f"/people/{person_id}",
+            context={"page": page, "tab": "overview", "caption": page.person["name"]},
+        )
+
     # --- concerns -----------------------------------------------------------------------------
 
     @router.get("/concerns/{concern_id}", response_class=HTMLResponse)
@@ -376,6 +396,35 @@ def build_router(
             form,
             service="outcomes",
             path=f"/cases/{case_id}/{steps.CASE_PATHS[key]}",
+            back=f"/cases/{case_id}",
+            context={"caption": f"Case {file['reference']} · {file.get('person_name') or ''}"},
+        )
+
+    @router.api_route("/cases/{case_id}/outcomes/{outcome_id}/{key}", methods=["GET", "POST"])
+    async def record_outcome_step(
+        request: Request, case_id: str, outcome_id: str, key: str
+    ) -> Response:
+        user = user_of(request)
+        if key not in steps.OUTCOME_FORMS:
+            raise NotFound("form")
+        file = await file_or_404(user, case_id)
+        outcome = next(
+            (
+                o
+                for o in file["desired_outcomes"]
+                if o["desired_outcome_id"] == outcome_id and not o.get("withdrawn")
+            ),
+            None,
+        )
+        if outcome is None:
+            raise NotFound("desired outcome")
+        form = steps.OUTCOME_FORMS[key](pages.case_context(file, user), outcome["text"])
+        return await question_page(
+            request,
+            user,
+            form,
+            service="outcomes",
+            path=f"/cases/{case_id}/desired-outcomes/{outcome_id}{steps.OUTCOME_PATHS[key]}",
             back=f"/cases/{case_id}",
             context={"caption": f"Case {file['reference']} · {file.get('person_name') or ''}"},
         )
@@ -503,7 +552,9 @@ def build_router(
                 stage = "check"
             elif action == "confirm" and checked.ok:
                 try:
-                    await pages.record(services, user, service, path, form.body(answers))
+                    await pages.record(
+                        services, user, service, path, form.body(answers), method=form.method
+                    )
                 except Refused as refused:
                     errors = forms.refusal_errors(
                         form,

@@ -113,16 +113,40 @@ def case_context(file: Json, user: User) -> CaseContext:
         agreed_outcomes=tuple(
             (o["agreed_outcome_id"], o["wording"]) for o in file["agreed_outcomes"]
         ),
+        capacity_assessments=tuple(
+            (a["assessment_id"], a["decision"])
+            for a in file.get("capacity_assessments", ())
+            if a["lacks_capacity"]
+        ),
         risk_types=tuple(concern.get("risk_types") or ()),
         location=concern.get("risk_location"),
         source=concern.get("risk_source"),
     )
 
 
-async def record(services: Services, user: User, service: str, path: str, body: Json) -> Json:
+async def record(
+    services: Services, user: User, service: str, path: str, body: Json, method: str = "POST"
+) -> Json:
     """Record a step; a refusal comes back as `Refused` for the form to show."""
     assert service in ("intake", "outcomes", "notification")
-    return await services.post(service, path, user.token, body)  # type: ignore[arg-type]
+    answer = await services.call(method, service, path, user.token, body=body)  # type: ignore[arg-type]
+    return answer.json()
+
+
+async def step_to_tell(
+    services: Services, user: User, person_id: str, source_event_id: str
+) -> Json | None:
+    """The step a practitioner must tell the person (or someone they chose) about themselves,
+    while it waits."""
+    waiting = await services.get("notification", "/practitioner-contact/awaiting", user.token)
+    return next(
+        (
+            step
+            for step in waiting
+            if step["person_id"] == person_id and step["source_event_id"] == source_event_id
+        ),
+        None,
+    )
 
 
 async def chronology(services: Services, user: User, file: Json) -> tuple[Json, Json | None]:

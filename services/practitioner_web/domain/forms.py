@@ -9,9 +9,10 @@ JSON.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +27,8 @@ class Kind(StrEnum):
     RADIOS = "radios"
     CHECKBOXES = "checkboxes"
     DATE = "date"
+    TIME = "time"
+    """A time of day on the 24-hour clock, like 14:30."""
     SELECT = "select"
 
 
@@ -145,6 +148,14 @@ def date_of(answers: Answers, name: str) -> date | None:
         return None
 
 
+_TIME = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
+
+
+def time_of(answers: Answers, name: str) -> time | None:
+    found = _TIME.fullmatch(text(answers, name) or "")
+    return time(int(found[1]), int(found[2])) if found else None
+
+
 def text(answers: Answers, name: str) -> str | None:
     value = answers.get(name)
     return value if isinstance(value, str) and value else None
@@ -189,6 +200,8 @@ def _problem(q: Question, answers: Answers) -> str | None:
     value = text(answers, q.name)
     if value is None:
         return q.missing() if q.required else None
+    if q.kind is Kind.TIME and time_of(answers, q.name) is None:
+        return f"{q.label} must be a time on the 24-hour clock, like 14:30"
     if q.choices and value not in {c.value for c in q.choices}:
         return q.missing()
     if len(value) > MAX_TEXT:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from services.practitioner_web.domain.forms import (
     YES_NO,
@@ -19,17 +20,22 @@ from services.practitioner_web.domain.forms import (
     choices_of,
     date_of,
     text,
+    time_of,
     values,
 )
 from shared.events.intake import NoFurtherActionRoute, S42Criterion, S42Decision
-from shared.events.notification import WithholdingReason
+from shared.events.notification import MessageFormat, RecipientRole, WithholdingReason
 from shared.events.outcomes import (
+    CeasedReason,
     ContactMode,
     ConversationMode,
     ExperienceAnswer,
     ExpressedBy,
     FormalActionKind,
+    MeetingFormat,
     OutcomeCategory,
+    ParticipantRole,
+    StatutoryGround,
     Wish,
 )
 from shared.sac import (
@@ -45,6 +51,8 @@ from shared.sac import (
 
 PLAN_ACTIONS = 3
 RISK_OPTIONS = 3
+LOCAL_TIME = ZoneInfo("Europe/London")
+"""The council's clock: a time typed on a form is a time in England."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,8 @@ class CaseContext:
     desired_outcomes: tuple[tuple[str, str], ...] = ()
     """(id, the person's words) of the outcomes they still want."""
     agreed_outcomes: tuple[tuple[str, str], ...] = ()
+    capacity_assessments: tuple[tuple[str, str], ...] = ()
+    """(id, the decision assessed) of assessments finding they lack capacity for it."""
     risk_types: tuple[str, ...] = ()
     location: str | None = None
     source: str | None = None
@@ -88,6 +98,26 @@ DECISION_WORDS = {
     "s42_enquiry": "Section 42 enquiry",
     "other_enquiry": "Other safeguarding enquiry",
     "no_further_action": "No further safeguarding action",
+}
+CEASED_WORDS = {
+    "persons_request": "They asked for it to stop",
+    "person_died": "They died",
+    "no_longer_at_risk": "They are no longer at risk",
+}
+GROUND_WORDS = {
+    "others_at_risk": "Other people are at risk",
+    "crime_or_suspected_crime": "A crime has been, or is suspected to have been, committed",
+    "public_interest": "It is in the public interest",
+    "coercion_or_control": "They are under coercion or control",
+    "high_risk_to_life_or_limb": "There is a high risk to their life or limb",
+}
+"""The grounds a manager may override on; lacking capacity is decided by a best-interests
+decision instead, so it is not offered."""
+MEETING_FORMAT_WORDS = {"in_person": "In person", "phone": "By phone", "video": "By video"}
+RECIPIENT_WORDS = {
+    "person": "The person themselves",
+    "representative": "Their representative",
+    "advocate": "Their advocate",
 }
 WITHHOLDING_WORDS = {
     "police_investigation": "A police investigation would be put at risk",
@@ -576,8 +606,69 @@ def review(ctx: CaseContext) -> Form:
     )
 
 
-def conclusion(ctx: CaseContext) -> Form:
-    achievements = tuple(
+def _case_details() -> tuple[Question, ...]:
+    """The national return's case details and whether they were asked: a conclusion's and a
+    cessation's."""
+    return (
+        Question(
+            "risk_types",
+            "Types of risk",
+            Kind.CHECKBOXES,
+            choices=choices_of(RiskType),
+            api_fields=("case_details",),
+            group="Case details",
+        ),
+        Question(
+            "location",
+            "Location of risk",
+            Kind.SELECT,
+            choices=choices_of(RiskLocation),
+            group="Case details",
+        ),
+        Question(
+            "source",
+            "Source of risk",
+            Kind.SELECT,
+            choices=choices_of(RiskSource),
+            group="Case details",
+        ),
+        Question(
+            "action_taken_and_result",
+            "Action taken and result",
+            Kind.SELECT,
+            choices=choices_of(ActionTakenAndResult),
+            group="Case details",
+        ),
+        Question(
+            "risk_outcome",
+            "Risk outcome",
+            Kind.SELECT,
+            required=False,
+            hint="Only where action was taken on an identified or inconclusive risk",
+            choices=choices_of(RiskOutcome),
+            group="Case details",
+        ),
+        Question(
+            "mental_capacity",
+            "Did they lack capacity?",
+            Kind.SELECT,
+            choices=choices_of(MentalCapacity),
+            group="Case details",
+            noun="whether they lacked capacity",
+        ),
+        Question(
+            "msp_asked",
+            "Were they asked about their outcomes?",
+            Kind.SELECT,
+            choices=choices_of(MspAsked),
+            group="Making Safeguarding Personal",
+            noun="whether they were asked",
+        ),
+    )
+
+
+def _achievements(ctx: CaseContext) -> tuple[Question, ...]:
+    return tuple(
         Question(
             f"achieved_{outcome_id}",
             f"“{words}”: achieved in their view?",
@@ -589,92 +680,75 @@ def conclusion(ctx: CaseContext) -> Form:
         for outcome_id, words in ctx.desired_outcomes
     )
 
-    def body(a: Answers) -> Body:
-        return {
-            "case_details": {
-                "risks": [
-                    {
-                        "risk_type": risk,
-                        "location": _words(a, "location"),
-                        "source": _words(a, "source"),
-                    }
-                    for risk in values(a, "risk_types")
-                ],
-                "action_taken_and_result": _words(a, "action_taken_and_result"),
-                "risk_outcome": _optional(a, "risk_outcome"),
-                "mental_capacity": _words(a, "mental_capacity"),
-            },
-            "msp_asked": _words(a, "msp_asked"),
-            "achievements": [
-                {"desired_outcome_id": i, "achievement": _words(a, f"achieved_{i}")}
-                for i, _ in ctx.desired_outcomes
-            ],
-        }
 
+def _return_body(ctx: CaseContext, a: Answers) -> Body:
+    """The case details, whether they were asked, and their view of each outcome."""
+    return {
+        "case_details": {
+            "risks": [
+                {
+                    "risk_type": risk,
+                    "location": _words(a, "location"),
+                    "source": _words(a, "source"),
+                }
+                for risk in values(a, "risk_types")
+            ],
+            "action_taken_and_result": _words(a, "action_taken_and_result"),
+            "risk_outcome": _optional(a, "risk_outcome"),
+            "mental_capacity": _words(a, "mental_capacity"),
+        },
+        "msp_asked": _words(a, "msp_asked"),
+        "achievements": [
+            {"desired_outcome_id": i, "achievement": _words(a, f"achieved_{i}")}
+            for i, _ in ctx.desired_outcomes
+        ],
+    }
+
+
+def conclusion(ctx: CaseContext) -> Form:
     return Form(
         key="conclusion",
         title="Sign off the enquiry's conclusion",
         lead="The national return's case details, and the person's view of their outcomes.",
         managers_only=True,
+        questions=(*_case_details(), *_achievements(ctx)),
+        body=lambda a: _return_body(ctx, a),
+        done="Conclusion signed off",
+    )
+
+
+def cessation(ctx: CaseContext) -> Form:
+    return Form(
+        key="cessation",
+        title="Record that the enquiry stopped",
+        lead="Before its conclusion: because they asked for it to stop, or no longer need it. "
+        "The national return counts it, with the case details as far as they are known.",
+        managers_only=True,
         questions=(
             Question(
-                "risk_types",
-                "Types of risk",
-                Kind.CHECKBOXES,
-                choices=choices_of(RiskType),
-                api_fields=("case_details",),
-                group="Case details",
+                "reason",
+                "Why did the enquiry stop?",
+                Kind.RADIOS,
+                choices=choices_of(CeasedReason, CEASED_WORDS),
+                noun="why the enquiry stopped",
             ),
+            Question("explanation", "Explain", Kind.TEXTAREA, noun="an explanation"),
             Question(
-                "location",
-                "Location of risk",
-                Kind.SELECT,
-                choices=choices_of(RiskLocation),
-                group="Case details",
-            ),
-            Question(
-                "source",
-                "Source of risk",
-                Kind.SELECT,
-                choices=choices_of(RiskSource),
-                group="Case details",
-            ),
-            Question(
-                "action_taken_and_result",
-                "Action taken and result",
-                Kind.SELECT,
-                choices=choices_of(ActionTakenAndResult),
-                group="Case details",
-            ),
-            Question(
-                "risk_outcome",
-                "Risk outcome",
-                Kind.SELECT,
+                "persons_view",
+                "What do they say, in their own words?",
+                Kind.TEXTAREA,
                 required=False,
-                hint="Only where action was taken on an identified or inconclusive risk",
-                choices=choices_of(RiskOutcome),
-                group="Case details",
             ),
-            Question(
-                "mental_capacity",
-                "Did they lack capacity?",
-                Kind.SELECT,
-                choices=choices_of(MentalCapacity),
-                group="Case details",
-                noun="whether they lacked capacity",
-            ),
-            Question(
-                "msp_asked",
-                "Were they asked about their outcomes?",
-                Kind.SELECT,
-                choices=choices_of(MspAsked),
-                group="Making Safeguarding Personal",
-                noun="whether they were asked",
-            ),
-            *achievements,
+            *_case_details(),
+            *_achievements(ctx),
         ),
-        body=body,
-        done="Conclusion signed off",
+        body=lambda a: {
+            "reason": _words(a, "reason"),
+            "explanation": _words(a, "explanation"),
+            "persons_view": _optional(a, "persons_view"),
+            **_return_body(ctx, a),
+        },
+        done="The enquiry's end is recorded",
     )
 
 
@@ -712,6 +786,282 @@ def closure(ctx: CaseContext) -> Form:
     )
 
 
+def mental_capacity(ctx: CaseContext) -> Form:
+    return Form(
+        key="mental-capacity",
+        title="Record a mental capacity assessment",
+        lead="For one specific decision. Everyone is assumed to have capacity unless it is "
+        "shown that they lack it.",
+        questions=(
+            Question(
+                "decision", "Which decision was assessed?", Kind.TEXTAREA, noun="the decision"
+            ),
+            Question(
+                "lacks_capacity",
+                "Do they lack capacity to make this decision?",
+                Kind.RADIOS,
+                choices=YES_NO,
+                noun="whether they lack capacity",
+            ),
+            Question(
+                "best_interests",
+                "What is in their best interests, and why?",
+                Kind.TEXTAREA,
+                required=False,
+                hint="Needed when they lack capacity for the decision",
+            ),
+            Question(
+                "formal_action",
+                "Is the decision about a formal action?",
+                Kind.SELECT,
+                required=False,
+                hint="A best-interests decision about that action rests on this assessment",
+                choices=choices_of(FormalActionKind, ACTION_WORDS),
+            ),
+        ),
+        body=lambda a: {
+            "decision": _words(a, "decision"),
+            "lacks_capacity": _words(a, "lacks_capacity") == "yes",
+            "best_interests": _optional(a, "best_interests"),
+            "formal_action": _optional(a, "formal_action"),
+        },
+        done="Capacity assessment recorded",
+    )
+
+
+def best_interests(ctx: CaseContext) -> Form:
+    return Form(
+        key="best-interests",
+        title="Record a best-interests decision",
+        lead="About a formal action they lack capacity to decide about, with their own wishes "
+        "and the views of those consulted.",
+        questions=(
+            Question(
+                "action",
+                "Which formal action?",
+                Kind.RADIOS,
+                choices=choices_of(FormalActionKind, ACTION_WORDS),
+                noun="the formal action",
+            ),
+            Question(
+                "capacity_assessment_id",
+                "Which capacity assessment is it based on?",
+                Kind.SELECT,
+                choices=tuple(Choice(i, words) for i, words in ctx.capacity_assessments),
+                noun="the capacity assessment",
+                hint="Only assessments finding they lack capacity are listed",
+            ),
+            Question(
+                "in_best_interests",
+                "Does the action go ahead?",
+                Kind.RADIOS,
+                choices=YES_NO,
+                noun="whether the action goes ahead",
+            ),
+            Question(
+                "persons_wishes",
+                "Their own wishes and feelings, in their words",
+                Kind.TEXTAREA,
+                noun="their wishes and feelings",
+            ),
+            Question(
+                "consulted_role",
+                "Who was consulted?",
+                Kind.SELECT,
+                choices=choices_of(ParticipantRole),
+                group="Who was consulted",
+                api_fields=("consulted",),
+                noun="who was consulted",
+            ),
+            Question("consulted_name", "Their name", group="Who was consulted"),
+            Question(
+                "consulted_view",
+                "What they said",
+                Kind.TEXTAREA,
+                group="Who was consulted",
+                noun="what they said",
+            ),
+            Question("reasons", "Your reasons", Kind.TEXTAREA, noun="your reasons"),
+        ),
+        body=lambda a: {
+            "action": _words(a, "action"),
+            "capacity_assessment_id": _words(a, "capacity_assessment_id"),
+            "in_best_interests": _words(a, "in_best_interests") == "yes",
+            "persons_wishes": _words(a, "persons_wishes"),
+            "consulted": [
+                {
+                    "role": _words(a, "consulted_role"),
+                    "name": _words(a, "consulted_name"),
+                    "view": _words(a, "consulted_view"),
+                }
+            ],
+            "reasons": _words(a, "reasons"),
+        },
+        done="Best-interests decision recorded",
+    )
+
+
+def advocate(ctx: CaseContext) -> Form:
+    return Form(
+        key="advocate",
+        title="Record that an independent advocate was arranged",
+        lead="Care Act 2014, section 68: they have substantial difficulty taking part and no "
+        "appropriate person can support them. The advocate is kept informed too.",
+        questions=(
+            Question("name", "Advocate's name", noun="the advocate's name"),
+            Question("organisation", "Their organisation", noun="their organisation"),
+            Question(
+                "substantial_difficulty",
+                "What substantial difficulty do they have taking part?",
+                Kind.TEXTAREA,
+                noun="the substantial difficulty",
+            ),
+            Question(
+                "no_appropriate_person",
+                "Why can no appropriate person support them?",
+                Kind.TEXTAREA,
+                noun="why no appropriate person can support them",
+            ),
+            Question(
+                "email",
+                "Advocate's email address",
+                required=False,
+                group="How to reach the advocate",
+                api_fields=("contact",),
+                hint="Checked like any route before anything is sent",
+            ),
+            Question(
+                "phone",
+                "Advocate's phone number",
+                required=False,
+                group="How to reach the advocate",
+            ),
+        ),
+        body=lambda a: {
+            "name": _words(a, "name"),
+            "organisation": _words(a, "organisation"),
+            "substantial_difficulty": _words(a, "substantial_difficulty"),
+            "no_appropriate_person": _words(a, "no_appropriate_person"),
+            "contact": {"email": _optional(a, "email"), "phone": _optional(a, "phone")}
+            if text(a, "email") or text(a, "phone")
+            else None,
+        },
+        done="Advocate recorded",
+    )
+
+
+def meeting(ctx: CaseContext) -> Form:
+    def body(a: Answers) -> Body:
+        day, at = date_of(a, "day"), time_of(a, "time")
+        meets_at = datetime.combine(day, at, LOCAL_TIME) if day and at else None
+        return {
+            "meets_at": meets_at.isoformat() if meets_at else None,
+            "format": _words(a, "format"),
+            "where_or_how": _words(a, "where_or_how"),
+            "purpose": _words(a, "purpose"),
+            "invited": [
+                {"role": "practitioner", "name": ctx.recorder},
+                *(
+                    {"role": "other_professional", "name": name.strip()}
+                    for name in _words(a, "others").split(",")
+                    if name.strip()
+                ),
+            ],
+            "person_invited": _words(a, "person_invited") == "yes",
+        }
+
+    return Form(
+        key="meeting",
+        title="Arrange a meeting",
+        lead="Where and why stay on the record: a message to them only says when, and how it "
+        "is held.",
+        questions=(
+            Question(
+                "day", "Date", Kind.DATE, hint="For example, 27 3 2027", api_fields=("meets_at",)
+            ),
+            Question("time", "Time", Kind.TIME, hint="On the 24-hour clock, for example 14:30"),
+            Question(
+                "format",
+                "How is it held?",
+                Kind.RADIOS,
+                choices=choices_of(MeetingFormat, MEETING_FORMAT_WORDS),
+                noun="how it is held",
+            ),
+            Question("where_or_how", "Where, or how to join", noun="where, or how to join"),
+            Question("purpose", "What is it for?", Kind.TEXTAREA, noun="what it is for"),
+            Question(
+                "others",
+                "Who else is invited?",
+                required=False,
+                hint="Their names, separated by commas; you are included",
+                api_fields=("invited",),
+            ),
+            Question(
+                "person_invited",
+                f"Is {ctx.person_name} invited?",
+                Kind.RADIOS,
+                choices=YES_NO,
+                noun="whether they are invited",
+            ),
+        ),
+        body=body,
+        done="Meeting arranged",
+    )
+
+
+def override_wishes(ctx: CaseContext) -> Form:
+    return Form(
+        key="override-wishes",
+        title="Let one formal action go ahead against their wishes",
+        lead="A manager's decision, on statutory grounds only. They are told unless telling "
+        "them is unsafe.",
+        managers_only=True,
+        questions=(
+            Question(
+                "action",
+                "Which formal action?",
+                Kind.RADIOS,
+                choices=choices_of(FormalActionKind, ACTION_WORDS),
+                noun="the formal action",
+            ),
+            Question(
+                "grounds",
+                "On what grounds?",
+                Kind.CHECKBOXES,
+                choices=tuple(
+                    c
+                    for c in choices_of(StatutoryGround, GROUND_WORDS)
+                    if c.value != StatutoryGround.LACKS_CAPACITY_BEST_INTERESTS
+                ),
+                noun="the grounds",
+            ),
+            Question("reason", "Your reasons", Kind.TEXTAREA, noun="your reasons"),
+            Question(
+                "person_told",
+                "Have they been told?",
+                Kind.RADIOS,
+                choices=YES_NO,
+                noun="whether they have been told",
+            ),
+            Question(
+                "why_not_told",
+                "Why would telling them be unsafe?",
+                Kind.TEXTAREA,
+                required=False,
+                hint="Needed when they have not been told",
+            ),
+        ),
+        body=lambda a: {
+            "action": _words(a, "action"),
+            "grounds": values(a, "grounds"),
+            "reason": _words(a, "reason"),
+            "person_told": _words(a, "person_told") == "yes",
+            "why_not_told": _optional(a, "why_not_told"),
+        },
+        done="Override recorded",
+    )
+
+
 CASE_FORMS: dict[str, Callable[[CaseContext], Form]] = {
     form(CaseContext("", "")).key: form
     for form in (
@@ -721,6 +1071,11 @@ CASE_FORMS: dict[str, Callable[[CaseContext], Form]] = {
         case_note,
         formal_action_wishes,
         formal_action,
+        override_wishes,
+        mental_capacity,
+        best_interests,
+        advocate,
+        meeting,
         risk_discussion,
         agreed_outcome,
         plan,
@@ -728,6 +1083,7 @@ CASE_FORMS: dict[str, Callable[[CaseContext], Form]] = {
         review_date,
         review,
         conclusion,
+        cessation,
         closure,
     )
 }
@@ -740,6 +1096,12 @@ CASE_PATHS = {
     "case-note": "case-notes",
     "formal-action-wishes": "formal-action-wishes",
     "formal-action": "formal-actions",
+    "override-wishes": "wishes-overrides",
+    "mental-capacity": "mental-capacity",
+    "best-interests": "best-interests-decisions",
+    "advocate": "advocate",
+    "meeting": "meetings",
+    "cessation": "cessation",
     "risk-discussion": "risk-discussions",
     "agreed-outcome": "agreed-outcomes",
     "plan": "plan",
@@ -750,6 +1112,73 @@ CASE_PATHS = {
     "closure": "closure",
 }
 """Where each is recorded, under /cases/{id}/ in the outcomes API."""
+
+
+def revise_outcome(ctx: CaseContext, words: str) -> Form:
+    return Form(
+        key="revise",
+        title="Record that they changed what they want",
+        caption=f"They said: “{words}”",
+        lead="Write it exactly as they say it now. Their earlier words are kept.",
+        method="PUT",
+        questions=(
+            Question(
+                "text",
+                "What they want now, in their own words",
+                Kind.TEXTAREA,
+                noun="what they want now, in their own words",
+            ),
+            Question(
+                "expressed_by",
+                "Who said it?",
+                Kind.RADIOS,
+                choices=choices_of(ExpressedBy, EXPRESSED_WORDS),
+                noun="who said it",
+            ),
+            Question(
+                "category",
+                "What is it about?",
+                Kind.SELECT,
+                required=False,
+                choices=choices_of(OutcomeCategory, CATEGORY_WORDS),
+            ),
+        ),
+        body=lambda a: {
+            "text": _words(a, "text"),
+            "expressed_by": _words(a, "expressed_by"),
+            "category": _optional(a, "category"),
+        },
+        done="Their new words are recorded",
+    )
+
+
+def withdraw_outcome(ctx: CaseContext, words: str) -> Form:
+    return Form(
+        key="withdraw",
+        title="Record that they no longer want this",
+        caption=f"They said: “{words}”",
+        lead="It stays on the record as something they once wanted.",
+        questions=(
+            Question(
+                "reason",
+                "Why, in their own words?",
+                Kind.TEXTAREA,
+                noun="why they no longer want it, in their own words",
+            ),
+        ),
+        body=lambda a: {"reason": _words(a, "reason")},
+        done="Recorded that they no longer want it",
+    )
+
+
+OUTCOME_FORMS: dict[str, Callable[[CaseContext, str], Form]] = {
+    "revise": revise_outcome,
+    "withdraw": withdraw_outcome,
+}
+"""Forms about one desired outcome, by key."""
+
+OUTCOME_PATHS = {"revise": "", "withdraw": "/withdraw"}
+"""Where each is recorded, after /cases/{id}/desired-outcomes/{outcome id}."""
 
 
 # --- notification ---------------------------------------------------------------------------------
@@ -783,4 +1212,43 @@ def withholding(today: date) -> Form:
             "review_date": str(date_of(a, "review_date")),
         },
         done="Withholding recorded",
+    )
+
+
+def told_by_practitioner(
+    told_about: str, recipients: tuple[str, ...], source_event_id: str
+) -> Form:
+    """A practitioner told someone about a step themselves, because nothing could be sent."""
+    return Form(
+        key="told",
+        title="Record that you told them yourself",
+        caption=f"About {told_about}",
+        lead="Nothing was sent about this: record who you told, by phone or in person.",
+        questions=(
+            Question(
+                "recipient_role",
+                "Who did you tell?",
+                Kind.RADIOS,
+                choices=tuple(
+                    c for c in choices_of(RecipientRole, RECIPIENT_WORDS) if c.value in recipients
+                ),
+                noun="who you told",
+            ),
+            Question(
+                "format",
+                "How did you explain it?",
+                Kind.RADIOS,
+                choices=choices_of(
+                    MessageFormat, {"standard": "As usual", "easy_read": "In easy read"}
+                ),
+                noun="how you explained it",
+            ),
+        ),
+        body=lambda a: {
+            "source_event_id": source_event_id,
+            "recipient_role": _words(a, "recipient_role"),
+            "channel": "practitioner_call",
+            "format": _words(a, "format"),
+        },
+        done="Recorded that you told them",
     )

@@ -88,7 +88,7 @@ def from_practitioner_contact(to_tell: Iterable[Json]) -> list[WorkItem]:
             kind=WorkKind.TELL_THEM,
             title=f"Tell them yourself about {item['told_about']}",
             detail="Nothing was sent: " + ", ".join(item["recipients"]),
-            href=f"/people/{item['person_id']}",
+            href=f"/people/{item['person_id']}/told/{item['source_event_id']}",
             since=_when(item.get("deadline")) or datetime.now(UTC),
             due=_when(item.get("deadline")),
             priority=Priority.URGENT if item.get("overdue") else Priority.HIGH,
