@@ -285,6 +285,51 @@ def walk(browser: Browser, web_stack: Stack, test_password: str) -> Visit:
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     visit.check(page, "formal-action-refused", screenshot=True)
     visit.seen["refusal"] = page.locator(".govuk-error-summary").inner_text()
+
+    # -- her capacity for one decision, and a meeting: each form's error state first
+    go_to_case_form(page, stack, case_id, "mental-capacity")
+    page.get_by_role("button", name="Continue").click()
+    visit.check(page, "mental-capacity-error")
+    visit.seen["capacity_errors"] = page.locator(".govuk-error-summary").inner_text()
+    record(
+        page,
+        visit,
+        "mental-capacity",
+        lambda p: (
+            p.get_by_label("Which decision was assessed?").fill(
+                "Whether to keep managing her own money"
+            ),
+            p.locator("fieldset", has_text="lack capacity").get_by_label("No").check(),
+        ),
+    )
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Capacity assessment recorded"
+    )
+    go_to_case_form(page, stack, case_id, "meeting")
+    next_week = date.today() + timedelta(days=7)
+
+    def arrange(p: Page, *, at: str) -> None:
+        p.locator("#day-day").fill(str(next_week.day))
+        p.locator("#day-month").fill(str(next_week.month))
+        p.locator("#day-year").fill(str(next_week.year))
+        p.get_by_label("Time", exact=True).fill(at)
+        p.get_by_label("By video").check()
+        p.get_by_label("Where, or how to join").fill("A video call; the link is sent to her niece")
+        p.get_by_label("What is it for?").fill("Agree the plan with her and her niece")
+        p.get_by_label("Who else is invited?").fill("Susan Hill")
+        p.locator("fieldset", has_text="invited?").get_by_label("Yes").check()
+
+    arrange(page, at="2:30pm")
+    page.get_by_role("button", name="Continue").click()
+    visit.check(page, "meeting-error", screenshot=True)
+    visit.seen["meeting_errors"] = page.locator(".govuk-error-summary").inner_text()
+    record(page, visit, "meeting", partial(arrange, at="14:30"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Meeting arranged")
+    until_shown(page, "Agree the plan with her and her niece")
+    visit.seen["case_after_meeting"] = page.locator("main").inner_text()
+    visit.seen["practitioner_sees_override"] = page.get_by_text(
+        "Let a formal action go ahead against their wishes"
+    ).count()
     go_to_case_form(page, stack, case_id, "risk-discussion")
     record(
         page,
@@ -365,6 +410,15 @@ def walk(browser: Browser, web_stack: Stack, test_password: str) -> Visit:
     visit.check(page, "case", screenshot=True)
 
     # -- the manager signs off the conclusion; the practitioner closes the case
+    manager.goto(f"{web}/cases/{case_id}")
+    visit.seen["manager_sees_override"] = manager.get_by_text(
+        "Let a formal action go ahead against their wishes"
+    ).count()
+    visit.seen["manager_sees_cessation"] = manager.get_by_text(
+        "Record that the enquiry stopped"
+    ).count()
+    manager.goto(f"{web}/cases/{case_id}/record/override-wishes")
+    visit.check(manager, "override-wishes")
     manager.goto(f"{web}/cases/{case_id}/record/conclusion")
 
     def conclude(p: Page) -> None:
@@ -475,6 +529,11 @@ def test_every_page_visited_meets_wcag_2_2_aa(walk: Visit) -> None:
         "safe-contact-error",
         "formal-action-refused",
         "search-error",
+        "mental-capacity-error",
+        "mental-capacity-check",
+        "meeting-error",
+        "meeting-check",
+        "override-wishes",
     } <= set(walk.pages_checked)
     assert walk.violations == {}
 
@@ -518,7 +577,20 @@ def test_her_words_and_what_she_was_told_are_in_the_chronology_and_the_log(walk:
 def test_a_practitioner_never_sees_the_managers_actions(walk: Visit) -> None:
     assert walk.seen["practitioner_sees_decision"] == 0
     assert walk.seen["practitioner_sees_conclusion"] == 0
+    assert walk.seen["practitioner_sees_override"] == 0
+    assert walk.seen["manager_sees_override"] == 1
+    assert walk.seen["manager_sees_cessation"] == 1
     assert walk.seen["practitioner_decision_page"] == "You cannot do this"
+
+
+def test_capacity_and_a_meeting_are_recorded_and_their_mistakes_explained(walk: Visit) -> None:
+    assert "Enter the decision" in walk.seen["capacity_errors"]
+    assert "Select whether they lack capacity" in walk.seen["capacity_errors"]
+    assert "Time must be a time on the 24-hour clock" in walk.seen["meeting_errors"]
+    case = walk.seen["case_after_meeting"]
+    assert "Has capacity to decide: Whether to keep managing her own money" in case
+    assert "Agree the plan with her and her niece" in case
+    assert "2:30pm" in case
 
 
 def test_the_report_draws_her_results_and_downloads_the_return(walk: Visit) -> None:
