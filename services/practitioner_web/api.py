@@ -55,6 +55,7 @@ def user_of(request: Request) -> User:
         name=signed_in["name"],
         role=Role(signed_in["role"]),
         token=request.session["access_token"],
+        teams=tuple(signed_in.get("teams", ())),
     )
 
 
@@ -135,6 +136,7 @@ def build_router(
                 "name": who.name,
                 "role": who.role.value if who.role else None,
                 "expires_at": who.expires_at,
+                "teams": list(who.teams),
             },
             access_token=who.access_token,
             id_token=who.id_token,

@@ -223,6 +223,26 @@ def walk(browser: Browser, web_stack: Stack, test_password: str) -> Visit:
     case_id = page.url.rstrip("/").split("/")[-1]
     until_shown(page, re.compile(r"Case SG-\S+: Enquiry"))
     visit.seen["practitioner_sees_conclusion"] = page.get_by_text("Sign off the conclusion").count()
+    visit.seen["practitioner_sees_allocate"] = page.get_by_text("Allocate the case").count()
+    reference = page.get_by_role("heading", level=1).inner_text().split(":")[0]
+
+    # -- the manager allocates the case to the north team and to her; it is on her own work
+    manager.goto(f"{web}/cases/{case_id}")
+    manager.get_by_role("link", name="Allocate the case").click()
+    record(
+        manager,
+        visit,
+        "allocation",
+        lambda p: (
+            p.get_by_label("Which team?").fill("north-team"),
+            p.get_by_label("Which worker?").fill("Asha Patel"),
+        ),
+    )
+    expect(manager.locator(".govuk-notification-banner")).to_contain_text("Case allocated")
+    page.goto(f"{web}/work?view=mine&kind=allocated")
+    until_shown(page, f"{reference}: Margaret Hill")
+    visit.check(page, "my-work-allocated")
+    visit.seen["my_allocated"] = page.locator("table").inner_text()
     go_to_case_form(page, stack, case_id, "lead-worker")
     record(
         page,
@@ -534,6 +554,8 @@ def test_every_page_visited_meets_wcag_2_2_aa(walk: Visit) -> None:
         "meeting-error",
         "meeting-check",
         "override-wishes",
+        "allocation-check",
+        "my-work-allocated",
     } <= set(walk.pages_checked)
     assert walk.violations == {}
 
@@ -578,6 +600,7 @@ def test_a_practitioner_never_sees_the_managers_actions(walk: Visit) -> None:
     assert walk.seen["practitioner_sees_decision"] == 0
     assert walk.seen["practitioner_sees_conclusion"] == 0
     assert walk.seen["practitioner_sees_override"] == 0
+    assert walk.seen["practitioner_sees_allocate"] == 0
     assert walk.seen["manager_sees_override"] == 1
     assert walk.seen["manager_sees_cessation"] == 1
     assert walk.seen["practitioner_decision_page"] == "You cannot do this"
@@ -591,6 +614,12 @@ def test_capacity_and_a_meeting_are_recorded_and_their_mistakes_explained(walk: 
     assert "Has capacity to decide: Whether to keep managing her own money" in case
     assert "Agree the plan with her and her niece" in case
     assert "2:30pm" in case
+
+
+def test_a_case_allocated_to_her_is_on_her_own_work(walk: Visit) -> None:
+    allocated = walk.seen["my_allocated"]
+    assert "Case allocated" in allocated
+    assert "Allocated to north-team, Asha Patel" in allocated
 
 
 def test_the_report_draws_her_results_and_downloads_the_return(walk: Visit) -> None:

@@ -29,6 +29,8 @@ class SignedIn:
     access_token: str
     id_token: str
     expires_at: float
+    teams: tuple[str, ...] = ()
+    """The directory's groups they are in (the `groups` claim), which name their teams."""
 
 
 class SignIn:
@@ -67,6 +69,7 @@ class SignIn:
             access_token=str(token["access_token"]),
             id_token=str(token.get("id_token", "")),
             expires_at=float(token.get("expires_at", 0)),
+            teams=tuple(str(g)[:200] for g in claims.get("groups") or () if g)[:20],
         )
 
     async def sign_out_url(self, id_token: str | None) -> str:

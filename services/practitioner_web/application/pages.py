@@ -19,6 +19,8 @@ class User:
     name: str
     role: Role
     token: str
+    teams: tuple[str, ...] = ()
+    """The teams the council's directory puts them in."""
 
     @property
     def is_manager(self) -> bool:
@@ -26,30 +28,25 @@ class User:
 
 
 async def my_and_team_work(services: Services, user: User) -> tuple[list[Any], list[Any]]:
-    """(my work, the team's work): the team's is everything waiting; mine is the dates missed
-    on my cases, and everything waiting for a first contact or a practitioner's call, which
-    any practitioner may pick up, and for a manager the decisions awaiting one."""
-    triage, awaiting, to_tell, items = await asyncio.gather(
+    """(my work, the team's work): the team's is everything waiting that is not another team's
+    allocated case; mine is what `work.mine` says is the user's own."""
+    triage, awaiting, to_tell, items, allocated = await asyncio.gather(
         services.get("intake", "/triage", user.token),
         services.get("notification", "/safe-contact/awaiting", user.token),
         services.get("notification", "/practitioner-contact/awaiting", user.token),
         services.get("outcomes", "/work-items", user.token),
+        services.get("outcomes", "/allocations", user.token),
     )
     everything = [
         *work_queue.from_safe_contact(awaiting),
         *work_queue.from_practitioner_contact(to_tell),
         *work_queue.from_work_items(items),
         *work_queue.from_triage(triage),
+        *work_queue.from_allocations(allocated),
     ]
-    mine = [
-        i
-        for i in everything
-        if i.kind in (work_queue.WorkKind.SAFE_CONTACT, work_queue.WorkKind.TELL_THEM)
-        or (i.kind is work_queue.WorkKind.MISSED_DATE and i.assigned_to in (user.name, None))
-        or (i.kind is work_queue.WorkKind.DECISION and user.is_manager)
-        or (i.kind is work_queue.WorkKind.TRIAGE and not user.is_manager)
-    ]
-    return work_queue.prioritised(mine), work_queue.prioritised(everything)
+    mine = [i for i in everything if work_queue.mine(i, name=user.name, is_manager=user.is_manager)]
+    team = [i for i in everything if work_queue.teams(i, user.teams)]
+    return work_queue.prioritised(mine), work_queue.prioritised(team)
 
 
 @dataclass

@@ -201,6 +201,31 @@ def s42_decision() -> Form:
 # --- outcomes: the enquiry ------------------------------------------------------------------------
 
 
+def allocation(ctx: CaseContext) -> Form:
+    return Form(
+        key="allocation",
+        title="Allocate the case",
+        lead="To a team, and to a worker in it when you know who. It shows on their work.",
+        managers_only=True,
+        questions=(
+            Question(
+                "team",
+                "Which team?",
+                hint="As the council's directory names it, for example north-team",
+                noun="the team",
+            ),
+            Question(
+                "worker",
+                "Which worker?",
+                required=False,
+                hint="Their name as it appears on their work; leave empty for the team to pick up",
+            ),
+        ),
+        body=lambda a: {"team": _words(a, "team"), "worker": _optional(a, "worker")},
+        done="Case allocated",
+    )
+
+
 def lead_worker(ctx: CaseContext) -> Form:
     return Form(
         key="lead-worker",
@@ -1065,6 +1090,7 @@ def override_wishes(ctx: CaseContext) -> Form:
 CASE_FORMS: dict[str, Callable[[CaseContext], Form]] = {
     form(CaseContext("", "")).key: form
     for form in (
+        allocation,
         lead_worker,
         conversation,
         desired_outcome,
@@ -1090,6 +1116,7 @@ CASE_FORMS: dict[str, Callable[[CaseContext], Form]] = {
 """The case's forms by their key (the last part of their address)."""
 
 CASE_PATHS = {
+    "allocation": "allocation",
     "lead-worker": "lead-worker",
     "conversation": "conversations",
     "desired-outcome": "desired-outcomes",

@@ -20,6 +20,7 @@ class WorkKind(StrEnum):
     MISSED_DATE = "missed-date"
     TRIAGE = "triage"
     DECISION = "decision"
+    ALLOCATED = "allocated"
 
 
 KIND_WORDS = {
@@ -28,6 +29,7 @@ KIND_WORDS = {
     WorkKind.MISSED_DATE: "Agreed date missed",
     WorkKind.TRIAGE: "Concern in triage",
     WorkKind.DECISION: "Decision awaiting a manager",
+    WorkKind.ALLOCATED: "Case allocated",
 }
 
 
@@ -50,6 +52,8 @@ class WorkItem:
     due: datetime | None
     priority: Priority
     assigned_to: str | None = None
+    team: str | None = None
+    """The team whose work it is, when the case is allocated to one."""
 
     @property
     def overdue(self) -> bool:
@@ -130,6 +134,47 @@ def from_triage(entries: Iterable[Json]) -> list[WorkItem]:
             )
         )
     return items
+
+
+def from_allocations(cases: Iterable[Json]) -> list[WorkItem]:
+    return [
+        WorkItem(
+            kind=WorkKind.ALLOCATED,
+            title=f"Case {case['reference']}: {case.get('person_name') or 'name not known'}",
+            detail=f"Allocated to {case['team']}"
+            + (f", {case['worker']}" if case.get("worker") else ", no worker named yet"),
+            href=f"/cases/{case['case_id']}",
+            since=_when(case["allocated_at"]) or datetime.now(UTC),
+            due=None,
+            priority=Priority.NORMAL,
+            assigned_to=case.get("worker"),
+            team=case["team"],
+        )
+        for case in cases
+    ]
+
+
+def mine(item: WorkItem, *, name: str, is_manager: bool) -> bool:
+    """Whether an item is the user's own work: safe contact and telling them are anyone's to
+    pick up; a missed date is its lead worker's (the team's while there is none); an allocated
+    case its worker's; a concern in triage a practitioner's, its decision a manager's."""
+    match item.kind:
+        case WorkKind.SAFE_CONTACT | WorkKind.TELL_THEM:
+            return True
+        case WorkKind.MISSED_DATE:
+            return item.assigned_to in (name, None)
+        case WorkKind.ALLOCATED:
+            return item.assigned_to == name
+        case WorkKind.DECISION:
+            return is_manager
+        case WorkKind.TRIAGE:
+            return not is_manager
+
+
+def teams(item: WorkItem, user_teams: Sequence[str]) -> bool:
+    """Whether an item belongs on the user's team's list: a case allocated to another team
+    does not; everything else waits for whoever picks it up."""
+    return item.team is None or item.team in user_teams
 
 
 def prioritised(items: Iterable[WorkItem]) -> list[WorkItem]:

@@ -168,7 +168,7 @@ def test_changed_words_are_sent_as_a_revision_and_a_withdrawal_needs_their_reaso
 
 def test_only_a_manager_may_override_their_wishes_or_end_the_enquiry_early() -> None:
     managers = {key for key, make in steps.CASE_FORMS.items() if make(CTX).managers_only}
-    assert managers == {"override-wishes", "conclusion", "cessation"}
+    assert managers == {"allocation", "override-wishes", "conclusion", "cessation"}
 
 
 def test_an_override_never_offers_lacking_capacity_as_a_ground() -> None:
@@ -226,3 +226,13 @@ def test_telling_them_in_person_offers_only_who_was_not_sent_anything() -> None:
 def test_every_case_form_has_an_address_in_the_service() -> None:
     assert set(steps.CASE_FORMS) == set(steps.CASE_PATHS)
     assert set(steps.OUTCOME_FORMS) == set(steps.OUTCOME_PATHS)
+
+
+def test_an_allocation_names_a_team_and_a_worker_only_when_given() -> None:
+    to_team = accepted(steps.allocation(CTX), requests.AllocateCase, team="north-team")
+    assert (to_team.team, to_team.worker) == ("north-team", None)
+    to_worker = accepted(
+        steps.allocation(CTX), requests.AllocateCase, team="north-team", worker="Asha Patel"
+    )
+    assert to_worker.worker == "Asha Patel"
+    assert errors_of(steps.allocation(CTX), worker="Asha Patel") == {"team": "Enter the team"}
