@@ -399,7 +399,7 @@ def build_router(
             service="outcomes",
             path=f"/cases/{case_id}/{steps.CASE_PATHS[key]}",
             back=f"/cases/{case_id}",
-            context={"caption": f"Case {file['reference']} · {file.get('person_name') or ''}"},
+            context={"caption": _case_caption(file)},
         )
 
     @router.api_route("/cases/{case_id}/outcomes/{outcome_id}/{key}", methods=["GET", "POST"])
@@ -428,7 +428,7 @@ def build_router(
             service="outcomes",
             path=f"/cases/{case_id}/desired-outcomes/{outcome_id}{steps.OUTCOME_PATHS[key]}",
             back=f"/cases/{case_id}",
-            context={"caption": f"Case {file['reference']} · {file.get('person_name') or ''}"},
+            context={"caption": _case_caption(file)},
         )
 
     @router.get("/cases/{case_id}/chronology", response_class=HTMLResponse)
@@ -584,6 +584,10 @@ def build_router(
         )
 
     return router
+
+
+def _case_caption(file: Any) -> str:
+    return f"Case {file['reference']} · {file.get('person_name') or ''}"
 
 
 def _sentence(message: str) -> str:

@@ -129,6 +129,37 @@ def _mode_choices() -> tuple[Choice, ...]:
     return choices_of(ConversationMode, {"in_person": "In person", "phone": "By phone"})
 
 
+def _formal_action() -> Question:
+    return Question(
+        "action",
+        "Which formal action?",
+        Kind.RADIOS,
+        choices=choices_of(FormalActionKind, ACTION_WORDS),
+        noun="the formal action",
+    )
+
+
+def _expressed_by(label: str, noun: str) -> Question:
+    return Question(
+        "expressed_by",
+        label,
+        Kind.RADIOS,
+        choices=choices_of(ExpressedBy, EXPRESSED_WORDS),
+        noun=noun,
+    )
+
+
+def _category() -> Question:
+    return Question(
+        "category",
+        "What is it about?",
+        Kind.SELECT,
+        required=False,
+        hint="Optional: nothing makes safety come first",
+        choices=choices_of(OutcomeCategory, CATEGORY_WORDS),
+    )
+
+
 def _words(answers: Answers, name: str) -> str:
     return text(answers, name) or ""
 
@@ -325,21 +356,8 @@ def desired_outcome(ctx: CaseContext) -> Form:
                 noun="what they want, in their own words",
                 api_fields=("text",),
             ),
-            Question(
-                "expressed_by",
-                "Who said it?",
-                Kind.RADIOS,
-                choices=choices_of(ExpressedBy, EXPRESSED_WORDS),
-                noun="who said it",
-            ),
-            Question(
-                "category",
-                "What is it about?",
-                Kind.SELECT,
-                required=False,
-                hint="Optional: nothing makes safety come first",
-                choices=choices_of(OutcomeCategory, CATEGORY_WORDS),
-            ),
+            _expressed_by("Who said it?", "who said it"),
+            _category(),
         ),
         body=lambda a: {
             "text": _words(a, "text"),
@@ -356,13 +374,7 @@ def formal_action_wishes(ctx: CaseContext) -> Form:
         title="Record what they want about formal action",
         lead="Only the person's own wish can be their consent.",
         questions=(
-            Question(
-                "action",
-                "Which formal action?",
-                Kind.RADIOS,
-                choices=choices_of(FormalActionKind, ACTION_WORDS),
-                noun="the formal action",
-            ),
+            _formal_action(),
             Question(
                 "wish",
                 "What do they want?",
@@ -371,13 +383,7 @@ def formal_action_wishes(ctx: CaseContext) -> Form:
                 noun="what they want",
             ),
             Question("in_their_words", "In their own words", Kind.TEXTAREA, noun="their words"),
-            Question(
-                "expressed_by",
-                "Whose view is this?",
-                Kind.RADIOS,
-                choices=choices_of(ExpressedBy, EXPRESSED_WORDS),
-                noun="whose view it is",
-            ),
+            _expressed_by("Whose view is this?", "whose view it is"),
         ),
         body=lambda a: {
             "action": _words(a, "action"),
@@ -396,13 +402,7 @@ def formal_action(ctx: CaseContext) -> Form:
         lead="Only with their consent (recorded by someone else), a best-interests decision, "
         "or a manager's override.",
         questions=(
-            Question(
-                "action",
-                "Which formal action?",
-                Kind.RADIOS,
-                choices=choices_of(FormalActionKind, ACTION_WORDS),
-                noun="the formal action",
-            ),
+            _formal_action(),
             Question("description", "What is to be done?", Kind.TEXTAREA, noun="what is done"),
             Question("requested_by", "Who asked for it?", required=False),
         ),
@@ -861,13 +861,7 @@ def best_interests(ctx: CaseContext) -> Form:
         lead="About a formal action they lack capacity to decide about, with their own wishes "
         "and the views of those consulted.",
         questions=(
-            Question(
-                "action",
-                "Which formal action?",
-                Kind.RADIOS,
-                choices=choices_of(FormalActionKind, ACTION_WORDS),
-                noun="the formal action",
-            ),
+            _formal_action(),
             Question(
                 "capacity_assessment_id",
                 "Which capacity assessment is it based on?",
@@ -1042,13 +1036,7 @@ def override_wishes(ctx: CaseContext) -> Form:
         "them is unsafe.",
         managers_only=True,
         questions=(
-            Question(
-                "action",
-                "Which formal action?",
-                Kind.RADIOS,
-                choices=choices_of(FormalActionKind, ACTION_WORDS),
-                noun="the formal action",
-            ),
+            _formal_action(),
             Question(
                 "grounds",
                 "On what grounds?",
@@ -1155,20 +1143,8 @@ def revise_outcome(ctx: CaseContext, words: str) -> Form:
                 Kind.TEXTAREA,
                 noun="what they want now, in their own words",
             ),
-            Question(
-                "expressed_by",
-                "Who said it?",
-                Kind.RADIOS,
-                choices=choices_of(ExpressedBy, EXPRESSED_WORDS),
-                noun="who said it",
-            ),
-            Question(
-                "category",
-                "What is it about?",
-                Kind.SELECT,
-                required=False,
-                choices=choices_of(OutcomeCategory, CATEGORY_WORDS),
-            ),
+            _expressed_by("Who said it?", "who said it"),
+            _category(),
         ),
         body=lambda a: {
             "text": _words(a, "text"),
