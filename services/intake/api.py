@@ -10,6 +10,7 @@ allowed, in the same words a Kafka submission's dead-letter record uses.
 # No `from __future__ import annotations`: FastAPI reads the route signatures, which use
 # dependencies defined inside the router factories.
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Annotated, Any, Final
@@ -18,7 +19,8 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, R
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
+from pydantic_core import PydanticCustomError
 
 from services.intake.application.commands import (
     ConcernChanged,
@@ -92,6 +94,16 @@ _WHY: Final = {
     422: "The request is not valid: each bad field is named with what is allowed.",
     503: "The service is busy or its database is unavailable: try again shortly.",
 }
+
+
+def _written_as_a_day(value: object) -> object:
+    """A date in a query is text; only YYYY-MM-DD is one (pydantic would read "0" as a number
+    of seconds since 1970)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PydanticCustomError(
+            "date_not_a_day", "is not a date written YYYY-MM-DD", {"allowed": "YYYY-MM-DD"}
+        )
+    return value
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -403,7 +415,9 @@ def staff_router(
             str | None,
             Query(min_length=2, max_length=200, description="Words starting the person's name."),
         ] = None,
-        date_of_birth: Annotated[date | None, Query(description="YYYY-MM-DD")] = None,
+        date_of_birth: Annotated[
+            date | None, BeforeValidator(_written_as_a_day), Query(description="YYYY-MM-DD")
+        ] = None,
         postcode: Annotated[
             str | None,
             Query(min_length=2, max_length=10, description="The postcode or its start, e.g. WR1."),

@@ -110,6 +110,12 @@ async def test_searching_needs_a_staff_token_and_sound_criteria(intake: Intake) 
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "nhs_number"
+    for not_a_day in ("0", "1939-2-3", "03/02/1939", "1939-02-30", "19390203"):
+        response = await intake.http.get(
+            "/people", params={"date_of_birth": not_a_day}, headers=intake.as_practitioner()
+        )
+        assert response.status_code == 422, not_a_day
+        assert response.json()["errors"][0]["field"] == "date_of_birth"
     missing = await intake.http.get(
         "/people/person-00000000-0000-0000-0000-000000000000", headers=intake.as_practitioner()
     )
