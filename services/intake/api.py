@@ -424,7 +424,9 @@ def staff_router(
         ] = None,
         nhs_number: Annotated[
             str | None,
-            Query(pattern=r"^[0-9 ]{10,12}$", description="10 digits, spaces allowed."),
+            Query(
+                pattern=r"^[0-9 ]{10,12}$", max_length=12, description="10 digits, spaces allowed."
+            ),
         ] = None,
         reference: Annotated[
             str | None, Query(min_length=4, max_length=40, description="e.g. SG-2026-4F7K2Q")
@@ -447,7 +449,12 @@ def staff_router(
     async def one_person(
         actor: Staff,
         person_id: Annotated[
-            str, Path(pattern=PERSON_ID_PATTERN, description="The person's id, person-<uuid>.")
+            str,
+            Path(
+                pattern=PERSON_ID_PATTERN,
+                max_length=100,
+                description="The person's id, person-<uuid>.",
+            ),
         ],
     ) -> PersonFound:
         found = await people.person(person_id)
