@@ -16,6 +16,7 @@ from services.intake.api import (
 from services.intake.application.commands import IntakeCommands
 from services.intake.application.submissions import ConcernSubmissions
 from services.intake.read_models.partner_view import PartnerConcerns, PartnerView
+from services.intake.read_models.people import People, PeopleDirectory
 from services.intake.read_models.triage import Triage, TriageQueue
 from services.intake.settings import IntakeSettings
 from shared.http import create_app
@@ -45,11 +46,15 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime.consume(ConcernSubmissions(commands, runtime.store))
     runtime.consume(partner_view)
     runtime.consume(triage_queue)
+    people_directory = PeopleDirectory(runtime.database)
+    runtime.consume(people_directory)
 
     app = create_app(runtime, title="Safeguarding intake", description=DESCRIPTION)
     install_submission_problems(app)
     app.include_router(partner_router(settings, commands, PartnerConcerns(runtime.database)))
-    app.include_router(staff_router(runtime.staff, commands, Triage(runtime.database)))
+    app.include_router(
+        staff_router(runtime.staff, commands, Triage(runtime.database), People(runtime.database))
+    )
     app.include_router(
         subject_access_router("intake", runtime.database, runtime.staff, commands.concerns_of)
     )
@@ -60,6 +65,7 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
             await commands.ensure_indexes()
             await partner_view.ensure_indexes()
             await triage_queue.ensure_indexes()
+            await people_directory.ensure_indexes()
             yield
 
     app.router.lifespan_context = lifespan

@@ -11,7 +11,12 @@ from services.outcomes.api import cases_router
 from services.outcomes.application.commands import CaseCommands
 from services.outcomes.application.reactions import CaseOpening
 from services.outcomes.application.scheduler import MissedDatesWatch
-from services.outcomes.read_models.case_file import CaseFiles, cases_of, person_of_subject
+from services.outcomes.read_models.case_file import (
+    CaseFiles,
+    cases_of,
+    person_of_subject,
+    team_of_subject,
+)
 from services.outcomes.read_models.due_dates import DueDates
 from services.outcomes.read_models.msp_report import CaseSummaries
 from services.outcomes.read_models.timeline import Timelines
@@ -32,7 +37,9 @@ outcomes, wishes about formal action (each as the words of whoever said them), c
 best-interests decisions, advocacy, risk discussions, the plan and its actions done, agreed dates
 and reviews; managers override wishes (on statutory grounds only, one action each) and sign off
 how an enquiry ends (concluded, or ceased with its reason).
+Managers allocate a case to a team, and to a worker in it.
 Read: the case file, the person's timeline, the lead workers' work items (agreed dates missed),
+the cases allocated to a team or a worker,
 and the MSP / national return (SAC) report.
 """
 
@@ -45,6 +52,7 @@ class Outcomes:
         self.commands = CaseCommands(runtime.client, runtime.store, self.due_dates)
         self.summaries = CaseSummaries(runtime.database)
         self.work_items = WorkItems(runtime.database)
+        self.case_files = CaseFiles(runtime.database)
         self.missed_dates = MissedDatesWatch(
             self.commands, self.due_dates, settings.scheduler_interval_seconds
         )
@@ -55,6 +63,7 @@ class Outcomes:
         await self.due_dates.ensure_indexes()
         await self.summaries.ensure_indexes()
         await self.work_items.ensure_indexes()
+        await self.case_files.ensure_indexes()
         await self.missed_dates.run()
 
 
@@ -68,8 +77,9 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
     runtime = ServiceRuntime.create("outcomes", settings, OUTCOMES_EVENTS)
     outcomes = Outcomes(runtime, settings)
     runtime.access.person_of = functools.partial(person_of_subject, runtime.database)
+    runtime.access.team_of = functools.partial(team_of_subject, runtime.database)
     runtime.consume(CaseOpening(runtime.store, runtime.database))
-    runtime.consume(CaseFiles(runtime.database))
+    runtime.consume(outcomes.case_files)
     runtime.consume(Timelines(runtime.database))
     runtime.consume(outcomes.summaries)
     runtime.consume(outcomes.work_items)

@@ -226,3 +226,27 @@ ACCESS: dict[str, Any] = {
     "refused": False,
     "from_address": "127.0.0.1",
 }
+
+
+async def test_a_case_allocated_to_another_team_is_read_by_that_team_and_not_by_the_first(
+    outcomes: OutcomesService, kafka_producer: AIOKafkaProducer
+) -> None:
+    case_id, _ = await a_case_with_a_timeline(outcomes, kafka_producer)
+    allocated = await outcomes.http.post(
+        f"/cases/{case_id}/allocation", json={"team": "south-team"}, headers=outcomes.manager
+    )
+    assert allocated.status_code == 201, allocated.text
+    await outcomes.case_file(case_id, allocated.json()["version"], outcomes.manager)
+
+    by_south = {
+        path: await outcomes.http.get(path, headers=outcomes.colleague)
+        for path in (f"/cases/{case_id}", f"/cases/{case_id}/timeline")
+    }
+    by_north = {
+        path: await outcomes.http.get(path, headers=outcomes.practitioner)
+        for path in (f"/cases/{case_id}", f"/cases/{case_id}/timeline")
+    }
+
+    assert {path: r.status_code for path, r in by_south.items()} == dict.fromkeys(by_south, 200)
+    assert {path: r.status_code for path, r in by_north.items()} == dict.fromkeys(by_north, 403)
+    assert all("south-team" in r.json()["detail"] for r in by_north.values())
