@@ -1,6 +1,7 @@
-"""What every service's HTTP API shares: RFC 9457 problem details for every error, the
-correlation id on every request, /health and /metrics, and an OpenAPI document that declares
-every answer a route can give (`declare_every_answer`), so routes added later get it for free."""
+"""What every service's HTTP API shares: requests bounded before any work (`BoundedRequests`),
+RFC 9457 problem details for every error, the correlation id on every request, /health and
+/metrics, and an OpenAPI document that declares every answer a route can give
+(`declare_every_answer`), so routes added later get it for free."""
 
 from __future__ import annotations
 
@@ -16,16 +17,26 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.events import Role
 from shared.eventstore import EventTooLarge
-from shared.limits import MAX_EVENT_BYTES, MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, capped
+from shared.limits import (
+    MAX_EVENT_BYTES,
+    MAX_LISTED_PROBLEMS,
+    MAX_PROBLEM_FIELD_CHARS,
+    MAX_REQUEST_BODY_BYTES,
+    MAX_REQUEST_HEADER_BYTES,
+    MAX_REQUEST_HEADERS,
+    capped,
+)
 from shared.observability import correlation_id
 from shared.problems import FieldProblem, Problem, ProblemError
 from shared.projection import HeldStream
 from shared.runtime import RebuildRunning, ServiceRuntime
 
 __all__ = [
+    "BoundedRequests",
     "FieldProblem",
     "IdInPath",
     "Problem",
@@ -160,6 +171,140 @@ def install_correlation(app: FastAPI) -> None:
         return response
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from `receive` once a body without a usable Content-Length passes the limit, so
+    whatever is reading it stops there (FastAPI passes HTTP exceptions on unchanged)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is too large: at most {limit} bytes")
+
+
+class BoundedRequests:
+    """Pure ASGI middleware, outermost, so it runs before routing, body parsing and sign-in:
+    too many or too long headers are 431, a body over `max_body_bytes` is 413. A declared
+    Content-Length over the limit is refused before one byte of the body is read; a body sent
+    without one (chunked) is counted as it streams and refused when it passes the limit, so a
+    service never holds more than the limit of any request. Works for any ASGI app (FastAPI or
+    a server-rendered one)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = MAX_REQUEST_BODY_BYTES,
+        max_header_bytes: int = MAX_REQUEST_HEADER_BYTES,
+        max_headers: int = MAX_REQUEST_HEADERS,
+    ) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_header_bytes = max_header_bytes
+        self.max_headers = max_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        if (
+            len(headers) > self.max_headers
+            or sum(len(k) + len(v) for k, v in headers) > self.max_header_bytes
+        ):
+            await self._refuse(
+                scope,
+                send,
+                Problem(
+                    title="The request headers are too large",
+                    status=431,
+                    errors=[
+                        FieldProblem(
+                            field="(headers)",
+                            problem="are too many or too long",
+                            allowed=f"at most {self.max_headers} headers and "
+                            f"{self.max_header_bytes} bytes of them together",
+                        )
+                    ],
+                ),
+            )
+            return
+        declared = _content_length(headers)
+        if declared is not None and declared > self.max_body_bytes:
+            await self._refuse(scope, send, self._too_large())
+            return
+        received = 0
+        exceeded = False
+        refused = False
+        started = False
+
+        async def bounded_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    exceeded = True
+                    raise BodyTooLarge(self.max_body_bytes)
+            return message
+
+        async def refusing_send(message: Message) -> None:
+            # However the app met the refusal (some middleware turns it into a 400 or a 500),
+            # the sender is told 413 and nothing else.
+            nonlocal refused, started
+            if exceeded and not started:
+                if not refused:
+                    refused = True
+                    await self._refuse(scope, send, self._too_large())
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, bounded_receive, refusing_send)
+        except Exception:
+            if not exceeded or started:
+                raise
+        if exceeded and not (refused or started):
+            await self._refuse(scope, send, self._too_large())
+
+    def _too_large(self) -> Problem:
+        return Problem(
+            title="The request body is too large",
+            status=413,
+            errors=[
+                FieldProblem(
+                    field="(body)",
+                    problem="is too large",
+                    allowed=f"at most {self.max_body_bytes} bytes",
+                )
+            ],
+        )
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, problem: Problem) -> None:
+        body = problem.model_copy(update={"instance": scope.get("path", "")})
+        # Connection: close, as the unread rest of the body must not be taken for a request.
+        response = JSONResponse(
+            body.model_dump(exclude_none=True),
+            status_code=problem.status,
+            media_type=PROBLEM_JSON,
+            headers={"Connection": "close"},
+        )
+        await response(scope, _nothing_more, send)
+
+
+async def _nothing_more() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    for key, value in headers:
+        if key.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
 def current_correlation_id() -> str:
     return correlation_id.get() or str(uuid.uuid4())
 
@@ -242,6 +387,7 @@ ANSWERS: dict[int, str] = {
     409: "What you asked for conflicts with how things stand now (e.g. the case is closed, "
     "or a rebuild is already running).",
     413: "The request body is too large.",
+    431: "The request headers are too many or too long.",
     422: "The request is not valid: each bad field is named, with what is allowed.",
     503: "The service or its database is busy or unavailable: nothing was recorded; try again.",
 }
@@ -279,6 +425,8 @@ def create_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=runtime.lifespan)
     install_problem_handlers(app)
     install_correlation(app)
+    # Added last, so it is the outermost of the app's own middleware.
+    app.add_middleware(BoundedRequests)
     app.include_router(operations_router(runtime))
 
     def openapi() -> dict[str, Any]:
