@@ -22,6 +22,7 @@ from services.notification.adapters.delivery.sender import (
     TransientDeliveryError,
 )
 from services.notification.domain.safety import Addressee, EmailAddressee
+from shared.observability import kind_of_failure
 
 _MESSAGE_ID_NAMESPACE = uuid.UUID("0b6f3a52-3f7e-5b0e-9a43-6a0d6c1f2e11")
 
@@ -83,18 +84,21 @@ class SmtpSender:
                     smtp.login(self._username, self._password or "")
                 smtp.send_message(email, from_addr=self._from_address, to_addrs=[to_address])
         except smtplib.SMTPRecipientsRefused as error:
-            code, reply = next(iter(error.recipients.values()))
-            raise _by_code(
-                code, f"the mail server refused the recipient: {code} {reply!r}"
-            ) from error
+            # Codes only: a mail server's reply quotes the address it refused.
+            code, _ = next(iter(error.recipients.values()))
+            raise _by_code(code, f"the mail server refused the recipient ({code})") from error
         except smtplib.SMTPResponseException as error:
             raise _by_code(
-                error.smtp_code, f"the mail server answered {error.smtp_code} {error.smtp_error!r}"
+                error.smtp_code, f"the mail server answered {error.smtp_code}"
             ) from error
         except smtplib.SMTPNotSupportedError as error:
-            raise PermanentDeliveryError(f"the mail server cannot do this: {error}") from error
+            raise PermanentDeliveryError(
+                f"the mail server cannot do this ({kind_of_failure(error)})"
+            ) from error
         except (smtplib.SMTPException, OSError) as error:
-            raise TransientDeliveryError(f"could not talk to the mail server: {error!r}") from error
+            raise TransientDeliveryError(
+                f"could not talk to the mail server ({kind_of_failure(error)})"
+            ) from error
 
 
 def _by_code(code: int, reason: str) -> PermanentDeliveryError | TransientDeliveryError:
