@@ -83,7 +83,7 @@ def who_may_be_told_schema() -> dict[str, JsonValue]:
                 "required": ["inform", "role"],
             },
             "then": {
-                "properties": {"chosen": {"enum": sorted(choice.value for choice in choices)}},
+                "properties": {"chosen": {"enum": [*sorted(choice.value for choice in choices)]}},
                 "required": ["chosen"],
             },
         }
