@@ -5,6 +5,7 @@ RFC 9457 problem details for every error, the correlation id on every request, /
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.config import ServiceSettings
 from shared.events import Role
 from shared.eventstore import EventTooLarge
 from shared.limits import (
@@ -317,6 +319,17 @@ class HealthAnswer(BaseModel):
     )
 
 
+def may_scrape(authorization: str | None, settings: ServiceSettings) -> bool:
+    """Metrics name the work a service holds (how many people wait to be told, how much is
+    stuck): they are for the council's monitoring, which sends METRICS_TOKEN. Without one set,
+    only a development stack shows them."""
+    if settings.metrics_token is None:
+        return settings.development_mode
+    scheme, _, given = (authorization or "").partition(" ")
+    expected = settings.metrics_token.get_secret_value()
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), expected.encode())
+
+
 def operations_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -340,8 +353,20 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
             status_code=200 if found.ready else 503,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def metrics() -> Response:
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics, for the bearer token METRICS_TOKEN",
+        response_class=Response,
+        responses={401: {"model": Problem, "description": "Send METRICS_TOKEN as a bearer token."}},
+    )
+    async def metrics(request: Request) -> Response:
+        if not may_scrape(request.headers.get("Authorization"), runtime.settings):
+            raise ProblemError(
+                401,
+                "Metrics are for the council's monitoring only",
+                "Send the METRICS_TOKEN setting as a bearer token (Authorization: Bearer ...).",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/admin/projections", summary="The projections this service can rebuild")
@@ -421,8 +446,19 @@ def declare_every_answer(document: dict[str, Any]) -> dict[str, Any]:
 def create_app(
     runtime: ServiceRuntime, *, title: str, description: str, version: str = "1.0"
 ) -> FastAPI:
-    """A FastAPI app for a service, with the shared operational routes and error handling."""
-    app = FastAPI(title=title, description=description, version=version, lifespan=runtime.lifespan)
+    """A FastAPI app for a service, with the shared operational routes and error handling.
+    Its documentation and OpenAPI document are served only when `API_DOCS` (by default, in
+    development mode only)."""
+    docs = runtime.settings.serves_api_docs
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=runtime.lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     install_problem_handlers(app)
     install_correlation(app)
     # Added last, so it is the outermost of the app's own middleware.

@@ -96,10 +96,13 @@ class NotificationSettings(ServiceSettings):
         "notify_email_template_id",
         "notify_sms_template_id",
         "notify_letter_template_id",
+        "smtp_ca_file",
+        "smtp_username",
+        "smtp_password",
         mode="before",
     )
     @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
+    def _blank_notification_setting_is_unset(cls, value: object) -> object:
         # Compose passes an unset host variable through as an empty string.
         return None if isinstance(value, str) and not value.strip() else value
 
