@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from infra.sign_in import SignInSettings
-from infra.stack import Endpoints, Stack, free_port
+from infra.stack import Stack
 from shared.limits import MAX_REQUEST_BODY_BYTES, MIB
-from tests.support.servers import infra_environment, server_addresses
+from tests.support.servers import server_addresses
+from tests.support.stacks import stack_of
 
 pytestmark = pytest.mark.e2e
 
@@ -25,18 +25,8 @@ CHUNK = 64 * 1024
 @pytest.fixture(scope="module")
 def intake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     kafka, mongo = server_addresses()
-    run = uuid.uuid4().hex[:8]
-    stack = Stack(
-        state=tmp_path_factory.mktemp("bounded"),
-        endpoints=Endpoints(
-            kafka_bootstrap_servers=kafka,
-            mongodb_uri=mongo,
-            oidc_issuer=SignInSettings.from_env(infra_environment()).issuer,
-            smtp_port=free_port(),
-            service_ports={"intake": free_port()},
-        ),
-        extra_env={"CONSUMER_GROUP_PREFIX": f"bounded-{run}"},
-        database_prefix=f"bounded_{run}_",
+    stack = stack_of(
+        tmp_path_factory.mktemp("bounded"), uuid.uuid4().hex[:8], kafka, mongo, ("intake",)
     )
     try:
         stack.start()
