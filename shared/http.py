@@ -174,8 +174,8 @@ def install_correlation(app: FastAPI) -> None:
 
 
 class BodyTooLarge(StarletteHTTPException):
-    """Raised from `receive` once a body without a usable Content-Length passes the limit, so
-    whatever is reading it stops there (FastAPI passes HTTP exceptions on unchanged)."""
+    """Raised from `receive` once a body passes the limit, so whatever is reading it stops
+    there; `BoundedRequests` then answers 413, whatever the app made of the exception."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"The request body is too large: at most {limit} bytes")
