@@ -86,7 +86,7 @@ asyncapi: setup
 	$(PY) -m services.asyncapi docs/asyncapi
 
 dead-letters: setup
-	$(VENV)/bin/safeguarding-ops dead-letters list
+	$(VENV)/bin/safeguarding-ops dead-letters list $(if $(SHOW_BODY),--show-body)
 
 # make replay-dead-letter TOPIC=safeguarding.concerns.submitted.dlt PARTITION=0 OFFSET=3
 replay-dead-letter: setup

@@ -22,6 +22,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 from pydantic_core import PydanticCustomError
 
+from services.intake.adapters.partners import PartnerRegistry
 from services.intake.application.commands import (
     ConcernChanged,
     ConcernReceived,
@@ -52,7 +53,6 @@ from services.intake.read_models.partner_view import (
 )
 from services.intake.read_models.people import People, PersonFound
 from services.intake.read_models.triage import Triage, TriageEntry
-from services.intake.settings import IntakeSettings
 from shared.events import Actor, DomainEvent
 from shared.events.intake import (
     LongText,
@@ -71,7 +71,7 @@ from shared.http import (
     field_problems_from_validation,
     problem_response,
 )
-from shared.identity import StaffTokens, partner_from_api_key, unauthorised
+from shared.identity import StaffTokens, unauthorised
 
 CONCERN_ID_PATTERN: Final = (
     r"^concern-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -226,14 +226,14 @@ def staff_name(actor: Actor) -> str:
 
 
 def partner_router(
-    settings: IntakeSettings, commands: IntakeCommands, view: PartnerConcerns
+    partners: PartnerRegistry, commands: IntakeCommands, view: PartnerConcerns
 ) -> APIRouter:
     router = APIRouter(tags=["partners"])
 
     async def partner(
         request: Request, _key: Annotated[str | None, Security(API_KEY)] = None
     ) -> Actor:
-        return partner_from_api_key(request, settings.partner_api_keys)
+        return partners.partner_signing_in(request)
 
     Partner = Annotated[Actor, Depends(partner)]
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from services.intake.adapters.partners import PartnerRegistry
 from services.intake.api import (
     install_submission_problems,
     partner_router,
@@ -43,7 +44,8 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime.access.person_of = commands.person_of
     partner_view = PartnerView(runtime.database)
     triage_queue = TriageQueue(runtime.database)
-    runtime.consume(ConcernSubmissions(commands, runtime.store))
+    partners = PartnerRegistry.from_settings(settings)
+    runtime.consume(ConcernSubmissions(commands, runtime.store, partners))
     runtime.consume(partner_view)
     runtime.consume(triage_queue)
     people_directory = PeopleDirectory(runtime.database)
@@ -51,7 +53,7 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
 
     app = create_app(runtime, title="Safeguarding intake", description=DESCRIPTION)
     install_submission_problems(app)
-    app.include_router(partner_router(settings, commands, PartnerConcerns(runtime.database)))
+    app.include_router(partner_router(partners, commands, PartnerConcerns(runtime.database)))
     app.include_router(
         staff_router(runtime.staff, commands, Triage(runtime.database), People(runtime.database))
     )

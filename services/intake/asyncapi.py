@@ -45,7 +45,9 @@ REFUSED: Final = "refused-submissions"
 SUBMISSIONS_DESCRIPTION: Final = f"""\
 Partner agencies publish safeguarding concern submissions here: the same JSON as `POST /concerns`.
 
-The agency is the Kafka header `{AGENCY_HEADER}` (1 to 100 characters), never the body. **A
+The agency is the Kafka header `{AGENCY_HEADER}` (1 to 100 characters), never the body, and must
+be your agency's name exactly as the council registered it (as for your API key): a submission
+naming any other agency is refused and reaches no partner's view. **A
 deployment must restrict, with Kafka ACLs, which principal may write to this topic and with
 which `{AGENCY_HEADER}` header** (e.g. each partner writes only through a producer identity the
 council controls): otherwise one partner could raise concerns in another's name.

@@ -78,6 +78,12 @@ def senders_for(
             port=settings.smtp_port,
             from_address=settings.smtp_from,
             from_name=settings.council_name,
+            security=settings.smtp_security,
+            ca_file=settings.smtp_ca_file,
+            username=settings.smtp_username,
+            password=(
+                settings.smtp_password.get_secret_value() if settings.smtp_password else None
+            ),
         ),
         Channel.LETTER: LetterQueue(print_queue),
     }

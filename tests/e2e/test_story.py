@@ -23,8 +23,10 @@ from demo.story import (
 from infra.sign_in import SignInSettings, TestUser
 from infra.stack import Endpoints, Stack, free_port
 from services.intake.settings import DEV_PARTNER_KEY
+from shared.kafka import read_to_end
 from shared.mongo import Client
 from shared.subject_access import SAME_AS_SOURCE, SERVICES, gather, leaves, render_html, under
+from shared.topics import SYSTEM_TOPICS, dead_letter_topic
 from tests.support.servers import infra_environment, server_addresses
 from tests.support.staff import shared_sign_in
 
@@ -209,3 +211,49 @@ async def test_her_subject_access_bundle_holds_everything_with_other_peoples_dat
     assert "For redaction review" in page
     assert page.count('class="for-review"') == len(bundle.marks)
     assert "<script" not in page
+
+
+async def test_no_service_log_or_dead_letter_header_holds_her_personal_data(
+    story: Json, stack: Stack, mongo_client: Client, kafka_bootstrap: str
+) -> None:
+    raised = await mongo_client[f"{stack.database_prefix}intake"]["events"].find_one(
+        {"event_type": "ConcernRaised", "correlation_id": story["correlation_id"]}
+    )
+    assert raised is not None
+    person = raised["payload"]["person"]
+    nhs = str(person["nhs_number"])
+    personal = [
+        person["name"],
+        "Margaret",
+        nhs,
+        f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}",
+        person["date_of_birth"],
+        "14 Orchard Close",
+        "WR1 2AB",
+        "WR12AB",
+        "margaret.hill@example.org",
+        "7700 900789",
+        "7700900789",
+        "Daniel Hill",
+        "Dan Hill",
+        *SONS_CONTACT_POINTS,
+        ABUSE_TO_STOP,
+        FEEL_SAFER,
+    ]
+    logs = {
+        name: (stack.state / f"{name}.log").read_text(errors="replace")
+        for name in ("intake", "outcomes", "notification")
+    }
+    # The logs are not empty: the grep below has something to find things in.
+    assert all(story["correlation_id"] in text for text in logs.values())
+    found = [(name, value) for name, text in logs.items() for value in personal if value in text]
+    assert found == []
+
+    dead_letter_topics = [dead_letter_topic(topic) for topic in SYSTEM_TOPICS]
+    headers = [
+        value.decode(errors="replace")
+        async for records in read_to_end(kafka_bootstrap, dead_letter_topics, client_id="grep")
+        for record in records
+        for _, value in record.headers
+    ]
+    assert [value for value in personal if any(value in h for h in headers)] == []

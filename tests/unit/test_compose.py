@@ -44,6 +44,7 @@ SETTINGS_CLASSES = {
 }
 SECRETS = (
     ("intake", "PARTNER_API_KEYS"),
+    *((name, "METRICS_TOKEN") for name in APP_SERVICES),
     ("keycloak", "KC_BOOTSTRAP_ADMIN_PASSWORD"),
     ("keycloak", "SAFEGUARDING_CLI_CLIENT_SECRET"),
     ("keycloak", "SAFEGUARDING_WEB_CLIENT_SECRET"),

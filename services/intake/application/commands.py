@@ -248,7 +248,7 @@ class IntakeCommands:
                         "answer": answer.model_dump(mode="json"),
                         "received_at": datetime.now(UTC),
                     },
-                    f"the submission {idempotency_key!r} of {agency}",
+                    f"a submission of {agency}",
                     tx,
                 )
             return Received(answer, replayed=False)
@@ -277,7 +277,12 @@ class IntakeCommands:
         person_id = new_person_id()
         for key in keys:
             await self._insert(
-                self.person_index, {"_id": key, "person_id": person_id}, f"the person {key}", tx
+                # Never the key itself in the error: it is an NHS number or a name, birth date
+                # and postcode.
+                self.person_index,
+                {"_id": key, "person_id": person_id},
+                "a person",
+                tx,
             )
         await self.people.insert_one(
             {"_id": person_id, "recorded_at": datetime.now(UTC), "changes": 0}, session=tx

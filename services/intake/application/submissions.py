@@ -1,10 +1,12 @@
 """Concern submissions from partners over Kafka (topic `safeguarding.concerns.submitted`).
 
 The message value is the same ConcernSubmission JSON a partner would POST to /concerns. The agency
-is the Kafka header `agency`, never the body: a deployment must use Kafka ACLs so that each
-partner's principal may write to the topic only with its own agency (in practice, each partner
-writes through a gateway or producer identity the council controls). Without that, one partner
-could raise concerns in another's name.
+is the Kafka header `agency`, never the body, and must be a partner registered with the council
+(the same registry as HTTP's API keys, `adapters/partners.py`): a submission naming any other is
+refused, parked with the reason, and recorded under no agency, so it reaches no partner's view. A
+deployment must still use Kafka ACLs so that each partner's principal may write to the topic only
+with its own agency (in practice, each partner writes through a gateway or producer identity the
+council controls). Without that, one registered partner could raise concerns in another's name.
 
 A submission that cannot be accepted is recorded as ConcernSubmissionRejected (so the partner can
 read why, at GET /partner/rejected-submissions) and parked on the topic's .dlt with the same
@@ -22,6 +24,7 @@ from typing import Final
 
 from pydantic import ValidationError
 
+from services.intake.adapters.partners import PartnerRegistry
 from services.intake.application.commands import IntakeCommands
 from services.intake.domain.submission import (
     ROOT_FIELD,
@@ -79,16 +82,25 @@ def position(record: Record) -> str:
     return f"{record.topic}/{record.partition}/{record.offset}"
 
 
-def refusal_reasons(record: Record) -> list[SubmissionProblem]:
+def refusal_reasons(record: Record, partners: PartnerRegistry) -> list[SubmissionProblem]:
     """Everything wrong with a submission as it arrived; empty when it can be accepted."""
     reasons: list[SubmissionProblem] = []
-    if agency_of(record) is None:
+    agency = agency_of(record)
+    if agency is None:
         found = header(record, AGENCY_HEADER)
         reasons.append(
             SubmissionProblem(
                 field=AGENCY_FIELD,
                 problem="is missing" if found is None else "is not a usable agency name",
                 allowed=AGENCY_ALLOWED,
+            )
+        )
+    elif not partners.knows(agency):
+        reasons.append(
+            SubmissionProblem(
+                field=AGENCY_FIELD,
+                problem="is not a partner agency registered with the council",
+                allowed="the name of your agency exactly as the council registered it",
             )
         )
     if not record.value:
@@ -131,13 +143,21 @@ class ConcernSubmissions:
     """Raising a concern takes about ten statements: keep a batch's transaction short (MongoDB
     aborts transactions older than 60 s)."""
 
-    def __init__(self, commands: IntakeCommands, store: EventStore) -> None:
+    def __init__(
+        self, commands: IntakeCommands, store: EventStore, partners: PartnerRegistry
+    ) -> None:
         self.commands = commands
         self.store = store
+        self.partners = partners
+
+    def registered_agency(self, record: Record) -> str | None:
+        """The submission's agency, when it is a registered partner."""
+        agency = agency_of(record)
+        return agency if agency is not None and self.partners.knows(agency) else None
 
     def decode(self, record: Record) -> KafkaSubmission:
-        reasons = refusal_reasons(record)
-        agency = agency_of(record)
+        reasons = refusal_reasons(record, self.partners)
+        agency = self.registered_agency(record)
         if reasons or agency is None or record.value is None:
             raise DecodeError(f"the concern submission was refused: {explained(reasons)}")
         return KafkaSubmission(
@@ -160,7 +180,9 @@ class ConcernSubmissions:
             )
 
     async def rejected(self, record: Record, reason: str, session: Session) -> None:
-        agency = agency_of(record)
+        # Recorded under no agency when the one named is not registered: no partner's view is
+        # touched by a submission in a name that is not theirs to use.
+        agency = self.registered_agency(record)
         size = len(record.value or b"")
         if size > MAX_INCOMING_MESSAGE_BYTES:
             # Not read at all: it is refused for its size alone.
@@ -174,7 +196,9 @@ class ConcernSubmissions:
             ]
         else:
             partner_reference = readable_partner_reference(record.value) if record.value else None
-            reasons = refusal_reasons(record) or [await self._why_not_applied(record, session)]
+            reasons = refusal_reasons(record, self.partners) or [
+                await self._why_not_applied(record, session)
+            ]
         stream_id = rejection_stream(agency, partner_reference, record)
         try:
             await self.store.append(
@@ -197,7 +221,7 @@ class ConcernSubmissions:
 
     async def _why_not_applied(self, record: Record, session: Session) -> SubmissionProblem:
         submission = self.decode(record).submission
-        agency = agency_of(record)
+        agency = self.registered_agency(record)
         if agency is not None and await self.commands.earlier_submission_differs(
             agency, idempotency_key(submission), submission, session
         ):

@@ -4,7 +4,9 @@ ConcernRaised through the outbox, retries raise nothing twice, refusals explain 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
+import pytest
 from aiokafka import AIOKafkaProducer
 
 from services.intake.application.submissions import AGENCY_HEADER
@@ -251,3 +253,69 @@ async def test_a_republished_kafka_submission_raises_no_second_concern(
         what="the sentinel concern",
     )
     assert len(raised(events, partner_reference=reference)) == 1
+
+
+@pytest.mark.parametrize(
+    "agency_like",
+    [
+        lambda known: "Someone Else Entirely",
+        lambda known: known.upper(),
+        lambda known: f"{known} ",
+        lambda known: known.replace("-", "_"),
+    ],
+    ids=["unknown", "another-case", "trailing-space", "lookalike"],
+)
+async def test_a_kafka_submission_naming_an_unregistered_agency_is_refused_and_no_view_changes(
+    intake: Intake, kafka_producer: AIOKafkaProducer, agency_like: Callable[[str], str]
+) -> None:
+    forged = a_submission()
+    forged_reference = str(forged["partner_reference"])
+    real = a_submission()
+    real_reference = str(real["partner_reference"])
+    pretender = agency_like(intake.agency_a)
+    assert pretender != intake.agency_a
+
+    await submit_over_kafka(
+        kafka_producer, pretender, json.dumps(forged).encode(), forged_reference
+    )
+    # Same key, same partition: the real partner's submission is read after the forged one.
+    await submit_over_kafka(
+        kafka_producer, intake.agency_a, json.dumps(real).encode(), forged_reference
+    )
+
+    parked = await intake.refused.read_until(
+        lambda rs: any(r.key == forged_reference.encode() for r in rs),
+        what="the refused submission",
+    )
+    [letter] = [
+        d for d in map(DeadLetter.from_record, parked) if d.key == forged_reference.encode()
+    ]
+    assert "headers.agency: is not a partner agency registered with the council" in letter.reason
+    events = await intake.published(
+        lambda es: (
+            bool(raised(es, partner_reference=real_reference))
+            and any(isinstance(e.payload, ConcernSubmissionRejected) for e in es)
+        ),
+        what="the rejection and the real partner's concern",
+    )
+    assert raised(events, partner_reference=forged_reference) == []
+    [rejection] = [e.payload for e in events if isinstance(e.payload, ConcernSubmissionRejected)]
+    assert isinstance(rejection, ConcernSubmissionRejected)
+    assert rejection.agency is None
+
+    async def real_partners_concerns() -> list[str]:
+        response = await intake.http.get(
+            "/partner/concerns", headers=intake.as_partner(intake.agency_a)
+        )
+        return [c["partner_reference"] for c in response.json()]
+
+    # Once the real one shows, the partner view has read past the forged one.
+    assert await eventually(
+        real_partners_concerns, until=lambda seen: seen != [], what="the real partner's concern"
+    ) == [real_reference]
+    for agency in (intake.agency_a, intake.agency_b):
+        headers = intake.as_partner(agency)
+        rejected = (await intake.http.get("/partner/rejected-submissions", headers=headers)).json()
+        assert rejected == []
+    other = await intake.http.get("/partner/concerns", headers=intake.as_partner(intake.agency_b))
+    assert other.json() == []

@@ -12,6 +12,7 @@ import pytest
 from aiokafka.structs import ConsumerRecord
 from pydantic import JsonValue
 
+from services.intake.adapters.partners import PartnerRegistry
 from services.intake.api import refusal
 from services.intake.app import build
 from services.intake.application.submissions import AGENCY_HEADER, refusal_reasons
@@ -81,7 +82,8 @@ async def test_http_and_kafka_explain_a_bad_submission_in_the_same_words(
     over_kafka = refusal_reasons(
         ConsumerRecord(
             CONCERN_SUBMISSIONS, 0, 0, 0, 0, None, raw, None, 0, len(raw), [(AGENCY_HEADER, b"a")]
-        )
+        ),
+        PartnerRegistry({"a": "ab" * 32}),
     )
 
     response = await http.post(

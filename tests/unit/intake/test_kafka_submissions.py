@@ -6,8 +6,11 @@ import json
 
 import pytest
 from aiokafka.structs import ConsumerRecord
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import JsonValue
 
+from services.intake.adapters.partners import PartnerRegistry
 from services.intake.application.commands import IntakeCommands
 from services.intake.application.submissions import (
     AGENCY_HEADER,
@@ -18,10 +21,13 @@ from services.intake.application.submissions import (
     refusal_reasons,
     rejection_stream,
 )
-from services.intake.domain.submission import ConcernSubmission
+from services.intake.domain.submission import EXAMPLE, ConcernSubmission
 from shared.events import DecodeError
 from shared.eventstore import EventStore
 from shared.topics import CONCERN_SUBMISSIONS
+
+WEST_MERCIA = "West Mercia Police"
+PARTNERS = PartnerRegistry({WEST_MERCIA: "ab" * 32, "Herefordshire NHS Trust": "cd" * 32})
 
 
 def record(
@@ -41,7 +47,7 @@ def as_bytes(document: dict[str, JsonValue]) -> bytes:
 def reader() -> ConcernSubmissions:
     # Decoding needs neither the database nor the store.
     return ConcernSubmissions(
-        IntakeCommands.__new__(IntakeCommands), EventStore.__new__(EventStore)
+        IntakeCommands.__new__(IntakeCommands), EventStore.__new__(EventStore), PARTNERS
     )
 
 
@@ -93,7 +99,7 @@ def test_an_invalid_submission_is_refused_naming_each_field_and_what_is_allowed(
 def test_a_submission_without_a_usable_agency_header_is_refused(
     example: dict[str, JsonValue], agency: bytes | None, problem: str
 ) -> None:
-    [reason] = refusal_reasons(record(as_bytes(example), agency=agency))
+    [reason] = refusal_reasons(record(as_bytes(example), agency=agency), PARTNERS)
 
     assert reason.field == "headers.agency"
     assert problem in reason.problem
@@ -104,13 +110,13 @@ def test_an_agency_name_longer_than_100_characters_is_not_usable() -> None:
 
 
 def test_an_empty_message_is_refused() -> None:
-    [reason] = refusal_reasons(record(None))
+    [reason] = refusal_reasons(record(None), PARTNERS)
 
     assert (reason.field, reason.problem) == ("(submission)", "is empty")
 
 
 def test_a_message_that_is_not_json_is_refused() -> None:
-    [reason] = refusal_reasons(record(b"{not json"))
+    [reason] = refusal_reasons(record(b"{not json"), PARTNERS)
 
     assert reason.problem.startswith("is not valid JSON")
 
@@ -118,7 +124,7 @@ def test_a_message_that_is_not_json_is_refused() -> None:
 def test_every_problem_is_reported_at_once(example: dict[str, JsonValue]) -> None:
     del example["referrer"]
 
-    reasons = refusal_reasons(record(as_bytes(example), agency=None))
+    reasons = refusal_reasons(record(as_bytes(example), agency=None), PARTNERS)
 
     assert [r.field for r in reasons] == ["headers.agency", "referrer"]
     assert explained(reasons).count(";") == 1
@@ -138,3 +144,52 @@ def test_a_republished_submission_has_the_same_idempotency_key(
     submission: ConcernSubmission,
 ) -> None:
     assert idempotency_key(submission) == "partner-reference:WMP-2026-118842"
+
+
+@pytest.mark.parametrize(
+    "agency",
+    [
+        "Someone Else",
+        "west mercia police",  # another spelling of a registered one
+        "West Mercia Police ",
+        " West Mercia Police",
+        "West  Mercia Police",
+        "West Mercia",
+        "West Mercia Police Federation",
+        "W\u0435st Mercia Police",  # a Cyrillic e
+        "West Mercia Police\u200b",  # a zero-width space
+    ],
+)
+def test_a_submission_naming_an_agency_not_registered_is_refused(
+    reader: ConcernSubmissions, example: dict[str, JsonValue], agency: str
+) -> None:
+    raw = record(as_bytes(example), agency=agency.encode())
+
+    [reason] = refusal_reasons(raw, PARTNERS)
+
+    assert reason.field == "headers.agency"
+    assert reason.problem in (
+        "is not a partner agency registered with the council",
+        "is not a usable agency name",
+    )
+    assert reader.registered_agency(raw) is None
+    with pytest.raises(DecodeError, match=r"headers\.agency"):
+        reader.decode(raw)
+
+
+@given(st.one_of(st.sampled_from(sorted(PARTNERS.hashed_keys)), st.text(min_size=1, max_size=100)))
+def test_only_a_registered_agency_exactly_as_registered_is_accepted(agency: str) -> None:
+    raw = record(json.dumps(EXAMPLE).encode(), agency=agency.encode())
+
+    accepted = refusal_reasons(raw, PARTNERS) == []
+
+    assert accepted == (agency in PARTNERS.hashed_keys)
+
+
+def test_a_registered_agency_is_accepted(
+    reader: ConcernSubmissions, example: dict[str, JsonValue]
+) -> None:
+    raw = record(as_bytes(example), agency=b"Herefordshire NHS Trust")
+
+    assert refusal_reasons(raw, PARTNERS) == []
+    assert reader.decode(raw).agency == "Herefordshire NHS Trust"
