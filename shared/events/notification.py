@@ -16,11 +16,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from shared.events.envelope import Actor, DomainEvent
 from shared.events.registry import event
-from shared.events.values import Language, OneLine
+from shared.events.values import Language, Moment, OneLine
 from shared.sac import RiskLocation, RiskSource
 
 _SPACE = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -296,7 +296,7 @@ class PersonInformed(_AboutACaseStep):
     recipient_role: RecipientRole
     channel: Channel
     format: MessageFormat
-    informed_at: AwareDatetime
+    informed_at: Moment
     provider_reference: str | None = Field(default=None, max_length=200)
     message_summary: str = Field(min_length=1, max_length=500)
 
@@ -401,4 +401,4 @@ class InformingOverdue(_AboutACaseStep):
     InformingWithheld or PractitionerContactRequired for it. Recorded by the system's scheduler,
     so that a practitioner acts on it."""
 
-    deadline: AwareDatetime
+    deadline: Moment

@@ -16,12 +16,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from shared.events.envelope import DomainEvent
 from shared.events.intake import ContactPoints
 from shared.events.registry import event
-from shared.events.values import Day, given, not_given
+from shared.events.values import Day, Moment, given, not_given
 from shared.events.values import Id as Id  # outcomes code names ids by it
 from shared.sac import (
     Achievement,
@@ -388,8 +388,8 @@ class CaseOpened(CaseEvent):
 
     concern_id: Id
     reference: Name
-    concern_raised_at: AwareDatetime
-    opened_at: AwareDatetime
+    concern_raised_at: Moment
+    opened_at: Moment
     person_name: Name | None = Field(
         default=None, description="The person's name as the concern gave it."
     )
@@ -422,7 +422,7 @@ class RepeatConcernJoined(CaseEvent):
 
     concern_id: Id = Field(description="The repeat concern.")
     reference: Name
-    concern_raised_at: AwareDatetime
+    concern_raised_at: Moment
     risk_types: tuple[RiskType, ...] = Field(default=(), max_length=len(RiskType))
     risk_location: RiskLocation | None = None
     risk_source: RiskSource | None = None
@@ -430,7 +430,7 @@ class RepeatConcernJoined(CaseEvent):
         default=None, description="What the person said about it when it was raised, verbatim."
     )
     demographics: Demographics | None = None
-    joined_at: AwareDatetime
+    joined_at: Moment
 
 
 @event("DemographicsRecorded")
@@ -439,7 +439,7 @@ class DemographicsRecorded(CaseEvent):
     support reason), replacing what the concern said. Recorded by a practitioner or manager."""
 
     demographics: Demographics
-    recorded_at: AwareDatetime
+    recorded_at: Moment
 
 
 @event("CaseMovedToPerson")
@@ -458,7 +458,7 @@ class EnquiryStarted(CaseEvent):
     Caused by the system in reaction to that decision."""
 
     kind: EnquiryKind
-    started_at: AwareDatetime
+    started_at: Moment
 
 
 @event("LeadWorkerAssigned")
@@ -467,7 +467,7 @@ class LeadWorkerAssigned(CaseEvent):
 
     name: Name
     contact: Text
-    assigned_at: AwareDatetime
+    assigned_at: Moment
 
 
 @event("CaseAllocated")
@@ -480,7 +480,7 @@ class CaseAllocated(CaseEvent):
         default=None, description="The worker in that team, when one is named."
     )
     allocated_by: Name
-    allocated_at: AwareDatetime
+    allocated_at: Moment
 
 
 @event("ConversationHeld")
@@ -490,7 +490,7 @@ class ConversationHeld(CaseEvent):
 
     conversation_id: Id
     participants: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
-    held_at: AwareDatetime
+    held_at: Moment
     mode: ConversationMode
     summary: Text
 
@@ -503,7 +503,7 @@ class DesiredOutcomeExpressed(CaseEvent):
     desired_outcome_id: Id
     text: TheirWords
     expressed_by: ExpressedBy
-    expressed_at: AwareDatetime
+    expressed_at: Moment
     category: OutcomeCategory | None = None
 
 
@@ -516,7 +516,7 @@ class DesiredOutcomeRevised(CaseEvent):
     text: TheirWords
     previous_text: TheirWords
     expressed_by: ExpressedBy
-    revised_at: AwareDatetime
+    revised_at: Moment
     category: OutcomeCategory | None = None
 
 
@@ -526,7 +526,7 @@ class DesiredOutcomeWithdrawn(CaseEvent):
 
     desired_outcome_id: Id
     reason: TheirWords
-    withdrawn_at: AwareDatetime
+    withdrawn_at: Moment
 
 
 @event("OutcomeAgreed")
@@ -539,7 +539,7 @@ class OutcomeAgreed(CaseEvent):
     serves: tuple[Id, ...] = Field(
         min_length=1, max_length=MAX_OUTCOMES, description="desired outcome ids"
     )
-    agreed_at: AwareDatetime
+    agreed_at: Moment
 
 
 @event("FormalActionWishesRecorded")
@@ -551,7 +551,7 @@ class FormalActionWishesRecorded(CaseEvent):
     wish: Wish
     in_their_words: TheirWords
     expressed_by: ExpressedBy
-    recorded_at: AwareDatetime
+    recorded_at: Moment
     recorded_by: Id | None = Field(
         default=None,
         description="The staff member who heard and recorded it. The person's consent counts "
@@ -569,7 +569,7 @@ class MentalCapacityAssessed(CaseEvent):
     decision: Text
     lacks_capacity: bool
     assessed_by: Name
-    assessed_at: AwareDatetime
+    assessed_at: Moment
     best_interests: Text | None = None
     formal_action: FormalActionKind | None = Field(
         default=None,
@@ -596,7 +596,7 @@ class AdvocateAppointed(CaseEvent):
     organisation: Name
     substantial_difficulty: Text
     no_appropriate_person: Text
-    appointed_at: AwareDatetime
+    appointed_at: Moment
     contact: ContactPoints | None = Field(
         default=None, description="How to reach the advocate, so they are kept informed too."
     )
@@ -608,7 +608,7 @@ class RiskDiscussionHeld(CaseEvent):
     and the person made their decision. Recorded by a practitioner or manager."""
 
     discussion_id: Id
-    held_at: AwareDatetime
+    held_at: Moment
     present: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     options: tuple[RiskOption, ...] = Field(min_length=1, max_length=MAX_OPTIONS)
     persons_decision: TheirWords
@@ -621,7 +621,7 @@ class MeetingArranged(CaseEvent):
     or manager."""
 
     meeting_id: Id
-    meets_at: AwareDatetime
+    meets_at: Moment
     where_or_how: Text
     purpose: Text
     invited: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
@@ -638,7 +638,7 @@ class SafeguardingPlanAgreed(CaseEvent):
 
     plan_id: Id
     actions: tuple[PlanAction, ...] = Field(min_length=1, max_length=MAX_ACTIONS)
-    agreed_at: AwareDatetime
+    agreed_at: Moment
 
 
 @event("WishesOverridden")
@@ -653,7 +653,7 @@ class WishesOverridden(CaseEvent):
     why_not_told: Text | None = None
     capacity_assessment_id: Id | None = None
     overridden_by: Name
-    overridden_at: AwareDatetime
+    overridden_at: Moment
     override_id: Id | None = Field(
         default=None,
         description="Names the override: it allows one action. None on overrides recorded "
@@ -688,7 +688,7 @@ class BestInterestsDecisionMade(CaseEvent):
     consulted: tuple[ConsultedView, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     reasons: Text
     decided_by: Name
-    decided_at: AwareDatetime
+    decided_at: Moment
 
 
 @event("FormalActionTaken")
@@ -699,7 +699,7 @@ class FormalActionTaken(CaseEvent):
     action: FormalActionKind
     description: Text
     requested_by: Name
-    taken_at: AwareDatetime
+    taken_at: Moment
     basis: FormalActionBasis
     authority_id: Id | None = Field(
         default=None,
@@ -715,7 +715,7 @@ class NextContactAgreed(CaseEvent):
     or manager."""
 
     contact_on: date
-    agreed_at: AwareDatetime
+    agreed_at: Moment
 
 
 @event("ReviewDateAgreed")
@@ -724,7 +724,7 @@ class ReviewDateAgreed(CaseEvent):
     or manager."""
 
     review_on: date
-    agreed_at: AwareDatetime
+    agreed_at: Moment
 
 
 @event("AgreedDateMissed")
@@ -734,8 +734,8 @@ class AgreedDateMissed(CaseEvent):
 
     kind: AgreedDateKind
     agreed_date: date
-    agreed_at: AwareDatetime
-    noticed_at: AwareDatetime
+    agreed_at: Moment
+    noticed_at: Moment
     plan_action_id: Id | None = Field(default=None, description="For a plan action's date.")
     plan_action: Text | None = Field(default=None, description="What the plan action was.")
     lead_worker: Name | None = Field(
@@ -749,7 +749,7 @@ class PlanActionCompleted(CaseEvent):
 
     plan_id: Id
     action_id: Id
-    completed_at: AwareDatetime
+    completed_at: Moment
     note: Text | None = None
 
 
@@ -764,7 +764,7 @@ class CaseNoteRecorded(CaseEvent):
     mode: ContactMode
     what_was_said: Text
     what_was_agreed: Text | None = None
-    happened_at: AwareDatetime
+    happened_at: Moment
     recorded_by: Name
 
 
@@ -775,7 +775,7 @@ class OutcomesReviewed(CaseEvent):
 
     review_id: Id
     stage: ReviewStage
-    reviewed_at: AwareDatetime
+    reviewed_at: Moment
     ratings: tuple[OutcomeRating, ...] = Field(default=(), max_length=MAX_OUTCOMES)
     experience: Experience
     person_view: TheirWords | None = None
@@ -787,7 +787,7 @@ class EnquiryConcluded(CaseEvent):
     return's case details and the person's view of each desired outcome. Only a manager may
     cause it."""
 
-    concluded_at: AwareDatetime
+    concluded_at: Moment
     concluded_by: Name
     case_details: SacCaseDetails
     msp_asked: MspAsked
@@ -808,7 +808,7 @@ class EnquiryCeased(CaseEvent):
     msp_asked: MspAsked
     achievements: tuple[OutcomeAchievement, ...] = Field(default=(), max_length=MAX_OUTCOMES)
     ceased_by: Name
-    ceased_at: AwareDatetime
+    ceased_at: Moment
 
 
 @event("CaseClosed")
@@ -819,7 +819,7 @@ class CaseClosed(CaseEvent):
     person_view: TheirWords | None = None
     feedback_to_referrer: bool
     sar_considered: bool = Field(description="whether a Safeguarding Adults Review was considered")
-    closed_at: AwareDatetime
+    closed_at: Moment
 
 
 __all__ = [

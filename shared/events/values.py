@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -137,7 +137,24 @@ def a_number(value: object) -> object:
 
 Day = Annotated[date, BeforeValidator(_written_as_text)]
 """A calendar day, written YYYY-MM-DD."""
-Moment = Annotated[AwareDatetime, BeforeValidator(_written_as_text)]
+
+
+def _exists_in_utc(value: datetime) -> datetime:
+    """Every moment is kept and ordered in UTC: one that has no UTC time (the first hours of
+    year 1 with a positive offset, the last of 9999 with a negative one) is refused here rather
+    than failing wherever it is converted."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "moment_not_in_utc",
+            "has no time in UTC",
+            {"allowed": "a date and time between the years 1 and 9999 in UTC"},
+        ) from None
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_written_as_text), AfterValidator(_exists_in_utc)]
 """A moment, written as an ISO 8601 date and time with its offset from UTC."""
 
 Language = OneLine
