@@ -63,11 +63,14 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Indexes first, while nothing writes: created after the consumers start, they wait
+        # behind the consumers' transactions (catching up on a long topic), and intake would
+        # not finish starting.
+        await commands.ensure_indexes()
+        await partner_view.ensure_indexes()
+        await triage_queue.ensure_indexes()
+        await people_directory.ensure_indexes()
         async with runtime.lifespan(app):
-            await commands.ensure_indexes()
-            await partner_view.ensure_indexes()
-            await triage_queue.ensure_indexes()
-            await people_directory.ensure_indexes()
             yield
 
     app.router.lifespan_context = lifespan
