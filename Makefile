@@ -100,9 +100,9 @@ bench: setup
 	$(PY) -m bench.run
 
 # The property tests CI runs with 2,000 examples, with 50,000 new ones; needs no servers, and
-# has no per-test time limit (the suite's faulthandler_timeout would stop a long run).
+# has no per-test time limit (the suite's would stop a long run).
 safety-fuzz: $(STAMP)
-	SAFETY_FUZZ_PROFILE=safety-fuzz $(PY) -m pytest -q -p no:cacheprovider -o faulthandler_timeout=0 tests/unit/notification/test_source_of_risk_properties.py tests/unit/notification/test_routes_never_reach_the_source.py
+	SAFETY_FUZZ_PROFILE=safety-fuzz $(PY) -m pytest -q -p no:cacheprovider -o timeout=0 tests/unit/notification/test_source_of_risk_properties.py tests/unit/notification/test_routes_never_reach_the_source.py
 
 compose-env: $(STAMP)
 	$(PY) infra/compose_env.py $(if $(FORCE),--force)

@@ -107,7 +107,7 @@ class Projection(ABC):
     name: str
     topics: Sequence[str]
     read_models: Sequence[str] = ()
-    """Collections this projection owns; dropped and rebuilt by replay."""
+    """Collections this projection owns; emptied and rebuilt by replay."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -135,8 +135,10 @@ class Projection(ABC):
 
     async def reset(self) -> None:
         """Forget everything this projection built, so a replay starts from nothing."""
+        # Emptied, not dropped: the collection and its indexes stay, so the replay's
+        # transactions never create a collection (see `shared.mongo.ServiceDatabase`).
         for collection in self.read_models:
-            await self.database.drop_collection(collection)
+            await self.database[collection].delete_many({})
         await self.tracking.delete_many({"projection": self.name})
         await self.held.delete_many({"projection": self.name})
         PARKED_STREAMS.labels(self.name).set(0)

@@ -3,9 +3,6 @@ view and triage queue, and the HTTP API."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import FastAPI
 
 from services.intake.adapters.partners import PartnerRegistry
@@ -61,17 +58,8 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
         subject_access_router("intake", runtime.database, runtime.staff, commands.concerns_of)
     )
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Indexes first, while nothing writes: created after the consumers start, they wait
-        # behind the consumers' transactions (catching up on a long topic), and intake would
-        # not finish starting.
-        await commands.ensure_indexes()
-        await partner_view.ensure_indexes()
-        await triage_queue.ensure_indexes()
-        await people_directory.ensure_indexes()
-        async with runtime.lifespan(app):
-            yield
-
-    app.router.lifespan_context = lifespan
+    runtime.prepare(commands.ensure_indexes)
+    runtime.prepare(partner_view.ensure_indexes)
+    runtime.prepare(triage_queue.ensure_indexes)
+    runtime.prepare(people_directory.ensure_indexes)
     return app, runtime

@@ -168,7 +168,6 @@ def assemble(
     )
 
     async def deliver() -> None:
-        await notification.ensure_indexes()
         try:
             await worker.run()
         except asyncio.CancelledError:
@@ -176,6 +175,7 @@ def assemble(
             await senders.aclose()
             raise
 
+    runtime.prepare(notification.ensure_indexes)
     runtime.consume(reaction)
     runtime.run_in_background(deliver)
     runtime.run_in_background(overdue.run)

@@ -57,14 +57,11 @@ class Outcomes:
             self.commands, self.due_dates, settings.scheduler_interval_seconds
         )
 
-    async def run_in_background(self) -> None:
-        """Make sure the indexes exist, then watch for missed dates until cancelled. One
-        long-lived job, because the runtime reports a finished background job as a dead worker."""
+    async def ensure_indexes(self) -> None:
         await self.due_dates.ensure_indexes()
         await self.summaries.ensure_indexes()
         await self.work_items.ensure_indexes()
         await self.case_files.ensure_indexes()
-        await self.missed_dates.run()
 
 
 def build(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime]:
@@ -83,7 +80,8 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
     runtime.consume(Timelines(runtime.database))
     runtime.consume(outcomes.summaries)
     runtime.consume(outcomes.work_items)
-    runtime.run_in_background(outcomes.run_in_background)
+    runtime.prepare(outcomes.ensure_indexes)
+    runtime.run_in_background(outcomes.missed_dates.run)
     app = create_app(runtime, title="Safeguarding outcomes", description=DESCRIPTION)
     app.include_router(cases_router(outcomes.commands, runtime.database, runtime.staff))
     app.include_router(

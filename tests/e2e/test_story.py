@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import pymongo
 import pytest
 
 from demo.story import (
@@ -57,7 +58,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="module")
-async def story(stack: Stack) -> AsyncIterator[Json]:
+def made_at_start(stack: Stack) -> dict[str, set[str]]:
+    """Each service's collections once it is ready, before the story writes anything."""
+    _, mongo = server_addresses()
+    client: pymongo.MongoClient[dict[str, object]]
+    with pymongo.MongoClient(mongo) as client:
+        return {
+            name: set(client[f"{stack.database_prefix}{name}"].list_collection_names())
+            for name in ("intake", "outcomes", "notification")
+        }
+
+
+@pytest.fixture(scope="module")
+async def story(stack: Stack, made_at_start: dict[str, set[str]]) -> AsyncIterator[Json]:
     places = Places(
         intake=stack.endpoints.url("intake"),
         outcomes=stack.endpoints.url("outcomes"),
@@ -68,6 +81,17 @@ async def story(stack: Stack) -> AsyncIterator[Json]:
     lines: list[str] = []
     async with httpx.AsyncClient(timeout=30) as client:
         yield await Story(places, client, lines.append).play()
+
+
+async def test_every_collection_the_story_wrote_was_made_before_the_services_started(
+    story: Json, stack: Stack, mongo_client: Client, made_at_start: dict[str, set[str]]
+) -> None:
+    # A collection first made inside a transaction, left open by a process that dies, blocks
+    # index builds on the server (`shared.mongo.ServiceDatabase`): so none may be born later.
+    for name, before in made_at_start.items():
+        after = set(await mongo_client[f"{stack.database_prefix}{name}"].list_collection_names())
+        assert {"events", "outbox"} <= before
+        assert after - before == set(), name
 
 
 def test_her_desired_outcomes_are_kept_in_her_own_words(story: Json) -> None:
