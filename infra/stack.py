@@ -24,7 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from infra import local  # noqa: E402
-from services.intake.settings import DEV_PARTNER, DEV_PARTNER_KEY  # noqa: E402
+from services.intake.settings import (  # noqa: E402
+    DEV_PARTNER,
+    DEV_PARTNER_KEY,
+    DEV_PARTNER_PUBLIC_KEY,
+)
 from shared.identity import hash_api_key  # noqa: E402
 
 SERVICES = {"intake": 8001, "outcomes": 8002, "notification": 8003}
@@ -73,6 +77,7 @@ class Stack:
             # through the local Keycloak's test users.
             "DEVELOPMENT_MODE": "true",
             "PARTNER_API_KEYS": json.dumps({DEV_PARTNER: hash_api_key(DEV_PARTNER_KEY)}),
+            "PARTNER_SIGNING_KEYS": json.dumps({DEV_PARTNER: DEV_PARTNER_PUBLIC_KEY}),
             "OIDC_ISSUER": self.endpoints.oidc_issuer,
             "OIDC_AUDIENCE": local.API_AUDIENCE,
             "UNALLOCATED_CASE_TEAM": local.UNALLOCATED_CASE_TEAM,

@@ -8,6 +8,7 @@ the host (never the repository), and staff sign-in at the same Keycloak realm th
 
 from __future__ import annotations
 
+import base64
 import functools
 import importlib
 import json
@@ -17,9 +18,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic_settings import BaseSettings
 
-from infra.compose_env import compose_env
+from infra.compose_env import TRIAL_PARTNER, compose_env
+from services.intake.domain.signature import public_key_text
 from services.intake.settings import IntakeSettings
 from shared.topics import PARTITIONS, all_topics
 
@@ -400,14 +403,19 @@ def test_compose_env_makes_every_required_secret_random_and_long() -> None:
 
 
 def test_the_partner_compose_env_registers_satisfies_intake_outside_development_mode() -> None:
-    text, _ = compose_env()
-    [partners] = [
+    text, partner = compose_env()
+    [partners, signing] = [
         line.partition("=")[2].strip("'")
         for line in text.splitlines()
-        if line.startswith("PARTNER_API_KEYS=")
+        if line.startswith(("PARTNER_API_KEYS=", "PARTNER_SIGNING_KEYS="))
     ]
+    registered = json.loads(signing)
+    seed = base64.b64decode(partner.signing_key)
+    kept = public_key_text(Ed25519PrivateKey.from_private_bytes(seed).public_key())
+    assert registered == {TRIAL_PARTNER: kept}
     settings = IntakeSettings(
         partner_api_keys=json.loads(partners),
+        partner_signing_keys=registered,
         oidc_issuer="http://localhost:8080/realms/safeguarding",
         oidc_audience="safeguarding-api",
     )

@@ -29,6 +29,8 @@ PURE_STANDARD_LIBRARY = frozenset(
     {
         "__future__",
         "abc",
+        "base64",
+        "binascii",
         "collections",
         "csv",
         "dataclasses",
@@ -52,7 +54,15 @@ PURE_STANDARD_LIBRARY = frozenset(
     }
 )
 PURE_LIBRARIES = frozenset(
-    {"pydantic", "pydantic_core", "jinja2", "phonenumbers", "rapidfuzz", "nicknames"}
+    {
+        "pydantic",
+        "pydantic_core",
+        "jinja2",
+        "phonenumbers",
+        "rapidfuzz",
+        "nicknames",
+        "cryptography",  # signatures: computation only
+    }
 )
 SHARED_CONTRACTS = ("shared.events", "shared.sac", "shared.matching", "shared.limits")
 

@@ -10,11 +10,12 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from services.intake.application.submissions import AGENCY_HEADER
+from services.intake.domain.signature import SIGNATURE_HEADER, sign
 from shared.deadletter import DeadLetter
 from shared.events import Envelope
 from shared.events.intake import ConcernRaised, ConcernSubmissionRejected, SubmissionChannel
 from shared.topics import CONCERN_SUBMISSIONS
-from tests.integration.intake.conftest import Intake, a_submission
+from tests.integration.intake.conftest import Intake, a_submission, signing_key_of
 from tests.support.polling import eventually
 
 
@@ -28,9 +29,19 @@ def raised(events: list[Envelope], **where: object) -> list[ConcernRaised]:
 
 
 async def submit_over_kafka(
-    producer: AIOKafkaProducer, agency: str | None, value: bytes, key: str
+    producer: AIOKafkaProducer,
+    agency: str | None,
+    value: bytes,
+    key: str,
+    *,
+    signed_by: str | None = "the agency named",
 ) -> None:
+    """Publish a submission in `agency`'s name, signed with the key of `signed_by` (by default
+    the agency it names; None: unsigned)."""
     headers = [] if agency is None else [(AGENCY_HEADER, agency.encode())]
+    if agency is not None and signed_by is not None:
+        signer = agency if signed_by == "the agency named" else signed_by
+        headers.append((SIGNATURE_HEADER, sign(signing_key_of(signer), agency, value)))
     await producer.send_and_wait(CONCERN_SUBMISSIONS, value, key=key.encode(), headers=headers)
 
 
@@ -255,28 +266,37 @@ async def test_a_republished_kafka_submission_raises_no_second_concern(
     assert len(raised(events, partner_reference=reference)) == 1
 
 
+UNREGISTERED = "headers.agency: is not a partner agency registered with the council"
+NOT_ITS_SIGNATURE = "headers.signature: is not this agency's signature of this message"
+
+
 @pytest.mark.parametrize(
-    "agency_like",
+    ("pretend", "reason"),
     [
-        lambda known: "Someone Else Entirely",
-        lambda known: known.upper(),
-        lambda known: f"{known} ",
-        lambda known: known.replace("-", "_"),
+        (lambda i: ("Someone Else Entirely", "Someone Else Entirely"), UNREGISTERED),
+        (lambda i: (i.agency_a.upper(), i.agency_a.upper()), UNREGISTERED),
+        (lambda i: (f"{i.agency_a} ", f"{i.agency_a} "), UNREGISTERED),
+        (lambda i: (i.agency_a.replace("-", "_"), i.agency_a.replace("-", "_")), UNREGISTERED),
+        # A registered partner writing in another's name, with its own key.
+        (lambda i: (i.agency_a, i.agency_b), NOT_ITS_SIGNATURE),
+        (lambda i: (i.agency_a, None), "headers.signature: is missing"),
     ],
-    ids=["unknown", "another-case", "trailing-space", "lookalike"],
+    ids=["unknown", "another-case", "trailing-space", "lookalike", "another-partner", "unsigned"],
 )
-async def test_a_kafka_submission_naming_an_unregistered_agency_is_refused_and_no_view_changes(
-    intake: Intake, kafka_producer: AIOKafkaProducer, agency_like: Callable[[str], str]
+async def test_a_kafka_submission_not_from_the_agency_it_names_is_refused_and_no_view_changes(
+    intake: Intake,
+    kafka_producer: AIOKafkaProducer,
+    pretend: Callable[[Intake], tuple[str, str | None]],
+    reason: str,
 ) -> None:
     forged = a_submission()
     forged_reference = str(forged["partner_reference"])
     real = a_submission()
     real_reference = str(real["partner_reference"])
-    pretender = agency_like(intake.agency_a)
-    assert pretender != intake.agency_a
+    pretender, signer = pretend(intake)
 
     await submit_over_kafka(
-        kafka_producer, pretender, json.dumps(forged).encode(), forged_reference
+        kafka_producer, pretender, json.dumps(forged).encode(), forged_reference, signed_by=signer
     )
     # Same key, same partition: the real partner's submission is read after the forged one.
     await submit_over_kafka(
@@ -290,7 +310,7 @@ async def test_a_kafka_submission_naming_an_unregistered_agency_is_refused_and_n
     [letter] = [
         d for d in map(DeadLetter.from_record, parked) if d.key == forged_reference.encode()
     ]
-    assert "headers.agency: is not a partner agency registered with the council" in letter.reason
+    assert reason in letter.reason
     events = await intake.published(
         lambda es: (
             bool(raised(es, partner_reference=real_reference))
