@@ -16,9 +16,9 @@ TEST_ENV := INFRA_STATE_DIR=.local/test INFRA_KAFKA_PORT=$(TEST_KAFKA_PORT) INFR
 .PHONY: help setup infra-up infra-down test test-unit lint
 
 help:
-	@echo "make run        start Kafka, MongoDB-wire server, Keycloak and the three services (Ctrl-C stops all)"
+	@echo "make run        start Kafka, MongoDB-wire server, Keycloak, the three services and the web app (Ctrl-C stops all)"
 	@echo "make test       set up if needed, start fresh servers, run every test, stop the servers"
-	@echo "make setup      install Python deps (.venv), Kafka jars, Keycloak and SecantusDB (idempotent)"
+	@echo "make setup      install Python deps (.venv), the web app's npm assets, Chromium, Kafka jars, Keycloak and SecantusDB (idempotent)"
 	@echo "make infra-up   start Kafka, MongoDB-wire server and Keycloak only; prints their addresses"
 	@echo "make infra-down stop what infra-up started"
 	@echo "make lint       ruff + mypy"
@@ -33,8 +33,18 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The web app's GOV.UK and MOJ assets (npm, pinned by package-lock.json), and Debian's Chromium
+# for the browser tests (Playwright cannot download its own here).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch node_modules/.installed
+
+setup: $(STAMP) node_modules/.installed
 	$(PY) infra/local.py setup
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "The browser tests need Debian's Chromium: run 'sudo apt-get install -y chromium'" >&2; fi; \
+	fi
 
 infra-up: setup
 	$(PY) infra/local.py up
@@ -76,7 +86,7 @@ asyncapi: setup
 	$(PY) -m services.asyncapi docs/asyncapi
 
 dead-letters: setup
-	$(VENV)/bin/safeguarding-ops dead-letters list
+	$(VENV)/bin/safeguarding-ops dead-letters list $(if $(SHOW_BODY),--show-body)
 
 # make replay-dead-letter TOPIC=safeguarding.concerns.submitted.dlt PARTITION=0 OFFSET=3
 replay-dead-letter: setup
@@ -90,9 +100,9 @@ bench: setup
 	$(PY) -m bench.run
 
 # The property tests CI runs with 2,000 examples, with 50,000 new ones; needs no servers, and
-# has no per-test time limit (the suite's faulthandler_timeout would stop a long run).
+# has no per-test time limit (the suite's would stop a long run).
 safety-fuzz: $(STAMP)
-	SAFETY_FUZZ_PROFILE=safety-fuzz $(PY) -m pytest -q -p no:cacheprovider -o faulthandler_timeout=0 tests/unit/notification/test_source_of_risk_properties.py tests/unit/notification/test_routes_never_reach_the_source.py
+	SAFETY_FUZZ_PROFILE=safety-fuzz $(PY) -m pytest -q -p no:cacheprovider -o timeout=0 tests/unit/notification/test_source_of_risk_properties.py tests/unit/notification/test_routes_never_reach_the_source.py
 
 compose-env: $(STAMP)
 	$(PY) infra/compose_env.py $(if $(FORCE),--force)

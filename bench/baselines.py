@@ -8,7 +8,7 @@ import os
 import statistics
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -207,10 +207,10 @@ async def publish_raw(
     send: AIOKafkaProducer,
     topic: str,
     values: list[bytes],
-    headers: list[tuple[str, bytes]] | None = None,
+    headers: Callable[[bytes], list[tuple[str, bytes]]] | None = None,
 ) -> None:
     for value in values:
-        await send.send(topic, value, headers=headers or [])
+        await send.send(topic, value, headers=headers(value) if headers else [])
     await send.flush()
 
 

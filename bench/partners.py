@@ -13,7 +13,8 @@ import httpx
 
 from demo.story import concern
 from services.intake.application.submissions import AGENCY_HEADER
-from services.intake.settings import DEV_PARTNER, DEV_PARTNER_KEY
+from services.intake.domain.signature import SIGNATURE_HEADER, sign
+from services.intake.settings import DEV_PARTNER, DEV_PARTNER_KEY, DEV_PARTNER_SIGNING_KEY
 
 
 def submission(run: str, number: int) -> dict[str, object]:
@@ -29,7 +30,12 @@ def kafka_submission(run: str, number: int) -> bytes:
     return json.dumps(submission(run, number)).encode()
 
 
-KAFKA_HEADERS = [(AGENCY_HEADER, DEV_PARTNER.encode())]
+def kafka_headers(value: bytes) -> list[tuple[str, bytes]]:
+    """The development partner's headers for `value`: its agency, and its signature."""
+    return [
+        (AGENCY_HEADER, DEV_PARTNER.encode()),
+        (SIGNATURE_HEADER, sign(DEV_PARTNER_SIGNING_KEY, DEV_PARTNER, value)),
+    ]
 
 
 @dataclass

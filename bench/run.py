@@ -70,7 +70,7 @@ from bench.baselines import (
 )
 from bench.case_histories import CaseCopies
 from bench.memory import MemorySampler
-from bench.partners import KAFKA_HEADERS, HttpPartner, Sent, kafka_submission, reference
+from bench.partners import HttpPartner, Sent, kafka_headers, kafka_submission, reference
 from bench.practitioner import Practitioner
 from bench.report import Row, at_least, at_most, latencies, machine, ratio, table, write
 from infra.local import Layout, read_environment, running_pid
@@ -506,7 +506,7 @@ async def intake_burst(plan: Plan, kafka: str, run: str) -> Outcome:
     try:
         say(f"publishing {count} submissions to {CONCERN_SUBMISSIONS}")
         started = time.perf_counter()
-        await publish_raw(send, CONCERN_SUBMISSIONS, values, KAFKA_HEADERS)
+        await publish_raw(send, CONCERN_SUBMISSIONS, values, kafka_headers)
         published = time.perf_counter() - started
         say(f"published in {published:.1f} s; waiting at most {plan.burst_bound_seconds:.0f} s")
         done = await watch.wait_for(references, started + plan.burst_bound_seconds)

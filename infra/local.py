@@ -56,6 +56,9 @@ REALM = "safeguarding"
 API_AUDIENCE = "safeguarding-api"
 TEST_CLIENT = "safeguarding-cli"
 WEB_CLIENT = "safeguarding-web"
+UNALLOCATED_CASE_TEAM = "north-team"
+"""Until cases are allocated, the local realm's north team holds every case (asha.patel reads
+them; sam.jones, south, needs a reason)."""
 SERVERS = ("kafka", "mongo", "keycloak")
 READY_TIMEOUT_S = 90.0
 # Keycloak is a JVM that imports a realm on every start: ~10-20 s on an idle machine, close to three

@@ -1,5 +1,5 @@
-"""The whole system as local processes: Kafka, the MongoDB-wire server, Keycloak, a mail catcher and the
-three services, each service a separate process with its own JSON log.
+"""The whole system as local processes: Kafka, the MongoDB-wire server, Keycloak, a mail catcher, the
+three services and the practitioner web app, each a separate process with its own JSON log.
 
     python infra/stack.py            # `make run`: start everything, print where it is, Ctrl-C stops all
 
@@ -24,10 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from infra import local  # noqa: E402
-from services.intake.settings import DEV_PARTNER, DEV_PARTNER_KEY  # noqa: E402
+from services.intake.settings import (  # noqa: E402
+    DEV_PARTNER,
+    DEV_PARTNER_KEY,
+    DEV_PARTNER_PUBLIC_KEY,
+)
 from shared.identity import hash_api_key  # noqa: E402
 
 SERVICES = {"intake": 8001, "outcomes": 8002, "notification": 8003}
+WEB = "practitioner-web"
+WEB_PORT = 8004
 
 
 @dataclass(frozen=True)
@@ -37,9 +43,13 @@ class Endpoints:
     oidc_issuer: str
     smtp_port: int
     service_ports: dict[str, int]
+    web_port: int | None = None
+    """The practitioner web app's port; None: the stack runs without it."""
+    web_client_secret: str = ""
 
     def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.service_ports[service]}"
+        port = self.web_port if service == WEB else self.service_ports[service]
+        return f"http://127.0.0.1:{port}"
 
 
 @dataclass
@@ -67,11 +77,32 @@ class Stack:
             # through the local Keycloak's test users.
             "DEVELOPMENT_MODE": "true",
             "PARTNER_API_KEYS": json.dumps({DEV_PARTNER: hash_api_key(DEV_PARTNER_KEY)}),
+            "PARTNER_SIGNING_KEYS": json.dumps({DEV_PARTNER: DEV_PARTNER_PUBLIC_KEY}),
             "OIDC_ISSUER": self.endpoints.oidc_issuer,
             "OIDC_AUDIENCE": local.API_AUDIENCE,
+            "UNALLOCATED_CASE_TEAM": local.UNALLOCATED_CASE_TEAM,
             **self.extra_env,
         }
         return env
+
+    def web_env(self) -> dict[str, str]:
+        assert self.endpoints.web_port is not None
+        return {
+            **os.environ,
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_PORT": str(self.endpoints.web_port),
+            "PYTHONUNBUFFERED": "1",
+            "DEVELOPMENT_MODE": "true",
+            "OIDC_ISSUER": self.endpoints.oidc_issuer,
+            "OIDC_AUDIENCE": local.API_AUDIENCE,
+            "OIDC_WEB_CLIENT_ID": local.WEB_CLIENT,
+            "OIDC_WEB_CLIENT_SECRET": self.endpoints.web_client_secret,
+            **{
+                f"{service.upper()}_URL": self.endpoints.url(service)
+                for service in self.endpoints.service_ports
+            },
+            **self.extra_env,
+        }
 
     def start(self) -> None:
         self.state.mkdir(parents=True, exist_ok=True)
@@ -91,6 +122,10 @@ class Stack:
         )
         for service in self.endpoints.service_ports:
             self.start_service(service)
+        if self.endpoints.web_port is not None:
+            self._spawn(
+                WEB, [str(Path(sys.executable).parent / f"safeguarding-{WEB}")], self.web_env()
+            )
         self.wait_ready()
 
     def start_service(self, service: str) -> None:
@@ -113,6 +148,8 @@ class Stack:
     def wait_ready(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         pending = set(self.endpoints.service_ports)
+        if self.endpoints.web_port is not None:
+            pending.add(WEB)
         while pending:
             for name, process in self.processes.items():
                 if process.poll() is not None:
@@ -166,6 +203,8 @@ def main() -> None:
             service: int(os.environ.get(f"{service.upper()}_PORT", port))
             for service, port in SERVICES.items()
         },
+        web_port=int(os.environ.get("WEB_PORT", WEB_PORT)),
+        web_client_secret=local.environment(layout)["OIDC_WEB_CLIENT_SECRET"],
     )
     stack = Stack(layout.state, endpoints)
     try:
@@ -176,6 +215,9 @@ def main() -> None:
             print(
                 f"  {service:<13} {url}   API docs: {url}/docs   health: {url}/health   metrics: {url}/metrics"
             )
+        print(
+            f"\n  Practitioner web app: {endpoints.url(WEB)}   (sign in as asha.patel or alex.morgan)"
+        )
         print(f"\n  AsyncAPI documents: {ROOT / 'docs' / 'asyncapi'} (make asyncapi)")
         print(f"  Kafka:   KAFKA_BOOTSTRAP_SERVERS={layout.bootstrap}")
         print(f"  MongoDB: MONGODB_URI={layout.mongodb_uri}")

@@ -7,10 +7,12 @@ servers `make infra-up` printed), services and tests use those servers. How staf
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.identity import Insecurity
 from shared.identity.settings import IdentitySettings
+from shared.identity.startup import secret_insecurity
 
 
 class ServiceSettings(IdentitySettings):
@@ -37,6 +39,34 @@ class ServiceSettings(IdentitySettings):
         description="A worker on the same message, batch or entry for longer than this makes "
         "/health answer 503.",
     )
+
+    api_docs: bool | None = Field(
+        default=None,
+        description="Serve the API documentation (/docs, /redoc) and its OpenAPI document "
+        "(/openapi.json). Unset: on in development mode only.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="The bearer token Prometheus sends to scrape /metrics (at least 32 "
+        "characters). Unset: /metrics answers in development mode only.",
+    )
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_token_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def serves_api_docs(self) -> bool:
+        return self.development_mode if self.api_docs is None else self.api_docs
+
+    def insecurities(self) -> list[Insecurity]:
+        found = super().insecurities()
+        if self.metrics_token is not None:
+            weak = secret_insecurity("METRICS_TOKEN", self.metrics_token.get_secret_value())
+            if weak is not None:
+                found.append(weak)
+        return found
 
     def consumer_group(self, name: str) -> str:
         return f"{self.consumer_group_prefix}.{self.mongodb_database}.{name}"

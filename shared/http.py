@@ -1,14 +1,16 @@
-"""What every service's HTTP API shares: RFC 9457 problem details for every error, the
-correlation id on every request, /health and /metrics, and an OpenAPI document that declares
-every answer a route can give (`declare_every_answer`), so routes added later get it for free."""
+"""What every service's HTTP API shares: requests bounded before any work (`BoundedRequests`),
+RFC 9457 problem details for every error, the correlation id on every request, /health and
+/metrics, and an OpenAPI document that declares every answer a route can give
+(`declare_every_answer`), so routes added later get it for free."""
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Path, Request, Response
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -16,16 +18,28 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.access import AccessEntry, ChainCheck
+from shared.config import ServiceSettings
 from shared.events import Role
 from shared.eventstore import EventTooLarge
-from shared.limits import MAX_EVENT_BYTES, MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, capped
+from shared.limits import (
+    MAX_EVENT_BYTES,
+    MAX_LISTED_PROBLEMS,
+    MAX_PROBLEM_FIELD_CHARS,
+    MAX_REQUEST_BODY_BYTES,
+    MAX_REQUEST_HEADER_BYTES,
+    MAX_REQUEST_HEADERS,
+    capped,
+)
 from shared.observability import correlation_id
 from shared.problems import FieldProblem, Problem, ProblemError
 from shared.projection import HeldStream
 from shared.runtime import RebuildRunning, ServiceRuntime
 
 __all__ = [
+    "BoundedRequests",
     "FieldProblem",
     "IdInPath",
     "Problem",
@@ -160,6 +174,140 @@ def install_correlation(app: FastAPI) -> None:
         return response
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from `receive` once a body passes the limit, so whatever is reading it stops
+    there; `BoundedRequests` then answers 413, whatever the app made of the exception."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is too large: at most {limit} bytes")
+
+
+class BoundedRequests:
+    """Pure ASGI middleware, outermost, so it runs before routing, body parsing and sign-in:
+    too many or too long headers are 431, a body over `max_body_bytes` is 413. A declared
+    Content-Length over the limit is refused before one byte of the body is read; a body sent
+    without one (chunked) is counted as it streams and refused when it passes the limit, so a
+    service never holds more than the limit of any request. Works for any ASGI app (FastAPI or
+    a server-rendered one)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = MAX_REQUEST_BODY_BYTES,
+        max_header_bytes: int = MAX_REQUEST_HEADER_BYTES,
+        max_headers: int = MAX_REQUEST_HEADERS,
+    ) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_header_bytes = max_header_bytes
+        self.max_headers = max_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        if (
+            len(headers) > self.max_headers
+            or sum(len(k) + len(v) for k, v in headers) > self.max_header_bytes
+        ):
+            await self._refuse(
+                scope,
+                send,
+                Problem(
+                    title="The request headers are too large",
+                    status=431,
+                    errors=[
+                        FieldProblem(
+                            field="(headers)",
+                            problem="are too many or too long",
+                            allowed=f"at most {self.max_headers} headers and "
+                            f"{self.max_header_bytes} bytes of them together",
+                        )
+                    ],
+                ),
+            )
+            return
+        declared = _content_length(headers)
+        if declared is not None and declared > self.max_body_bytes:
+            await self._refuse(scope, send, self._too_large())
+            return
+        received = 0
+        exceeded = False
+        refused = False
+        started = False
+
+        async def bounded_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    exceeded = True
+                    raise BodyTooLarge(self.max_body_bytes)
+            return message
+
+        async def refusing_send(message: Message) -> None:
+            # However the app met the refusal (some middleware turns it into a 400 or a 500),
+            # the sender is told 413 and nothing else.
+            nonlocal refused, started
+            if exceeded and not started:
+                if not refused:
+                    refused = True
+                    await self._refuse(scope, send, self._too_large())
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, bounded_receive, refusing_send)
+        except Exception:
+            if not exceeded or started:
+                raise
+        if exceeded and not (refused or started):
+            await self._refuse(scope, send, self._too_large())
+
+    def _too_large(self) -> Problem:
+        return Problem(
+            title="The request body is too large",
+            status=413,
+            errors=[
+                FieldProblem(
+                    field="(body)",
+                    problem="is too large",
+                    allowed=f"at most {self.max_body_bytes} bytes",
+                )
+            ],
+        )
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, problem: Problem) -> None:
+        body = problem.model_copy(update={"instance": scope.get("path", "")})
+        # Connection: close, as the unread rest of the body must not be taken for a request.
+        response = JSONResponse(
+            body.model_dump(exclude_none=True),
+            status_code=problem.status,
+            media_type=PROBLEM_JSON,
+            headers={"Connection": "close"},
+        )
+        await response(scope, _nothing_more, send)
+
+
+async def _nothing_more() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    for key, value in headers:
+        if key.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
 def current_correlation_id() -> str:
     return correlation_id.get() or str(uuid.uuid4())
 
@@ -172,11 +320,23 @@ class HealthAnswer(BaseModel):
     )
 
 
+def may_scrape(authorization: str | None, settings: ServiceSettings) -> bool:
+    """Metrics name the work a service holds (how many people wait to be told, how much is
+    stuck): they are for the council's monitoring, which sends METRICS_TOKEN. Without one set,
+    only a development stack shows them."""
+    if settings.metrics_token is None:
+        return settings.development_mode
+    scheme, _, given = (authorization or "").partition(" ")
+    expected = settings.metrics_token.get_secret_value()
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), expected.encode())
+
+
 def operations_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     async def manager(request: Request) -> None:
-        await runtime.staff.actor(request.headers.get("Authorization"), (Role.MANAGER,))
+        # Like every staff access, recorded in the audit (reading the audit too).
+        await runtime.staff.admit(request, (Role.MANAGER,))
 
     @router.get(
         "/health",
@@ -195,8 +355,20 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
             status_code=200 if found.ready else 503,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def metrics() -> Response:
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics, for the bearer token METRICS_TOKEN",
+        response_class=Response,
+        responses={401: {"model": Problem, "description": "Send METRICS_TOKEN as a bearer token."}},
+    )
+    async def metrics(request: Request) -> Response:
+        if not may_scrape(request.headers.get("Authorization"), runtime.settings):
+            raise ProblemError(
+                401,
+                "Metrics are for the council's monitoring only",
+                "Send the METRICS_TOKEN setting as a bearer token (Authorization: Bearer ...).",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/admin/projections", summary="The projections this service can rebuild")
@@ -231,6 +403,39 @@ def operations_router(runtime: ServiceRuntime) -> APIRouter:
             raise ProblemError(409, "A rebuild is already running", str(error)) from error
         return {"projection": name, "replayed_messages": replayed}
 
+    @router.get(
+        "/admin/access-audit",
+        response_model=list[AccessEntry],
+        tags=["audit of access"],
+        summary="Who read or changed what in this service: by person, by member of staff",
+        description="Newest first. Each entry names the staff member, their role and teams, the "
+        "route, the subject and the person it is about, when, from where, and any reason given "
+        "to read outside their team; never the content. Filter by `person_id`, `staff_id` or both.",
+    )
+    async def access_audit(
+        request: Request,
+        person_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        staff_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> list[AccessEntry]:
+        await manager(request)
+        return await runtime.access.audit.entries(
+            person_id=person_id, staff_id=staff_id, limit=limit
+        )
+
+    @router.get(
+        "/admin/access-audit/verification",
+        response_model=ChainCheck,
+        tags=["audit of access"],
+        summary="Check that no entry of the audit of access was changed, removed or reordered",
+        description="Walks the hash chain from the first entry. `intact` false names the first "
+        "broken entry. Keep `head_seq` and `head_hash` outside the database: a later check "
+        "whose chain no longer reaches them shows the newest entries were removed.",
+    )
+    async def verify_access_audit(request: Request) -> ChainCheck:
+        await manager(request)
+        return await runtime.access.audit.verify()
+
     return router
 
 
@@ -242,6 +447,7 @@ ANSWERS: dict[int, str] = {
     409: "What you asked for conflicts with how things stand now (e.g. the case is closed, "
     "or a rebuild is already running).",
     413: "The request body is too large.",
+    431: "The request headers are too many or too long.",
     422: "The request is not valid: each bad field is named, with what is allowed.",
     503: "The service or its database is busy or unavailable: nothing was recorded; try again.",
 }
@@ -275,10 +481,23 @@ def declare_every_answer(document: dict[str, Any]) -> dict[str, Any]:
 def create_app(
     runtime: ServiceRuntime, *, title: str, description: str, version: str = "1.0"
 ) -> FastAPI:
-    """A FastAPI app for a service, with the shared operational routes and error handling."""
-    app = FastAPI(title=title, description=description, version=version, lifespan=runtime.lifespan)
+    """A FastAPI app for a service, with the shared operational routes and error handling.
+    Its documentation and OpenAPI document are served only when `API_DOCS` (by default, in
+    development mode only)."""
+    docs = runtime.settings.serves_api_docs
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=runtime.lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     install_problem_handlers(app)
     install_correlation(app)
+    # Added last, so it is the outermost of the app's own middleware.
+    app.add_middleware(BoundedRequests)
     app.include_router(operations_router(runtime))
 
     def openapi() -> dict[str, Any]:

@@ -49,7 +49,7 @@ class Instances:
                 await self.beat()
                 await self.reap()
             except PyMongoError as error:
-                log.warning("instance heartbeat will retry", extra={"error": repr(error)})
+                log.warning("instance heartbeat will retry", extra={"error": error})
             await asyncio.sleep(self.heartbeat_seconds)
 
     async def beat(self) -> None:

@@ -50,3 +50,15 @@ def capped(text: str, limit: int = MAX_REASON_CHARS) -> str:
         return text
     kept = max(limit - 40, 0)  # room for the note
     return f"{text[:kept]}... ({len(text) - kept} more characters)"
+
+
+MAX_REQUEST_BODY_BYTES: Final = 1 * MIB
+"""An HTTP request body. A larger one is answered 413 before it is read, parsed or its sender
+authenticated: an unauthenticated sender must not be able to make a service hold megabytes."""
+
+MAX_REQUEST_HEADER_BYTES: Final = 16 * KIB
+"""An HTTP request's headers together (names and values). uvicorn refuses more than this before
+a request is formed; the services check it as well, so the bound does not depend on the server."""
+
+MAX_REQUEST_HEADERS: Final = 100
+"""Headers in one HTTP request."""

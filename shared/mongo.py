@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient
@@ -13,6 +14,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import (
     AutoReconnect,
+    CollectionInvalid,
     ConnectionFailure,
     NetworkTimeout,
     OperationFailure,
@@ -59,6 +61,32 @@ async def _note_session(client: Client, session: Session) -> None:
         record = _on_new_session.get(key)
         if record is not None:
             await record()
+
+
+class ServiceDatabase(AsyncDatabase[Document]):
+    """A service's database, which remembers every collection the service's parts name, so
+    that `create_collections` can make them all before the service's first transaction.
+
+    A collection first made inside a transaction belongs to that transaction until it ends; one
+    left open by a process that died keeps it, and an index build on it then waits with the
+    server's catalogue held (seen on SecantusDB: every later index build and new collection
+    waits too). A collection that already exists is never at stake."""
+
+    def __init__(self, client: Client, name: str) -> None:
+        super().__init__(client, name)
+        self.named: set[str] = set()
+
+    def __getitem__(self, name: str) -> Collection:
+        self.named.add(name)
+        return super().__getitem__(name)
+
+
+async def create_collections(database: Database, names: Iterable[str]) -> None:
+    """Create each collection in `names` that does not exist yet (outside any transaction)."""
+    existing = set(await database.list_collection_names())
+    for name in sorted(set(names) - existing):
+        with contextlib.suppress(CollectionInvalid):  # another instance made it first
+            await database.create_collection(name)
 
 
 def connect(uri: str, *, timeout_ms: int = 5000) -> Client:

@@ -1,6 +1,6 @@
 """`safeguarding-ops`: what an operator needs when something goes wrong.
 
-    safeguarding-ops dead-letters list [--topic TOPIC]          # every parked message, with its reason
+    safeguarding-ops dead-letters list [--topic TOPIC] [--show-body]  # every parked message, with its reason
     safeguarding-ops dead-letters replay TOPIC.dlt PARTITION OFFSET   # send it back once fixed
     safeguarding-ops rebuild SERVICE_URL PROJECTION --token T   # drop and replay a read model
 
@@ -77,8 +77,10 @@ async def replay_dead_letter(bootstrap: str, topic: str, partition: int, offset:
     return letter
 
 
-def describe(letter: DeadLetter) -> dict[str, object]:
-    return {
+def describe(letter: DeadLetter, *, show_body: bool = False) -> dict[str, object]:
+    """Where a dead letter is, where it came from and why; its body (which may be a submission
+    full of someone's personal data) only when asked for."""
+    described: dict[str, object] = {
         "dead_letter": f"{letter.topic}/{letter.partition}/{letter.offset}",
         "from": f"{letter.original_topic}/{letter.original_partition}/{letter.original_offset}",
         "consumer_group": letter.consumer_group,
@@ -88,8 +90,11 @@ def describe(letter: DeadLetter) -> dict[str, object]:
         "truncated": letter.truncated,
         "original_size": letter.original_size,
         "original_sha256": letter.original_sha256,
-        "value": letter.value[:500].decode(errors="replace"),
+        "size": len(letter.value),
     }
+    if show_body:
+        described["value"] = letter.value[:500].decode(errors="replace")
+    return described
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -102,6 +107,11 @@ def run(argv: list[str] | None = None) -> None:
     letters = commands.add_parser("dead-letters").add_subparsers(dest="action", required=True)
     listing = letters.add_parser("list")
     listing.add_argument("--topic", help="an original topic (default: every system topic)")
+    listing.add_argument(
+        "--show-body",
+        action="store_true",
+        help="print the start of each message too (it may hold personal data)",
+    )
     replay = letters.add_parser("replay")
     replay.add_argument("topic")
     replay.add_argument("partition", type=int)
@@ -118,7 +128,7 @@ def run(argv: list[str] | None = None) -> None:
     if args.command == "dead-letters" and args.action == "list":
         topics = [dead_letter_topic(t) for t in ([args.topic] if args.topic else SYSTEM_TOPICS)]
         for letter in asyncio.run(read_dead_letters(bootstrap, topics)):
-            print(json.dumps(describe(letter), ensure_ascii=False))
+            print(json.dumps(describe(letter, show_body=args.show_body), ensure_ascii=False))
     elif args.command == "dead-letters":
         letter = asyncio.run(replay_dead_letter(bootstrap, args.topic, args.partition, args.offset))
         print(

@@ -167,12 +167,12 @@ class OutboxRelay:
             except KafkaError as error:
                 # The transactional producer may be fenced or in an error state it cannot leave:
                 # start again from the lease with a fresh one.
-                log.warning("outbox relay restarts its producer", extra={"error": repr(error)})
+                log.warning("outbox relay restarts its producer", extra={"error": error})
                 await asyncio.sleep(self._restart_backoff)
                 self._restart_backoff = min(self._restart_backoff * 2, 5.0)
                 return
             except (PyMongoError, OSError) as error:
-                log.warning("outbox relay will retry", extra={"error": repr(error)})
+                log.warning("outbox relay will retry", extra={"error": error})
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
@@ -189,7 +189,7 @@ class OutboxRelay:
             except PyMongoError as error:
                 # Unrenewed, the lease expires and another instance may take over; its producer
                 # fences this one, so carrying on until then is safe.
-                log.warning("outbox relay lease not renewed", extra={"error": repr(error)})
+                log.warning("outbox relay lease not renewed", extra={"error": error})
 
     async def _take_over(self) -> bool:
         """Hold the lease and have a started transactional producer; False if another instance
@@ -198,7 +198,7 @@ class OutboxRelay:
             if not await self.lease.hold():
                 return False
         except PyMongoError as error:
-            log.warning("outbox relay lease unavailable", extra={"error": repr(error)})
+            log.warning("outbox relay lease unavailable", extra={"error": error})
             return False
         if self._producer is None:
             producer = transactional_producer(
@@ -209,7 +209,7 @@ class OutboxRelay:
             try:
                 await producer.start()  # fences any earlier producer with this id
             except (KafkaError, OSError) as error:
-                log.warning("outbox relay cannot reach Kafka", extra={"error": repr(error)})
+                log.warning("outbox relay cannot reach Kafka", extra={"error": error})
                 with contextlib.suppress(Exception):
                     await producer.stop()
                 return False

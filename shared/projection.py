@@ -32,7 +32,6 @@ from typing import Generic, Protocol, TypeAlias, TypeVar
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord
-from pydantic import ValidationError
 from pymongo import ASCENDING, DeleteOne, ReplaceOne, UpdateOne
 
 from shared.deadletter import DeadLetters
@@ -40,7 +39,7 @@ from shared.events import DecodeError, Envelope, decode
 from shared.events.registry import as_document
 from shared.eventstore import ConcurrencyError
 from shared.kafka import consumer, read_to_end
-from shared.limits import MAX_INCOMING_MESSAGE_BYTES, MAX_LISTED_PROBLEMS, capped
+from shared.limits import MAX_INCOMING_MESSAGE_BYTES, capped
 from shared.metrics import (
     CONSUMER_LAG,
     DUPLICATES_SKIPPED,
@@ -50,7 +49,7 @@ from shared.metrics import (
     TRANSIENT_RETRIES,
 )
 from shared.mongo import Client, Database, Document, Session, in_transaction, is_transient
-from shared.observability import correlation_id
+from shared.observability import correlation_id, kind_of_failure
 from shared.progress import WorkerProgress
 
 log = logging.getLogger(__name__)
@@ -108,7 +107,7 @@ class Projection(ABC):
     name: str
     topics: Sequence[str]
     read_models: Sequence[str] = ()
-    """Collections this projection owns; dropped and rebuilt by replay."""
+    """Collections this projection owns; emptied and rebuilt by replay."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -136,8 +135,10 @@ class Projection(ABC):
 
     async def reset(self) -> None:
         """Forget everything this projection built, so a replay starts from nothing."""
+        # Emptied, not dropped: the collection and its indexes stay, so the replay's
+        # transactions never create a collection (see `shared.mongo.ServiceDatabase`).
         for collection in self.read_models:
-            await self.database.drop_collection(collection)
+            await self.database[collection].delete_many({})
         await self.tracking.delete_many({"projection": self.name})
         await self.held.delete_many({"projection": self.name})
         PARKED_STREAMS.labels(self.name).set(0)
@@ -367,9 +368,7 @@ class ProjectionRunner(Generic[M]):
                 except (CommitFailedError, KafkaError) as error:
                     # The partitions moved to another member, which re-reads from the last commit;
                     # the tracking records make that harmless.
-                    log.warning(
-                        "commit failed; batch will be redelivered", extra={"error": repr(error)}
-                    )
+                    log.warning("commit failed; batch will be redelivered", extra={"error": error})
                 self.progress.advanced()
         finally:
             lag.cancel()
@@ -440,7 +439,7 @@ class ProjectionRunner(Generic[M]):
                     transient_in_a_row += 1
                     log.warning(
                         "dependency unavailable; retrying batch",
-                        extra={"group": self.group_id, "error": repr(error), "backoff_s": backoff},
+                        extra={"group": self.group_id, "error": error, "backoff_s": backoff},
                     )
                     if transient_in_a_row >= self.retry.split_after and len(items) > 1:
                         # Halves keep each partition's order: the first is done before the second.
@@ -455,7 +454,7 @@ class ProjectionRunner(Generic[M]):
                     last_error = error
                     log.warning(
                         "batch failed",
-                        extra={"group": self.group_id, "error": repr(error), "attempt": failures},
+                        extra={"group": self.group_id, "error": error, "attempt": failures},
                     )
                     if failures >= self.retry.max_attempts:
                         break
@@ -516,13 +515,13 @@ class ProjectionRunner(Generic[M]):
                     backoff = min(backoff * 2, self.retry.max_backoff)
                     continue
                 # Parking the message matters more than recording the refusal elsewhere.
-                log.exception("recording a rejection failed", extra={"error": repr(error)})
+                log.exception("recording a rejection failed", extra={"error": error})
             try:
                 await self.dead_letters.park(record, reason, error_type)
                 self.progress.advanced()
                 return
             except (KafkaError, OSError) as error:
-                log.warning("cannot dead-letter yet; retrying", extra={"error": repr(error)})
+                log.warning("cannot dead-letter yet; retrying", extra={"error": error})
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.retry.max_backoff)
 
@@ -551,7 +550,7 @@ class ProjectionRunner(Generic[M]):
             try:
                 await self.record_lag(kafka)
             except Exception as error:
-                log.debug("lag not measured", extra={"error": repr(error)})
+                log.debug("lag not measured", extra={"error": error})
 
     async def record_lag(self, kafka: AIOKafkaConsumer) -> None:
         assigned = set(kafka.assignment())
@@ -574,19 +573,6 @@ class ProjectionRunner(Generic[M]):
                 max(ends[tp] - self._handled[tp], 0)
             )
             self._lag_reported.add(tp)
-
-
-def kind_of_failure(error: BaseException | None) -> str:
-    """What went wrong, for a dead letter or a work item: the kind of error, and for a validation
-    error the fields and what kind of problem each had, never the values (they may be anyone's
-    personal data, and exception texts quote them)."""
-    if isinstance(error, ValidationError):
-        fields = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc']) or '(root)'}: {item['type']}"
-            for item in error.errors(include_url=False)[:MAX_LISTED_PROBLEMS]
-        )
-        return f"ValidationError of {error.title} ({fields})"
-    return type(error).__name__
 
 
 async def rebuild(runner: ProjectionRunner[Envelope], projection: Projection) -> int:

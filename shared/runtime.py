@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
+from shared.access import AccessAudit, AccessGate
 from shared.config import ServiceSettings
 from shared.deadletter import DeadLetters
 from shared.events import Envelope
@@ -20,7 +21,7 @@ from shared.eventstore import EventStore
 from shared.identity import StaffTokens
 from shared.instances import Instances
 from shared.kafka import producer
-from shared.mongo import Client, Database, connect
+from shared.mongo import Client, ServiceDatabase, connect, create_collections
 from shared.outbox import OutboxRelay
 from shared.progress import WorkerProgress
 from shared.projection import HeldStream, MessageHandler, Projection, ProjectionRunner, rebuild
@@ -52,12 +53,14 @@ class ServiceRuntime:
     name: str
     settings: ServiceSettings
     client: Client
-    database: Database
+    database: ServiceDatabase
     store: EventStore
     producer: AIOKafkaProducer
     staff: StaffTokens
+    access: AccessGate
     handlers: list[MessageHandler[Any]] = field(default_factory=list)
     background: list[Callable[[], object]] = field(default_factory=list)
+    preparations: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     runners: dict[str, ProjectionRunner[Any]] = field(default_factory=dict)
     progress: dict[str, WorkerProgress] = field(default_factory=dict)
     instances: Instances = field(init=False)
@@ -67,7 +70,8 @@ class ServiceRuntime:
     @classmethod
     def create(cls, name: str, settings: ServiceSettings, events_topic: str) -> ServiceRuntime:
         client = connect(settings.mongodb_uri)
-        database = client[settings.mongodb_database]
+        database = ServiceDatabase(client, settings.mongodb_database)
+        access = AccessGate(AccessAudit.of(database), settings.unallocated_case_team)
         return cls(
             name=name,
             settings=settings,
@@ -75,7 +79,8 @@ class ServiceRuntime:
             database=database,
             store=EventStore(client, database, events_topic),
             producer=producer(settings.kafka_bootstrap_servers, client_id=name),
-            staff=StaffTokens(settings),
+            staff=StaffTokens(settings, gate=access),
+            access=access,
         )
 
     def __post_init__(self) -> None:
@@ -95,9 +100,13 @@ class ServiceRuntime:
             self.progress[name] = WorkerProgress(name, self.settings.worker_stuck_after_seconds)
         return self.progress[name]
 
+    def prepare(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run `step` (e.g. making a read model's indexes) when the service starts, after its
+        collections exist and before anything of it consumes, publishes or answers."""
+        self.preparations.append(step)
+
     async def start(self) -> None:
-        await self.store.ensure_indexes()
-        await self.producer.start()
+        workers: dict[str, Callable[[], Awaitable[None]]] = {}
         for handler in self.handlers:
             group = self.settings.consumer_group(handler.name)
             runner: ProjectionRunner[Any] = ProjectionRunner(
@@ -113,8 +122,8 @@ class ServiceRuntime:
             )
             self.runners[handler.name] = runner
             self.progress[handler.name] = runner.progress
-            self._spawn(handler.name, runner.run)
-        self._spawn("instances", self.instances.run)
+            workers[handler.name] = runner.run
+        workers["instances"] = self.instances.run
         relay = OutboxRelay(
             self.store.outbox,
             self.settings.kafka_bootstrap_servers,
@@ -122,7 +131,23 @@ class ServiceRuntime:
             transactional_id=self.settings.consumer_group("outbox-relay"),
             progress=self.worker_progress("outbox-relay"),
         )
-        self._spawn("outbox-relay", relay.run)
+        workers["outbox-relay"] = relay.run
+        # Every part is built, so every collection is named: make them, then the indexes, while
+        # nothing of this service writes.
+        read_models = [
+            name
+            for handler in self.handlers
+            if isinstance(handler, Projection)
+            for name in handler.read_models
+        ]
+        await create_collections(self.database, {*self.database.named, *read_models})
+        await self.store.ensure_indexes()
+        await self.access.audit.ensure_indexes()
+        for step in self.preparations:
+            await step()
+        await self.producer.start()
+        for name, work in workers.items():
+            self._spawn(name, work)
         for i, job in enumerate(self.background):
             self._spawn(f"background-{i}", job)
         self._started = True

@@ -37,7 +37,7 @@ class InsertSignal:
                         self._inserted.set()
             except PyMongoError as error:
                 self.watching.clear()
-                log.info("change stream unavailable; polling", extra={"error": repr(error)})
+                log.info("change stream unavailable; polling", extra={"error": error})
                 await asyncio.sleep(self.poll_interval)
 
     async def wait(self) -> None:

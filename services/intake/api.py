@@ -10,15 +10,19 @@ allowed, in the same words a Kafka submission's dead-letter record uses.
 # No `from __future__ import annotations`: FastAPI reads the route signatures, which use
 # dependencies defined inside the router factories.
 
+import re
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
+from pydantic_core import PydanticCustomError
 
+from services.intake.adapters.partners import PartnerRegistry
 from services.intake.application.commands import (
     ConcernChanged,
     ConcernReceived,
@@ -47,8 +51,8 @@ from services.intake.read_models.partner_view import (
     PartnerConcerns,
     RejectedSubmission,
 )
+from services.intake.read_models.people import People, PersonFound
 from services.intake.read_models.triage import Triage, TriageEntry
-from services.intake.settings import IntakeSettings
 from shared.events import Actor, DomainEvent
 from shared.events.intake import (
     LongText,
@@ -67,7 +71,7 @@ from shared.http import (
     field_problems_from_validation,
     problem_response,
 )
-from shared.identity import StaffTokens, partner_from_api_key, unauthorised
+from shared.identity import StaffTokens, unauthorised
 
 CONCERN_ID_PATTERN: Final = (
     r"^concern-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -90,6 +94,16 @@ _WHY: Final = {
     422: "The request is not valid: each bad field is named with what is allowed.",
     503: "The service is busy or its database is unavailable: try again shortly.",
 }
+
+
+def _written_as_a_day(value: object) -> object:
+    """A date in a query is text; only YYYY-MM-DD is one (pydantic would read "0" as a number
+    of seconds since 1970)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PydanticCustomError(
+            "date_not_a_day", "is not a date written YYYY-MM-DD", {"allowed": "YYYY-MM-DD"}
+        )
+    return value
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -212,14 +226,14 @@ def staff_name(actor: Actor) -> str:
 
 
 def partner_router(
-    settings: IntakeSettings, commands: IntakeCommands, view: PartnerConcerns
+    partners: PartnerRegistry, commands: IntakeCommands, view: PartnerConcerns
 ) -> APIRouter:
     router = APIRouter(tags=["partners"])
 
     async def partner(
         request: Request, _key: Annotated[str | None, Security(API_KEY)] = None
     ) -> Actor:
-        return partner_from_api_key(request, settings.partner_api_keys)
+        return partners.partner_signing_in(request)
 
     Partner = Annotated[Actor, Depends(partner)]
 
@@ -332,7 +346,9 @@ def _agency(actor: Actor) -> str:
 # --- staff ----------------------------------------------------------------------------------------
 
 
-def staff_router(staff: StaffTokens, commands: IntakeCommands, triage: Triage) -> APIRouter:
+def staff_router(
+    staff: StaffTokens, commands: IntakeCommands, triage: Triage, people: People
+) -> APIRouter:
     router = APIRouter(tags=["council staff"])
     Staff = Annotated[Actor, Depends(staff.requires())]
     ConcernId = Annotated[
@@ -385,6 +401,66 @@ def staff_router(staff: StaffTokens, commands: IntakeCommands, triage: Triage) -
         limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 200,
     ) -> list[TriageEntry]:
         return await triage.open_concerns(limit=limit)
+
+    @router.get(
+        "/people",
+        response_model=list[PersonFound],
+        summary="Find people on record by name, date of birth, partial postcode, NHS number or "
+        "a concern's reference (every criterion given must match)",
+        responses=problems(401, 403, 422),
+    )
+    async def find_people(
+        actor: Staff,
+        name: Annotated[
+            str | None,
+            Query(min_length=2, max_length=200, description="Words starting the person's name."),
+        ] = None,
+        date_of_birth: Annotated[
+            date | None, BeforeValidator(_written_as_a_day), Query(description="YYYY-MM-DD")
+        ] = None,
+        postcode: Annotated[
+            str | None,
+            Query(min_length=2, max_length=10, description="The postcode or its start, e.g. WR1."),
+        ] = None,
+        nhs_number: Annotated[
+            str | None,
+            Query(
+                pattern=r"^[0-9 ]{10,12}$", max_length=12, description="10 digits, spaces allowed."
+            ),
+        ] = None,
+        reference: Annotated[
+            str | None, Query(min_length=4, max_length=40, description="e.g. SG-2026-4F7K2Q")
+        ] = None,
+    ) -> list[PersonFound]:
+        return await people.search(
+            name=name,
+            date_of_birth=date_of_birth,
+            postcode=postcode,
+            nhs_number=nhs_number,
+            reference=reference,
+        )
+
+    @router.get(
+        "/people/{person_id}",
+        response_model=PersonFound,
+        summary="One person on record and every concern raised about them, newest first",
+        responses=problems(401, 403, 404, 422),
+    )
+    async def one_person(
+        actor: Staff,
+        person_id: Annotated[
+            str,
+            Path(
+                pattern=PERSON_ID_PATTERN,
+                max_length=100,
+                description="The person's id, person-<uuid>.",
+            ),
+        ],
+    ) -> PersonFound:
+        found = await people.person(person_id)
+        if found is None:
+            raise ProblemError(404, "No such person", f"No concern is about {person_id}.")
+        return found
 
     @router.get(
         "/concerns/{concern_id}",

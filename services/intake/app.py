@@ -3,11 +3,9 @@ view and triage queue, and the HTTP API."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import FastAPI
 
+from services.intake.adapters.partners import PartnerRegistry
 from services.intake.api import (
     install_submission_problems,
     partner_router,
@@ -16,10 +14,12 @@ from services.intake.api import (
 from services.intake.application.commands import IntakeCommands
 from services.intake.application.submissions import ConcernSubmissions
 from services.intake.read_models.partner_view import PartnerConcerns, PartnerView
+from services.intake.read_models.people import People, PeopleDirectory
 from services.intake.read_models.triage import Triage, TriageQueue
 from services.intake.settings import IntakeSettings
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
+from shared.subject_access import subject_access_router
 from shared.topics import INTAKE_EVENTS
 
 DESCRIPTION = """\
@@ -38,24 +38,28 @@ an RFC 9457 problem (`application/problem+json`) naming each bad field and what 
 def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime = ServiceRuntime.create("intake", settings, INTAKE_EVENTS)
     commands = IntakeCommands(runtime.client, runtime.database, runtime.store)
+    runtime.access.person_of = commands.person_of
     partner_view = PartnerView(runtime.database)
     triage_queue = TriageQueue(runtime.database)
-    runtime.consume(ConcernSubmissions(commands, runtime.store))
+    partners = PartnerRegistry.from_settings(settings)
+    runtime.consume(ConcernSubmissions(commands, runtime.store, partners))
     runtime.consume(partner_view)
     runtime.consume(triage_queue)
+    people_directory = PeopleDirectory(runtime.database)
+    runtime.consume(people_directory)
 
     app = create_app(runtime, title="Safeguarding intake", description=DESCRIPTION)
     install_submission_problems(app)
-    app.include_router(partner_router(settings, commands, PartnerConcerns(runtime.database)))
-    app.include_router(staff_router(runtime.staff, commands, Triage(runtime.database)))
+    app.include_router(partner_router(partners, commands, PartnerConcerns(runtime.database)))
+    app.include_router(
+        staff_router(runtime.staff, commands, Triage(runtime.database), People(runtime.database))
+    )
+    app.include_router(
+        subject_access_router("intake", runtime.database, runtime.staff, commands.concerns_of)
+    )
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with runtime.lifespan(app):
-            await commands.ensure_indexes()
-            await partner_view.ensure_indexes()
-            await triage_queue.ensure_indexes()
-            yield
-
-    app.router.lifespan_context = lifespan
+    runtime.prepare(commands.ensure_indexes)
+    runtime.prepare(partner_view.ensure_indexes)
+    runtime.prepare(triage_queue.ensure_indexes)
+    runtime.prepare(people_directory.ensure_indexes)
     return app, runtime

@@ -12,6 +12,7 @@ from services.intake.application.submissions import (
     CORRELATION_HEADER,
     ConcernSubmissions,
 )
+from services.intake.domain.signature import MAX_SIGNATURE_LENGTH, PURPOSE, SIGNATURE_HEADER
 from services.intake.domain.submission import ConcernSubmission
 from services.intake.settings import IntakeSettings
 from shared.deadletter import ERROR_TYPE, ORIGINAL_OFFSET, REASON
@@ -45,10 +46,13 @@ REFUSED: Final = "refused-submissions"
 SUBMISSIONS_DESCRIPTION: Final = f"""\
 Partner agencies publish safeguarding concern submissions here: the same JSON as `POST /concerns`.
 
-The agency is the Kafka header `{AGENCY_HEADER}` (1 to 100 characters), never the body. **A
-deployment must restrict, with Kafka ACLs, which principal may write to this topic and with
-which `{AGENCY_HEADER}` header** (e.g. each partner writes only through a producer identity the
-council controls): otherwise one partner could raise concerns in another's name.
+The agency is the Kafka header `{AGENCY_HEADER}` (1 to 100 characters), never the body, and must
+be your agency's name exactly as the council registered it (as for your API key). Each submission
+is signed: the header `{SIGNATURE_HEADER}` holds, base64, the Ed25519 signature with your agency's
+private key of the bytes `{PURPOSE.decode()}` LF, the length in bytes of your agency's name
+(decimal) LF, the name (UTF-8) LF, then the message value exactly as sent. The council registers
+only your public key. A submission naming an agency not registered, or not signed by the agency it
+names, is refused and reaches no partner's view: nobody else can publish in your name.
 
 Your `partner_reference` names the submission: publishing the same submission again raises no
 second concern; a different submission with a used reference is refused. An optional
@@ -112,13 +116,19 @@ def _document_headers(spec: dict[str, Any]) -> None:
         if name.startswith(f"{SUBMISSIONS}:"):
             message["headers"] = {
                 "type": "object",
-                "required": [AGENCY_HEADER],
+                "required": [AGENCY_HEADER, SIGNATURE_HEADER],
                 "properties": {
                     AGENCY_HEADER: {
                         "type": "string",
                         "minLength": 1,
                         "maxLength": 100,
-                        "description": "Your agency. Restricted per principal by Kafka ACLs.",
+                        "description": "Your agency, exactly as the council registered it.",
+                    },
+                    SIGNATURE_HEADER: {
+                        "type": "string",
+                        "maxLength": MAX_SIGNATURE_LENGTH,
+                        "description": "Base64 Ed25519 signature, with your agency's key, of "
+                        "the agency and the message value (see the channel's description).",
                     },
                     CORRELATION_HEADER: {
                         "type": "string",

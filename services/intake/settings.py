@@ -3,16 +3,20 @@ reads, including how staff sign in).
 
 PARTNER_API_KEYS registers the partner agencies: there is no default. `make run` registers the
 development partner below (with DEVELOPMENT_MODE on); outside development mode intake refuses to
-start with it, or with no partner at all.
+start with it, or with no partner at all. PARTNER_SIGNING_KEYS holds the public key each partner
+that publishes on Kafka signs its submissions with (`domain/signature.py`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Final
 
-from pydantic import Field
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.intake.domain.signature import public_key_text, read_public_key
 from shared.config import ServiceSettings
 from shared.identity import Insecurity, hash_api_key
 from shared.identity.partners import SHA256_HEX
@@ -22,6 +26,12 @@ DEV_PARTNER_KEY: Final = "dev-only-partner-key"
 """The development partner (`make run`, the demo, the benchmark) signs in with this key."""
 DEVELOPMENT_KEYS: Final = frozenset({DEV_PARTNER_KEY})
 """Keys published in this repository: their hashes are refused outside development mode."""
+DEV_PARTNER_SIGNING_KEY: Final = Ed25519PrivateKey.from_private_bytes(
+    hashlib.sha256(b"dev-only-partner-signing-key").digest()
+)
+"""The development partner signs what it publishes on Kafka with this key (published here, so
+its public half is refused outside development mode)."""
+DEV_PARTNER_PUBLIC_KEY: Final = public_key_text(DEV_PARTNER_SIGNING_KEY.public_key())
 
 
 class IntakeSettings(ServiceSettings):
@@ -33,6 +43,21 @@ class IntakeSettings(ServiceSettings):
         default_factory=dict,
         description="JSON object: partner agency -> SHA-256 hex of its API key.",
     )
+    partner_signing_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON object: partner agency -> the Ed25519 public key (32 bytes, base64) "
+        "it signs its Kafka submissions with. A partner without one can submit over HTTP only.",
+    )
+
+    @field_validator("partner_signing_keys")
+    @classmethod
+    def _keys_are_keys(cls, keys: dict[str, str]) -> dict[str, str]:
+        for agency, key in keys.items():
+            try:
+                read_public_key(key)
+            except ValueError as error:
+                raise ValueError(f"the key for {agency!r} {error}") from None
+        return keys
 
     def insecurities(self) -> list[Insecurity]:
         found = super().insecurities()
@@ -51,6 +76,14 @@ class IntakeSettings(ServiceSettings):
                 found.append(
                     Insecurity(
                         "PARTNER_API_KEYS",
+                        f"gives {agency!r} a development key published in the source code",
+                    )
+                )
+        for agency, key in self.partner_signing_keys.items():
+            if key == DEV_PARTNER_PUBLIC_KEY:
+                found.append(
+                    Insecurity(
+                        "PARTNER_SIGNING_KEYS",
                         f"gives {agency!r} a development key published in the source code",
                     )
                 )

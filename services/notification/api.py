@@ -192,7 +192,7 @@ def informing_router(
     router = APIRouter(prefix="/people", tags=["informing"])
 
     async def staff(request: Request) -> Metadata:
-        actor = await staff_tokens.actor(request.headers.get("Authorization"))
+        actor = await staff_tokens.admit(request)
         return Metadata(actor=actor, correlation_id=current_correlation_id())
 
     @router.get(
@@ -441,7 +441,7 @@ def work_queue_router(decisions: Decisions, staff_tokens: StaffTokens) -> APIRou
         "first",
     )
     async def awaiting(request: Request) -> list[AwaitingConcern]:
-        await staff_tokens.actor(request.headers.get("Authorization"))
+        await staff_tokens.admit(request)
         queue: dict[tuple[str, str | None], AwaitingConcern] = {}
         for decision in await decisions.awaiting_anyone():
             key = (decision.person_id, decision.concern_id)
@@ -467,7 +467,7 @@ def work_queue_router(decisions: Decisions, staff_tokens: StaffTokens) -> APIRou
         "stays here until a practitioner records that they told them.",
     )
     async def to_tell(request: Request) -> list[ToTell]:
-        await staff_tokens.actor(request.headers.get("Authorization"))
+        await staff_tokens.admit(request)
         now = datetime.now(UTC)
         return [
             ToTell(

@@ -4,6 +4,7 @@ events, the delivery worker, the overdue pass and the HTTP API."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass
 
 import httpx
@@ -26,13 +27,14 @@ from services.notification.application.informing import InformingReaction
 from services.notification.application.overdue import OverdueInforming
 from services.notification.application.telling import Telling
 from services.notification.domain.messages import Council
-from services.notification.read_models.case_index import CaseIndex
+from services.notification.read_models.case_index import CaseIndex, person_of_subject
 from services.notification.read_models.decisions import Decisions
 from services.notification.read_models.deliveries import Deliveries
 from services.notification.settings import NotificationSettings
-from shared.events.notification import Channel
+from shared.events.notification import Channel, informing_stream
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
+from shared.subject_access import subject_access_router
 from shared.topics import NOTIFICATION_EVENTS
 
 
@@ -76,6 +78,12 @@ def senders_for(
             port=settings.smtp_port,
             from_address=settings.smtp_from,
             from_name=settings.council_name,
+            security=settings.smtp_security,
+            ca_file=settings.smtp_ca_file,
+            username=settings.smtp_username,
+            password=(
+                settings.smtp_password.get_secret_value() if settings.smtp_password else None
+            ),
         ),
         Channel.LETTER: LetterQueue(print_queue),
     }
@@ -160,7 +168,6 @@ def assemble(
     )
 
     async def deliver() -> None:
-        await notification.ensure_indexes()
         try:
             await worker.run()
         except asyncio.CancelledError:
@@ -168,10 +175,16 @@ def assemble(
             await senders.aclose()
             raise
 
+    runtime.prepare(notification.ensure_indexes)
     runtime.consume(reaction)
     runtime.run_in_background(deliver)
     runtime.run_in_background(overdue.run)
     return notification
+
+
+async def informing_streams_of(person_id: str) -> list[str]:
+    """Everything notification records about a person is on her informing stream."""
+    return [informing_stream(person_id)]
 
 
 def build(settings: NotificationSettings) -> tuple[FastAPI, ServiceRuntime]:
@@ -188,6 +201,7 @@ def build_service(
     """The app and the service's parts (tests drive the parts directly)."""
     notification = assemble(settings, retry=retry, notify_client=notify_client)
     runtime = notification.runtime
+    runtime.access.person_of = functools.partial(person_of_subject, notification.reaction.index)
     app = create_app(
         runtime,
         title="Safeguarding notification",
@@ -212,4 +226,7 @@ def build_service(
         )
     )
     app.include_router(work_queue_router(notification.decisions, runtime.staff))
+    app.include_router(
+        subject_access_router("notification", runtime.database, runtime.staff, informing_streams_of)
+    )
     return app, notification

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.notification.adapters.delivery.notify import PRODUCTION_URL
+from services.notification.adapters.delivery.smtp import SmtpSecurity
 from services.notification.domain.messages import SMS_LIMIT, email_subject, is_discreet, sms_text
 from shared.config import ServiceSettings
 from shared.events.notification import Channel
@@ -44,6 +45,21 @@ class NotificationSettings(ServiceSettings):
     )
     smtp_host: str = Field(default="127.0.0.1", description="SMTP relay for email.")
     smtp_port: int = Field(default=1025, description="SMTP relay port.")
+    smtp_security: SmtpSecurity = Field(
+        default=SmtpSecurity.NONE,
+        description="`starttls` (upgrade, usually port 587), `tls` (TLS from the start, usually "
+        "465) or `none` (a relay on this host or a private network only). With TLS the relay's "
+        "certificate is verified.",
+    )
+    smtp_ca_file: str | None = Field(
+        default=None,
+        description="A PEM file of the CA that signed the relay's certificate, when it is not "
+        "one the system trusts (a council's own CA).",
+    )
+    smtp_username: str | None = Field(
+        default=None, description="Login at the relay (AUTH); unset: no login."
+    )
+    smtp_password: SecretStr | None = Field(default=None, description="Password for the login.")
     smtp_from: str = Field(
         default="messages@council.example",
         description="The From address of email; it shows on a lock screen, so it must not say "
@@ -80,10 +96,13 @@ class NotificationSettings(ServiceSettings):
         "notify_email_template_id",
         "notify_sms_template_id",
         "notify_letter_template_id",
+        "smtp_ca_file",
+        "smtp_username",
+        "smtp_password",
         mode="before",
     )
     @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
+    def _blank_notification_setting_is_unset(cls, value: object) -> object:
         # Compose passes an unset host variable through as an empty string.
         return None if isinstance(value, str) and not value.strip() else value
 

@@ -33,7 +33,12 @@ from services.outcomes.domain import (
     report_as_csv,
     report_as_dict,
 )
-from services.outcomes.read_models.case_file import CaseFile, read_case_file
+from services.outcomes.read_models.case_file import (
+    AllocatedCase,
+    CaseFile,
+    allocated_cases,
+    read_case_file,
+)
 from services.outcomes.read_models.concern_cases import ConcernCases
 from services.outcomes.read_models.msp_report import report_for
 from services.outcomes.read_models.timeline import Timeline, read_timeline
@@ -312,6 +317,26 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         return await open_work_items(database, lead_worker)
 
     @router.get(
+        "/allocations",
+        response_model=list[AllocatedCase],
+        tags=["work items"],
+        summary="Open cases allocated to a team or a worker (both, when both are given), the "
+        "longest allocated first",
+    )
+    async def allocations(
+        actor: Staff,
+        team: Annotated[
+            str | None,
+            Query(min_length=1, max_length=200, description="The team, as the directory names it"),
+        ] = None,
+        worker: Annotated[
+            str | None,
+            Query(min_length=1, max_length=200, description="The worker, as named on their cases"),
+        ] = None,
+    ) -> list[AllocatedCase]:
+        return await allocated_cases(database, team=team, worker=worker)
+
+    @router.get(
         "/reports/msp",
         response_model=MspReportBody,
         summary="The MSP and national return (SAC) report over a period",
@@ -361,6 +386,21 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
                 name=request.name,
                 contact=request.contact,
                 assigned_at=request.assigned_at,
+            ),
+        )
+
+    @router.post(
+        f"{CASE}/allocation",
+        status_code=201,
+        response_model=Recorded,
+        summary="Manager only: allocate the case to a team, and to a worker in it",
+    )
+    async def allocate(case_id: IdInPath, request: body.AllocateCase, actor: Manager) -> Recorded:
+        return await record(
+            case_id,
+            actor,
+            lambda case: case.allocate(
+                team=request.team, worker=request.worker, allocated_by=_name_of(actor)
             ),
         )
 

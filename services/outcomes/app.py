@@ -3,13 +3,20 @@ read models, the missed-dates scheduler and the HTTP API."""
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import FastAPI
 
 from services.outcomes.api import cases_router
 from services.outcomes.application.commands import CaseCommands
 from services.outcomes.application.reactions import CaseOpening
 from services.outcomes.application.scheduler import MissedDatesWatch
-from services.outcomes.read_models.case_file import CaseFiles
+from services.outcomes.read_models.case_file import (
+    CaseFiles,
+    cases_of,
+    person_of_subject,
+    team_of_subject,
+)
 from services.outcomes.read_models.due_dates import DueDates
 from services.outcomes.read_models.msp_report import CaseSummaries
 from services.outcomes.read_models.timeline import Timelines
@@ -17,6 +24,7 @@ from services.outcomes.read_models.work_items import WorkItems
 from services.outcomes.settings import OutcomesSettings
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
+from shared.subject_access import subject_access_router
 from shared.topics import OUTCOMES_EVENTS
 
 DESCRIPTION = """\
@@ -29,7 +37,9 @@ outcomes, wishes about formal action (each as the words of whoever said them), c
 best-interests decisions, advocacy, risk discussions, the plan and its actions done, agreed dates
 and reviews; managers override wishes (on statutory grounds only, one action each) and sign off
 how an enquiry ends (concluded, or ceased with its reason).
+Managers allocate a case to a team, and to a worker in it.
 Read: the case file, the person's timeline, the lead workers' work items (agreed dates missed),
+the cases allocated to a team or a worker,
 and the MSP / national return (SAC) report.
 """
 
@@ -42,17 +52,16 @@ class Outcomes:
         self.commands = CaseCommands(runtime.client, runtime.store, self.due_dates)
         self.summaries = CaseSummaries(runtime.database)
         self.work_items = WorkItems(runtime.database)
+        self.case_files = CaseFiles(runtime.database)
         self.missed_dates = MissedDatesWatch(
             self.commands, self.due_dates, settings.scheduler_interval_seconds
         )
 
-    async def run_in_background(self) -> None:
-        """Make sure the indexes exist, then watch for missed dates until cancelled. One
-        long-lived job, because the runtime reports a finished background job as a dead worker."""
+    async def ensure_indexes(self) -> None:
         await self.due_dates.ensure_indexes()
         await self.summaries.ensure_indexes()
         await self.work_items.ensure_indexes()
-        await self.missed_dates.run()
+        await self.case_files.ensure_indexes()
 
 
 def build(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime]:
@@ -64,12 +73,23 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
     """`build`, also handing back the service's parts (the scheduler's pass, the commands)."""
     runtime = ServiceRuntime.create("outcomes", settings, OUTCOMES_EVENTS)
     outcomes = Outcomes(runtime, settings)
+    runtime.access.person_of = functools.partial(person_of_subject, runtime.database)
+    runtime.access.team_of = functools.partial(team_of_subject, runtime.database)
     runtime.consume(CaseOpening(runtime.store, runtime.database))
-    runtime.consume(CaseFiles(runtime.database))
+    runtime.consume(outcomes.case_files)
     runtime.consume(Timelines(runtime.database))
     runtime.consume(outcomes.summaries)
     runtime.consume(outcomes.work_items)
-    runtime.run_in_background(outcomes.run_in_background)
+    runtime.prepare(outcomes.ensure_indexes)
+    runtime.run_in_background(outcomes.missed_dates.run)
     app = create_app(runtime, title="Safeguarding outcomes", description=DESCRIPTION)
     app.include_router(cases_router(outcomes.commands, runtime.database, runtime.staff))
+    app.include_router(
+        subject_access_router(
+            "outcomes",
+            runtime.database,
+            runtime.staff,
+            functools.partial(cases_of, runtime.database),
+        )
+    )
     return app, runtime, outcomes

@@ -470,6 +470,19 @@ class LeadWorkerAssigned(CaseEvent):
     assigned_at: Moment
 
 
+@event("CaseAllocated")
+class CaseAllocated(CaseEvent):
+    """The case was allocated to a team, and to a worker in it when one is named: whose work it
+    is. Recorded by a manager. For staff only: the person is told who their lead worker is."""
+
+    team: Name = Field(description="The team whose work it is, as the directory names it.")
+    worker: Name | None = Field(
+        default=None, description="The worker in that team, when one is named."
+    )
+    allocated_by: Name
+    allocated_at: Moment
+
+
 @event("ConversationHeld")
 class ConversationHeld(CaseEvent):
     """A conversation with the person (or someone speaking for them) took place.
@@ -814,6 +827,7 @@ __all__ = [
     "AgreedDateKind",
     "AgreedDateMissed",
     "BestInterestsDecisionMade",
+    "CaseAllocated",
     "CaseClosed",
     "CaseEvent",
     "CaseNoteRecorded",

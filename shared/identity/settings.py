@@ -56,6 +56,19 @@ class IdentitySettings(BaseSettings):
         min_length=1,
         description="The value in the roles claim that makes a Safeguarding Adults Manager.",
     )
+    oidc_teams_claim: str = Field(
+        default="groups",
+        min_length=1,
+        description="Dotted path of the claim naming the user's teams (groups), e.g. `groups` "
+        "(this project's Keycloak realm: north-team, south-team).",
+    )
+    unallocated_case_team: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The team whose practitioners may read a case nobody has allocated yet "
+        "(cases are not yet allocated, so today: every case); unset, only managers and a "
+        "break-the-glass read with a reason may.",
+    )
     oidc_name_claim: str = Field(
         default="name", min_length=1, description="The claim with the user's display name."
     )

@@ -43,6 +43,7 @@ def test_ctrl_c_stops_everything_make_run_started(tmp_path: Path) -> None:
         "INTAKE_PORT": free_port(),
         "OUTCOMES_PORT": free_port(),
         "NOTIFICATION_PORT": free_port(),
+        "WEB_PORT": free_port(),
     }
     env = {
         k: v
@@ -71,6 +72,7 @@ def test_ctrl_c_stops_everything_make_run_started(tmp_path: Path) -> None:
         output = "".join(printed)
         for name in ("INTAKE", "OUTCOMES", "NOTIFICATION"):
             assert f"http://127.0.0.1:{ports[name + '_PORT']}/docs" in output
+        assert f"Practitioner web app: http://127.0.0.1:{ports['WEB_PORT']}" in output
         pids = [int(p.read_text()) for p in (tmp_path / "run").glob("*.pid")]
         assert len(pids) == 3
         assert all(alive(pid) for pid in pids)

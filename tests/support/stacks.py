@@ -46,9 +46,11 @@ BUILDERS: dict[str, Callable[[dict[str, str]], ServiceRuntime]] = {
 }
 
 
-def stack_of(state: Path, run: str, kafka: str, mongo: str) -> Stack:
-    """One instance of each service; stacks made with the same `run` share databases and
-    consumer groups, as instances of one deployment do."""
+def stack_of(
+    state: Path, run: str, kafka: str, mongo: str, services: tuple[str, ...] = SERVICES
+) -> Stack:
+    """One instance of each service (or of `services`); stacks made with the same `run` share
+    databases and consumer groups, as instances of one deployment do."""
     return Stack(
         state=state,
         endpoints=Endpoints(
@@ -56,7 +58,7 @@ def stack_of(state: Path, run: str, kafka: str, mongo: str) -> Stack:
             mongodb_uri=mongo,
             oidc_issuer=SignInSettings.from_env(infra_environment()).issuer,
             smtp_port=free_port(),
-            service_ports={name: free_port() for name in SERVICES},
+            service_ports={name: free_port() for name in services},
         ),
         extra_env={"CONSUMER_GROUP_PREFIX": f"e2e-{run}", "LOG_LEVEL": "WARNING"},
         database_prefix=f"e2e_{run}_",

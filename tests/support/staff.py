@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from infra.local import API_AUDIENCE
+from infra.local import API_AUDIENCE, UNALLOCATED_CASE_TEAM
 from infra.sign_in import DISPLAY_NAMES, SignInSettings, StaffSignIn, TestUser
 from tests.support.servers import infra_environment
 
@@ -39,6 +39,7 @@ def identity_settings() -> dict[str, Any]:
     return {
         "oidc_issuer": SignInSettings.from_env(infra_environment()).issuer,
         "oidc_audience": API_AUDIENCE,
+        "unallocated_case_team": UNALLOCATED_CASE_TEAM,
     }
 
 

@@ -8,6 +8,7 @@ the host (never the repository), and staff sign-in at the same Keycloak realm th
 
 from __future__ import annotations
 
+import base64
 import functools
 import importlib
 import json
@@ -17,9 +18,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic_settings import BaseSettings
 
-from infra.compose_env import compose_env
+from infra.compose_env import TRIAL_PARTNER, compose_env
+from services.intake.domain.signature import public_key_text
 from services.intake.settings import IntakeSettings
 from shared.topics import PARTITIONS, all_topics
 
@@ -33,7 +36,8 @@ REALM_FILE = ROOT / "infra" / "keycloak" / "safeguarding-realm.json"
 PYPROJECT = ROOT / "pyproject.toml"
 
 APP_SERVICES = ("intake", "outcomes", "notification")
-LONG_RUNNING_SERVICES = ("kafka", "mongo", "keycloak", "mailpit", *APP_SERVICES)
+WEB = "practitioner-web"
+LONG_RUNNING_SERVICES = ("kafka", "mongo", "keycloak", "mailpit", *APP_SERVICES, WEB)
 ONE_SHOT_SERVICES = ("kafka-init",)
 HTTP_PORTS = {"intake": 8001, "outcomes": 8002, "notification": 8003}
 SETTINGS_CLASSES = {
@@ -43,10 +47,13 @@ SETTINGS_CLASSES = {
 }
 SECRETS = (
     ("intake", "PARTNER_API_KEYS"),
+    *((name, "METRICS_TOKEN") for name in APP_SERVICES),
     ("keycloak", "KC_BOOTSTRAP_ADMIN_PASSWORD"),
     ("keycloak", "SAFEGUARDING_CLI_CLIENT_SECRET"),
     ("keycloak", "SAFEGUARDING_WEB_CLIENT_SECRET"),
     ("keycloak", "SAFEGUARDING_TEST_USER_PASSWORD"),
+    (WEB, "OIDC_WEB_CLIENT_SECRET"),
+    (WEB, "SESSION_SECRET"),
 )
 KAFKA_ADDRESS = "kafka:9092"
 
@@ -396,14 +403,19 @@ def test_compose_env_makes_every_required_secret_random_and_long() -> None:
 
 
 def test_the_partner_compose_env_registers_satisfies_intake_outside_development_mode() -> None:
-    text, _ = compose_env()
-    [partners] = [
+    text, partner = compose_env()
+    [partners, signing] = [
         line.partition("=")[2].strip("'")
         for line in text.splitlines()
-        if line.startswith("PARTNER_API_KEYS=")
+        if line.startswith(("PARTNER_API_KEYS=", "PARTNER_SIGNING_KEYS="))
     ]
+    registered = json.loads(signing)
+    seed = base64.b64decode(partner.signing_key)
+    kept = public_key_text(Ed25519PrivateKey.from_private_bytes(seed).public_key())
+    assert registered == {TRIAL_PARTNER: kept}
     settings = IntakeSettings(
         partner_api_keys=json.loads(partners),
+        partner_signing_keys=registered,
         oidc_issuer="http://localhost:8080/realms/safeguarding",
         oidc_audience="safeguarding-api",
     )
@@ -517,3 +529,43 @@ def test_build_context_leaves_out_local_state_caches_and_history(pattern: str) -
     lines = DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
 
     assert pattern in {line.strip() for line in lines}
+
+
+def test_the_web_app_runs_its_console_script_after_the_services_it_calls() -> None:
+    scripts = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["scripts"]
+    command = as_strings(service(WEB)["command"], "web command")
+
+    assert command == ["safeguarding-practitioner-web"]
+    assert command[0] in scripts
+    assert {name: depends_on(WEB)[name] for name in (*APP_SERVICES, "keycloak")} == {
+        name: "service_healthy" for name in (*APP_SERVICES, "keycloak")
+    }
+    assert as_strings(service(WEB)["ports"], "web ports") == ["127.0.0.1:8004:8004"]
+    assert '"/health"' in healthcheck_command(WEB)
+
+
+def test_the_web_app_calls_the_services_and_signs_in_at_the_compose_realm() -> None:
+    variables = environment(WEB)
+    clients = {c["clientId"] for c in as_list(realm()["clients"])}
+
+    for name in APP_SERVICES:
+        assert variables[f"{name.upper()}_URL"] == f"http://{name}:{HTTP_PORTS[name]}"
+    assert without_interpolation(variables["OIDC_WEB_CLIENT_ID"]) in clients
+    assert without_interpolation(variables["OIDC_ISSUER"]) == without_interpolation(
+        environment("intake")["OIDC_ISSUER"]
+    )
+
+
+def test_every_variable_given_to_the_web_app_is_read_by_its_settings() -> None:
+    from services.practitioner_web.settings import WebSettings
+
+    read = {field.upper() for field in WebSettings.model_fields}
+
+    assert set(environment(WEB)) - read == set()
+
+
+def test_the_image_carries_the_web_apps_pinned_assets() -> None:
+    text = DOCKERFILE.read_text(encoding="utf-8")
+
+    assert "COPY package.json package-lock.json ./" in text
+    assert "npm ci" in text

@@ -1,2 +1,2 @@
-"""The outside world, for intake: nothing beyond the shared Kafka and MongoDB plumbing yet.
-A new connection to something outside (an identity provider client, a partner registry) goes here."""
+"""The outside world, for intake: the registry of partner agencies (`partners`); otherwise the
+shared Kafka and MongoDB plumbing. A new connection to something outside goes here."""

@@ -248,7 +248,7 @@ class IntakeCommands:
                         "answer": answer.model_dump(mode="json"),
                         "received_at": datetime.now(UTC),
                     },
-                    f"the submission {idempotency_key!r} of {agency}",
+                    f"a submission of {agency}",
                     tx,
                 )
             return Received(answer, replayed=False)
@@ -277,7 +277,12 @@ class IntakeCommands:
         person_id = new_person_id()
         for key in keys:
             await self._insert(
-                self.person_index, {"_id": key, "person_id": person_id}, f"the person {key}", tx
+                # Never the key itself in the error: it is an NHS number or a name, birth date
+                # and postcode.
+                self.person_index,
+                {"_id": key, "person_id": person_id},
+                "a person",
+                tx,
             )
         await self.people.insert_one(
             {"_id": person_id, "recorded_at": datetime.now(UTC), "changes": 0}, session=tx
@@ -327,6 +332,25 @@ class IntakeCommands:
             )
 
         return await self._transaction(work)
+
+    async def person_of(self, kind: str, subject_id: str) -> str | None:
+        """Whom a concern is about now (after any relink), for the audit of access."""
+        if kind != "concern":
+            return None
+        history = await self.store.load(subject_id)
+        if not history or not isinstance(history[0].payload, ConcernRaised):
+            return None
+        return Concern.rebuild(subject_id, (e.payload for e in history)).person_id or None
+
+    async def concerns_of(self, person_id: str) -> list[str]:
+        """The concerns about the person now: every one ever linked to her, less those moved
+        to someone else."""
+        named = self.store.events.find(
+            {"$or": [{"payload.person_id": person_id}, {"payload.new_person_id": person_id}]},
+            projection={"stream_id": 1},
+        )
+        candidates = sorted({str(document["stream_id"]) async for document in named})
+        return [c for c in candidates if await self.person_of("concern", c) == person_id]
 
     async def record(self, concern_id: str) -> ConcernRecord | None:
         history = await self.store.load(concern_id)

@@ -1,10 +1,12 @@
 """Concern submissions from partners over Kafka (topic `safeguarding.concerns.submitted`).
 
 The message value is the same ConcernSubmission JSON a partner would POST to /concerns. The agency
-is the Kafka header `agency`, never the body: a deployment must use Kafka ACLs so that each
-partner's principal may write to the topic only with its own agency (in practice, each partner
-writes through a gateway or producer identity the council controls). Without that, one partner
-could raise concerns in another's name.
+is the Kafka header `agency`, never the body, and must be a partner registered with the council
+(the same registry as HTTP's API keys, `adapters/partners.py`) that signed the submission with its
+own key (header `signature`, `domain/signature.py`). A submission naming any other agency, or not
+signed by the one it names, is refused, parked with the reason, and recorded under no agency, so it
+reaches no partner's view: a writer to the topic cannot raise concerns in another partner's name,
+plant refusals in its view or take its partner references.
 
 A submission that cannot be accepted is recorded as ConcernSubmissionRejected (so the partner can
 read why, at GET /partner/rejected-submissions) and parked on the topic's .dlt with the same
@@ -22,7 +24,9 @@ from typing import Final
 
 from pydantic import ValidationError
 
+from services.intake.adapters.partners import PartnerRegistry
 from services.intake.application.commands import IntakeCommands
+from services.intake.domain.signature import SIGNATURE_HEADER
 from services.intake.domain.submission import (
     ROOT_FIELD,
     ConcernSubmission,
@@ -43,6 +47,11 @@ CORRELATION_HEADER: Final = "correlation_id"
 AGENCY_FIELD: Final = "headers.agency"
 AGENCY_ALLOWED: Final = "your agency's name, 1 to 100 characters, in the Kafka header 'agency'"
 MAX_AGENCY_LENGTH: Final = 100
+SIGNATURE_FIELD: Final = "headers.signature"
+SIGNATURE_ALLOWED: Final = (
+    "the base64 Ed25519 signature, with the key the council registered for your agency, of "
+    "the agency and the message value as sent (see the AsyncAPI document)"
+)
 
 
 @dataclass(frozen=True)
@@ -79,16 +88,44 @@ def position(record: Record) -> str:
     return f"{record.topic}/{record.partition}/{record.offset}"
 
 
-def refusal_reasons(record: Record) -> list[SubmissionProblem]:
+def refusal_reasons(record: Record, partners: PartnerRegistry) -> list[SubmissionProblem]:
     """Everything wrong with a submission as it arrived; empty when it can be accepted."""
     reasons: list[SubmissionProblem] = []
-    if agency_of(record) is None:
+    agency = agency_of(record)
+    if agency is None:
         found = header(record, AGENCY_HEADER)
         reasons.append(
             SubmissionProblem(
                 field=AGENCY_FIELD,
                 problem="is missing" if found is None else "is not a usable agency name",
                 allowed=AGENCY_ALLOWED,
+            )
+        )
+    elif not partners.knows(agency):
+        reasons.append(
+            SubmissionProblem(
+                field=AGENCY_FIELD,
+                problem="is not a partner agency registered with the council",
+                allowed="the name of your agency exactly as the council registered it",
+            )
+        )
+    elif not partners.signs(agency):
+        reasons.append(
+            SubmissionProblem(
+                field=SIGNATURE_FIELD,
+                problem="cannot be checked: the council holds no signing key for this agency",
+                allowed="submit over HTTP, or register your public key with the council",
+            )
+        )
+    elif not partners.signed_by(agency, record.value or b"", header(record, SIGNATURE_HEADER)):
+        found = header(record, SIGNATURE_HEADER)
+        reasons.append(
+            SubmissionProblem(
+                field=SIGNATURE_FIELD,
+                problem="is missing"
+                if found is None
+                else "is not this agency's signature of this message",
+                allowed=SIGNATURE_ALLOWED,
             )
         )
     if not record.value:
@@ -131,13 +168,24 @@ class ConcernSubmissions:
     """Raising a concern takes about ten statements: keep a batch's transaction short (MongoDB
     aborts transactions older than 60 s)."""
 
-    def __init__(self, commands: IntakeCommands, store: EventStore) -> None:
+    def __init__(
+        self, commands: IntakeCommands, store: EventStore, partners: PartnerRegistry
+    ) -> None:
         self.commands = commands
         self.store = store
+        self.partners = partners
+
+    def authentic_agency(self, record: Record) -> str | None:
+        """The submission's agency, when it is a registered partner that signed it."""
+        agency = agency_of(record)
+        signature = header(record, SIGNATURE_HEADER)
+        if agency is None or not self.partners.signed_by(agency, record.value or b"", signature):
+            return None
+        return agency
 
     def decode(self, record: Record) -> KafkaSubmission:
-        reasons = refusal_reasons(record)
-        agency = agency_of(record)
+        reasons = refusal_reasons(record, self.partners)
+        agency = self.authentic_agency(record)
         if reasons or agency is None or record.value is None:
             raise DecodeError(f"the concern submission was refused: {explained(reasons)}")
         return KafkaSubmission(
@@ -160,7 +208,9 @@ class ConcernSubmissions:
             )
 
     async def rejected(self, record: Record, reason: str, session: Session) -> None:
-        agency = agency_of(record)
+        # Recorded under no agency when the one named is not registered or did not sign it: no
+        # partner's view is touched by a submission in a name that is not the sender's to use.
+        agency = self.authentic_agency(record)
         size = len(record.value or b"")
         if size > MAX_INCOMING_MESSAGE_BYTES:
             # Not read at all: it is refused for its size alone.
@@ -174,7 +224,9 @@ class ConcernSubmissions:
             ]
         else:
             partner_reference = readable_partner_reference(record.value) if record.value else None
-            reasons = refusal_reasons(record) or [await self._why_not_applied(record, session)]
+            reasons = refusal_reasons(record, self.partners) or [
+                await self._why_not_applied(record, session)
+            ]
         stream_id = rejection_stream(agency, partner_reference, record)
         try:
             await self.store.append(
@@ -197,7 +249,7 @@ class ConcernSubmissions:
 
     async def _why_not_applied(self, record: Record, session: Session) -> SubmissionProblem:
         submission = self.decode(record).submission
-        agency = agency_of(record)
+        agency = self.authentic_agency(record)
         if agency is not None and await self.commands.earlier_submission_differs(
             agency, idempotency_key(submission), submission, session
         ):

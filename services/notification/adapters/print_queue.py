@@ -10,6 +10,7 @@ from pymongo.errors import PyMongoError
 
 from services.notification.adapters.delivery import QueuedLetter, TransientDeliveryError
 from shared.mongo import Database, Document
+from shared.observability import kind_of_failure
 
 
 class MongoPrintQueue:
@@ -29,7 +30,9 @@ class MongoPrintQueue:
                 {"_id": letter.reference}, {"$setOnInsert": document}, upsert=True
             )
         except PyMongoError as error:
-            raise TransientDeliveryError(f"could not store the letter: {error!r}") from error
+            raise TransientDeliveryError(
+                f"could not store the letter ({kind_of_failure(error)})"
+            ) from error
 
     async def waiting(self) -> list[QueuedLetter]:
         """Letters not yet printed, oldest first."""

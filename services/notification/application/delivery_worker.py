@@ -150,7 +150,7 @@ class DeliveryWorker:
                     DELIVERIES_PENDING.set(await self.deliveries.pending())
                     self.progress.idle()
                 except (PyMongoError, OSError) as error:
-                    log.warning("delivery worker will retry", extra={"error": repr(error)})
+                    log.warning("delivery worker will retry", extra={"error": error})
                 await inserted.wait()
         finally:
             watcher.cancel()
@@ -193,7 +193,7 @@ class DeliveryWorker:
                     self.clock() + timedelta(seconds=self.lease_seconds),
                 )
             except PyMongoError as error:
-                log.warning("delivery claims not renewed", extra={"error": repr(error)})
+                log.warning("delivery claims not renewed", extra={"error": error})
 
     async def _deliver_in_order(self, deliveries: list[Delivery], working: set[str]) -> None:
         for delivery in deliveries:
@@ -202,7 +202,7 @@ class DeliveryWorker:
             except Exception as error:
                 log.error(
                     "delivery failed unexpectedly; it is tried again when its lease ends",
-                    extra={"reference": delivery.reference, "error": repr(error)},
+                    extra={"reference": delivery.reference, "error": error},
                 )
             finally:
                 working.discard(delivery.reference)

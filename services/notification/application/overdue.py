@@ -40,7 +40,7 @@ class OverdueInforming:
             try:
                 await self.raise_overdue()
             except (PyMongoError, OSError) as error:
-                log.warning("overdue pass will retry", extra={"error": repr(error)})
+                log.warning("overdue pass will retry", extra={"error": error})
             await asyncio.sleep(self.interval_seconds)
 
     async def raise_overdue(self) -> int:

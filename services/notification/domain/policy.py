@@ -104,6 +104,7 @@ INFORMING_POLICY: Mapping[str, InformingRule] = {
     "BestInterestsDecisionMade":  _not_told("representative consulted; the action is told"),
     "PlanActionCompleted":        _not_told("agreed with the person; told at review"),
     "EnquiryCeased":              _not_told("the end of the enquiry is told with closure"),
+    "CaseAllocated":              _not_told("whose work it is, for staff; the lead worker is told"),
 }
 # fmt: on
 

@@ -100,3 +100,13 @@ def _document(facts: CaseFacts | ConcernFacts, key: str) -> Document:
 
 def _fields(document: Document) -> Document:
     return {k: v for k, v in document.items() if k != "_id"}
+
+
+async def person_of_subject(index: CaseIndex, kind: str, subject_id: str) -> str | None:
+    """Whom a person's record, a case or a concern is about, for the audit of access."""
+    if kind in ("person", "communications log"):
+        return subject_id
+    found = await (index.person_of_concern if kind == "concern" else index.person_of_case)(
+        subject_id
+    )
+    return found.person_id if found else None

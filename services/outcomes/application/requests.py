@@ -258,6 +258,13 @@ class CloseCase(Body):
     )
 
 
+class AllocateCase(Body):
+    team: Name = Field(description="The team whose work the case is, as the directory names it.")
+    worker: Name | None = Field(
+        default=None, description="A worker in that team, as they are named on their cases."
+    )
+
+
 class AssignLeadWorker(Body):
     name: Name
     contact: Text

@@ -33,6 +33,7 @@ from shared.events.outcomes import (
     AgreedDateKind,
     AgreedDateMissed,
     BestInterestsDecisionMade,
+    CaseAllocated,
     CaseClosed,
     CaseEvent,
     CaseMovedToPerson,
@@ -264,6 +265,21 @@ class Case:
                 name=name,
                 contact=contact,
                 assigned_at=self._happened("assigned_at", assigned_at),
+            )
+        )
+
+    def allocate(self, *, team: str, worker: str | None, allocated_by: str) -> CaseAllocated:
+        """Whose work the case is: a team's, and a worker's in it when one is named. Again for
+        a new allocation; never once the case is closed."""
+        self._require_open()
+        return self._record(
+            CaseAllocated(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                team=team,
+                worker=worker,
+                allocated_by=allocated_by,
+                allocated_at=self.now,
             )
         )
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pymongo import ASCENDING
 
 from services.outcomes.domain.summary import known_demographics
 from services.outcomes.read_models.per_case import PerCaseProjection
@@ -23,6 +24,7 @@ from shared.events.outcomes import (
     AdvocateAppointed,
     AgreedDateMissed,
     BestInterestsDecisionMade,
+    CaseAllocated,
     CaseClosed,
     CaseEvent,
     CaseMovedToPerson,
@@ -121,6 +123,8 @@ class CaseFile(ReadModel):
     """What the national return will count about the person."""
     enquiry: EnquiryStarted | None
     lead_worker: LeadWorkerAssigned | None
+    allocation: CaseAllocated | None = None
+    """Whose work the case is: a team's, and a worker's in it."""
     conversations: list[ConversationHeld]
     desired_outcomes: list[DesiredOutcome]
     agreed_outcomes: list[OutcomeAgreed]
@@ -164,6 +168,7 @@ _LISTS = {
 _LATEST = {
     EnquiryStarted: "enquiry",
     LeadWorkerAssigned: "lead_worker",
+    CaseAllocated: "allocation",
     AdvocateAppointed: "advocate",
     SafeguardingPlanAgreed: "plan",
     NextContactAgreed: "next_contact",
@@ -310,9 +315,88 @@ class CaseFiles(PerCaseProjection):
     def fold(self, case_id: str, document: Document | None, events: Sequence[Envelope]) -> Document:
         return fold_case_file(case_id, document, events)
 
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("allocation.team", ASCENDING), ("status", ASCENDING)])
+        await self.collection.create_index(
+            [("allocation.worker", ASCENDING), ("status", ASCENDING)]
+        )
+
+    async def reset(self) -> None:
+        await super().reset()
+        await self.ensure_indexes()
+
 
 async def read_case_file(database: Database, case_id: str) -> CaseFile | None:
     document = await database[COLLECTION].find_one({"_id": case_id})
     if document is None or document.get("concern_id") is None:
         return None
     return CaseFile.model_validate(document)
+
+
+async def person_of_subject(database: Database, kind: str, subject_id: str) -> str | None:
+    """Whom a case (or its timeline) or a concern is about, for the audit of access."""
+    key = "concern_id" if kind == "concern" else "case_id"
+    found = await database[COLLECTION].find_one({key: subject_id}, {"person_id": 1})
+    return str(found["person_id"]) if found and found.get("person_id") else None
+
+
+async def team_of_subject(database: Database, kind: str, subject_id: str) -> str | None:
+    """The team a case (or its timeline) is allocated to, for the per-team access rule; None
+    when nobody allocated it."""
+    if kind not in ("case", "timeline"):
+        return None
+    found = await database[COLLECTION].find_one({"case_id": subject_id}, {"allocation": 1})
+    allocation = (found or {}).get("allocation") or {}
+    team = allocation.get("team")
+    return str(team) if team else None
+
+
+async def cases_of(database: Database, person_id: str) -> list[str]:
+    """The cases about the person now (a case moved to someone else is theirs)."""
+    cursor = database[COLLECTION].find({"person_id": person_id}, projection={"_id": 1})
+    return sorted([str(document["_id"]) async for document in cursor])
+
+
+MAX_ALLOCATED = 500
+"""A team's open cases fit on one page of work; more would be a list nobody reads."""
+
+
+class AllocatedCase(BaseModel):
+    """An open case and whose work it is."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    reference: str
+    person_id: str
+    person_name: str | None
+    status: CaseStatus
+    team: str
+    worker: str | None
+    allocated_at: AwareDatetime
+
+
+async def allocated_cases(
+    database: Database, *, team: str | None = None, worker: str | None = None
+) -> list[AllocatedCase]:
+    """Open cases allocated to `team` or to `worker` (to both, when both are given; every
+    allocated open case when neither is), the longest allocated first."""
+    query: Document = {"allocation": {"$ne": None}, "status": {"$ne": CaseStatus.CLOSED.value}}
+    if team is not None:
+        query["allocation.team"] = team
+    if worker is not None:
+        query["allocation.worker"] = worker
+    found = [
+        AllocatedCase(
+            case_id=document["case_id"],
+            reference=document["reference"],
+            person_id=document["person_id"],
+            person_name=document.get("person_name"),
+            status=document["status"],
+            team=document["allocation"]["team"],
+            worker=document["allocation"].get("worker"),
+            allocated_at=document["allocation"]["allocated_at"],
+        )
+        async for document in database[COLLECTION].find(query).limit(MAX_ALLOCATED)
+    ]
+    return sorted(found, key=lambda c: (c.allocated_at, c.case_id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -19,9 +20,12 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import JsonValue
 
 from services.intake.app import build
+from services.intake.application.submissions import AGENCY_HEADER
+from services.intake.domain.signature import SIGNATURE_HEADER, public_key_text, sign
 from services.intake.domain.submission import EXAMPLE
 from services.intake.settings import IntakeSettings
 from shared.events import Envelope, decode
@@ -171,6 +175,19 @@ class Intake:
         return [decode(r.value) for r in records if r.value]
 
 
+def signing_key_of(agency: str) -> Ed25519PrivateKey:
+    """The key the test partner `agency` (or anyone pretending to be it) signs with."""
+    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(agency.encode()).digest())
+
+
+def kafka_headers(agency: str, value: bytes) -> list[tuple[str, bytes]]:
+    """The headers of a submission `agency` publishes, signed with its key."""
+    return [
+        (AGENCY_HEADER, agency.encode()),
+        (SIGNATURE_HEADER, sign(signing_key_of(agency), agency, value)),
+    ]
+
+
 @pytest.fixture
 async def intake(
     kafka_bootstrap: str, mongodb_uri: str, mongo_client: Client
@@ -199,6 +216,9 @@ async def running_intake(
             "mongodb_database": f"intake_{suffix}",
             "consumer_group_prefix": f"test-{suffix}",
             "partner_api_keys": {agency: hash_api_key(key) for agency, key in keys.items()},
+            "partner_signing_keys": {
+                agency: public_key_text(signing_key_of(agency).public_key()) for agency in keys
+            },
             **identity_settings(),
             **settings_changes,
         }

@@ -12,7 +12,6 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
-from services.intake.application.submissions import AGENCY_HEADER
 from shared.deadletter import DeadLetter
 from shared.events.intake import ConcernRaised
 from shared.limits import DEAD_LETTER_KEPT_BYTES, MAX_LISTED_PROBLEMS, MAX_REASON_CHARS
@@ -20,7 +19,12 @@ from shared.metrics import CONSUMER_LAG
 from shared.mongo import Client
 from shared.topics import CONCERN_SUBMISSIONS, dead_letter_topic
 from tests.conftest import NewTopicFactory
-from tests.integration.intake.conftest import Intake, a_submission, running_intake
+from tests.integration.intake.conftest import (
+    Intake,
+    a_submission,
+    kafka_headers,
+    running_intake,
+)
 from tests.support.polling import eventually
 
 SECONDS = 30.0
@@ -30,7 +34,6 @@ SECONDS = 30.0
 async def test_poison_submissions_are_parked_and_the_concerns_behind_them_are_raised_in_seconds(
     intake: Intake, kafka_bootstrap: str, kafka_producer: AIOKafkaProducer
 ) -> None:
-    agency = intake.agency_a.encode()
     huge = a_submission(**{"what_happened.description": "shouting " * 600_000})  # ~5 MiB
     unknown_keys = {**a_submission(), **{f"unknown_{i}": i for i in range(7000)}}
     nested = b'{"partner_reference": "DEEP-1", "person": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
@@ -42,7 +45,10 @@ async def test_poison_submissions_are_parked_and_the_concerns_behind_them_are_ra
     try:
         for value in (json.dumps(huge).encode(), json.dumps(unknown_keys).encode(), nested):
             await gzip.send_and_wait(
-                CONCERN_SUBMISSIONS, value, key=poison_key, headers=[(AGENCY_HEADER, agency)]
+                CONCERN_SUBMISSIONS,
+                value,
+                key=poison_key,
+                headers=kafka_headers(intake.agency_a, value),
             )
     finally:
         await gzip.stop()
@@ -51,11 +57,9 @@ async def test_poison_submissions_are_parked_and_the_concerns_behind_them_are_ra
     for number, body in enumerate(valid):
         # Half behind the poison on its partition, half on whatever partitions their keys pick.
         key = poison_key if number % 2 else str(body["partner_reference"]).encode()
+        value = json.dumps(body).encode()
         await kafka_producer.send_and_wait(
-            CONCERN_SUBMISSIONS,
-            json.dumps(body).encode(),
-            key=key,
-            headers=[(AGENCY_HEADER, agency)],
+            CONCERN_SUBMISSIONS, value, key=key, headers=kafka_headers(intake.agency_a, value)
         )
 
     raised = await intake.published(
@@ -114,10 +118,14 @@ async def test_a_worker_stuck_on_a_message_makes_health_503_with_its_lag_until_i
             worker_stuck_after_seconds=1.0,
         ) as intake:
             group = intake.settings.consumer_group("concern-submissions")
-            agency = [(AGENCY_HEADER, intake.agency_a.encode())]
-            await kafka_producer.send_and_wait(topic, b"not json", headers=agency)
+            await kafka_producer.send_and_wait(
+                topic, b"not json", headers=kafka_headers(intake.agency_a, b"not json")
+            )
             for body in (a_submission(), a_submission()):
-                await kafka_producer.send_and_wait(topic, json.dumps(body).encode(), headers=agency)
+                value = json.dumps(body).encode()
+                await kafka_producer.send_and_wait(
+                    topic, value, headers=kafka_headers(intake.agency_a, value)
+                )
 
             stuck = await eventually(
                 lambda: intake.http.get("/health"),

@@ -4,15 +4,18 @@ ConcernRaised through the outbox, retries raise nothing twice, refusals explain 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
+import pytest
 from aiokafka import AIOKafkaProducer
 
 from services.intake.application.submissions import AGENCY_HEADER
+from services.intake.domain.signature import SIGNATURE_HEADER, sign
 from shared.deadletter import DeadLetter
 from shared.events import Envelope
 from shared.events.intake import ConcernRaised, ConcernSubmissionRejected, SubmissionChannel
 from shared.topics import CONCERN_SUBMISSIONS
-from tests.integration.intake.conftest import Intake, a_submission
+from tests.integration.intake.conftest import Intake, a_submission, signing_key_of
 from tests.support.polling import eventually
 
 
@@ -26,9 +29,19 @@ def raised(events: list[Envelope], **where: object) -> list[ConcernRaised]:
 
 
 async def submit_over_kafka(
-    producer: AIOKafkaProducer, agency: str | None, value: bytes, key: str
+    producer: AIOKafkaProducer,
+    agency: str | None,
+    value: bytes,
+    key: str,
+    *,
+    signed_by: str | None = "the agency named",
 ) -> None:
+    """Publish a submission in `agency`'s name, signed with the key of `signed_by` (by default
+    the agency it names; None: unsigned)."""
     headers = [] if agency is None else [(AGENCY_HEADER, agency.encode())]
+    if agency is not None and signed_by is not None:
+        signer = agency if signed_by == "the agency named" else signed_by
+        headers.append((SIGNATURE_HEADER, sign(signing_key_of(signer), agency, value)))
     await producer.send_and_wait(CONCERN_SUBMISSIONS, value, key=key.encode(), headers=headers)
 
 
@@ -251,3 +264,78 @@ async def test_a_republished_kafka_submission_raises_no_second_concern(
         what="the sentinel concern",
     )
     assert len(raised(events, partner_reference=reference)) == 1
+
+
+UNREGISTERED = "headers.agency: is not a partner agency registered with the council"
+NOT_ITS_SIGNATURE = "headers.signature: is not this agency's signature of this message"
+
+
+@pytest.mark.parametrize(
+    ("pretend", "reason"),
+    [
+        (lambda i: ("Someone Else Entirely", "Someone Else Entirely"), UNREGISTERED),
+        (lambda i: (i.agency_a.upper(), i.agency_a.upper()), UNREGISTERED),
+        (lambda i: (f"{i.agency_a} ", f"{i.agency_a} "), UNREGISTERED),
+        (lambda i: (i.agency_a.replace("-", "_"), i.agency_a.replace("-", "_")), UNREGISTERED),
+        # A registered partner writing in another's name, with its own key.
+        (lambda i: (i.agency_a, i.agency_b), NOT_ITS_SIGNATURE),
+        (lambda i: (i.agency_a, None), "headers.signature: is missing"),
+    ],
+    ids=["unknown", "another-case", "trailing-space", "lookalike", "another-partner", "unsigned"],
+)
+async def test_a_kafka_submission_not_from_the_agency_it_names_is_refused_and_no_view_changes(
+    intake: Intake,
+    kafka_producer: AIOKafkaProducer,
+    pretend: Callable[[Intake], tuple[str, str | None]],
+    reason: str,
+) -> None:
+    forged = a_submission()
+    forged_reference = str(forged["partner_reference"])
+    real = a_submission()
+    real_reference = str(real["partner_reference"])
+    pretender, signer = pretend(intake)
+
+    await submit_over_kafka(
+        kafka_producer, pretender, json.dumps(forged).encode(), forged_reference, signed_by=signer
+    )
+    # Same key, same partition: the real partner's submission is read after the forged one.
+    await submit_over_kafka(
+        kafka_producer, intake.agency_a, json.dumps(real).encode(), forged_reference
+    )
+
+    parked = await intake.refused.read_until(
+        lambda rs: any(r.key == forged_reference.encode() for r in rs),
+        what="the refused submission",
+    )
+    [letter] = [
+        d for d in map(DeadLetter.from_record, parked) if d.key == forged_reference.encode()
+    ]
+    assert reason in letter.reason
+    events = await intake.published(
+        lambda es: (
+            bool(raised(es, partner_reference=real_reference))
+            and any(isinstance(e.payload, ConcernSubmissionRejected) for e in es)
+        ),
+        what="the rejection and the real partner's concern",
+    )
+    assert raised(events, partner_reference=forged_reference) == []
+    [rejection] = [e.payload for e in events if isinstance(e.payload, ConcernSubmissionRejected)]
+    assert isinstance(rejection, ConcernSubmissionRejected)
+    assert rejection.agency is None
+
+    async def real_partners_concerns() -> list[str]:
+        response = await intake.http.get(
+            "/partner/concerns", headers=intake.as_partner(intake.agency_a)
+        )
+        return [c["partner_reference"] for c in response.json()]
+
+    # Once the real one shows, the partner view has read past the forged one.
+    assert await eventually(
+        real_partners_concerns, until=lambda seen: seen != [], what="the real partner's concern"
+    ) == [real_reference]
+    for agency in (intake.agency_a, intake.agency_b):
+        headers = intake.as_partner(agency)
+        rejected = (await intake.http.get("/partner/rejected-submissions", headers=headers)).json()
+        assert rejected == []
+    other = await intake.http.get("/partner/concerns", headers=intake.as_partner(intake.agency_b))
+    assert other.json() == []

@@ -202,6 +202,17 @@ def route(role: str, channel: str, *despite: str) -> Route:
     return {"role": role, "channel": channel, "despite": list(despite)}
 
 
+async def case_reached(service: RunningNotification, case_id: str) -> httpx.Response:
+    """Whose case this is, once the case has reached notification."""
+
+    async def read() -> httpx.Response:
+        return await service.http.get(
+            f"/people/by-case/{case_id}", headers=service.staff.practitioner
+        )
+
+    return await eventually(read, until=lambda r: r.status_code == 200, what="the case")
+
+
 async def waiting_for_safe_contact(service: RunningNotification, person_id: str) -> list[object]:
     response = await service.http.get(
         f"/people/{person_id}/safe-contact", headers=service.staff.practitioner

@@ -18,6 +18,7 @@ from shared.events.notification import (
 from shared.mongo import Client
 from tests.integration.notification.conftest import (
     RunningNotification,
+    case_reached,
     confirm_safe_contact,
     handle_directly,
     mail_to,
@@ -261,16 +262,7 @@ async def test_the_person_can_be_found_from_their_case(
         await publish(kafka_producer, story.concern_raised())
         await publish(kafka_producer, story.case_opened())
 
-        async def found() -> int:
-            response = await service.http.get(
-                f"/people/by-case/{story.case_id}", headers=service.staff.practitioner
-            )
-            return response.status_code
-
-        await eventually(found, until=lambda status: status == 200, what="the case")
-        response = await service.http.get(
-            f"/people/by-case/{story.case_id}", headers=service.staff.practitioner
-        )
+        response = await case_reached(service, story.case_id)
 
     assert response.json() == {
         "person_id": story.person_id,

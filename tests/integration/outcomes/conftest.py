@@ -42,11 +42,14 @@ class OutcomesService:
     async def events_of(self, case_id: str) -> list[Envelope]:
         return await self.runtime.store.load(case_id)
 
-    async def case_file(self, case_id: str, version: int) -> CaseFile:
-        """The case file once it reflects at least `version` of the case's events."""
+    async def case_file(
+        self, case_id: str, version: int, headers: dict[str, str] | None = None
+    ) -> CaseFile:
+        """The case file once it reflects at least `version` of the case's events, read by the
+        practitioner (of the team of unallocated cases) unless `headers` say who."""
 
         async def read() -> httpx.Response:
-            return await self.http.get(f"/cases/{case_id}", headers=self.practitioner)
+            return await self.http.get(f"/cases/{case_id}", headers=headers or self.practitioner)
 
         response = await eventually(
             read,

@@ -10,8 +10,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from aiokafka.structs import ConsumerRecord
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import JsonValue
 
+from services.intake.adapters.partners import PartnerRegistry
 from services.intake.api import refusal
 from services.intake.app import build
 from services.intake.application.submissions import AGENCY_HEADER, refusal_reasons
@@ -24,6 +26,7 @@ from services.intake.domain.concern import (
     NotPermitted,
     NotRaised,
 )
+from services.intake.domain.signature import SIGNATURE_HEADER, sign
 from services.intake.settings import IntakeSettings
 from shared.identity import hash_api_key
 from shared.topics import CONCERN_SUBMISSIONS
@@ -78,10 +81,11 @@ async def test_http_and_kafka_explain_a_bad_submission_in_the_same_words(
     person["gender"] = "woman"
     del example["referrer"]
     raw = json.dumps(example).encode()
+    key = Ed25519PrivateKey.generate()
+    headers = [(AGENCY_HEADER, b"a"), (SIGNATURE_HEADER, sign(key, "a", raw))]
     over_kafka = refusal_reasons(
-        ConsumerRecord(
-            CONCERN_SUBMISSIONS, 0, 0, 0, 0, None, raw, None, 0, len(raw), [(AGENCY_HEADER, b"a")]
-        )
+        ConsumerRecord(CONCERN_SUBMISSIONS, 0, 0, 0, 0, None, raw, None, 0, len(raw), headers),
+        PartnerRegistry({"a": "ab" * 32}, {"a": key.public_key()}),
     )
 
     response = await http.post(

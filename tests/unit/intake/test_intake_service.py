@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from services.intake.asyncapi import INTAKE_EVENT_TYPES, document
-from services.intake.settings import DEV_PARTNER, DEV_PARTNER_KEY, IntakeSettings
+from services.intake.domain.signature import PURPOSE
+from services.intake.settings import (
+    DEV_PARTNER,
+    DEV_PARTNER_KEY,
+    DEV_PARTNER_PUBLIC_KEY,
+    IntakeSettings,
+)
 from shared.identity import hash_api_key
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, dead_letter_topic
 
@@ -51,6 +59,39 @@ def test_a_real_partner_key_and_sign_in_settings_are_secure() -> None:
     assert settings.insecurities() == []
 
 
+def test_the_development_partners_signing_key_makes_intake_insecure() -> None:
+    settings = IntakeSettings(
+        partner_api_keys={"West Mercia Police": hash_api_key("a key only West Mercia knows")},
+        partner_signing_keys={"West Mercia Police": DEV_PARTNER_PUBLIC_KEY},
+        oidc_issuer="https://login.example/tenant",
+        oidc_audience="api://safeguarding",
+    )
+
+    assert [str(i) for i in settings.insecurities()] == [
+        "PARTNER_SIGNING_KEYS gives 'West Mercia Police' a development key published in the "
+        "source code"
+    ]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "not base64!",
+        base64.b64encode(b"x" * 31).decode(),
+        base64.b64encode(b"x" * 33).decode(),
+        "ab" * 32,  # hex, not base64 of 32 bytes
+    ],
+)
+def test_a_signing_key_that_is_not_an_ed25519_public_key_is_refused(key: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        IntakeSettings(partner_signing_keys={"West Mercia Police": key})
+
+    [error] = refused.value.errors()
+    assert error["loc"] == ("partner_signing_keys",)
+    assert "the key for 'West Mercia Police' is not" in error["msg"]
+
+
 def test_partner_keys_are_read_from_the_environment_as_json(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -84,16 +125,18 @@ def test_the_asyncapi_document_gives_the_submission_schema_and_the_agency_header
     ]
 
     assert submission["payload"] == {"$ref": "#/components/schemas/ConcernSubmission"}
-    assert submission["headers"]["required"] == ["agency"]
+    assert submission["headers"]["required"] == ["agency", "signature"]
     assert "partner_reference" in components["schemas"]["ConcernSubmission"]["properties"]
 
 
-def test_the_asyncapi_document_says_who_may_write_as_which_agency() -> None:
+def test_the_asyncapi_document_says_how_a_partner_signs_in_its_own_name() -> None:
     spec = document()
     channels = spec["channels"]
     assert isinstance(channels, dict)
+    description = channels["concern-submissions"]["description"]
 
-    assert "Kafka ACLs" in channels["concern-submissions"]["description"]
+    assert "Ed25519 signature" in description
+    assert PURPOSE.decode() in description
 
 
 def test_the_asyncapi_document_describes_every_intake_event_payload() -> None:

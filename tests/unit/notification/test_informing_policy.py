@@ -32,6 +32,7 @@ CATALOGUE = {
     "CaseMovedToPerson",
     "EnquiryStarted",
     "LeadWorkerAssigned",
+    "CaseAllocated",
     "ConversationHeld",
     "DesiredOutcomeExpressed",
     "DesiredOutcomeRevised",

@@ -161,3 +161,14 @@ def test_whatever_council_details_are_accepted_lock_screens_stay_discreet_and_sh
     assert len(text) <= SMS_LIMIT
     assert is_discreet(text)
     assert is_discreet(email_subject(accepted.council_name))
+
+
+def test_blank_settings_from_compose_are_unset_for_sign_in_and_smtp_alike() -> None:
+    # Compose passes an unset host variable as "": each is then as if not given.
+    given = settings(oidc_discovery_url="", smtp_username="", smtp_password=" ", metrics_token="")
+    assert (
+        given.oidc_discovery_url,
+        given.smtp_username,
+        given.smtp_password,
+        given.metrics_token,
+    ) == (None, None, None, None)

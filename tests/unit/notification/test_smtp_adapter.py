@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from services.notification.adapters.delivery import (
     OutgoingMessage,
     PermanentDeliveryError,
+    SmtpSecurity,
     SmtpSender,
     TransientDeliveryError,
 )
 from services.notification.domain.safety import EmailAddressee, PhoneAddressee
-from tests.support.smtp_server import RunningSmtpServer
+from tests.support.smtp_server import (
+    Logins,
+    RelayCertificate,
+    RunningSmtpServer,
+    a_certificate,
+    running_smtp_server,
+)
 
 MESSAGE = OutgoingMessage(
     reference="7f3c2a4e-0b1d-4e6f-9a8b-1c2d3e4f5a6b.person",
@@ -92,3 +101,75 @@ async def test_an_email_shows_the_discreet_subject_not_the_letter_heading(
     [mail] = smtp_server.received
     assert mail.message["Subject"] == "A private message from Worcestershire County Council"
     assert mail.message.get_content() == MESSAGE.body
+
+
+# --- TLS and login ---------------------------------------------------------------------------
+
+# aiosmtpd counts only STARTTLS as TLS when it warns about a login without it; with implicit TLS
+# every byte is encrypted.
+implicit_tls_login = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
+
+def a_secure_sender(
+    server: RunningSmtpServer,
+    security: SmtpSecurity,
+    certificate: RelayCertificate | None,
+    password: str = "relay-password",
+) -> SmtpSender:
+    return SmtpSender(
+        host=server.host,
+        port=server.port,
+        from_address="safeguarding@worcestershire.example.gov.uk",
+        security=security,
+        ca_file=str(certificate.cert_file) if certificate is not None else None,
+        username="council",
+        password=password,
+    )
+
+
+@implicit_tls_login
+@pytest.mark.parametrize("security", [SmtpSecurity.STARTTLS, SmtpSecurity.TLS])
+async def test_an_email_goes_over_tls_after_a_login(security: SmtpSecurity, tmp_path: Path) -> None:
+    certificate = a_certificate(tmp_path)
+    logins = Logins("council", "relay-password")
+    with running_smtp_server(tls=security, certificate=certificate, logins=logins) as server:
+        await a_secure_sender(server, security, certificate).send(MESSAGE, SIOBHAN)
+        [mail] = server.received
+    assert mail.rcpt_tos == ("siobhan@example.org",)
+    assert logins.seen == [("council", True)]
+
+
+async def test_a_wrong_password_is_a_permanent_failure_and_nothing_is_sent(tmp_path: Path) -> None:
+    certificate = a_certificate(tmp_path)
+    logins = Logins("council", "relay-password")
+    with running_smtp_server(
+        tls=SmtpSecurity.STARTTLS, certificate=certificate, logins=logins
+    ) as server:
+        sender = a_secure_sender(server, SmtpSecurity.STARTTLS, certificate, password="wrong")
+        with pytest.raises(PermanentDeliveryError, match="535"):
+            await sender.send(MESSAGE, SIOBHAN)
+        assert server.received == []
+
+
+async def test_starttls_is_never_given_up_for_a_plain_connection() -> None:
+    # A relay (or someone in the middle) that does not offer STARTTLS gets nothing.
+    with running_smtp_server() as server:
+        sender = a_secure_sender(server, SmtpSecurity.STARTTLS, None)
+        with pytest.raises(PermanentDeliveryError, match="cannot do this"):
+            await sender.send(MESSAGE, SIOBHAN)
+        assert server.received == []
+
+
+@implicit_tls_login
+@pytest.mark.parametrize("security", [SmtpSecurity.STARTTLS, SmtpSecurity.TLS])
+async def test_a_relay_whose_certificate_is_not_trusted_gets_nothing(
+    security: SmtpSecurity, tmp_path: Path
+) -> None:
+    certificate = a_certificate(tmp_path)
+    logins = Logins("council", "relay-password")
+    with running_smtp_server(tls=security, certificate=certificate, logins=logins) as server:
+        sender = a_secure_sender(server, security, None)  # the system's CAs only
+        with pytest.raises(PermanentDeliveryError, match="not trusted"):
+            await sender.send(MESSAGE, SIOBHAN)
+        assert server.received == []
+        assert logins.seen == []

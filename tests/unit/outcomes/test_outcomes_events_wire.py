@@ -29,6 +29,7 @@ CATALOGUE = [
     "CaseMovedToPerson",
     "EnquiryStarted",
     "LeadWorkerAssigned",
+    "CaseAllocated",
     "ConversationHeld",
     "DesiredOutcomeExpressed",
     "DesiredOutcomeRevised",

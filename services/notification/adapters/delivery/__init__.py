@@ -19,7 +19,7 @@ from services.notification.adapters.delivery.sender import (
     Sender,
     TransientDeliveryError,
 )
-from services.notification.adapters.delivery.smtp import SmtpSender
+from services.notification.adapters.delivery.smtp import SmtpSecurity, SmtpSender
 
 __all__ = [
     "Delivered",
@@ -35,6 +35,7 @@ __all__ = [
     "QueuedLetter",
     "RetryPolicy",
     "Sender",
+    "SmtpSecurity",
     "SmtpSender",
     "TransientDeliveryError",
     "deliver",

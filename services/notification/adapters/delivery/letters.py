@@ -19,6 +19,7 @@ from services.notification.adapters.delivery.sender import (
     TransientDeliveryError,
 )
 from services.notification.domain.safety import Addressee, PostalAddressee
+from shared.observability import kind_of_failure
 
 
 class QueuedLetter(BaseModel):
@@ -67,5 +68,7 @@ class LetterQueue:
         try:
             await self._queue.enqueue(letter)
         except OSError as error:
-            raise TransientDeliveryError(f"could not store the letter: {error!r}") from error
+            raise TransientDeliveryError(
+                f"could not store the letter ({kind_of_failure(error)})"
+            ) from error
         return print_queue_reference(message.reference)

@@ -192,4 +192,5 @@ def _errors(response: httpx.Response) -> str:
         errors = response.json()["errors"]
         return "; ".join(f"{item['error']}: {item['message']}" for item in errors)
     except (ValueError, KeyError, TypeError):
-        return response.text[:500] or response.reason_phrase
+        # Not Notify's own error list: its text is not ours to know the contents of.
+        return response.reason_phrase

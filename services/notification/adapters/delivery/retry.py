@@ -175,12 +175,12 @@ async def _send_with_retries(
         except TransientDeliveryError as failed:
             error = str(failed)
             log.warning(
-                "attempt %d of %d by %s failed for %s: %s",
+                "attempt %d of %d by %s failed for %s",
                 attempt,
                 policy.attempts,
                 route.channel,
                 message.reference,
-                error,
+                extra={"error": failed},
             )
         else:
             return _Sent(provider_reference=reference, attempts=attempt)

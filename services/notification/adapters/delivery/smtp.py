@@ -1,6 +1,9 @@
 """Email through an SMTP relay, for councils that do not use GOV.UK Notify for email.
 
-smtplib blocks, so each send runs in a worker thread. The Message-ID is derived from our
+The connection is plain, upgraded with STARTTLS, or TLS from the start (`SmtpSecurity`); with
+either TLS the relay's certificate is verified (against the system's CAs, or the council's own CA
+file) before the login and the message are sent. smtplib blocks, so each send runs in a worker
+thread. The Message-ID is derived from our
 reference: a message sent again after a crash carries the same Message-ID, so mail systems and
 the council's own records can recognise it as the same message.
 """
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from enum import StrEnum
 
 from services.notification.adapters.delivery.sender import (
     OutgoingMessage,
@@ -22,8 +26,18 @@ from services.notification.adapters.delivery.sender import (
     TransientDeliveryError,
 )
 from services.notification.domain.safety import Addressee, EmailAddressee
+from shared.observability import kind_of_failure
 
 _MESSAGE_ID_NAMESPACE = uuid.UUID("0b6f3a52-3f7e-5b0e-9a43-6a0d6c1f2e11")
+
+
+class SmtpSecurity(StrEnum):
+    NONE = "none"
+    """Plain SMTP: only to a relay on the same host or a private network."""
+    STARTTLS = "starttls"
+    """Plain connection upgraded with STARTTLS before anything else (submission, port 587)."""
+    TLS = "tls"
+    """TLS from the first byte (implicit TLS, port 465)."""
 
 
 def message_id(reference: str, domain: str) -> str:
@@ -31,7 +45,7 @@ def message_id(reference: str, domain: str) -> str:
 
 
 class SmtpSender:
-    """A `Sender` for email over SMTP (optionally STARTTLS and login)."""
+    """A `Sender` for email over SMTP (optionally over TLS, and with a login)."""
 
     def __init__(
         self,
@@ -40,7 +54,8 @@ class SmtpSender:
         port: int,
         from_address: str,
         from_name: str | None = None,
-        starttls: bool = False,
+        security: SmtpSecurity = SmtpSecurity.NONE,
+        ca_file: str | None = None,
         username: str | None = None,
         password: str | None = None,
         timeout_seconds: float = 30.0,
@@ -50,7 +65,8 @@ class SmtpSender:
         self._port = port
         self._from_address = from_address
         self._from_name = from_name
-        self._starttls = starttls
+        self._security = security
+        self._ca_file = ca_file
         self._username = username
         self._password = password
         self._timeout = timeout_seconds
@@ -76,25 +92,44 @@ class SmtpSender:
 
     def _deliver(self, email: EmailMessage, to_address: str) -> None:
         try:
-            with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
-                if self._starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+            with self._connect() as smtp:
+                if self._security is SmtpSecurity.STARTTLS:
+                    # smtplib refuses to go on if the server does not offer STARTTLS.
+                    smtp.starttls(context=self._tls())
                 if self._username is not None:
                     smtp.login(self._username, self._password or "")
                 smtp.send_message(email, from_addr=self._from_address, to_addrs=[to_address])
-        except smtplib.SMTPRecipientsRefused as error:
-            code, reply = next(iter(error.recipients.values()))
-            raise _by_code(
-                code, f"the mail server refused the recipient: {code} {reply!r}"
+        except ssl.SSLCertVerificationError as error:
+            # Not a passing fault: sending again would meet the same certificate.
+            raise PermanentDeliveryError(
+                f"the mail server's certificate is not trusted ({kind_of_failure(error)})"
             ) from error
+        except smtplib.SMTPRecipientsRefused as error:
+            # Codes only: a mail server's reply quotes the address it refused.
+            code, _ = next(iter(error.recipients.values()))
+            raise _by_code(code, f"the mail server refused the recipient ({code})") from error
         except smtplib.SMTPResponseException as error:
             raise _by_code(
-                error.smtp_code, f"the mail server answered {error.smtp_code} {error.smtp_error!r}"
+                error.smtp_code, f"the mail server answered {error.smtp_code}"
             ) from error
         except smtplib.SMTPNotSupportedError as error:
-            raise PermanentDeliveryError(f"the mail server cannot do this: {error}") from error
+            raise PermanentDeliveryError(
+                f"the mail server cannot do this ({kind_of_failure(error)})"
+            ) from error
         except (smtplib.SMTPException, OSError) as error:
-            raise TransientDeliveryError(f"could not talk to the mail server: {error!r}") from error
+            raise TransientDeliveryError(
+                f"could not talk to the mail server ({kind_of_failure(error)})"
+            ) from error
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._security is SmtpSecurity.TLS:
+            return smtplib.SMTP_SSL(
+                self._host, self._port, timeout=self._timeout, context=self._tls()
+            )
+        return smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+
+    def _tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self._ca_file)
 
 
 def _by_code(code: int, reason: str) -> PermanentDeliveryError | TransientDeliveryError:

@@ -1,0 +1,2 @@
+"""What the web app does for a page: gather what it shows from the services, and record a step
+through the right API."""

@@ -1,0 +1,339 @@
+"""Who read or changed what about a person, and who may: the audit of staff access and the
+per-team rule with its "break the glass" read. One home for every service: every staff route goes
+through `AccessGate.admit` (via `StaffTokens.admit`, which `StaffTokens.requires` uses), so a new
+route is audited without code of its own.
+
+The audit is append-only by construction rather than by database privileges: each entry carries
+the SHA-256 of the one before it (a hash chain), so changing, deleting or reordering any stored
+entry is found by `AccessAudit.verify` (`GET /admin/access-audit/verification`). We chose this
+over an insert-only MongoDB role because the MongoDB-wire server the tests run on does not
+enforce roles, so a privilege could not be proved here; the chain is proved on the real server
+by tampering with a raw document, and it also holds against someone with full database access.
+Only removing the newest entries leaves no gap behind it: the head's `seq` and `hash` (given by
+the verification) are what an operator anchors outside the database to catch that.
+
+An entry says who (the staff member's id, name, role and teams), what (the route, whether it
+read or changed, the kind and id of the subject and the person it is about), when, from where
+(the client address) and any break-the-glass reason. Never the content: no bodies, no query
+values, no answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from shared.events import Actor, Role
+from shared.mongo import Collection, Database
+from shared.problems import FieldProblem, ProblemError
+
+AUDIT_COLLECTION = "access_audit"
+REASON_HEADER = "X-Access-Reason"
+REASON_MIN, REASON_MAX = 10, 500
+GENESIS = "0" * 64
+HEAD = "head"
+RESTRICTED_KINDS = frozenset({"case", "timeline", "communications log", "person"})
+"""What belongs to a team. Concerns at intake are not: every practitioner triages the front door."""
+
+PersonOf = Callable[[str, str], Awaitable[str | None]]
+"""The person a subject (kind, id) is about, as far as this service knows; None when unknown."""
+TeamOf = Callable[[str, str], Awaitable[str | None]]
+"""The team a subject is allocated to, None when nobody allocated it."""
+
+
+def team_responsible(allocated: str | None, unallocated_case_team: str | None) -> str | None:
+    """The team whose staff may read a case: the team it is allocated to, or, until cases are
+    allocated, the configured team for unallocated cases (UNALLOCATED_CASE_TEAM). The one rule;
+    when outcomes records allocation, its `TeamOf` passes the allocated team here."""
+    return allocated or unallocated_case_team
+
+
+def may_read(staff: StaffMember, team: str | None) -> bool:
+    """Managers read every case; other staff, their own team's (named exactly as the token
+    names it: a near spelling is another team)."""
+    return staff.actor.role is Role.MANAGER or (team is not None and team in staff.teams)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A signed-in member of staff: who they are and the teams their token names."""
+
+    actor: Actor
+    teams: frozenset[str]
+
+
+class AccessEntry(BaseModel):
+    """One staff access, as stored (and hashed)."""
+
+    seq: int = Field(description="Position in the chain, from 1, without gaps.")
+    at: str = Field(description="When, UTC, ISO 8601 to the millisecond.")
+    staff_id: str
+    staff_name: str | None
+    role: str
+    teams: list[str]
+    action: str = Field(description="read or change")
+    method: str
+    route: str = Field(description="The route's template, e.g. /cases/{case_id}/timeline.")
+    subject_kind: str | None = Field(
+        description="case, timeline, communications log, person, concern"
+    )
+    subject_id: str | None
+    person_id: str | None = Field(description="The person the subject is about, when known.")
+    reason: str | None = Field(description="The reason given to read outside the staff's team.")
+    outside_team: bool = Field(description="A read outside the staff member's team.")
+    refused: bool = Field(description="Refused: outside their team, and no reason given.")
+    from_address: str | None = Field(description="The client's address as the service saw it.")
+    prev_hash: str
+    hash: str
+
+
+class ChainCheck(BaseModel):
+    """The result of checking the audit's hash chain from its first entry."""
+
+    entries: int
+    intact: bool
+    first_broken_seq: int | None = Field(
+        description="The first entry that is missing, altered or out of order."
+    )
+    problem: str | None
+    head_seq: int | None = Field(description="The newest entry: anchor it elsewhere.")
+    head_hash: str | None
+
+
+def _digest(fields: Mapping[str, Any], prev_hash: str) -> str:
+    canonical = json.dumps(
+        {k: v for k, v in fields.items() if k not in ("_id", "hash", "prev_hash")},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
+
+
+def chained(fields: dict[str, Any], prev_hash: str) -> AccessEntry:
+    """The entry with these fields after the one whose hash is `prev_hash`."""
+    return AccessEntry(**fields, prev_hash=prev_hash, hash=_digest(fields, prev_hash))
+
+
+def _now_to_the_millisecond(clock: Callable[[], datetime]) -> str:
+    return clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class AccessAudit:
+    """The append-only store of staff accesses, one hash chain per service database."""
+
+    def __init__(
+        self, collection: Collection, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.collection = collection
+        self.head = collection.database[f"{collection.name}_head"]
+        self.clock = clock
+
+    @classmethod
+    def of(cls, database: Database) -> AccessAudit:
+        return cls(database[AUDIT_COLLECTION])
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("person_id", ASCENDING), ("seq", ASCENDING)])
+        await self.collection.create_index([("staff_id", ASCENDING), ("seq", ASCENDING)])
+
+    async def record(self, **fields: Any) -> AccessEntry:
+        """Append an entry after the newest one. Each entry's `_id` is its `seq`, so instances
+        racing for the same place are kept apart by the key: the loser chains onto the winner's
+        entry. The newest entry's place is kept in one document (`<collection>_head`), so an
+        append reads two documents by key however long the chain is; a head left behind by a
+        crash is caught up from the entries themselves."""
+        fields["at"] = _now_to_the_millisecond(self.clock)
+        while True:
+            head = await self.head.find_one({"_id": HEAD})
+            seq, prev_hash = (int(head["seq"]), str(head["hash"])) if head else (0, GENESIS)
+            while (later := await self.collection.find_one({"_id": seq + 1})) is not None:
+                seq, prev_hash = seq + 1, str(later["hash"])
+            entry = chained({**fields, "seq": seq + 1}, prev_hash)
+            try:
+                await self.collection.insert_one({"_id": entry.seq, **entry.model_dump()})
+            except DuplicateKeyError:
+                continue
+            with contextlib.suppress(DuplicateKeyError):
+                # Only forwards: an instance that appended later may have moved it on already.
+                await self.head.update_one(
+                    {"_id": HEAD, "seq": {"$lt": entry.seq}},
+                    {"$set": {"seq": entry.seq, "hash": entry.hash}},
+                    upsert=True,
+                )
+            return entry
+
+    async def entries(
+        self, *, person_id: str | None = None, staff_id: str | None = None, limit: int = 1000
+    ) -> list[AccessEntry]:
+        """Newest first, for one person, one member of staff, or both."""
+        query: dict[str, str] = {}
+        if person_id is not None:
+            query["person_id"] = person_id
+        if staff_id is not None:
+            query["staff_id"] = staff_id
+        cursor = self.collection.find(query, sort=[("seq", DESCENDING)], limit=limit)
+        return [AccessEntry.model_validate(doc) async for doc in cursor]
+
+    async def verify(self) -> ChainCheck:
+        """Check the whole chain as stored (see `check_chain`)."""
+        return await check_chain(self.collection.find({}, sort=[("seq", ASCENDING)]))
+
+
+async def check_chain(entries: AsyncIterable[Mapping[str, Any]]) -> ChainCheck:
+    """Walk a chain from its first entry, in `seq` order: every `seq` present once and in
+    order, every entry's hash over its own fields and the hash before it."""
+    expected_seq, prev_hash, count = 1, GENESIS, 0
+    async for doc in entries:
+        count += 1
+        seq = doc.get("seq")
+        if seq != expected_seq:
+            return _broken(count, expected_seq, f"entry {expected_seq} is missing or moved")
+        if doc.get("prev_hash") != prev_hash:
+            return _broken(count, seq, f"entry {seq} does not follow the one before it")
+        if _digest(doc, prev_hash) != doc.get("hash"):
+            return _broken(count, seq, f"entry {seq} was changed after it was recorded")
+        expected_seq, prev_hash = seq + 1, str(doc["hash"])
+    return ChainCheck(
+        entries=count,
+        intact=True,
+        first_broken_seq=None,
+        problem=None,
+        head_seq=expected_seq - 1 if count else None,
+        head_hash=prev_hash if count else None,
+    )
+
+
+def _broken(count: int, seq: int, problem: str) -> ChainCheck:
+    return ChainCheck(
+        entries=count,
+        intact=False,
+        first_broken_seq=seq,
+        problem=problem,
+        head_seq=None,
+        head_hash=None,
+    )
+
+
+def subject_of(route: str, path_params: dict[str, Any]) -> tuple[str | None, str | None]:
+    """What a route is about, from its template and path parameters."""
+    if "case_id" in path_params:
+        kind = "timeline" if route.endswith("/timeline") else "case"
+        return kind, str(path_params["case_id"])
+    if "person_id" in path_params:
+        kind = "communications log" if route.endswith("/communications") else "person"
+        return kind, str(path_params["person_id"])
+    if "concern_id" in path_params:
+        return "concern", str(path_params["concern_id"])
+    return None, None
+
+
+async def _nobody_allocated(kind: str, subject_id: str) -> str | None:
+    return None
+
+
+async def _person_named(kind: str, subject_id: str) -> str | None:
+    return subject_id if kind in ("person", "communications log") else None
+
+
+class AccessGate:
+    """Records every staff access and applies the per-team rule before a route runs."""
+
+    def __init__(
+        self,
+        audit: AccessAudit,
+        unallocated_case_team: str | None,
+        person_of: PersonOf = _person_named,
+        team_of: TeamOf = _nobody_allocated,
+    ) -> None:
+        self.audit = audit
+        self.unallocated_case_team = unallocated_case_team
+        self.person_of = person_of
+        self.team_of = team_of
+
+    async def admit(self, request: Request, staff: StaffMember) -> None:
+        route_object = request.scope.get("route")
+        route = str(getattr(route_object, "path", request.url.path))
+        kind, subject_id = subject_of(route, dict(request.path_params))
+        reads = request.method in ("GET", "HEAD")
+        reason = _reason(request)
+        outside_team = refused = False
+        team: str | None = None
+        if reads and kind in RESTRICTED_KINDS and subject_id is not None:
+            team = team_responsible(
+                await self.team_of(kind, subject_id), self.unallocated_case_team
+            )
+            if not may_read(staff, team):
+                outside_team, refused = True, reason is None
+        try:
+            person_id = await self.person_of(kind, subject_id) if kind and subject_id else None
+            await self.audit.record(
+                staff_id=staff.actor.id,
+                staff_name=staff.actor.agency,
+                role=staff.actor.role.value,
+                teams=sorted(staff.teams),
+                action="read" if reads else "change",
+                method=request.method,
+                route=route,
+                subject_kind=kind,
+                subject_id=subject_id,
+                person_id=person_id,
+                outside_team=outside_team,
+                reason=reason if outside_team else None,
+                refused=refused,
+                from_address=request.client.host if request.client else None,
+            )
+        except PyMongoError as error:
+            # No access without its record: a read we could not write down is not served.
+            raise ProblemError(
+                503,
+                "Access could not be recorded",
+                "The audit of access could not be written; try again shortly.",
+                headers={"Retry-After": "5"},
+            ) from error
+        if refused:
+            assert kind is not None
+            raise _outside_team(kind, team)
+
+
+def _reason(request: Request) -> str | None:
+    given = request.headers.get(REASON_HEADER)
+    if given is None:
+        return None
+    reason = " ".join(given.split())
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise ProblemError(
+            400,
+            "The reason for access is not acceptable",
+            f"Give the reason in the {REASON_HEADER} header.",
+            errors=[
+                FieldProblem(
+                    field=REASON_HEADER,
+                    problem=f"is {len(reason)} characters long",
+                    allowed=f"{REASON_MIN} to {REASON_MAX} characters of text",
+                )
+            ],
+        )
+    return reason
+
+
+def _outside_team(kind: str, team: str | None) -> ProblemError:
+    whose = f"the {team} team" if team else "no team yet"
+    return ProblemError(
+        403,
+        "Outside your team",
+        f"This {kind} belongs to {whose}, and only its staff and managers may read it. If you "
+        f"need to read it, say why in the {REASON_HEADER} header ({REASON_MIN}-{REASON_MAX} "
+        "characters): the reading and your reason are recorded in the audit of access.",
+        type_="https://safeguarding.example/problems/outside-team",
+    )
