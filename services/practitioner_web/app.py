@@ -34,6 +34,7 @@ from services.practitioner_web.adapters.sign_in import SignIn
 from services.practitioner_web.api import NotAllowed, NotFound, SignInNeeded, build_router
 from services.practitioner_web.domain.forms import Choice, Form, FormError, Kind
 from services.practitioner_web.settings import WebSettings
+from shared.http import BoundedRequests
 
 ENGLAND = ZoneInfo("Europe/London")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -223,4 +224,6 @@ def build(settings: WebSettings) -> FastAPI:
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(ServiceUnavailable, unavailable)
     app.include_router(build_router(pages, services, sign_in, council=settings.council_name))
+    # Outermost (added last), so an oversized request is refused before the session is read.
+    app.add_middleware(BoundedRequests)
     return app
