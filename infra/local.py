@@ -233,50 +233,73 @@ def start_kafka(layout: Layout) -> None:
         )
     data = layout.state / "kafka-data"
     properties = layout.state / "server.properties"
+    properties.write_text(kafka_properties(layout.kafka_port, layout.controller_port, data))
+    if not (data / "meta.properties").exists():
+        format_kafka_storage(properties)
+    spawn(layout, "kafka", kafka_command(properties))
+
+
+KAFKA_CLASSPATH = f"{KAFKA_LIBS}/*"
+KAFKA_LOG4J = f"-Dlog4j2.configurationFile={ROOT / 'infra' / 'kafka' / 'log4j2.yaml'}"
+
+
+def kafka_properties(
+    port: int, controller_port: int, log_dir: Path, changes: dict[str, str] | None = None
+) -> str:
+    """The broker's server.properties from the template, with `changes` (property -> value)
+    replacing or adding lines (a test's broker with security switched on)."""
     template = string.Template(
         (ROOT / "infra" / "kafka" / "server.properties.template").read_text()
     )
-    properties.write_text(
-        template.substitute(
-            port=layout.kafka_port, controller_port=layout.controller_port, log_dir=data
-        )
-    )
-    classpath = f"{KAFKA_LIBS}/*"
-    log4j = f"-Dlog4j2.configurationFile={ROOT / 'infra' / 'kafka' / 'log4j2.yaml'}"
-    if not (data / "meta.properties").exists():
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        subprocess.run(
-            [
-                "java",
-                log4j,
-                "-cp",
-                classpath,
-                "kafka.tools.StorageTool",
-                "format",
-                "--standalone",
-                "-t",
-                cluster_id,
-                "-c",
-                str(properties),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    spawn(
-        layout,
-        "kafka",
+    text = template.substitute(port=port, controller_port=controller_port, log_dir=log_dir)
+    if not changes:
+        return text
+    pending = dict(changes)
+    lines = []
+    for line in text.splitlines():
+        name = line.split("=", 1)[0]
+        lines.append(f"{name}={pending.pop(name)}" if name in pending else line)
+    lines.extend(f"{name}={value}" for name, value in pending.items())
+    return "\n".join(lines) + "\n"
+
+
+def format_kafka_storage(properties: Path, *options: str) -> None:
+    """Format a new broker's log directory as a one-node KRaft cluster of its own; `options` go
+    to the storage tool (e.g. `--add-scram` to create SASL/SCRAM users before the first start)."""
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    subprocess.run(
         [
             "java",
-            "-Xms256m",
-            "-Xmx512m",
-            "-XX:+UseG1GC",
-            log4j,
+            KAFKA_LOG4J,
             "-cp",
-            classpath,
-            "kafka.Kafka",
+            KAFKA_CLASSPATH,
+            "kafka.tools.StorageTool",
+            "format",
+            "--standalone",
+            "-t",
+            cluster_id,
+            "-c",
             str(properties),
+            *options,
         ],
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
+
+
+def kafka_command(properties: Path) -> list[str]:
+    """The command that runs a broker with `properties`."""
+    return [
+        "java",
+        "-Xms256m",
+        "-Xmx512m",
+        "-XX:+UseG1GC",
+        KAFKA_LOG4J,
+        "-cp",
+        KAFKA_CLASSPATH,
+        "kafka.Kafka",
+        str(properties),
+    ]
 
 
 def start_mongo(layout: Layout) -> None:
@@ -394,8 +417,10 @@ def stop(layout: Layout, name: str, port: int) -> None:
 
 
 async def kafka_ready(layout: Layout) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.admin import NewTopic
     from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+    from shared.kafka import admin as kafka_admin
 
     # Connection refusals while the broker boots are expected; the deadline reports a real failure.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
@@ -403,7 +428,7 @@ async def kafka_ready(layout: Layout) -> None:
     while True:
         if running_pid(layout.pidfile("kafka")) is None:
             raise SystemExit(f"kafka exited; see {layout.state / 'kafka.log'}")
-        admin = AIOKafkaAdminClient(bootstrap_servers=layout.bootstrap, request_timeout_ms=5000)
+        admin = kafka_admin(layout.bootstrap, request_timeout_ms=5000)
         try:
             await admin.start()
             existing = set(await admin.list_topics())
