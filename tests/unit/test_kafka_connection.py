@@ -86,6 +86,6 @@ def test_signing_in_to_kafka_needs_a_user_and_a_strong_password(
 
 def test_an_unknown_security_protocol_or_mechanism_is_refused() -> None:
     with pytest.raises(ValueError, match="kafka_security_protocol"):
-        KafkaSettings(kafka_security_protocol="SSL_PLAINTEXT")  # type: ignore[arg-type]
+        KafkaSettings(kafka_security_protocol="SSL_PLAINTEXT")
     with pytest.raises(ValueError, match="kafka_sasl_mechanism"):
-        KafkaSettings(kafka_sasl_mechanism="GSSAPI")  # type: ignore[arg-type]
+        KafkaSettings(kafka_sasl_mechanism="GSSAPI")
