@@ -84,6 +84,12 @@ class KafkaSettings(BaseSettings):
         )
         if weak is not None:
             found.append(weak)
+        if self.kafka_sasl_mechanism == "PLAIN" and self.kafka_security_protocol != "SASL_SSL":
+            found.append(
+                Insecurity(
+                    "KAFKA_SASL_MECHANISM", "is PLAIN without TLS: the password goes in clear"
+                )
+            )
         return found
 
 

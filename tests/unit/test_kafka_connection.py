@@ -84,6 +84,19 @@ def test_signing_in_to_kafka_needs_a_user_and_a_strong_password(
     assert [str(i) for i in settings.kafka_insecurities()] == found
 
 
+def test_a_password_sent_in_clear_is_insecure() -> None:
+    in_clear = KafkaSettings(
+        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_sasl_mechanism="PLAIN",
+        kafka_sasl_username="intake",
+        kafka_sasl_password=STRONG,
+    )
+    over_tls = in_clear.model_copy(update={"kafka_security_protocol": "SASL_SSL"})
+
+    assert [i.setting for i in in_clear.kafka_insecurities()] == ["KAFKA_SASL_MECHANISM"]
+    assert over_tls.kafka_insecurities() == []
+
+
 def test_an_unknown_security_protocol_or_mechanism_is_refused() -> None:
     with pytest.raises(ValueError, match="kafka_security_protocol"):
         KafkaSettings(kafka_security_protocol="SSL_PLAINTEXT")
