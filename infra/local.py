@@ -39,11 +39,15 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shared.topics import PARTITIONS, all_topics  # noqa: E402
+
+if TYPE_CHECKING:
+    from shared.kafka import Brokers
 
 CACHE = ROOT / ".local"
 KAFKA_LIBS = CACHE / "kafka" / "libs"
@@ -416,39 +420,42 @@ def stop(layout: Layout, name: str, port: int) -> None:
 # ---------------------------------------------------------------- readiness
 
 
-async def kafka_ready(layout: Layout) -> None:
+async def kafka_topics_ready(brokers: Brokers) -> bool:
+    """Make the system's topics that are missing (auto-creation is off); True once every one of
+    their partitions has a leader, False while the broker cannot answer that yet."""
     from aiokafka.admin import NewTopic
     from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
     from shared.kafka import admin as kafka_admin
 
+    admin = kafka_admin(brokers, request_timeout_ms=5000)
+    try:
+        await admin.start()
+        existing = set(await admin.list_topics())
+        missing = [t for t in all_topics() if t not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1) for t in missing]
+                )
+        described = await admin.describe_topics(list(all_topics()))
+        leaders = [p["leader"] for t in described for p in t["partitions"]]
+        return len(leaders) == len(all_topics()) * PARTITIONS and all(x >= 0 for x in leaders)
+    except (KafkaError, OSError, KeyError):
+        return False
+    finally:
+        await admin.close()
+
+
+async def kafka_ready(layout: Layout) -> None:
     # Connection refusals while the broker boots are expected; the deadline reports a real failure.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     deadline = time.monotonic() + READY_TIMEOUT_S
     while True:
         if running_pid(layout.pidfile("kafka")) is None:
             raise SystemExit(f"kafka exited; see {layout.state / 'kafka.log'}")
-        admin = kafka_admin(layout.bootstrap, request_timeout_ms=5000)
-        try:
-            await admin.start()
-            existing = set(await admin.list_topics())
-            missing = [t for t in all_topics() if t not in existing]
-            if missing:
-                with contextlib.suppress(TopicAlreadyExistsError):
-                    await admin.create_topics(
-                        [
-                            NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
-                            for t in missing
-                        ]
-                    )
-            described = await admin.describe_topics(list(all_topics()))
-            leaders = [p["leader"] for t in described for p in t["partitions"]]
-            if len(leaders) == len(all_topics()) * PARTITIONS and all(x >= 0 for x in leaders):
-                return
-        except (KafkaError, OSError, KeyError):
-            pass
-        finally:
-            await admin.close()
+        if await kafka_topics_ready(layout.bootstrap):
+            return
         if time.monotonic() > deadline:
             raise SystemExit(f"kafka did not answer in {READY_TIMEOUT_S:.0f} s")
         await asyncio.sleep(0.5)

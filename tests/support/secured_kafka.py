@@ -6,25 +6,26 @@ no ACL grants. Made from the same jars and server.properties template as the sha
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import secrets
-import signal
 import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
-from aiokafka.admin import NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.errors import for_code
 from aiokafka.protocol.admin import CreateAclsRequest, DescribeAclsRequest
 
-from infra.local import format_kafka_storage, kafka_command, kafka_properties
+from infra.local import (
+    format_kafka_storage,
+    kafka_command,
+    kafka_properties,
+    kafka_topics_ready,
+)
 from shared.kafka import KafkaConnection, admin
-from shared.topics import PARTITIONS, all_topics
 from tests.support.polling import eventually
-from tests.support.secantus import free_port
+from tests.support.secantus import free_port, stop_gracefully
 
 ADMIN = "admin"
 """The super user: the broker signs in to itself as it, and the test sets ACLs as it."""
@@ -124,28 +125,9 @@ class SecuredKafka:
         """Wait until the admin can sign in and every system topic has a leader (made here:
         auto-creation is off, as on the shared broker)."""
         deadline = time.monotonic() + timeout
-        while True:
+        while not await kafka_topics_ready(self.connection(ADMIN)):
             if self.process is None or self.process.poll() is not None:
                 raise RuntimeError(f"the broker exited; see {self.state / 'kafka.log'}")
-            client = admin(self.connection(ADMIN), request_timeout_ms=5000)
-            try:
-                await client.start()
-                with contextlib.suppress(TopicAlreadyExistsError):
-                    await client.create_topics(
-                        [
-                            NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
-                            for t in all_topics()
-                            if t not in set(await client.list_topics())
-                        ]
-                    )
-                described = await client.describe_topics(list(all_topics()))
-                leaders = [p["leader"] for t in described for p in t["partitions"]]
-                if len(leaders) == len(all_topics()) * PARTITIONS and min(leaders) >= 0:
-                    return
-            except (KafkaError, OSError, KeyError):
-                pass
-            finally:
-                await client.close()
             if time.monotonic() > deadline:
                 raise AssertionError(f"the secured broker did not answer in {timeout:.0f} s")
             await asyncio.sleep(0.5)
@@ -196,10 +178,5 @@ class SecuredKafka:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
+            stop_gracefully(self.process)
             self.process = None
