@@ -267,10 +267,12 @@ def kafka_properties(
     return "\n".join(lines) + "\n"
 
 
-def format_kafka_storage(properties: Path, *options: str) -> None:
-    """Format a new broker's log directory as a one-node KRaft cluster of its own; `options` go
-    to the storage tool (e.g. `--add-scram` to create SASL/SCRAM users before the first start)."""
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+def format_kafka_storage(properties: Path, *options: str, cluster_id: str | None = None) -> None:
+    """Format a new broker's log directory as a one-node KRaft cluster of its own (a random id
+    unless given); `options` go to the storage tool (e.g. `--add-scram` to create SASL/SCRAM
+    users before the first start)."""
+    if cluster_id is None:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     subprocess.run(
         [
             "java",
@@ -280,8 +282,8 @@ def format_kafka_storage(properties: Path, *options: str) -> None:
             "kafka.tools.StorageTool",
             "format",
             "--standalone",
-            "-t",
-            cluster_id,
+            # One argument: a random id may begin with "-", which would read as an option.
+            f"--cluster-id={cluster_id}",
             "-c",
             str(properties),
             *options,
