@@ -13,6 +13,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from shared.kafka import reader
 from shared.mongo import Database
 
 Json = dict[str, Any]
@@ -61,9 +62,8 @@ class TopicArrivals(Arrivals):
         self._consumer: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            enable_auto_commit=False,
+        consumer = reader(
+            self.bootstrap,
             client_id=f"bench-watch-{self.topic}",
             max_partition_fetch_bytes=4 * 1024 * 1024,
         )

@@ -11,10 +11,11 @@ import uuid
 from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 from pymongo.errors import AutoReconnect, BulkWriteError
 
-from shared.kafka import consumer, producer
+from shared.kafka import admin as kafka_admin
+from shared.kafka import connection_options, consumer, producer
 from shared.mongo import Client, Collection, Document, Session, in_transaction
 
 
@@ -36,7 +37,7 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
 
 async def scratch_topic(bootstrap: str, partitions: int = 3) -> str:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = kafka_admin(bootstrap)
     await admin.start()
     try:
         name = f"bench.{uuid.uuid4().hex[:10]}"
@@ -145,7 +146,7 @@ def _from_the_beginning(bootstrap: str, topic: str, group: str, batch: int) -> A
     when told."""
     return AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **connection_options(bootstrap),
         group_id=f"{group}-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,

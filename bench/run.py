@@ -82,7 +82,7 @@ from services.outcomes.read_models.case_file import COLLECTION as CASE_FILES
 from services.outcomes.read_models.case_file import CaseFiles
 from services.outcomes.read_models.msp_report import CaseSummaries
 from services.outcomes.read_models.timeline import Timelines
-from shared.kafka import producer
+from shared.kafka import connection_options, producer
 from shared.mongo import Client, Document, connect
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, NOTIFICATION_EVENTS, OUTCOMES_EVENTS
 
@@ -604,7 +604,7 @@ async def publish_case_histories(kafka: str, count: int, seed: int) -> tuple[lis
     templates = max(20, min(2000, count // 200))
     copies = CaseCopies(seed, templates)
     send = AIOKafkaProducer(
-        bootstrap_servers=kafka, acks="all", linger_ms=20, max_batch_size=512 * 1024
+        **connection_options(kafka), acks="all", linger_ms=20, max_batch_size=512 * 1024
     )
     await send.start()
     values: list[bytes] = []
@@ -650,7 +650,7 @@ async def start_at_end(kafka: str, stack: Stack) -> None:
     database = f"{stack.database_prefix}outcomes"
     for handler in OUTCOMES_CONSUMERS:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=kafka,
+            **connection_options(kafka),
             group_id=f"{prefix}.{database}.{handler.name}",
             enable_auto_commit=False,
         )

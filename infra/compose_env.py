@@ -34,6 +34,12 @@ SECRETS = (
     "SAFEGUARDING_WEB_CLIENT_SECRET",
     "SAFEGUARDING_TEST_USER_PASSWORD",
     "SESSION_SECRET",
+    # Kafka users' passwords (SCRAM): token_urlsafe's letters need no quoting in
+    # kafka-configs.sh's SCRAM-SHA-512=[password=...].
+    "INTAKE_KAFKA_PASSWORD",
+    "OUTCOMES_KAFKA_PASSWORD",
+    "NOTIFICATION_KAFKA_PASSWORD",
+    "TRIAL_PARTNER_KAFKA_PASSWORD",
 )
 
 
@@ -87,6 +93,10 @@ def main() -> None:
     print(f"wrote {args.path} with random secrets")
     print(f"the partner {TRIAL_PARTNER!r} signs in with X-API-Key: {partner.api_key}")
     print(f"and signs its Kafka submissions with the Ed25519 key: {partner.signing_key}")
+    print(
+        f"it publishes them as the Kafka user {TRIAL_PARTNER!r} "
+        f"(SCRAM-SHA-512, password TRIAL_PARTNER_KAFKA_PASSWORD in {args.path})"
+    )
     print("(shown once: only the API key's hash and the public key are stored)")
 
 

@@ -39,11 +39,15 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shared.topics import PARTITIONS, all_topics  # noqa: E402
+
+if TYPE_CHECKING:
+    from shared.kafka import Brokers
 
 CACHE = ROOT / ".local"
 KAFKA_LIBS = CACHE / "kafka" / "libs"
@@ -233,50 +237,75 @@ def start_kafka(layout: Layout) -> None:
         )
     data = layout.state / "kafka-data"
     properties = layout.state / "server.properties"
+    properties.write_text(kafka_properties(layout.kafka_port, layout.controller_port, data))
+    if not (data / "meta.properties").exists():
+        format_kafka_storage(properties)
+    spawn(layout, "kafka", kafka_command(properties))
+
+
+KAFKA_CLASSPATH = f"{KAFKA_LIBS}/*"
+KAFKA_LOG4J = f"-Dlog4j2.configurationFile={ROOT / 'infra' / 'kafka' / 'log4j2.yaml'}"
+
+
+def kafka_properties(
+    port: int, controller_port: int, log_dir: Path, changes: dict[str, str] | None = None
+) -> str:
+    """The broker's server.properties from the template, with `changes` (property -> value)
+    replacing or adding lines (a test's broker with security switched on)."""
     template = string.Template(
         (ROOT / "infra" / "kafka" / "server.properties.template").read_text()
     )
-    properties.write_text(
-        template.substitute(
-            port=layout.kafka_port, controller_port=layout.controller_port, log_dir=data
-        )
-    )
-    classpath = f"{KAFKA_LIBS}/*"
-    log4j = f"-Dlog4j2.configurationFile={ROOT / 'infra' / 'kafka' / 'log4j2.yaml'}"
-    if not (data / "meta.properties").exists():
+    text = template.substitute(port=port, controller_port=controller_port, log_dir=log_dir)
+    if not changes:
+        return text
+    pending = dict(changes)
+    lines = []
+    for line in text.splitlines():
+        name = line.split("=", 1)[0]
+        lines.append(f"{name}={pending.pop(name)}" if name in pending else line)
+    lines.extend(f"{name}={value}" for name, value in pending.items())
+    return "\n".join(lines) + "\n"
+
+
+def format_kafka_storage(properties: Path, *options: str, cluster_id: str | None = None) -> None:
+    """Format a new broker's log directory as a one-node KRaft cluster of its own (a random id
+    unless given); `options` go to the storage tool (e.g. `--add-scram` to create SASL/SCRAM
+    users before the first start)."""
+    if cluster_id is None:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        subprocess.run(
-            [
-                "java",
-                log4j,
-                "-cp",
-                classpath,
-                "kafka.tools.StorageTool",
-                "format",
-                "--standalone",
-                "-t",
-                cluster_id,
-                "-c",
-                str(properties),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    spawn(
-        layout,
-        "kafka",
+    subprocess.run(
         [
             "java",
-            "-Xms256m",
-            "-Xmx512m",
-            "-XX:+UseG1GC",
-            log4j,
+            KAFKA_LOG4J,
             "-cp",
-            classpath,
-            "kafka.Kafka",
+            KAFKA_CLASSPATH,
+            "kafka.tools.StorageTool",
+            "format",
+            "--standalone",
+            # One argument: a random id may begin with "-", which would read as an option.
+            f"--cluster-id={cluster_id}",
+            "-c",
             str(properties),
+            *options,
         ],
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
+
+
+def kafka_command(properties: Path) -> list[str]:
+    """The command that runs a broker with `properties`."""
+    return [
+        "java",
+        "-Xms256m",
+        "-Xmx512m",
+        "-XX:+UseG1GC",
+        KAFKA_LOG4J,
+        "-cp",
+        KAFKA_CLASSPATH,
+        "kafka.Kafka",
+        str(properties),
+    ]
 
 
 def start_mongo(layout: Layout) -> None:
@@ -393,37 +422,42 @@ def stop(layout: Layout, name: str, port: int) -> None:
 # ---------------------------------------------------------------- readiness
 
 
-async def kafka_ready(layout: Layout) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+async def kafka_topics_ready(brokers: Brokers) -> bool:
+    """Make the system's topics that are missing (auto-creation is off); True once every one of
+    their partitions has a leader, False while the broker cannot answer that yet."""
+    from aiokafka.admin import NewTopic
     from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+    from shared.kafka import admin as kafka_admin
+
+    admin = kafka_admin(brokers, request_timeout_ms=5000)
+    try:
+        await admin.start()
+        existing = set(await admin.list_topics())
+        missing = [t for t in all_topics() if t not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1) for t in missing]
+                )
+        described = await admin.describe_topics(list(all_topics()))
+        leaders = [p["leader"] for t in described for p in t["partitions"]]
+        return len(leaders) == len(all_topics()) * PARTITIONS and all(x >= 0 for x in leaders)
+    except (KafkaError, OSError, KeyError):
+        return False
+    finally:
+        await admin.close()
+
+
+async def kafka_ready(layout: Layout) -> None:
     # Connection refusals while the broker boots are expected; the deadline reports a real failure.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     deadline = time.monotonic() + READY_TIMEOUT_S
     while True:
         if running_pid(layout.pidfile("kafka")) is None:
             raise SystemExit(f"kafka exited; see {layout.state / 'kafka.log'}")
-        admin = AIOKafkaAdminClient(bootstrap_servers=layout.bootstrap, request_timeout_ms=5000)
-        try:
-            await admin.start()
-            existing = set(await admin.list_topics())
-            missing = [t for t in all_topics() if t not in existing]
-            if missing:
-                with contextlib.suppress(TopicAlreadyExistsError):
-                    await admin.create_topics(
-                        [
-                            NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
-                            for t in missing
-                        ]
-                    )
-            described = await admin.describe_topics(list(all_topics()))
-            leaders = [p["leader"] for t in described for p in t["partitions"]]
-            if len(leaders) == len(all_topics()) * PARTITIONS and all(x >= 0 for x in leaders):
-                return
-        except (KafkaError, OSError, KeyError):
-            pass
-        finally:
-            await admin.close()
+        if await kafka_topics_ready(layout.bootstrap):
+            return
         if time.monotonic() > deadline:
             raise SystemExit(f"kafka did not answer in {READY_TIMEOUT_S:.0f} s")
         await asyncio.sleep(0.5)

@@ -8,19 +8,94 @@ servers `make infra-up` printed), services and tests use those servers. How staf
 from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.identity import Insecurity
 from shared.identity.settings import IdentitySettings
 from shared.identity.startup import secret_insecurity
+from shared.kafka import KafkaConnection, SaslMechanism, SecurityProtocol
+
+PUBLISHED_KAFKA_PASSWORDS = frozenset({"admin-secret", "alice-secret", "kafka-secret"})
+"""Passwords of the SASL examples in Apache Kafka's documentation."""
 
 
-class ServiceSettings(IdentitySettings):
+class KafkaSettings(BaseSettings):
+    """How a service (or the ops CLI) reaches Kafka and who it is there."""
+
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", description="Kafka bootstrap servers, comma separated."
     )
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT",
+        description="PLAINTEXT (no authentication: the local test broker only), SASL_PLAINTEXT "
+        "or SASL_SSL (the service signs in as KAFKA_SASL_USERNAME).",
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(
+        default="SCRAM-SHA-512", description="How the service signs in to Kafka (SASL)."
+    )
+    kafka_sasl_username: str | None = Field(
+        default=None,
+        description="This service's own Kafka user: the broker's ACLs say what it may read "
+        "and write.",
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None, description="That user's password (at least 32 characters)."
+    )
+    kafka_ssl_cafile: str | None = Field(
+        default=None,
+        description="With SASL_SSL: the CA certificate file the brokers' certificates are "
+        "checked against; unset, the system's.",
+    )
+
+    @field_validator(
+        "kafka_sasl_username", "kafka_sasl_password", "kafka_ssl_cafile", mode="before"
+    )
+    @classmethod
+    def _blank_kafka_setting_is_unset(cls, value: object) -> object:
+        # Compose passes an unset host variable through as an empty string.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def kafka(self) -> KafkaConnection:
+        password = self.kafka_sasl_password
+        return KafkaConnection(
+            self.kafka_bootstrap_servers,
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_sasl_username,
+            password=None if password is None else password.get_secret_value(),
+            ssl_cafile=self.kafka_ssl_cafile,
+        )
+
+    def kafka_insecurities(self) -> list[Insecurity]:
+        """Signing in to Kafka needs a user and a strong password."""
+        if self.kafka_security_protocol == "PLAINTEXT":
+            return []
+        found = []
+        if not self.kafka_sasl_username:
+            found.append(Insecurity("KAFKA_SASL_USERNAME", "is not set"))
+        password = self.kafka_sasl_password
+        weak = secret_insecurity(
+            "KAFKA_SASL_PASSWORD",
+            None if password is None else password.get_secret_value(),
+            development_values=PUBLISHED_KAFKA_PASSWORDS,
+        )
+        if weak is not None:
+            found.append(weak)
+        if self.kafka_sasl_mechanism == "PLAIN" and self.kafka_security_protocol != "SASL_SSL":
+            found.append(
+                Insecurity(
+                    "KAFKA_SASL_MECHANISM", "is PLAIN without TLS: the password goes in clear"
+                )
+            )
+        return found
+
+
+class ServiceSettings(IdentitySettings, KafkaSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
     mongodb_uri: str = Field(
         default="mongodb://127.0.0.1:27017/?replicaSet=secantus&retryWrites=false",
         description="MongoDB connection string; must reach a replica set (transactions).",
@@ -61,7 +136,7 @@ class ServiceSettings(IdentitySettings):
         return self.development_mode if self.api_docs is None else self.api_docs
 
     def insecurities(self) -> list[Insecurity]:
-        found = super().insecurities()
+        found = [*super().insecurities(), *self.kafka_insecurities()]
         if self.metrics_token is not None:
             weak = secret_insecurity("METRICS_TOKEN", self.metrics_token.get_secret_value())
             if weak is not None:

@@ -4,7 +4,8 @@
     safeguarding-ops dead-letters replay TOPIC.dlt PARTITION OFFSET   # send it back once fixed
     safeguarding-ops rebuild SERVICE_URL PROJECTION --token T   # drop and replay a read model
 
-Reads KAFKA_BOOTSTRAP_SERVERS from the environment (as the services do).
+Reads KAFKA_BOOTSTRAP_SERVERS and the KAFKA_SECURITY_PROTOCOL / KAFKA_SASL_* settings from the
+environment, as the services do.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import os
 import sys
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
+from shared.config import KafkaSettings
 from shared.deadletter import DeadLetter
-from shared.kafka import producer, read_to_end
+from shared.kafka import Brokers, producer, read_to_end, reader
 from shared.topics import SYSTEM_TOPICS, dead_letter_topic
 
 REPLAYED_FROM = "dlt.replayed_from"
@@ -29,19 +31,21 @@ class TruncatedDeadLetter(Exception):
     """A dead letter that keeps only part of its message cannot be replayed as it is."""
 
 
-async def read_dead_letters(bootstrap: str, topics: list[str]) -> list[DeadLetter]:
+async def read_dead_letters(kafka: Brokers, topics: list[str]) -> list[DeadLetter]:
     """Every message currently parked on the given dead-letter topics, oldest first."""
     parked = [
         DeadLetter.from_record(record)
-        async for records in read_to_end(bootstrap, topics, client_id="safeguarding-ops")
+        async for records in read_to_end(kafka, topics, client_id="safeguarding-ops")
         for record in records
     ]
     return sorted(parked, key=lambda d: d.failed_at)
 
 
-async def replay_dead_letter(bootstrap: str, topic: str, partition: int, offset: int) -> DeadLetter:
+async def replay_dead_letter(
+    brokers: Brokers, topic: str, partition: int, offset: int
+) -> DeadLetter:
     """Publish a parked message again to the topic it came from (its consumers dedupe)."""
-    kafka = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    kafka = reader(brokers)
     await kafka.start()
     try:
         tp = TopicPartition(topic, partition)
@@ -60,7 +64,7 @@ async def replay_dead_letter(bootstrap: str, topic: str, partition: int, offset:
             f"({letter.original_size} bytes, sha256 {letter.original_sha256}); the whole one is "
             f"at {letter.original_topic}/{letter.original_partition}/{letter.original_offset}"
         )
-    send = producer(bootstrap, client_id="safeguarding-ops")
+    send = producer(brokers, client_id="safeguarding-ops")
     await send.start()
     try:
         await send.send_and_wait(
@@ -123,14 +127,14 @@ def run(argv: list[str] | None = None) -> None:
         "--token", default=os.environ.get("OPS_TOKEN", ""), help="manager bearer token"
     )
     args = parser.parse_args(argv)
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    kafka = KafkaSettings().kafka
 
     if args.command == "dead-letters" and args.action == "list":
         topics = [dead_letter_topic(t) for t in ([args.topic] if args.topic else SYSTEM_TOPICS)]
-        for letter in asyncio.run(read_dead_letters(bootstrap, topics)):
+        for letter in asyncio.run(read_dead_letters(kafka, topics)):
             print(json.dumps(describe(letter, show_body=args.show_body), ensure_ascii=False))
     elif args.command == "dead-letters":
-        letter = asyncio.run(replay_dead_letter(bootstrap, args.topic, args.partition, args.offset))
+        letter = asyncio.run(replay_dead_letter(kafka, args.topic, args.partition, args.offset))
         print(
             json.dumps(
                 {"replayed_to": letter.original_topic, **describe(letter)}, ensure_ascii=False

@@ -27,7 +27,7 @@ from aiokafka.errors import KafkaError
 from pymongo import ASCENDING
 from pymongo.errors import PyMongoError
 
-from shared.kafka import transactional_producer
+from shared.kafka import Brokers, transactional_producer
 from shared.lease import Lease
 from shared.metrics import OUTBOX_OLDEST_AGE, OUTBOX_PENDING, OUTBOX_PUBLISHED
 from shared.mongo import Collection
@@ -41,7 +41,7 @@ class OutboxRelay:
     def __init__(
         self,
         outbox: Collection,
-        bootstrap_servers: str,
+        kafka: Brokers,
         *,
         service: str,
         transactional_id: str,
@@ -51,7 +51,7 @@ class OutboxRelay:
         progress: WorkerProgress | None = None,
     ) -> None:
         self.outbox = outbox
-        self.bootstrap_servers = bootstrap_servers
+        self.kafka = kafka
         self.service = service
         self.transactional_id = transactional_id
         self.batch_size = batch_size
@@ -202,7 +202,7 @@ class OutboxRelay:
             return False
         if self._producer is None:
             producer = transactional_producer(
-                self.bootstrap_servers,
+                self.kafka,
                 client_id=f"{self.service}-outbox-relay",
                 transactional_id=self.transactional_id,
             )

@@ -38,7 +38,7 @@ from shared.deadletter import DeadLetters
 from shared.events import DecodeError, Envelope, decode
 from shared.events.registry import as_document
 from shared.eventstore import ConcurrencyError
-from shared.kafka import consumer, read_to_end
+from shared.kafka import Brokers, consumer, read_to_end
 from shared.limits import MAX_INCOMING_MESSAGE_BYTES, capped
 from shared.metrics import (
     CONSUMER_LAG,
@@ -318,7 +318,7 @@ class ProjectionRunner(Generic[M]):
         handler: MessageHandler[M],
         *,
         client: Client,
-        bootstrap_servers: str,
+        kafka: Brokers,
         group_id: str,
         dead_letters: DeadLetters,
         batch_size: int = 500,
@@ -328,7 +328,7 @@ class ProjectionRunner(Generic[M]):
     ) -> None:
         self.handler = handler
         self.client = client
-        self.bootstrap_servers = bootstrap_servers
+        self.kafka = kafka
         self.group_id = group_id
         self.dead_letters = dead_letters
         self.batch_size = batch_size
@@ -343,7 +343,7 @@ class ProjectionRunner(Generic[M]):
     async def run(self) -> None:
         """Consume as the group until cancelled."""
         kafka = consumer(
-            self.bootstrap_servers,
+            self.kafka,
             *self.handler.topics,
             group_id=self.group_id,
             client_id=self.group_id,
@@ -382,7 +382,7 @@ class ProjectionRunner(Generic[M]):
         group (used by `rebuild`). Returns the number of records read."""
         read = 0
         async for records in read_to_end(
-            self.bootstrap_servers,
+            self.kafka,
             self.handler.topics,
             client_id=f"{self.group_id}.replay",
             batch_size=self.batch_size,

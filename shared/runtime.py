@@ -78,7 +78,7 @@ class ServiceRuntime:
             client=client,
             database=database,
             store=EventStore(client, database, events_topic),
-            producer=producer(settings.kafka_bootstrap_servers, client_id=name),
+            producer=producer(settings.kafka, client_id=name),
             staff=StaffTokens(settings, gate=access),
             access=access,
         )
@@ -112,7 +112,7 @@ class ServiceRuntime:
             runner: ProjectionRunner[Any] = ProjectionRunner(
                 handler,
                 client=self.client,
-                bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                kafka=self.settings.kafka,
                 group_id=group,
                 dead_letters=DeadLetters(self.producer, group),
                 # A handler whose per-message work is heavy asks for smaller batches, so that one
@@ -126,7 +126,7 @@ class ServiceRuntime:
         workers["instances"] = self.instances.run
         relay = OutboxRelay(
             self.store.outbox,
-            self.settings.kafka_bootstrap_servers,
+            self.settings.kafka,
             service=self.name,
             transactional_id=self.settings.consumer_group("outbox-relay"),
             progress=self.worker_progress("outbox-relay"),
@@ -189,7 +189,7 @@ class ServiceRuntime:
             replay_runner: ProjectionRunner[Envelope] = ProjectionRunner(
                 projection,
                 client=self.client,
-                bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                kafka=self.settings.kafka,
                 group_id=runner.group_id,
                 dead_letters=runner.dead_letters,
                 batch_size=2000,

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
 from infra.sign_in import StaffSignIn
+from shared.kafka import admin as kafka_admin
 from shared.kafka import producer
 from shared.mongo import Client, Database, connect
 from tests.support.servers import server_addresses
@@ -67,7 +68,7 @@ NewTopicFactory = Callable[..., Awaitable[str]]
 @pytest.fixture
 async def new_topic(kafka_bootstrap: str) -> AsyncIterator[NewTopicFactory]:
     """Create topics of the test's own (with their .dlt twin); deleted afterwards."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin = kafka_admin(kafka_bootstrap)
     await admin.start()
     created: list[str] = []
 

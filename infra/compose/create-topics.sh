@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates every Kafka topic the system uses before any service starts (compose's `kafka-init`).
+# Creates every Kafka topic the system uses before any service starts (compose's `kafka-init`),
+# then each service's and the trial partner's Kafka user (SCRAM-SHA-512) and their ACLs.
 #
 # The broker runs with auto-creation off, so a mistyped topic name fails loudly instead of
 # quietly creating a topic nobody reads. The partition count is fixed up front: services key
@@ -47,3 +48,66 @@ for topic in "${TOPICS[@]}"; do
 done
 
 echo "topics ready: ${TOPICS[*]} ($PARTITIONS partitions each)"
+
+# Users and what they may do. The broker allows nothing without an ACL, so each service's user
+# reads only the topics its consumers read, writes only its own events and the dead-letter twins
+# of what it reads, and uses only consumer groups and transactional ids under its own prefix
+# (CONSUMER_GROUP_PREFIX.<service>.). Every command here can run again: the password is set
+# anew and an ACL that exists already is kept.
+kafka_configs=/opt/kafka/bin/kafka-configs.sh
+kafka_acls=/opt/kafka/bin/kafka-acls.sh
+group_prefix="${CONSUMER_GROUP_PREFIX:-safeguarding}"
+
+INTAKE_READS=(
+  safeguarding.concerns.submitted
+  safeguarding.intake.events
+  safeguarding.outcomes.events
+)
+OUTCOMES_READS=(
+  safeguarding.intake.events
+  safeguarding.outcomes.events
+  safeguarding.notification.events
+)
+NOTIFICATION_READS=(
+  safeguarding.intake.events
+  safeguarding.outcomes.events
+)
+
+user() { # name, password
+  "$kafka_configs" --bootstrap-server "$bootstrap" --alter --entity-type users \
+    --entity-name "$1" --add-config "SCRAM-SHA-512=[password=$2]" > /dev/null
+}
+
+allow() { # name, then what kafka-acls.sh grants it
+  local name="$1"
+  shift
+  "$kafka_acls" --bootstrap-server "$bootstrap" --add --allow-principal "User:$name" "$@" > /dev/null
+}
+
+service_user() { # name, password, its events topic, the topics it reads...
+  local name="$1" password="$2" events="$3"
+  shift 3
+  user "$name" "$password"
+  local reads=() writes=(--topic "$events")
+  for topic in "$@"; do
+    reads+=(--topic "$topic")
+    writes+=(--topic "$topic.dlt")
+  done
+  allow "$name" --operation Read --operation Describe "${reads[@]}"
+  allow "$name" --operation Write --operation Describe "${writes[@]}"
+  allow "$name" --operation Read --resource-pattern-type prefixed --group "$group_prefix.$name."
+  allow "$name" --operation Write --operation Describe --resource-pattern-type prefixed \
+    --transactional-id "$group_prefix.$name."
+}
+
+service_user intake "$INTAKE_KAFKA_PASSWORD" safeguarding.intake.events "${INTAKE_READS[@]}"
+service_user outcomes "$OUTCOMES_KAFKA_PASSWORD" safeguarding.outcomes.events "${OUTCOMES_READS[@]}"
+service_user notification "$NOTIFICATION_KAFKA_PASSWORD" safeguarding.notification.events \
+  "${NOTIFICATION_READS[@]}"
+
+# A partner's user may publish submissions and nothing else: it cannot read any topic, so it
+# never sees another partner's submissions or the council's events.
+user trial-partner "$TRIAL_PARTNER_KAFKA_PASSWORD"
+allow trial-partner --operation Write --operation Describe --topic safeguarding.concerns.submitted
+
+echo "kafka users ready: intake, outcomes, notification, trial-partner"

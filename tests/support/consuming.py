@@ -52,7 +52,7 @@ def runner_for(
     return ProjectionRunner(
         handler,
         client=client,
-        bootstrap_servers=bootstrap,
+        kafka=bootstrap,
         group_id=group,
         dead_letters=DeadLetters(producer, group),
         batch_size=batch_size,

@@ -19,6 +19,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_gracefully(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, so the server flushes what it holds; killed only if it has not stopped in 30 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
+
+
 class PrivateMongo:
     def __init__(self, storage: Path) -> None:
         if not SECANTUSD.exists():
@@ -51,10 +61,5 @@ class PrivateMongo:
     def stop(self) -> None:
         """Stop the server the way an operator would (SIGTERM), so it flushes what it holds."""
         if self.process is not None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
+            stop_gracefully(self.process)
             self.process = None

@@ -54,8 +54,12 @@ SECRETS = (
     ("keycloak", "SAFEGUARDING_TEST_USER_PASSWORD"),
     (WEB, "OIDC_WEB_CLIENT_SECRET"),
     (WEB, "SESSION_SECRET"),
+    *((name, "KAFKA_SASL_PASSWORD") for name in APP_SERVICES),
+    *(("kafka-init", f"{name.upper()}_KAFKA_PASSWORD") for name in APP_SERVICES),
+    ("kafka-init", "TRIAL_PARTNER_KAFKA_PASSWORD"),
 )
 KAFKA_ADDRESS = "kafka:9092"
+CLIENT_LISTENER = f"SASL_PLAINTEXT://{KAFKA_ADDRESS}"
 
 Mapping = dict[str, object]
 
@@ -256,7 +260,7 @@ def test_kafka_runs_as_one_kraft_node_that_is_broker_and_controller() -> None:
     kafka = environment("kafka")
 
     assert kafka["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert kafka["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{kafka['KAFKA_NODE_ID']}@kafka:9093"
+    assert kafka["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{kafka['KAFKA_NODE_ID']}@127.0.0.1:9093"
     assert kafka["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
     assert kafka["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == "1"
 
@@ -265,13 +269,144 @@ def test_kafka_healthcheck_asks_the_broker_itself() -> None:
     command = healthcheck_command("kafka")
 
     assert "/opt/kafka/bin/kafka-broker-api-versions.sh" in command
-    assert "--bootstrap-server localhost:9092" in command
+    assert "--bootstrap-server localhost:9094" in command
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_service_reaches_kafka_at_the_address_the_broker_advertises(name: str) -> None:
-    assert environment("kafka")["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{KAFKA_ADDRESS}"
+    advertised = str(environment("kafka")["KAFKA_ADVERTISED_LISTENERS"]).split(",")
+
+    assert CLIENT_LISTENER in advertised
     assert environment(name)["KAFKA_BOOTSTRAP_SERVERS"] == KAFKA_ADDRESS
+
+
+def listeners(name: str) -> dict[str, str]:
+    """Listener name -> its address, from the broker's KAFKA_LISTENERS."""
+    raw = str(environment("kafka")[name])
+    return dict(entry.split("://", 1) for entry in raw.split(","))
+
+
+def test_kafka_lets_a_client_in_from_the_network_only_once_it_signs_in() -> None:
+    kafka = environment("kafka")
+    protocols = dict(
+        entry.split(":", 1)
+        for entry in str(kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"]).split(",")
+    )
+    sasl = {"SASL_PLAINTEXT", "SASL_SSL"}
+
+    for listener, address in listeners("KAFKA_LISTENERS").items():
+        host = address.rpartition(":")[0]
+        assert protocols[listener] in sasl or host == "127.0.0.1", (listener, address)
+    assert protocols["SASL_PLAINTEXT"] == "SASL_PLAINTEXT"
+    assert kafka["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+    assert kafka["KAFKA_INTER_BROKER_LISTENER_NAME"] == "BROKER"
+    assert listeners("KAFKA_LISTENERS")["BROKER"] == "127.0.0.1:9094"
+
+
+def test_kafka_allows_nothing_that_no_acl_grants() -> None:
+    kafka = environment("kafka")
+
+    assert kafka["KAFKA_AUTHORIZER_CLASS_NAME"] == (
+        "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    )
+    assert kafka["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    # ANONYMOUS is whoever comes in on a loopback listener, never a client from the network.
+    assert kafka["KAFKA_SUPER_USERS"] == "User:ANONYMOUS"
+
+
+def test_only_the_topic_service_shares_the_brokers_loopback() -> None:
+    services = as_mapping(compose()["services"], "services")
+    sharing = {
+        name
+        for name in services
+        if as_mapping(services[name], name).get("network_mode") == "service:kafka"
+    }
+
+    assert sharing == {"kafka-init"}
+    assert environment("kafka-init")["KAFKA_BOOTSTRAP_SERVERS"] == "localhost:9094"
+
+
+def test_the_broker_has_the_scram_login_module_and_no_secret_in_it() -> None:
+    options = str(environment("kafka")["KAFKA_OPTS"])
+    [mounted] = re.findall(r"-Djava\.security\.auth\.login\.config=(\S+)", options)
+    source = volume_sources("kafka")[mounted]
+    text = (ROOT / source).read_text(encoding="utf-8")
+
+    assert source == "./infra/compose/kafka-server-jaas.conf"
+    assert "org.apache.kafka.common.security.scram.ScramLoginModule required;" in text
+    assert "password" not in text.split("KafkaServer", 1)[1]
+
+
+def host_variable(value: str | None) -> str:
+    found = re.fullmatch(r"\$\{([A-Z0-9_]+):\?[^}]+\}", value or "")
+    assert found, value
+    return found[1]
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_signs_in_to_kafka_as_its_own_user(name: str) -> None:
+    variables = environment(name)
+    password = host_variable(variables["KAFKA_SASL_PASSWORD"])
+    script = TOPIC_SCRIPT.read_text(encoding="utf-8")
+
+    assert variables["KAFKA_SECURITY_PROTOCOL"] == CLIENT_LISTENER.split("://")[0]
+    assert (
+        variables["KAFKA_SASL_MECHANISM"] == environment("kafka")["KAFKA_SASL_ENABLED_MECHANISMS"]
+    )
+    assert variables["KAFKA_SASL_USERNAME"] == name
+    assert host_variable(environment("kafka-init")[password]) == password
+    assert re.search(rf'^service_user {name} "\${password}" ', script, re.M)
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_services_kafka_settings_from_compose_satisfy_it_outside_development_mode(
+    name: str,
+) -> None:
+    module_name, _, class_name = SETTINGS_CLASSES[name].rpartition(".")
+    settings_class = getattr(importlib.import_module(module_name), class_name)
+    given = {
+        key.lower(): value
+        for key, value in environment(name).items()
+        if key.startswith("KAFKA_") and value is not None
+    }
+    given["kafka_sasl_password"] = "p" * 43  # what make compose-env writes: 43 characters
+
+    settings = settings_class.model_validate({**given, "mongodb_database": name})
+
+    assert settings.kafka_insecurities() == []
+    assert settings.kafka.username == name
+    # Its ACLs cover its consumer groups and its outbox relay's transactional id.
+    assert settings.consumer_group("outbox-relay").startswith(f"safeguarding.{name}.")
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+async def test_the_script_lets_each_service_read_exactly_what_its_consumers_read(
+    name: str,
+) -> None:
+    module_name, _, class_name = SETTINGS_CLASSES[name].rpartition(".")
+    settings_class = getattr(importlib.import_module(module_name), class_name)
+    build = importlib.import_module(f"services.{name}.app").build
+    _, runtime = build(settings_class(development_mode=True))
+    try:
+        read = {topic for handler in runtime.handlers for topic in handler.topics}
+    finally:
+        await runtime.client.close()
+        await runtime.staff.aclose()
+        await runtime.producer.stop()
+
+    assert sorted(topic_script_array(f"{name.upper()}_READS")) == sorted(read)
+
+
+def test_the_script_lets_the_partners_user_only_publish_submissions() -> None:
+    script = TOPIC_SCRIPT.read_text(encoding="utf-8")
+    grants = re.findall(r"^allow trial-partner (.*)$", script, re.M)
+
+    assert grants == [
+        "--operation Write --operation Describe --topic safeguarding.concerns.submitted"
+    ]
+    assert 'group_prefix="${CONSUMER_GROUP_PREFIX:-safeguarding}"' in script
+    assert '--group "$group_prefix.$name."' in script
+    assert '--transactional-id "$group_prefix.$name."' in script
 
 
 def test_kafka_keeps_its_log_on_a_named_volume() -> None:

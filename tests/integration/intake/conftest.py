@@ -30,6 +30,7 @@ from services.intake.domain.submission import EXAMPLE
 from services.intake.settings import IntakeSettings
 from shared.events import Envelope, decode
 from shared.identity import hash_api_key
+from shared.kafka import Brokers, reader
 from shared.mongo import Client
 from shared.runtime import ServiceRuntime
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, dead_letter_topic
@@ -66,9 +67,9 @@ def a_submission(**changes: object) -> dict[str, JsonValue]:
     return body
 
 
-async def start_at_the_end(bootstrap: str, group: str, topics: Sequence[str]) -> None:
+async def start_at_the_end(brokers: Brokers, group: str, topics: Sequence[str]) -> None:
     """Commit the group's offsets at the topics' current end, as if it had read everything."""
-    kafka = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    kafka = reader(brokers, group_id=group)
     await kafka.start()
     try:
         partitions = await _partitions(kafka, topics)
@@ -92,12 +93,12 @@ async def _partitions(kafka: AIOKafkaConsumer, topics: Sequence[str]) -> list[To
 class TopicReader:
     """Reads a topic from where it ended when the test began."""
 
-    bootstrap: str
+    brokers: Brokers
     topic: str
     start: dict[TopicPartition, int] = field(default_factory=dict)
 
     async def mark_start(self) -> None:
-        kafka = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        kafka = reader(self.brokers)
         await kafka.start()
         try:
             partitions = await _partitions(kafka, [self.topic])
@@ -108,7 +109,7 @@ class TopicReader:
     async def read_until(
         self, enough: Callable[[list[Record]], bool], *, timeout: float = 30.0, what: str = ""
     ) -> list[Record]:
-        kafka = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        kafka = reader(self.brokers)
         await kafka.start()
         records: list[Record] = []
         try:
@@ -198,7 +199,7 @@ async def intake(
 
 @contextlib.asynccontextmanager
 async def running_intake(
-    kafka_bootstrap: str,
+    kafka: Brokers,
     mongodb_uri: str,
     mongo_client: Client,
     *,
@@ -206,12 +207,14 @@ async def running_intake(
     **settings_changes: object,
 ) -> AsyncIterator[Intake]:
     """Intake in-process with a database, consumer groups and agencies of its own; optionally
-    reading submissions from a topic of the test's own."""
+    reading submissions from a topic of the test's own. The test reads and prepares the topics
+    as `kafka` says (on a secured broker, intake's own credentials are in `settings_changes`)."""
+    bootstrap = kafka if isinstance(kafka, str) else kafka.bootstrap_servers
     suffix = uuid.uuid4().hex[:10]
     keys = {f"police-{suffix}": f"key-a-{suffix}", f"nhs-trust-{suffix}": f"key-b-{suffix}"}
     settings = IntakeSettings.model_validate(
         {
-            "kafka_bootstrap_servers": kafka_bootstrap,
+            "kafka_bootstrap_servers": bootstrap,
             "mongodb_uri": mongodb_uri,
             "mongodb_database": f"intake_{suffix}",
             "consumer_group_prefix": f"test-{suffix}",
@@ -228,13 +231,9 @@ async def running_intake(
         (submissions,) = [h for h in runtime.handlers if h.topics == (CONCERN_SUBMISSIONS,)]
         submissions.topics = (submissions_topic,)
     for handler in runtime.handlers:
-        await start_at_the_end(
-            kafka_bootstrap, settings.consumer_group(handler.name), handler.topics
-        )
-    events = TopicReader(kafka_bootstrap, INTAKE_EVENTS)
-    refused = TopicReader(
-        kafka_bootstrap, dead_letter_topic(submissions_topic or CONCERN_SUBMISSIONS)
-    )
+        await start_at_the_end(kafka, settings.consumer_group(handler.name), handler.topics)
+    events = TopicReader(kafka, INTAKE_EVENTS)
+    refused = TopicReader(kafka, dead_letter_topic(submissions_topic or CONCERN_SUBMISSIONS))
     await events.mark_start()
     await refused.mark_start()
     try:
