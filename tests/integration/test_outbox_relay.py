@@ -35,6 +35,14 @@ def relay_for(store: EventStore, kafka_bootstrap: str, **options: float) -> Outb
     )
 
 
+async def stop(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def published_values(kafka_bootstrap: str, topic: str, count: int) -> list[tuple[str, int]]:
     reader = consumer(
         kafka_bootstrap, topic, group_id=f"g-{uuid.uuid4().hex[:8]}", client_id="reader"
@@ -171,11 +179,7 @@ async def test_two_relays_on_one_outbox_publish_each_event_once_in_stream_order(
         assert owner is not None
         assert owner["owner"] in {relay.lease.owner for relay in relays}
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop(tasks)
     assert len(seen) == 20, "each event once"
     for stream in ("a", "b", "c", "d"):
         assert [v for s, v in seen if s == stream] == [1, 2, 3, 4, 5], "per-stream order"
@@ -309,11 +313,7 @@ async def test_a_purge_running_beside_the_relay_never_costs_an_event(
             what="every published entry purged",
         )
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop(tasks)
     assert len(seen) == 20, "each event once"
     for stream in ("a", "b", "c", "d"):
         assert [v for s, v in seen if s == stream] == [1, 2, 3, 4, 5], "per-stream order"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from services.notification.read_models.deliveries import MESSAGE_FIELDS, DeliveryStatus
+from services.notification.read_models.deliveries import MESSAGE_FIELDS, Delivery, DeliveryStatus
 from services.notification.settings import NotificationSettings
 from shared.events.intake import ContactPoints
 from shared.events.notification import Channel
@@ -38,6 +38,18 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+async def a_message_waiting(
+    service: RunningNotification, story: Story, channel: str, contact: ContactPoints | None = None
+) -> Delivery:
+    """The person's first message, rendered and waiting to be sent by `channel`."""
+    raised = story.concern_raised(contact=contact) if contact else story.concern_raised()
+    await handle_directly(service, raised)
+    await confirm_safe_contact(service, story.person_id, story.concern_id, route("person", channel))
+    [pending] = await service.parts.deliveries.for_person(story.person_id)
+    assert pending.body is not None
+    return pending
+
+
 async def stored(service: RunningNotification, collection: str, reference: str) -> Document:
     document = await service.parts.runtime.database[collection].find_one({"_id": reference})
     assert document is not None
@@ -49,11 +61,7 @@ async def test_a_sent_email_leaves_its_reference_channel_time_and_hash_and_not_i
 ) -> None:
     story = Story()
     async with running(settings, mongo_client, start=False) as service:
-        await handle_directly(service, story.concern_raised())
-        await confirm_safe_contact(
-            service, story.person_id, story.concern_id, route("person", "email")
-        )
-        [pending] = await service.parts.deliveries.for_person(story.person_id)
+        pending = await a_message_waiting(service, story, "email")
         assert pending.body is not None
         body = pending.body
         assert await service.parts.worker.deliver_due() == 1
@@ -97,12 +105,8 @@ async def test_a_message_not_yet_accepted_keeps_its_text_and_the_retry_sends_it(
 ) -> None:
     story = Story()
     async with running(settings, mongo_client, start=False) as service:
-        await handle_directly(service, story.concern_raised())
-        await confirm_safe_contact(
-            service, story.person_id, story.concern_id, route("person", "email")
-        )
+        pending = await a_message_waiting(service, story, "email")
         worker = service.parts.worker
-        [pending] = await service.parts.deliveries.for_person(story.person_id)
         smtp.refuse_next(2)  # every attempt of the first round: try later
         assert await worker.deliver_due() == 1
         waiting = await service.parts.deliveries.get(pending.reference)
@@ -128,13 +132,9 @@ async def test_a_letter_is_kept_whole_until_printed_then_only_its_reference_and_
 ) -> None:
     story = Story()
     async with running(settings, mongo_client, start=False) as service:
-        await handle_directly(
-            service, story.concern_raised(contact=ContactPoints(address=mary_address()))
+        pending = await a_message_waiting(
+            service, story, "letter", ContactPoints(address=mary_address())
         )
-        await confirm_safe_contact(
-            service, story.person_id, story.concern_id, route("person", "letter")
-        )
-        [pending] = await service.parts.deliveries.for_person(story.person_id)
         assert pending.body is not None
         assert await service.parts.worker.deliver_due() == 1
         delivery = await stored(service, "deliveries", pending.reference)
