@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,12 +35,39 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from shared.events import Actor, Role
+from shared.events.values import VISIBLE
 from shared.mongo import Collection, Database
 from shared.problems import FieldProblem, ProblemError
 
 AUDIT_COLLECTION = "access_audit"
 REASON_HEADER = "X-Access-Reason"
 REASON_MIN, REASON_MAX = 10, 500
+REASON_PATTERN = f"^{VISIBLE}+(?: +{VISIBLE}+)*$"
+"""Visible characters and spaces, starting and ending with a visible one: exactly what the
+OpenAPI documents state for the header (`REASON_PARAMETER`), so the rule and its documentation
+cannot drift apart."""
+REASON_ALLOWED = (
+    f"{REASON_MIN} to {REASON_MAX} characters: visible characters and spaces, starting and "
+    "ending with a visible one"
+)
+REASON_PARAMETER: dict[str, Any] = {
+    "name": REASON_HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Why you need to read a case, person or communications log outside your "
+    'team ("break the glass"). Without it such a read is refused (403); with it, it is '
+    "served and the reason is recorded with the reading in the audit of access. "
+    f"Only such reads need it; wherever it is sent it must be {REASON_ALLOWED} (otherwise "
+    "400).",
+    "schema": {
+        "type": "string",
+        "minLength": REASON_MIN,
+        "maxLength": REASON_MAX,
+        "pattern": REASON_PATTERN,
+    },
+}
+"""The header as every route that checks access declares it in its OpenAPI document."""
+_REASON = re.compile(REASON_PATTERN)
 GENESIS = "0" * 64
 HEAD = "head"
 RESTRICTED_KINDS = frozenset({"case", "timeline", "communications log", "person"})
@@ -307,24 +335,21 @@ class AccessGate:
 
 
 def _reason(request: Request) -> str | None:
-    given = request.headers.get(REASON_HEADER)
-    if given is None:
+    reason = request.headers.get(REASON_HEADER)
+    if reason is None:
         return None
-    reason = " ".join(given.split())
     if not REASON_MIN <= len(reason) <= REASON_MAX:
-        raise ProblemError(
-            400,
-            "The reason for access is not acceptable",
-            f"Give the reason in the {REASON_HEADER} header.",
-            errors=[
-                FieldProblem(
-                    field=REASON_HEADER,
-                    problem=f"is {len(reason)} characters long",
-                    allowed=f"{REASON_MIN} to {REASON_MAX} characters of text",
-                )
-            ],
-        )
-    return reason
+        problem = f"is {len(reason)} characters long"
+    elif not _REASON.fullmatch(reason):
+        problem = "has an invisible character, or a space at its start or end"
+    else:
+        return reason
+    raise ProblemError(
+        400,
+        "The reason for access is not acceptable",
+        f"Give the reason in the {REASON_HEADER} header.",
+        errors=[FieldProblem(field=REASON_HEADER, problem=problem, allowed=REASON_ALLOWED)],
+    )
 
 
 def _outside_team(kind: str, team: str | None) -> ProblemError:

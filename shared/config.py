@@ -115,6 +115,13 @@ class ServiceSettings(IdentitySettings, KafkaSettings):
         "/health answer 503.",
     )
 
+    outbox_keep_published_seconds: float = Field(
+        default=7 * 24 * 3600.0,
+        gt=0,
+        description="An outbox entry published for longer than this is deleted (the event stays "
+        "in the event store and on Kafka); meanwhile an operator can look into a relay problem.",
+    )
+
     api_docs: bool | None = Field(
         default=None,
         description="Serve the API documentation (/docs, /redoc) and its OpenAPI document "

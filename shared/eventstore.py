@@ -69,6 +69,8 @@ class EventStore:
         )
         await self.events.create_index([("event_type", ASCENDING)])
         await self.outbox.create_index([("published", ASCENDING), ("created_at", ASCENDING)])
+        # The purge of published entries (`shared.outbox.PublishedOutboxPurge`) finds them by it.
+        await self.outbox.create_index([("published", ASCENDING), ("published_at", ASCENDING)])
 
     async def load(self, stream_id: str, session: Session | None = None) -> list[Envelope]:
         cursor = self.events.find({"stream_id": stream_id}, session=session).sort(

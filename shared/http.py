@@ -5,6 +5,7 @@ RFC 9457 problem details for every error, the correlation id on every request, /
 
 from __future__ import annotations
 
+import copy
 import hmac
 import uuid
 from collections.abc import Awaitable, Callable
@@ -20,10 +21,11 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.access import AccessEntry, ChainCheck
+from shared.access import REASON_HEADER, REASON_PARAMETER, AccessEntry, ChainCheck
 from shared.config import ServiceSettings
 from shared.events import Role
 from shared.eventstore import EventTooLarge
+from shared.identity.tokens import BEARER
 from shared.limits import (
     MAX_EVENT_BYTES,
     MAX_LISTED_PROBLEMS,
@@ -456,9 +458,17 @@ OPEN_ROUTES = {"/health", "/metrics", "/openapi.json"}
 """Routes that answer anyone and only ever with their own documented answers."""
 
 
+def checks_staff_access(operation: dict[str, Any]) -> bool:
+    """Whether an operation (not an open route) is a staff route, every one of which goes
+    through the access gate (`StaffTokens.admit`): all are but those a partner calls with its
+    own credentials, which declare their own security scheme."""
+    return all(set(required) <= {BEARER.scheme_name} for required in operation.get("security", []))
+
+
 def declare_every_answer(document: dict[str, Any]) -> dict[str, Any]:
     """Declare, on every operation, each problem answer (`ANSWERS`) as application/problem+json
-    with the Problem schema: what a route declares itself keeps its description."""
+    with the Problem schema: what a route declares itself keeps its description. On every staff
+    route, declare the `X-Access-Reason` header the access gate reads."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, definition in problem.pop("$defs", {}).items():
@@ -473,6 +483,10 @@ def declare_every_answer(document: dict[str, Any]) -> dict[str, Any]:
             for status, why in ANSWERS.items():
                 declared = responses.setdefault(str(status), {"description": why})
                 declared["content"] = body
+            if checks_staff_access(operation):
+                parameters = operation.setdefault("parameters", [])
+                if all(p["name"] != REASON_HEADER for p in parameters):
+                    parameters.append(copy.deepcopy(REASON_PARAMETER))
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     return document

@@ -13,6 +13,11 @@ When the owner dies, another instance takes over once the lease expires (`lease_
 
 The relay wakes on a change stream over the outbox (no polling delay) and also polls on a
 bounded interval, so a missed or broken change stream only adds at most `poll_interval`.
+
+An entry the relay has published is only a copy: the event stays in the event store, and Kafka
+has it. `PublishedOutboxPurge` deletes published entries once they have been published for
+longer than `OUTBOX_KEEP_PUBLISHED_SECONDS`, so the outbox does not keep everyone's personal data
+for ever; the interval leaves an operator time to look into a relay problem.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -229,3 +235,61 @@ def _consume_outcome(future: asyncio.Future[object]) -> None:
     transaction, not again as 'never retrieved'."""
     if not future.cancelled():
         future.exception()
+
+
+class PublishedOutboxPurge:
+    """Deletes outbox entries published longer ago than `keep_published`, a bounded batch at a
+    time (never one delete over the whole collection), and never an entry not yet published.
+
+    Every instance of a service may run one: two deleting the same entries delete them once."""
+
+    def __init__(
+        self,
+        outbox: Collection,
+        *,
+        keep_published: timedelta,
+        progress: WorkerProgress,
+        batch_size: int = 500,
+        interval_seconds: float = 3600.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.outbox = outbox
+        self.keep_published = keep_published
+        self.progress = progress
+        self.batch_size = batch_size
+        self.interval_seconds = interval_seconds
+        self.clock = clock
+
+    async def run(self) -> None:
+        """Purge now and every `interval_seconds` until cancelled; a database that cannot be
+        reached is waited out (and shows on /health if it lasts)."""
+        while True:
+            try:
+                await self.purge()
+            except PyMongoError as error:
+                log.warning("outbox purge will retry", extra={"error": error})
+            await asyncio.sleep(self.interval_seconds)
+
+    async def purge(self) -> int:
+        """Delete every entry published before the cutoff; return how many were deleted."""
+        old_enough = {
+            "published": True,
+            "published_at": {"$lte": self.clock() - self.keep_published},
+        }
+        deleted = 0
+        self.progress.working()
+        while True:
+            batch = [
+                entry["_id"]
+                async for entry in self.outbox.find(old_enough, projection={"_id": 1}).limit(
+                    self.batch_size
+                )
+            ]
+            if not batch:
+                break
+            # The condition again: an entry is deleted only if it is (still) published and old.
+            result = await self.outbox.delete_many({"_id": {"$in": batch}, **old_enough})
+            deleted += result.deleted_count
+            self.progress.advanced()
+        self.progress.idle()
+        return deleted

@@ -8,6 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -22,7 +23,7 @@ from shared.identity import StaffTokens
 from shared.instances import Instances
 from shared.kafka import producer
 from shared.mongo import Client, ServiceDatabase, connect, create_collections
-from shared.outbox import OutboxRelay
+from shared.outbox import OutboxRelay, PublishedOutboxPurge
 from shared.progress import WorkerProgress
 from shared.projection import HeldStream, MessageHandler, Projection, ProjectionRunner, rebuild
 
@@ -132,6 +133,12 @@ class ServiceRuntime:
             progress=self.worker_progress("outbox-relay"),
         )
         workers["outbox-relay"] = relay.run
+        purge = PublishedOutboxPurge(
+            self.store.outbox,
+            keep_published=timedelta(seconds=self.settings.outbox_keep_published_seconds),
+            progress=self.worker_progress("outbox-purge"),
+        )
+        workers["outbox-purge"] = purge.run
         # Every part is built, so every collection is named: make them, then the indexes, while
         # nothing of this service writes.
         read_models = [

@@ -1,16 +1,29 @@
 """The council's print queue, kept in MongoDB (`print_queue`): one document per letter, keyed by
 the delivery reference, so queueing the same letter again stores nothing new and the print room
 never prints it twice.
+
+Once the print room records a letter as printed, the queue keeps a reference to it, not the
+letter: the addressee, heading and body are removed; the key, when it was queued and printed,
+and the SHA-256 of the body printed (to prove later what was sent, against a copy) stay.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pymongo import ASCENDING
 from pymongo.errors import PyMongoError
 
-from services.notification.adapters.delivery import QueuedLetter, TransientDeliveryError
+from services.notification.adapters.delivery import (
+    QueuedLetter,
+    TransientDeliveryError,
+    text_sha256,
+)
 from shared.mongo import Database, Document
 from shared.observability import kind_of_failure
+
+LETTER_FIELDS = ("addressee", "subject", "body")
+"""What the queue holds of the letter itself, removed once it is printed."""
 
 
 class MongoPrintQueue:
@@ -41,3 +54,22 @@ class MongoPrintQueue:
             QueuedLetter.model_validate({k: v for k, v in d.items() if k not in ("_id", "printed")})
             async for d in cursor
         ]
+
+    async def printed(self, reference: str, now: datetime) -> bool:
+        """The print room printed this letter: keep a reference to it instead of the letter.
+        Returns False if no letter waits under this reference (unknown, or recorded already)."""
+        letter = await self.collection.find_one({"_id": reference, "printed": False})
+        if letter is None:
+            return False
+        result = await self.collection.update_one(
+            {"_id": reference, "printed": False},
+            {
+                "$set": {
+                    "printed": True,
+                    "printed_at": now,
+                    "sent_sha256": text_sha256(letter["body"]),
+                },
+                "$unset": dict.fromkeys(LETTER_FIELDS, ""),
+            },
+        )
+        return result.modified_count == 1

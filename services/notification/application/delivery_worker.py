@@ -213,7 +213,7 @@ class DeliveryWorker:
             # Written at once, outside the recording transaction: if recording fails now, the
             # next attempt records this send instead of sending again.
             await self.deliveries.accepted(
-                delivery.reference, attempt.provider_reference, attempt.route.channel
+                delivery, attempt.provider_reference, attempt.route.channel, self.clock()
             )
         await self.record(delivery, attempt)
 

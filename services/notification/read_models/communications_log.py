@@ -179,7 +179,8 @@ def _waiting_entry(delivery: Delivery) -> LogEntry:
         at=delivery.created_at,
         kind=EntryKind.WAITING_TO_SEND,
         summary=f"Waiting to send to {_role(delivery.role)} {_by(delivery.channel)}: "
-        f"{delivery.subject}.",
+        # A message a provider accepted a moment ago is no longer kept: say what it is about.
+        f"{delivery.subject or delivery.told_about}.",
         source_event_id=delivery.source_event_id,
         source_event_type=delivery.source_event_type,
         recipient_role=delivery.role,

@@ -4,6 +4,12 @@ decided, and what became of it.
 The informing reaction writes one pending delivery per recipient of a step (`_id` = the delivery
 reference, `<step event id>.<role>`), in the same transaction as its decision; the delivery worker
 claims and finishes them; the communications log shows the ones still waiting.
+
+Once a provider accepted a message, the delivery keeps a reference to it, not the message: the
+rendered text (`MESSAGE_FIELDS`) is removed, and what the council keeps is the provider's
+reference, the channel, when, and the SHA-256 of the text sent (`sent_sha256`), which proves what
+was sent against a copy produced later. What the person was told stays in `PersonInformed`
+(`message_summary`) and her timeline. A delivery not yet accepted keeps its message for retries.
 """
 
 from __future__ import annotations
@@ -32,6 +38,14 @@ class DeliveryStatus(StrEnum):
     """The concern was moved to another person before this was sent: it never goes."""
 
 
+MESSAGE_FIELDS = ("subject", "body", "email_subject", "sms")
+"""What a delivery holds of the message itself, removed once a provider accepted it."""
+
+
+class MessageNotKept(Exception):
+    """The message was accepted by a provider and is no longer kept: it is never sent again."""
+
+
 class Delivery(BaseModel):
     """One message to one recipient about one step, rendered when the step was decided."""
 
@@ -46,8 +60,10 @@ class Delivery(BaseModel):
     role: RecipientRole
     format: MessageFormat
     template: str
-    subject: str
-    body: str
+    subject: str | None = None
+    body: str | None = None
+    """The rendered message (with `subject`, `email_subject`, `sms`) until a provider accepts it;
+    then removed."""
     email_subject: str | None = None
     sms: str | None = None
     told_about: str
@@ -63,10 +79,15 @@ class Delivery(BaseModel):
     provider_reference: str | None = None
     """Set as soon as a provider accepted the message (before PersonInformed is recorded)."""
     channel_used: Channel | None = None
+    accepted_at: AwareDatetime | None = None
+    sent_sha256: str | None = None
+    """The SHA-256 of the text sent (`OutgoingMessage.sha256_sent_by`), kept instead of it."""
     finished_at: AwareDatetime | None = None
 
     @property
     def message(self) -> OutgoingMessage:
+        if self.subject is None or self.body is None:
+            raise MessageNotKept(self.reference)
         return OutgoingMessage(
             reference=self.reference,
             subject=self.subject,
@@ -82,7 +103,13 @@ class Delivery(BaseModel):
     def as_document(self) -> Document:
         document: Document = self.model_dump(mode="json")
         document["_id"] = document.pop("reference")
-        for name in ("created_at", "next_attempt_at", "claimed_until", "finished_at"):
+        for name in (
+            "created_at",
+            "next_attempt_at",
+            "claimed_until",
+            "accepted_at",
+            "finished_at",
+        ):
             document[name] = getattr(self, name)
         return document
 
@@ -142,11 +169,22 @@ class Deliveries:
             {"$set": {"claimed_until": until}},
         )
 
-    async def accepted(self, reference: str, provider_reference: str, channel: Channel) -> None:
-        """A provider accepted the message: never send it again, whatever happens next."""
+    async def accepted(
+        self, delivery: Delivery, provider_reference: str, channel: Channel, now: datetime
+    ) -> None:
+        """A provider accepted the message: never send it again, whatever happens next, and keep
+        a reference to it instead of the message."""
         await self.collection.update_one(
-            {"_id": reference},
-            {"$set": {"provider_reference": provider_reference, "channel_used": channel.value}},
+            {"_id": delivery.reference},
+            {
+                "$set": {
+                    "provider_reference": provider_reference,
+                    "channel_used": channel.value,
+                    "accepted_at": now,
+                    "sent_sha256": delivery.message.sha256_sent_by(channel),
+                },
+                "$unset": dict.fromkeys(MESSAGE_FIELDS, ""),
+            },
         )
 
     async def finish(
@@ -159,19 +197,20 @@ class Deliveries:
         provider_reference: str | None = None,
         channel_used: Channel | None = None,
     ) -> None:
-        await self.collection.update_one(
-            {"_id": reference},
-            {
-                "$set": {
-                    "status": status.value,
-                    "finished_at": now,
-                    "claimed_until": None,
-                    "provider_reference": provider_reference,
-                    "channel_used": channel_used.value if channel_used else None,
-                }
-            },
-            session=session,
-        )
+        change: Document = {
+            "$set": {
+                "status": status.value,
+                "finished_at": now,
+                "claimed_until": None,
+                "provider_reference": provider_reference,
+                "channel_used": channel_used.value if channel_used else None,
+            }
+        }
+        if status is DeliveryStatus.DELIVERED:
+            # Already removed when the provider accepted it; this covers deliveries accepted
+            # before that was so.
+            change["$unset"] = dict.fromkeys(MESSAGE_FIELDS, "")
+        await self.collection.update_one({"_id": reference}, change, session=session)
 
     async def try_again_later(
         self, reference: str, rounds: int, next_attempt_at: datetime, session: Session

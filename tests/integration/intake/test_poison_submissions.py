@@ -153,6 +153,7 @@ async def test_a_worker_stuck_on_a_message_makes_health_503_with_its_lag_until_i
                 what="/health to be ready again",
             )
             assert ready.json()["workers"]["concern-submissions"]["stuck"] is False
+            assert ready.json()["workers"]["outbox-purge"]["stuck"] is False
             await eventually(lambda: _lag(group, topic), until=lambda n: n == 0, what="no lag")
     finally:
         await admin.close()

@@ -18,6 +18,7 @@ from services.notification.adapters.delivery.sender import (
     PermanentDeliveryError,
     Sender,
     TransientDeliveryError,
+    text_sha256,
 )
 from services.notification.adapters.delivery.smtp import SmtpSecurity, SmtpSender
 
@@ -39,4 +40,5 @@ __all__ = [
     "SmtpSender",
     "TransientDeliveryError",
     "deliver",
+    "text_sha256",
 ]

@@ -7,12 +7,14 @@ the addressee). Retrying and falling back to the person's other channel happen i
 
 from __future__ import annotations
 
+import hashlib
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notification.domain.messages import SMS_LIMIT, RenderedMessage
 from services.notification.domain.safety import Addressee
+from shared.events.notification import Channel
 
 
 class OutgoingMessage(BaseModel):
@@ -51,6 +53,17 @@ class OutgoingMessage(BaseModel):
         if self.sms is None:
             raise PermanentDeliveryError("there is no short text for this message")
         return self.sms
+
+    def sha256_sent_by(self, channel: Channel) -> str:
+        """The SHA-256 (hex, of its UTF-8) of the text `channel` sent: the short text by SMS,
+        the body otherwise. Kept once the message itself is not, it proves what was sent
+        against a copy produced later."""
+        return text_sha256(self.text_message if channel is Channel.SMS else self.body)
+
+
+def text_sha256(text: str) -> str:
+    """The SHA-256 of a text as sent (hex, of its UTF-8), kept in place of the text."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class DeliveryError(Exception):
