@@ -223,12 +223,19 @@ async def test_a_relay_that_lost_its_lease_unawares_is_fenced_and_publishes_noth
 KEEP = timedelta(days=7)
 
 
-def purge_of(store: EventStore, keep: timedelta = KEEP, **options: float) -> PublishedOutboxPurge:
+def purge_of(
+    store: EventStore,
+    keep: timedelta = KEEP,
+    *,
+    batch_size: int = 500,
+    interval_seconds: float = 3600.0,
+) -> PublishedOutboxPurge:
     return PublishedOutboxPurge(
         store.outbox,
         keep_published=keep,
         progress=WorkerProgress("test:outbox-purge", 60.0),
-        **options,  # type: ignore[arg-type]
+        batch_size=batch_size,
+        interval_seconds=interval_seconds,
     )
 
 

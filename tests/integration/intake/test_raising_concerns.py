@@ -294,6 +294,8 @@ async def test_a_kafka_submission_not_from_the_agency_it_names_is_refused_and_no
     real = a_submission()
     real_reference = str(real["partner_reference"])
     pretender, signer = pretend(intake)
+    # Only a name that is not the partner's is refused for the name; the rest for the signature.
+    assert (pretender != intake.agency_a) == (reason == UNREGISTERED)
 
     await submit_over_kafka(
         kafka_producer, pretender, json.dumps(forged).encode(), forged_reference, signed_by=signer
