@@ -68,6 +68,9 @@ REASON_PARAMETER: dict[str, Any] = {
 }
 """The header as every route that checks access declares it in its OpenAPI document."""
 _REASON = re.compile(REASON_PATTERN)
+OUTSIDE_TEAM = "https://safeguarding.example/problems/outside-team"
+"""The problem type of a read refused outside the staff member's team (a client may then offer
+to give a reason)."""
 GENESIS = "0" * 64
 HEAD = "head"
 RESTRICTED_KINDS = frozenset({"case", "timeline", "communications log", "person"})
@@ -289,6 +292,15 @@ class AccessGate:
         self.person_of = person_of
         self.team_of = team_of
 
+    def team_responsible(self, allocated: str | None) -> str | None:
+        """The team whose staff may read a case allocated to `allocated` (or to nobody yet)."""
+        return team_responsible(allocated, self.unallocated_case_team)
+
+    def sees(self, staff: StaffMember, allocated: str | None) -> bool:
+        """Whether a list shows `staff` a case allocated to `allocated`: the rule a single read
+        is admitted by, so a list never offers what a read would refuse."""
+        return may_read(staff, self.team_responsible(allocated))
+
     async def admit(self, request: Request, staff: StaffMember) -> None:
         route_object = request.scope.get("route")
         route = str(getattr(route_object, "path", request.url.path))
@@ -298,9 +310,7 @@ class AccessGate:
         outside_team = refused = False
         team: str | None = None
         if reads and kind in RESTRICTED_KINDS and subject_id is not None:
-            team = team_responsible(
-                await self.team_of(kind, subject_id), self.unallocated_case_team
-            )
+            team = self.team_responsible(await self.team_of(kind, subject_id))
             if not may_read(staff, team):
                 outside_team, refused = True, reason is None
         try:
@@ -334,15 +344,22 @@ class AccessGate:
             raise _outside_team(kind, team)
 
 
+def reason_problem(reason: str) -> str | None:
+    """What is wrong with a reason to read outside one's team, or None when it is acceptable
+    (the web app's form asks by the same rule)."""
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        return f"is {len(reason)} characters long"
+    if not _REASON.fullmatch(reason):
+        return "has an invisible character, a line break, or a space at its start or end"
+    return None
+
+
 def _reason(request: Request) -> str | None:
     reason = request.headers.get(REASON_HEADER)
     if reason is None:
         return None
-    if not REASON_MIN <= len(reason) <= REASON_MAX:
-        problem = f"is {len(reason)} characters long"
-    elif not _REASON.fullmatch(reason):
-        problem = "has an invisible character, or a space at its start or end"
-    else:
+    problem = reason_problem(reason)
+    if problem is None:
         return reason
     raise ProblemError(
         400,
@@ -360,5 +377,5 @@ def _outside_team(kind: str, team: str | None) -> ProblemError:
         f"This {kind} belongs to {whose}, and only its staff and managers may read it. If you "
         f"need to read it, say why in the {REASON_HEADER} header ({REASON_MIN}-{REASON_MAX} "
         "characters): the reading and your reason are recorded in the audit of access.",
-        type_="https://safeguarding.example/problems/outside-team",
+        type_=OUTSIDE_TEAM,
     )

@@ -37,6 +37,7 @@ from services.outcomes.read_models.case_file import (
     AllocatedCase,
     CaseFile,
     allocated_cases,
+    allocated_teams,
     read_case_file,
 )
 from services.outcomes.read_models.concern_cases import ConcernCases
@@ -47,6 +48,7 @@ from services.outcomes.read_models.work_items import (
     case_work_items,
     open_work_items,
 )
+from shared.access import StaffMember
 from shared.events import Actor, Envelope, Role
 from shared.events.outcomes import CaseOpened
 from shared.eventstore import envelope_from_document
@@ -198,6 +200,11 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
 
     Staff = Annotated[Actor, Depends(staff.requires())]
     Manager = Annotated[Actor, Depends(staff.requires(Role.MANAGER))]
+    Member = Annotated[StaffMember, Depends(staff.requires_member())]
+
+    def sees(member: StaffMember, allocated: str | None) -> bool:
+        # The gate's own rule for a single read: a list never offers a case a read would refuse.
+        return staff.gate is None or staff.gate.sees(member, allocated)
 
     async def record(case_id: str, actor: Actor, decide: Callable[[Case], object]) -> Recorded:
         try:
@@ -302,9 +309,11 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         response_model=list[OpenWorkItem],
         tags=["work items"],
         summary="Open work items, oldest agreed date first: a lead worker's, or everyone's",
+        description="Only those of cases the caller may read: their teams' (a case not yet "
+        "allocated is the team for unallocated cases'); a manager's, every case's.",
     )
     async def work_items(
-        actor: Staff,
+        member: Member,
         lead_worker: Annotated[
             str | None,
             Query(
@@ -314,7 +323,9 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
             ),
         ] = None,
     ) -> list[OpenWorkItem]:
-        return await open_work_items(database, lead_worker)
+        items = await open_work_items(database, lead_worker)
+        teams = await allocated_teams(database, {item.case_id for item in items})
+        return [item for item in items if sees(member, teams.get(item.case_id))]
 
     @router.get(
         "/allocations",
@@ -322,9 +333,10 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         tags=["work items"],
         summary="Open cases allocated to a team or a worker (both, when both are given), the "
         "longest allocated first",
+        description="Only cases the caller may read: their teams' cases; a manager's, every case.",
     )
     async def allocations(
-        actor: Staff,
+        member: Member,
         team: Annotated[
             str | None,
             Query(min_length=1, max_length=200, description="The team, as the directory names it"),
@@ -334,7 +346,8 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
             Query(min_length=1, max_length=200, description="The worker, as named on their cases"),
         ] = None,
     ) -> list[AllocatedCase]:
-        return await allocated_cases(database, team=team, worker=worker)
+        found = await allocated_cases(database, team=team, worker=worker)
+        return [case for case in found if sees(member, case.team)]
 
     @router.get(
         "/reports/msp",

@@ -351,6 +351,18 @@ async def team_of_subject(database: Database, kind: str, subject_id: str) -> str
     return str(team) if team else None
 
 
+async def allocated_teams(database: Database, case_ids: set[str]) -> dict[str, str | None]:
+    """The team each case is allocated to (None when nobody allocated it), for the lists that
+    show staff only the cases the per-team rule lets them read."""
+    cursor = database[COLLECTION].find(
+        {"_id": {"$in": sorted(case_ids)}}, projection={"allocation": 1}
+    )
+    return {
+        str(document["_id"]): ((document.get("allocation") or {}).get("team") or None)
+        async for document in cursor
+    }
+
+
 async def cases_of(database: Database, person_id: str) -> list[str]:
     """The cases about the person now (a case moved to someone else is theirs)."""
     cursor = database[COLLECTION].find({"person_id": person_id}, projection={"_id": 1})
