@@ -15,16 +15,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from services.practitioner_web.adapters.services import Refused, Services
+from services.practitioner_web.adapters.services import Refused, Services, reading_with_reason
 from services.practitioner_web.adapters.sign_in import OAuthError, SignIn
 from services.practitioner_web.application import pages
 from services.practitioner_web.application.pages import User
 from services.practitioner_web.domain import chronology, forms, safe_contact, steps, work
 from services.practitioner_web.domain.charts import CHARTED_TABLES, chart_of_table
 from services.practitioner_web.domain.forms import Form, FormError
+from shared.access import REASON_MAX, REASON_MIN, reason_problem
 from shared.events import Role
 
 RECENT_PEOPLE = 5
+AUDIT_CRITERIA = {"person_id": "Person's id", "staff_id": "Staff member's id"}
+KEPT_REASONS = 3
+"""Reasons to read outside one's team kept in the session: the records opened most recently."""
 RENEW_BEFORE_EXPIRY_S = 30
 
 
@@ -50,6 +54,7 @@ def user_of(request: Request) -> User:
     if float(signed_in.get("expires_at", 0)) - RENEW_BEFORE_EXPIRY_S < time.time():
         # The provider's own session is usually still on: signing in again comes straight back.
         raise SignInNeeded
+    reading_with_reason(request.session.get("access_reasons", {}).get(record_of(request.url.path)))
     return User(
         subject=signed_in["sub"],
         name=signed_in["name"],
@@ -57,6 +62,31 @@ def user_of(request: Request) -> User:
         token=request.session["access_token"],
         teams=tuple(signed_in.get("teams", ())),
     )
+
+
+def record_of(path: str) -> str:
+    """The record a page belongs to (`/cases/<id>`, `/people/<id>`): a reason given to read it
+    outside one's team covers that record's pages, and no other."""
+    return "/".join(path.split("/")[:3])
+
+
+def local_path(back: str) -> str:
+    """`back` when it is a path of this web app, otherwise the user's work (never another site)."""
+    return back if back.startswith("/") and not back.startswith(("//", "/\\")) else "/work"
+
+
+def reason_error(reason: str) -> FormError | None:
+    """What the break-the-glass form says is wrong with a reason, by the services' own rule."""
+    if not reason:
+        return FormError("reason", "Enter why you need to see this record")
+    problem = reason_problem(reason)
+    if problem is None:
+        return None
+    if problem.startswith("is "):
+        return FormError(
+            "reason", f"Reason must be between {REASON_MIN} and {REASON_MAX} characters"
+        )
+    return FormError("reason", "Reason must be written with letters, numbers and punctuation only")
 
 
 def check_csrf(request: Request, posted: Mapping[str, Sequence[str]]) -> None:
@@ -157,6 +187,36 @@ def build_router(
     async def signed_out(request: Request) -> HTMLResponse:
         request.session.clear()
         return render(request, "signed_out.html", title="You have signed out")
+
+    # --- reading outside one's team ("break the glass") -------------------------------------
+
+    @router.post("/access-reason", response_class=HTMLResponse)
+    async def give_access_reason(request: Request) -> Response:
+        user_of(request)
+        posted = await posted_form(request)
+        back = local_path((posted.get("back") or ["/work"])[0])
+        # A reason typed over several lines is one reason: the header carries it on one line.
+        reason = " ".join((posted.get("reason") or [""])[0].split())
+        error = reason_error(reason)
+        if error is not None:
+            return render(
+                request,
+                "access_reason.html",
+                400,
+                title="Why do you need to see this record?",
+                back=back,
+                reason=reason,
+                errors=[error],
+            )
+        kept = {
+            record: given
+            for record, given in request.session.get("access_reasons", {}).items()
+            if record != record_of(back)
+        }
+        request.session["access_reasons"] = dict(
+            [*list(kept.items())[-(KEPT_REASONS - 1) :], (record_of(back), reason)]
+        )
+        return RedirectResponse(back, 303)
 
     # --- work ---------------------------------------------------------------------------------
 
@@ -472,6 +532,38 @@ def build_router(
             kind_words=chronology.KIND_WORDS,
             action_words=steps.ACTION_WORDS,
             wish_words=steps.WISH_WORDS,
+        )
+
+    # --- the audit of access (managers) -------------------------------------------------------
+
+    @router.get("/audit", response_class=HTMLResponse)
+    async def access_audit(request: Request) -> HTMLResponse:
+        user = user_of(request)
+        if not user.is_manager:
+            raise NotAllowed
+        criteria = {
+            key: request.query_params.get(key, "").strip() for key in ("person_id", "staff_id")
+        }
+        given = {k: v for k, v in criteria.items() if v}
+        errors: list[FormError] = []
+        entries: list[Any] | None = None
+        if given:
+            try:
+                entries = await pages.access_audit(services, user, given)
+            except Refused as refused:
+                # The services' own limits, said as the form's.
+                errors = [
+                    FormError(e.field, f"{AUDIT_CRITERIA[e.field]} {e.problem}")
+                    for e in refused.errors
+                    if e.field in AUDIT_CRITERIA
+                ] or [FormError(None, refused.detail or refused.title)]
+        return render(
+            request,
+            "audit.html",
+            title="Who has seen a record",
+            criteria=criteria,
+            entries=entries,
+            errors=errors,
         )
 
     # --- the report ---------------------------------------------------------------------------

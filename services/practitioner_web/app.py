@@ -25,6 +25,7 @@ from jinja2 import (
 )
 
 from services.practitioner_web.adapters.services import (
+    Refused,
     Services,
     ServiceUnavailable,
     SignInAgain,
@@ -210,6 +211,29 @@ def build(settings: WebSettings) -> FastAPI:
             request, 404, "Page not found", f"There is no such {what}, or it is not ready yet."
         )
 
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refused)
+        if not exc.outside_team:
+            return error_page(request, exc.status, "You cannot see this", exc.detail or exc.title)
+        # Another team's record: offer to give a reason, and read it again with it.
+        return pages.TemplateResponse(
+            request,
+            "access_reason.html",
+            {
+                "title": "Why do you need to see this record?",
+                "detail": exc.detail,
+                "back": str(request.url.path)
+                + (f"?{request.url.query}" if request.url.query else ""),
+                "reason": "",
+                "errors": [],
+                "user": request.session.get("user"),
+                "csrf_token": request.session.get("csrf", ""),
+                "council": settings.council_name,
+                "path": request.url.path,
+            },
+            status_code=403,
+        )
+
     async def unavailable(request: Request, exc: Exception) -> Response:
         return error_page(
             request,
@@ -223,6 +247,7 @@ def build(settings: WebSettings) -> FastAPI:
     app.add_exception_handler(NotAllowed, not_allowed)
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(ServiceUnavailable, unavailable)
+    app.add_exception_handler(Refused, refused)
     app.include_router(build_router(pages, services, sign_in, council=settings.council_name))
     # Outermost (added last), so an oversized request is refused before the session is read.
     app.add_middleware(BoundedRequests)

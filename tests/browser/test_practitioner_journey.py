@@ -499,6 +499,23 @@ def walk(browser: Browser, web_stack: Stack, test_password: str) -> Visit:
     visit.seen["csv"] = Path(download.value.path()).read_text()
     visit.seen["ids"] = {"case": case_id, "person": person_id, "concern": concern_id}
 
+    # -- another team's practitioner must say why before reading her case; a manager sees it
+    refused = page.goto(f"{web}/audit")
+    visit.seen["practitioner_audit"] = (
+        refused.status if refused else None,
+        page.locator("h1").inner_text(),
+        page.get_by_role("link", name="Audit of access").count(),
+    )
+    break_the_glass(browser, stack, visit, test_password, case_id)
+    manager.goto(f"{web}/people/{person_id}")
+    manager.get_by_role("link", name="Who has seen Margaret Hill's record").click()
+    visit.check(manager, "audit", screenshot=True)
+    visit.seen["audit"] = manager.locator("table").inner_text()
+    manager.get_by_label("Person's id").fill("x" * 101)
+    manager.get_by_role("button", name="Look up").click()
+    visit.check(manager, "audit-error")
+    visit.seen["audit_error"] = manager.locator(".govuk-error-summary").inner_text()
+
     # -- signing out ends the provider's session too
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
@@ -508,6 +525,29 @@ def walk(browser: Browser, web_stack: Stack, test_password: str) -> Visit:
     practitioner_context.close()
     manager_context.close()
     return visit
+
+
+COVERING = "Covering the north team's duty desk while Asha is out"
+
+
+def break_the_glass(
+    browser: Browser, stack: Stack, visit: Visit, password: str, case_id: str
+) -> None:
+    """Sam, of the south team, opens her case: asked why first, a too short reason refused."""
+    context, other = sign_in(browser, stack, TestUser.OTHER_PRACTITIONER, password)
+    expect(other.get_by_role("heading", name="My work")).to_be_visible()
+    other.goto(f"{stack.endpoints.url(WEB)}/cases/{case_id}")
+    visit.seen["glass_status"] = other.locator("h1").inner_text()
+    visit.check(other, "access-reason")
+    other.get_by_label("Why do you need to see it?").fill("curious")
+    other.get_by_role("button", name="Continue to the record").click()
+    visit.check(other, "access-reason-error")
+    visit.seen["glass_error"] = other.locator(".govuk-error-summary").inner_text()
+    other.get_by_label("Why do you need to see it?").fill(COVERING)
+    with other.expect_navigation():
+        other.get_by_role("button", name="Continue to the record").click()
+    visit.seen["glass_read"] = (other.locator("h1").inner_text(), other.url)
+    context.close()
 
 
 def say_what_she_wants(page: Page, *, words: str, category: str) -> None:
@@ -559,6 +599,10 @@ def test_every_page_visited_meets_wcag_2_2_aa(walk: Visit) -> None:
         "override-wishes",
         "allocation-check",
         "my-work-allocated",
+        "access-reason",
+        "access-reason-error",
+        "audit",
+        "audit-error",
     } <= set(walk.pages_checked)
     assert walk.violations == {}
 
@@ -628,6 +672,30 @@ def test_a_case_allocated_to_her_is_on_her_own_work(walk: Visit) -> None:
 def test_the_report_draws_her_results_and_downloads_the_return(walk: Visit) -> None:
     assert walk.seen["charts"] >= 1
     assert walk.seen["csv"].startswith("TABLE_REFERENCE")
+
+
+def test_another_teams_practitioner_gives_a_reason_to_read_her_case_which_a_manager_sees(
+    walk: Visit,
+) -> None:
+    heading, url = walk.seen["glass_read"]
+    assert walk.seen["glass_status"] == "Why do you need to see this record?"
+    assert "Reason must be between 10 and 500 characters" in walk.seen["glass_error"]
+    assert heading.startswith("Case SG-")
+    assert url.endswith(f"/cases/{walk.seen['ids']['case']}")
+    assert "Covering" not in url
+    assert "duty" not in url
+    audit = walk.seen["audit"]
+    assert "Sam Jones" in audit
+    assert COVERING in audit
+    assert "Refused" in audit
+    assert "Asha Patel" in audit
+    assert "Margaret Hill" not in audit
+    assert "Person's id" in walk.seen["audit_error"]
+    assert "100" in walk.seen["audit_error"]
+
+
+def test_only_a_manager_sees_the_audit_of_access(walk: Visit) -> None:
+    assert walk.seen["practitioner_audit"] == (403, "You cannot do this", 0)
 
 
 def test_signing_out_signs_out(walk: Visit) -> None:

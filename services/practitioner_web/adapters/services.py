@@ -3,17 +3,30 @@
 A refusal (4xx with RFC 9457 problem details) comes back as `Refused`, which the pages show as
 errors on the form; 401 as `SignInAgain` (the token expired or was revoked); anything the
 services could not answer (5xx, unreachable) as `ServiceUnavailable`.
+
+A read a member of staff asked to make outside their team ("break the glass") carries their
+reason in `X-Access-Reason` on every call made while answering that page (`reading_with_reason`):
+in a header, never in a URL.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 
+from shared.access import OUTSIDE_TEAM, REASON_HEADER
+
 Json = Any
 Service = Literal["intake", "outcomes", "notification"]
+_ACCESS_REASON: ContextVar[str | None] = ContextVar("access_reason", default=None)
+
+
+def reading_with_reason(reason: str | None) -> None:
+    """The calls made for the rest of this request carry `reason` (None: no reason)."""
+    _ACCESS_REASON.set(reason)
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,12 @@ class Refused(Exception):
     title: str
     detail: str
     errors: tuple[FieldRefusal, ...] = field(default=())
+    type: str = "about:blank"
+
+    @property
+    def outside_team(self) -> bool:
+        """Refused because it belongs to another team: a reason would let the user read it."""
+        return self.status == 403 and self.type == OUTSIDE_TEAM
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}"
@@ -65,6 +84,7 @@ def refused_from(response: httpx.Response) -> Refused:
         title=str(body.get("title") or "Refused"),
         detail=str(body.get("detail") or ""),
         errors=errors,
+        type=str(body.get("type") or "about:blank"),
     )
 
 
@@ -88,13 +108,12 @@ class Services:
         body: Json | None = None,
         params: dict[str, str] | None = None,
     ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        if (reason := _ACCESS_REASON.get()) is not None:
+            headers[REASON_HEADER] = reason
         try:
             response = await self.http.request(
-                method,
-                f"{self.urls[service]}{path}",
-                json=body,
-                params=params,
-                headers={"Authorization": f"Bearer {token}"},
+                method, f"{self.urls[service]}{path}", json=body, params=params, headers=headers
             )
         except httpx.HTTPError as error:
             raise ServiceUnavailable(f"{service} could not be reached") from error

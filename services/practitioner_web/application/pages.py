@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.practitioner_web.adapters.services import Json, Refused, Services
+from services.practitioner_web.adapters.services import Json, Refused, Service, Services
 from services.practitioner_web.domain import work as work_queue
 from services.practitioner_web.domain.steps import CaseContext
 from shared.events import Role
@@ -143,6 +143,29 @@ async def step_to_tell(
             if step["person_id"] == person_id and step["source_event_id"] == source_event_id
         ),
         None,
+    )
+
+
+AUDITED_SERVICES: tuple[Service, ...] = ("intake", "outcomes", "notification")
+
+
+async def access_audit(services: Services, user: User, query: dict[str, str]) -> list[Json]:
+    """The audit of access of the three services for a person or a member of staff, newest
+    first, each entry with the service that recorded it."""
+    found = await asyncio.gather(
+        *(
+            services.get(service, "/admin/access-audit", user.token, params=query)
+            for service in AUDITED_SERVICES
+        )
+    )
+    return sorted(
+        (
+            {**entry, "service": service}
+            for service, entries in zip(AUDITED_SERVICES, found, strict=True)
+            for entry in entries
+        ),
+        key=lambda entry: str(entry["at"]),
+        reverse=True,
     )
 
 
