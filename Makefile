@@ -74,7 +74,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared services tests infra bench demo
 
-.PHONY: run demo asyncapi dead-letters replay-dead-letter rebuild-projection bench safety-fuzz compose-env api-conformance
+.PHONY: run demo asyncapi dead-letters replay-dead-letter discard-dead-letter rebuild-projection bench safety-fuzz compose-env api-conformance
 
 run: setup
 	$(PY) infra/stack.py
@@ -91,6 +91,10 @@ dead-letters: setup
 # make replay-dead-letter TOPIC=safeguarding.concerns.submitted.dlt PARTITION=0 OFFSET=3
 replay-dead-letter: setup
 	$(VENV)/bin/safeguarding-ops dead-letters replay $(TOPIC) $(PARTITION) $(OFFSET)
+
+# make discard-dead-letter TOPIC=safeguarding.concerns.submitted.dlt PARTITION=0 OFFSET=3
+discard-dead-letter: setup
+	$(VENV)/bin/safeguarding-ops dead-letters discard $(TOPIC) $(PARTITION) $(OFFSET)
 
 # make rebuild-projection SERVICE_URL=http://127.0.0.1:8002 PROJECTION=case-file OPS_TOKEN=<a manager's access token>
 rebuild-projection: setup

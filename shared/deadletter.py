@@ -4,6 +4,15 @@ The dead-letter record keeps the original bytes as its value and key, the origin
 adds headers saying why and where it came from, so an operator can read the reason, fix the
 cause, and replay it to the original topic (`safeguarding-ops dead-letters replay`).
 
+Once an operator has replayed a dead letter, or discarded it, its stored copy is redacted
+(`shared.ops.resolve_dead_letter`): Kafka cannot change a record, so a *resolution* record takes
+its place on the dead-letter topic, keeping only its id (where it came from and which consumer
+parked it), the kind of error, when it failed and was resolved, and the SHA-256 and size of the
+original; then everything before it on that partition is deleted (Kafka's DeleteRecords), after
+copying to the end of the partition every record there that must stay: letters still parked,
+and earlier resolutions. A letter parked but not yet replayed keeps its message until an operator
+acts on it.
+
 A record too large to park whole (the producer and broker refuse records over 1 MiB, and a small
 compressed record can inflate far beyond that) is parked truncated: the first part of its value,
 its size and SHA-256, and its original coordinates, where it stays until retention. Retrying the
@@ -34,6 +43,9 @@ FAILED_AT = "dlt.failed_at"
 TRUNCATED = "dlt.truncated"
 ORIGINAL_SIZE = "dlt.original_size"
 ORIGINAL_SHA256 = "dlt.original_sha256"
+RESOLVED = "dlt.resolved"
+"""How an operator resolved it: replayed or discarded (only on a resolution record)."""
+RESOLVED_AT = "dlt.resolved_at"
 DLT_HEADERS = (
     REASON,
     ERROR_TYPE,
@@ -45,6 +57,8 @@ DLT_HEADERS = (
     TRUNCATED,
     ORIGINAL_SIZE,
     ORIGINAL_SHA256,
+    RESOLVED,
+    RESOLVED_AT,
 )
 _KEPT_KEY_BYTES = KIB
 _KEPT_HEADER_BYTES = 16 * KIB
@@ -73,6 +87,43 @@ class DeadLetter:
     """Only the first part of the value is here; see `original_size` and `original_sha256`."""
     original_size: int | None = None
     original_sha256: str | None = None
+    resolved: str | None = None
+    """replayed or discarded: this is the redacted record of a resolved letter, no message."""
+    resolved_at: str | None = None
+
+    @property
+    def id(self) -> str:
+        """Which message, parked by which consumer: the same across copies and its resolution."""
+        return (
+            f"{self.original_topic}/{self.original_partition}/{self.original_offset}"
+            f"/{self.consumer_group}"
+        )
+
+    def resolution(self, how: str, at: datetime) -> Headers:
+        """The headers of the record that replaces this one once resolved: its id, the kind of
+        error, when, and the SHA-256 and size of the original; not the message, its key, its
+        headers or the reason's words."""
+        whole = not self.truncated
+        return [
+            (ERROR_TYPE, self.error_type.encode()),
+            (ORIGINAL_TOPIC, self.original_topic.encode()),
+            (ORIGINAL_PARTITION, str(self.original_partition).encode()),
+            (ORIGINAL_OFFSET, str(self.original_offset).encode()),
+            (CONSUMER_GROUP, self.consumer_group.encode()),
+            (FAILED_AT, self.failed_at.encode()),
+            (
+                ORIGINAL_SIZE,
+                str(len(self.value) if whole else self.original_size).encode(),
+            ),
+            (
+                ORIGINAL_SHA256,
+                (
+                    hashlib.sha256(self.value).hexdigest() if whole else str(self.original_sha256)
+                ).encode(),
+            ),
+            (RESOLVED, how.encode()),
+            (RESOLVED_AT, at.astimezone(UTC).isoformat().encode()),
+        ]
 
     @classmethod
     def from_record(cls, record: ConsumerRecord[bytes, bytes]) -> DeadLetter:
@@ -94,6 +145,8 @@ class DeadLetter:
             truncated=headers.get(TRUNCATED) == "true",
             original_size=int(headers[ORIGINAL_SIZE]) if ORIGINAL_SIZE in headers else None,
             original_sha256=headers.get(ORIGINAL_SHA256),
+            resolved=headers.get(RESOLVED),
+            resolved_at=headers.get(RESOLVED_AT),
         )
 
 
