@@ -3,6 +3,7 @@ and database, driven only through their public APIs (the same story `make demo` 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -281,3 +282,41 @@ async def test_no_service_log_or_dead_letter_header_holds_her_personal_data(
         for _, value in record.headers
     ]
     assert [value for value in personal if any(value in h for h in headers)] == []
+
+
+EVENT_LOGS = frozenset({"events", "outbox"})
+"""Outcomes' own events and their way to Kafka: what the events carry is not its read models'."""
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+UK_PHONE = re.compile(r"(?:\+44\s?(?:\(0\)\s?)?|\b0)\d(?:[\s-]?\d){8,9}\b")
+UK_POSTCODE = re.compile(r"(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
+"""Not inside a reference such as SG-2026-DA16AA."""
+
+
+async def test_outcomes_read_models_hold_nobodys_email_phone_or_address(
+    story: Json, stack: Stack, mongo_client: Client
+) -> None:
+    outcomes = mongo_client[f"{stack.database_prefix}outcomes"]
+    read_models = sorted(set(await outcomes.list_collection_names()) - EVENT_LOGS)
+    found = []
+    documents = 0
+    for collection in read_models:
+        async for document in outcomes[collection].find({}):
+            documents += 1
+            text = repr(document)
+            found += [
+                (collection, kind, match.group())
+                for kind, pattern in (
+                    ("email", EMAIL),
+                    ("phone", UK_PHONE),
+                    ("postcode", UK_POSTCODE),
+                )
+                for match in pattern.finditer(text)
+            ]
+            found += [
+                (collection, "contact point", value)
+                for value in (*SONS_CONTACT_POINTS, SONS_PHONE, SONS_PHONE_AS_HERS, "WR1 2AB")
+                if value in text
+            ]
+    assert {"case_files", "timelines"} <= set(read_models)
+    assert documents > 0
+    assert found == []

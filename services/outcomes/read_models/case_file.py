@@ -77,6 +77,29 @@ class ReadModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+CONTACT_DETAILS = frozenset({"contact"})
+"""The fields of case events that say how to reach someone (the lead worker's phone, the
+advocate's email, phone and address). The case file keeps none: contact details are
+notification's business, and it has them from the same events."""
+
+
+class LeadWorker(ReadModel):
+    """The person's lead worker (how to reach them is in what notification sent the person)."""
+
+    name: str
+    assigned_at: AwareDatetime
+
+
+class Advocate(ReadModel):
+    """The independent advocate arranged (how to reach them is notification's to keep)."""
+
+    name: str
+    organisation: str
+    substantial_difficulty: str
+    no_appropriate_person: str
+    appointed_at: AwareDatetime
+
+
 class Wording(ReadModel):
     """One wording of a desired outcome, exactly as said."""
 
@@ -122,7 +145,7 @@ class CaseFile(ReadModel):
     demographics: Demographics | None = None
     """What the national return will count about the person."""
     enquiry: EnquiryStarted | None
-    lead_worker: LeadWorkerAssigned | None
+    lead_worker: LeadWorker | None
     allocation: CaseAllocated | None = None
     """Whose work the case is: a team's, and a worker's in it."""
     conversations: list[ConversationHeld]
@@ -133,7 +156,7 @@ class CaseFile(ReadModel):
     best_interests_decisions: list[BestInterestsDecisionMade] = []
     formal_actions: list[FormalActionTaken]
     capacity_assessments: list[MentalCapacityAssessed]
-    advocate: AdvocateAppointed | None
+    advocate: Advocate | None
     risk_discussions: list[RiskDiscussionHeld]
     meetings: list[MeetingArranged]
     case_notes: list[CaseNoteRecorded] = []
@@ -217,11 +240,12 @@ def fold_case_file(case_id: str, document: Document | None, events: Sequence[Env
 
 def _apply(file: Document, payload: CaseEvent) -> None:
     kind = type(payload)
+    kept = payload.model_dump(mode="json", exclude=set(CONTACT_DETAILS))
     if kind in _LISTS:
         key = _LISTS[kind]
-        file[key] = [*file.get(key, []), payload.model_dump(mode="json")]
+        file[key] = [*file.get(key, []), kept]
     elif kind in _LATEST:
-        file[_LATEST[kind]] = payload.model_dump(mode="json")
+        file[_LATEST[kind]] = kept
     if kind in _STATUS_AFTER and file["status"] != CaseStatus.CLOSED.value:
         file["status"] = _STATUS_AFTER[kind].value
     match payload:

@@ -262,7 +262,7 @@ def _entries_for(
             return [
                 _happened(
                     payload.assigned_at,
-                    f"{payload.name} became your lead worker. Contact: {payload.contact}",
+                    f"{payload.name} became your lead worker.",
                 )
             ]
         case ConversationHeld():

@@ -30,7 +30,9 @@ CLOSURE = {"reason": "Nothing more to do", "feedback_to_referrer": True, "sar_co
 
 
 async def allocated(outcomes: OutcomesService, **query: str) -> list[dict[str, Any]]:
-    response = await outcomes.http.get("/allocations", params=query, headers=outcomes.practitioner)
+    # A manager's list: the teams here are the test's own, which no practitioner is in (a
+    # practitioner's list shows only their teams' cases: test_lists_by_team.py).
+    response = await outcomes.http.get("/allocations", params=query, headers=outcomes.manager)
     assert response.status_code == 200, response.text
     found: list[dict[str, Any]] = response.json()
     return found
