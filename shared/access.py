@@ -116,7 +116,7 @@ class AccessEntry(BaseModel):
     method: str
     route: str = Field(description="The route's template, e.g. /cases/{case_id}/timeline.")
     subject_kind: str | None = Field(
-        description="case, timeline, communications log, person, concern"
+        description="case, timeline, communications log, person, concern, letter"
     )
     subject_id: str | None
     person_id: str | None = Field(description="The person the subject is about, when known.")
@@ -266,6 +266,8 @@ def subject_of(route: str, path_params: dict[str, Any]) -> tuple[str | None, str
         return kind, str(path_params["person_id"])
     if "concern_id" in path_params:
         return "concern", str(path_params["concern_id"])
+    if "letter_reference" in path_params:
+        return "letter", str(path_params["letter_reference"])
     return None, None
 
 

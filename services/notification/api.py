@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from services.notification.adapters.print_queue import MongoPrintQueue
 from services.notification.application.commands import (
     InformingCommands,
     UnknownConcern,
@@ -33,7 +34,7 @@ from services.notification.read_models.communications_log import (
 )
 from services.notification.read_models.decisions import Decisions
 from services.notification.read_models.deliveries import Deliveries
-from shared.events import Metadata
+from shared.events import Metadata, Role
 from shared.events.notification import (
     Channel,
     Clash,
@@ -483,6 +484,44 @@ def work_queue_router(decisions: Decisions, staff_tokens: StaffTokens) -> APIRou
             )
             for d in await decisions.practitioner_to_tell()
         ]
+
+    return router
+
+
+class LetterPrinted(BaseModel):
+    reference: str
+    printed_at: AwareDatetime
+
+
+def print_room_router(print_queue: MongoPrintQueue, staff_tokens: StaffTokens) -> APIRouter:
+    """The print room records each letter it printed. Managers only: recording one takes it out
+    of the queue for good and keeps only its reference and hash, so a mistaken record would
+    leave the person without the letter and nobody prompted to send it; there is no print-room
+    role at the provider yet. Who recorded which letter (and whose it is) is in the audit."""
+    router = APIRouter(prefix="/print-queue", tags=["print room"])
+
+    @router.post(
+        "/{letter_reference}/printed",
+        response_model=LetterPrinted,
+        summary="Manager only: record that the print room printed a letter",
+        description="The letter leaves the print queue; the queue keeps its reference, when it "
+        "was queued and printed, and the SHA-256 of its text, not the letter. 404 when no "
+        "letter has this reference; 409 when it was recorded printed already.",
+    )
+    async def printed(letter_reference: IdInPath, request: Request) -> LetterPrinted:
+        await staff_tokens.admit(request, (Role.MANAGER,))
+        now = datetime.now(UTC)
+        if await print_queue.printed(letter_reference, now):
+            return LetterPrinted(reference=letter_reference, printed_at=now)
+        if await print_queue.is_printed(letter_reference):
+            raise ProblemError(
+                409,
+                "Already recorded printed",
+                f"Letter {letter_reference!r} was recorded printed before; nothing changed.",
+            )
+        raise ProblemError(
+            404, "No such letter", f"No letter waits in the print queue as {letter_reference!r}."
+        )
 
     return router
 

@@ -20,7 +20,7 @@ from services.notification.adapters.delivery import (
     SmtpSender,
 )
 from services.notification.adapters.print_queue import MongoPrintQueue
-from services.notification.api import informing_router, work_queue_router
+from services.notification.api import informing_router, print_room_router, work_queue_router
 from services.notification.application.commands import InformingCommands
 from services.notification.application.delivery_worker import DeliveryWorker
 from services.notification.application.informing import InformingReaction
@@ -201,7 +201,9 @@ def build_service(
     """The app and the service's parts (tests drive the parts directly)."""
     notification = assemble(settings, retry=retry, notify_client=notify_client)
     runtime = notification.runtime
-    runtime.access.person_of = functools.partial(person_of_subject, notification.reaction.index)
+    runtime.access.person_of = functools.partial(
+        person_of_subject, notification.reaction.index, notification.deliveries
+    )
     app = create_app(
         runtime,
         title="Safeguarding notification",
@@ -226,6 +228,7 @@ def build_service(
         )
     )
     app.include_router(work_queue_router(notification.decisions, runtime.staff))
+    app.include_router(print_room_router(notification.print_queue, runtime.staff))
     app.include_router(
         subject_access_router("notification", runtime.database, runtime.staff, informing_streams_of)
     )

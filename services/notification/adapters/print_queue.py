@@ -55,6 +55,11 @@ class MongoPrintQueue:
             async for d in cursor
         ]
 
+    async def is_printed(self, reference: str) -> bool | None:
+        """Whether the letter under this reference was recorded printed; None if there is none."""
+        letter = await self.collection.find_one({"_id": reference}, {"printed": 1})
+        return None if letter is None else bool(letter["printed"])
+
     async def printed(self, reference: str, now: datetime) -> bool:
         """The print room printed this letter: keep a reference to it instead of the letter.
         Returns False if no letter waits under this reference (unknown, or recorded already)."""

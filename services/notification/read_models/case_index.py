@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from services.notification.domain.steps import CaseFacts, ConcernFacts
+from services.notification.read_models.deliveries import Deliveries
 from shared.mongo import Database, Document, Session
 
 
@@ -102,10 +103,16 @@ def _fields(document: Document) -> Document:
     return {k: v for k, v in document.items() if k != "_id"}
 
 
-async def person_of_subject(index: CaseIndex, kind: str, subject_id: str) -> str | None:
-    """Whom a person's record, a case or a concern is about, for the audit of access."""
+async def person_of_subject(
+    index: CaseIndex, deliveries: Deliveries, kind: str, subject_id: str
+) -> str | None:
+    """Whom a person's record, a case, a concern or a letter is about, for the audit of access."""
     if kind in ("person", "communications log"):
         return subject_id
+    if kind == "letter":
+        # A letter's reference is its delivery's.
+        delivery = await deliveries.get(subject_id)
+        return delivery.person_id if delivery else None
     found = await (index.person_of_concern if kind == "concern" else index.person_of_case)(
         subject_id
     )

@@ -21,6 +21,7 @@ from tests.integration.notification.conftest import (
     running,
 )
 from tests.support.smtp_server import RunningSmtpServer
+from tests.support.staff import TestUser
 from tests.unit.notification.story import Story, mary_address
 
 KEPT = {
@@ -162,3 +163,55 @@ async def test_a_letter_is_kept_whole_until_printed_then_only_its_reference_and_
     assert abs(letter["printed_at"].replace(tzinfo=UTC) - printed_at) < timedelta(milliseconds=1)
     assert letter["sent_sha256"] == delivery["sent_sha256"], "the same text, both proved"
     assert {"queued_at", "_id"} <= letter.keys()
+
+
+async def test_a_manager_records_a_letter_printed_over_http_and_the_audit_says_who_and_whose(
+    settings: NotificationSettings, mongo_client: Client
+) -> None:
+    story = Story()
+    async with running(settings, mongo_client, start=False) as service:
+        pending = await a_message_waiting(
+            service, story, "letter", ContactPoints(address=mary_address())
+        )
+        assert await service.parts.worker.deliver_due() == 1
+        staff = service.staff
+        path = f"/print-queue/{pending.reference}/printed"
+        by_practitioner = await service.http.post(path, headers=staff.practitioner)
+        still_waiting = await service.parts.print_queue.waiting()
+        recorded = await service.http.post(path, headers=staff.manager)
+        again = await service.http.post(path, headers=staff.manager)
+        unknown = await service.http.post(
+            "/print-queue/no-such-letter/printed", headers=staff.manager
+        )
+        unsigned = await service.http.post(path)
+        letter = await stored(service, "print_queue", pending.reference)
+        audit = await service.http.get(
+            "/admin/access-audit",
+            params={"staff_id": staff.subject(TestUser.MANAGER)},
+            headers=staff.manager,
+        )
+
+    assert by_practitioner.status_code == 403
+    assert [w.reference for w in still_waiting] == [pending.reference]
+    assert recorded.status_code == 200, recorded.text
+    assert recorded.json()["reference"] == pending.reference
+    assert letter["printed"] is True
+    assert [field for field in ("addressee", "subject", "body") if field in letter] == []
+    assert letter["sent_sha256"] == sha256(pending.body or "")
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
+    assert unknown.status_code == 404
+    assert unsigned.status_code == 401
+    assert "WR1 2AB" not in again.text + unknown.text
+    entries = [e for e in audit.json() if e["route"] == "/print-queue/{letter_reference}/printed"]
+    assert len(entries) == 3  # recorded, again, unknown: every attempt a manager made
+    newest_for_this_letter = [e for e in entries if e["subject_id"] == pending.reference]
+    assert len(newest_for_this_letter) == 2
+    for entry in newest_for_this_letter:
+        assert (entry["action"], entry["subject_kind"], entry["role"]) == (
+            "change",
+            "letter",
+            "manager",
+        )
+        assert entry["person_id"] == story.person_id
+        assert entry["from_address"] == "127.0.0.1"
