@@ -51,6 +51,16 @@ async def a_message_waiting(
     return pending
 
 
+async def a_letter_in_the_print_queue(service: RunningNotification, story: Story) -> Delivery:
+    """The person's first message, a letter, handed to the print room."""
+    pending = await a_message_waiting(
+        service, story, "letter", ContactPoints(address=mary_address())
+    )
+    assert pending.body is not None
+    assert await service.parts.worker.deliver_due() == 1
+    return pending
+
+
 async def stored(service: RunningNotification, collection: str, reference: str) -> Document:
     document = await service.parts.runtime.database[collection].find_one({"_id": reference})
     assert document is not None
@@ -133,11 +143,8 @@ async def test_a_letter_is_kept_whole_until_printed_then_only_its_reference_and_
 ) -> None:
     story = Story()
     async with running(settings, mongo_client, start=False) as service:
-        pending = await a_message_waiting(
-            service, story, "letter", ContactPoints(address=mary_address())
-        )
+        pending = await a_letter_in_the_print_queue(service, story)
         assert pending.body is not None
-        assert await service.parts.worker.deliver_due() == 1
         delivery = await stored(service, "deliveries", pending.reference)
         queue = service.parts.print_queue
         # Handed to the print room, the letter waits whole: the print room needs it.
@@ -170,10 +177,7 @@ async def test_a_manager_records_a_letter_printed_over_http_and_the_audit_says_w
 ) -> None:
     story = Story()
     async with running(settings, mongo_client, start=False) as service:
-        pending = await a_message_waiting(
-            service, story, "letter", ContactPoints(address=mary_address())
-        )
-        assert await service.parts.worker.deliver_due() == 1
+        pending = await a_letter_in_the_print_queue(service, story)
         staff = service.staff
         path = f"/print-queue/{pending.reference}/printed"
         by_practitioner = await service.http.post(path, headers=staff.practitioner)
