@@ -27,8 +27,6 @@ from shared.events import Role
 
 RECENT_PEOPLE = 5
 AUDIT_CRITERIA = {"person_id": "Person's id", "staff_id": "Staff member's id"}
-KEPT_REASONS = 3
-"""Reasons to read outside one's team kept in the session: the records opened most recently."""
 RENEW_BEFORE_EXPIRY_S = 30
 
 
@@ -54,7 +52,10 @@ def user_of(request: Request) -> User:
     if float(signed_in.get("expires_at", 0)) - RENEW_BEFORE_EXPIRY_S < time.time():
         # The provider's own session is usually still on: signing in again comes straight back.
         raise SignInNeeded
-    reading_with_reason(request.session.get("access_reasons", {}).get(record_of(request.url.path)))
+    given = request.session.get("access_reason") or {}
+    reading_with_reason(
+        given.get("reason") if given.get("record") == record_of(request.url.path) else None
+    )
     return User(
         subject=signed_in["sub"],
         name=signed_in["name"],
@@ -208,14 +209,8 @@ def build_router(
                 reason=reason,
                 errors=[error],
             )
-        kept = {
-            record: given
-            for record, given in request.session.get("access_reasons", {}).items()
-            if record != record_of(back)
-        }
-        request.session["access_reasons"] = dict(
-            [*list(kept.items())[-(KEPT_REASONS - 1) :], (record_of(back), reason)]
-        )
+        # One record's reason at a time: the session is one cookie, which the tokens mostly fill.
+        request.session["access_reason"] = {"record": record_of(back), "reason": reason}
         return RedirectResponse(back, 303)
 
     # --- work ---------------------------------------------------------------------------------

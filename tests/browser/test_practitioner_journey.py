@@ -528,6 +528,8 @@ def walk(browser: Browser, web_stack: Stack, test_password: str) -> Visit:
 
 
 COVERING = "Covering the north team's duty desk while Asha is out"
+LONGEST_REASON = (f"{COVERING}. " * 10)[:500].strip()
+"""As long as the services accept: it must fit in the session's cookie beside the tokens."""
 
 
 def break_the_glass(
@@ -543,10 +545,13 @@ def break_the_glass(
     other.get_by_role("button", name="Continue to the record").click()
     visit.check(other, "access-reason-error")
     visit.seen["glass_error"] = other.locator(".govuk-error-summary").inner_text()
-    other.get_by_label("Why do you need to see it?").fill(COVERING)
+    other.get_by_label("Why do you need to see it?").fill(LONGEST_REASON)
     with other.expect_navigation():
         other.get_by_role("button", name="Continue to the record").click()
     visit.seen["glass_read"] = (other.locator("h1").inner_text(), other.url)
+    # The reason covers the record's other pages, and not another record's.
+    other.get_by_role("link", name="Chronology").first.click()
+    visit.seen["glass_chronology"] = other.locator("h1").inner_text()
     context.close()
 
 
@@ -686,7 +691,8 @@ def test_another_teams_practitioner_gives_a_reason_to_read_her_case_which_a_mana
     assert "duty" not in url
     audit = walk.seen["audit"]
     assert "Sam Jones" in audit
-    assert COVERING in audit
+    assert LONGEST_REASON in audit
+    assert walk.seen["glass_chronology"].startswith("Chronology of case SG-")
     assert "Refused" in audit
     assert "Asha Patel" in audit
     assert "Margaret Hill" not in audit
