@@ -25,7 +25,7 @@ from typing import Final
 from pydantic import ValidationError
 
 from services.intake.adapters.partners import PartnerRegistry
-from services.intake.application.commands import IntakeCommands
+from services.intake.application.commands import IntakeCommands, OneAtATime, Submitted
 from services.intake.domain.signature import SIGNATURE_HEADER
 from services.intake.domain.submission import (
     ROOT_FIELD,
@@ -36,7 +36,7 @@ from services.intake.domain.submission import (
 from shared.events import Actor, DecodeError, Metadata, Role
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.intake import ConcernSubmissionRejected, SubmissionChannel, SubmissionProblem
-from shared.eventstore import EventAlreadyRecorded, EventStore
+from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore
 from shared.limits import MAX_INCOMING_MESSAGE_BYTES
 from shared.mongo import Session
 from shared.projection import Record
@@ -164,9 +164,9 @@ class ConcernSubmissions:
 
     name = "concern-submissions"
     topics: Sequence[str] = (CONCERN_SUBMISSIONS,)
-    batch_size = 50
-    """Raising a concern takes about ten statements: keep a batch's transaction short (MongoDB
-    aborts transactions older than 60 s)."""
+    batch_size = 200
+    """A batch is raised with a few statements for all of it (`IntakeCommands.raise_concerns`);
+    one the runner must split or raise one by one still stays well inside MongoDB's 60 s."""
 
     def __init__(
         self, commands: IntakeCommands, store: EventStore, partners: PartnerRegistry
@@ -174,6 +174,8 @@ class ConcernSubmissions:
         self.commands = commands
         self.store = store
         self.partners = partners
+        self._contended: set[tuple[str, str]] = set()
+        """Submissions whose batch met a concurrent writer: raised one by one when retried."""
 
     def authentic_agency(self, record: Record) -> str | None:
         """The submission's agency, when it is a registered partner that signed it."""
@@ -195,15 +197,37 @@ class ConcernSubmissions:
         )
 
     async def apply(self, messages: Sequence[KafkaSubmission], session: Session) -> None:
-        for message in messages:
-            await self.commands.raise_concern(
-                message.submission,
+        batch = [
+            Submitted(
+                submission=message.submission,
                 actor=Actor(
                     id=f"partner:{message.agency}", role=Role.PARTNER, agency=message.agency
                 ),
                 via=SubmissionChannel.KAFKA,
                 idempotency_key=idempotency_key(message.submission),
                 correlation_id=message.correlation_id,
+            )
+            for message in messages
+        ]
+        keys = {(s.agency, s.idempotency_key) for s in batch}
+        if len(batch) > 1 and not keys & self._contended:
+            try:
+                await self.commands.raise_concerns(batch, session)
+                return
+            except OneAtATime:
+                pass  # nothing written: decide them one by one in this transaction instead
+            except ConcurrencyError:
+                # Another writer got there first; the batch is tried again, one by one.
+                self._contended |= keys
+                raise
+        self._contended -= keys
+        for submitted in batch:
+            await self.commands.raise_concern(
+                submitted.submission,
+                actor=submitted.actor,
+                via=submitted.via,
+                idempotency_key=submitted.idempotency_key,
+                correlation_id=submitted.correlation_id,
                 session=session,
             )
 
