@@ -5,7 +5,8 @@ measured on the same servers in the same run.
     make bench                     # the full run (about 20 minutes on 2 cores)
 
 It starts its own Kafka and MongoDB-wire server (state in .local/bench, Kafka on 39092/39093,
-MongoDB on 57017) unless KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI are both set, then the three
+MongoDB on 57017, Keycloak on 39080; BENCH_KAFKA_PORT, BENCH_KAFKA_CONTROLLER_PORT,
+BENCH_MONGO_PORT and BENCH_KEYCLOAK_PORT choose others) unless KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI are both set, then the three
 services as separate processes (logs in .local/bench/services/), and stops everything it
 started when it ends, however it ends.
 
@@ -72,7 +73,18 @@ from bench.case_histories import CaseCopies
 from bench.memory import MemorySampler
 from bench.partners import HttpPartner, Sent, kafka_headers, kafka_submission, reference
 from bench.practitioner import Practitioner
-from bench.report import Row, at_least, at_most, latencies, machine, ratio, table, write
+from bench.report import (
+    REFERENCE,
+    Row,
+    at_least,
+    at_most,
+    latencies,
+    machine,
+    ratio,
+    reference_figures,
+    table,
+    write,
+)
 from infra.local import Layout, read_environment, running_pid
 from infra.sign_in import SignInSettings, StaffSignIn, TestUser
 from infra.stack import Endpoints, Stack, free_port
@@ -166,8 +178,13 @@ def servers() -> Iterator[Servers]:
         say(f"using the servers in the environment: {kafka}, {mongo}")
         yield Servers(kafka, mongo, SignInSettings.from_env(os.environ), None)
         return
+    # Other ports than the defaults let two checkouts' benchmarks (or tests) run side by side.
     layout = Layout(
-        state=STATE, kafka_port=39092, controller_port=39093, mongo_port=57017, keycloak_port=39080
+        state=STATE,
+        kafka_port=int(os.environ.get("BENCH_KAFKA_PORT", "39092")),
+        controller_port=int(os.environ.get("BENCH_KAFKA_CONTROLLER_PORT", "39093")),
+        mongo_port=int(os.environ.get("BENCH_MONGO_PORT", "57017")),
+        keycloak_port=int(os.environ.get("BENCH_KEYCLOAK_PORT", "39080")),
     )
     environment = {
         **os.environ,
@@ -913,7 +930,10 @@ def report(
         f"Benchmark at scale {plan.scale} ({started:%Y-%m-%d %H:%M} UTC, "
         f"{facts['cpu_count']} CPUs, {time.perf_counter() - began:.0f} s):"
     )
-    print(table(rows))
+    reference = reference_figures()
+    print(table(rows, reference if reference else None))
+    if reference:
+        print(f"\nreference: {REFERENCE.relative_to(ROOT)} (the newest full run kept)")
     print(f"\nwritten to {path.relative_to(ROOT)}")
     return list(errors)
 
