@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
 from pymongo.errors import OperationFailure
 
 from shared.events import Envelope, encode, kafka_headers
@@ -129,6 +130,7 @@ class TooMuchForOneTransaction(StreamTotals):
         self.most = most
         self.hang = hang
         self.largest_applied = 0
+        self.largest_tried = 0
 
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
         if len(events) > self.most:
@@ -141,6 +143,10 @@ class TooMuchForOneTransaction(StreamTotals):
             )
         self.largest_applied = max(self.largest_applied, len(events))
         await super().project(events, session)
+
+    async def apply(self, messages: Sequence[Envelope], session: Session) -> None:
+        self.largest_tried = max(self.largest_tried, len(messages))
+        await super().apply(messages, session)
 
 
 async def test_a_transient_failure_that_repeats_halves_the_batch_until_it_fits(
@@ -168,6 +174,68 @@ async def test_a_transient_failure_that_repeats_halves_the_batch_until_it_fits(
     assert 0 < totals.largest_applied <= 5
     assert TRANSIENT_BATCH_SPLITS.labels(group)._value.get() > 0
     assert await dead_letter_count(kafka_bootstrap, topic, partitions=1) == 0
+
+
+async def test_work_that_fits_one_message_at_a_time_is_halved_down_to_one_and_all_applied(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic(partitions=1)
+    events = story(streams=3, per_stream=6)
+    await publish(kafka_producer, topic, events)
+    totals = TooMuchForOneTransaction(database, topic, most=1, hang=False)
+
+    async with running(
+        runner_for(totals, mongo_client, kafka_bootstrap, kafka_producer, new_group(), retry=FAST)
+    ):
+        await caught_up(totals, len(events))
+
+    assert amounts(await totals.snapshot()) == {
+        f"s{s}": [v * 10 + s for v in range(1, 7)] for s in range(3)
+    }
+    assert totals.largest_applied == 1
+    assert await dead_letter_count(kafka_bootstrap, topic, partitions=1) == 0
+
+
+def as_records(topic: str, events: Sequence[Envelope], first_offset: int) -> list[Record]:
+    return [
+        ConsumerRecord(
+            topic, 0, first_offset + i, 0, 0, e.stream_id.encode(), encode(e), None, 0, 0, []
+        )
+        for i, e in enumerate(events)
+    ]
+
+
+async def test_after_a_batch_was_halved_later_batches_start_at_the_size_that_fitted(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+) -> None:
+    topic = f"not-read-{new_group()}"
+    events = story(streams=1, per_stream=64)
+    totals = TooMuchForOneTransaction(database, topic, most=8, hang=False)
+    policy = RetryPolicy(max_attempts=2, first_backoff=0.01, max_backoff=0.05, grow_after=5)
+    runner = runner_for(
+        totals, mongo_client, kafka_bootstrap, kafka_producer, new_group(), 32, retry=policy
+    )
+
+    await runner.handle(as_records(topic, events[:32], 0))
+    assert totals.largest_tried == 32
+    assert totals.largest_applied == 8
+
+    totals.largest_tried = 0
+    await runner.handle(as_records(topic, events[32:48], 32))
+    # Not tried whole: in pieces of 8 (32 failed, then 16, and four pieces of 8 fitted so far;
+    # the fifth in a row lets 16 be tried again).
+    assert totals.largest_tried == 8
+
+    await runner.handle(as_records(topic, events[48:], 48))
+    assert totals.largest_tried == 16  # grown back, it is tried, fails and is halved again
+    assert amounts(await totals.snapshot()) == {"s0": [v * 10 for v in range(1, 65)]}
 
 
 async def test_a_transaction_that_runs_past_its_time_limit_is_abandoned_and_the_batch_split(
