@@ -4,6 +4,7 @@ service dies: the guarantee the person's record of being informed rests on."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 
 import pytest
@@ -217,3 +218,73 @@ async def test_a_claim_is_renewed_while_its_worker_is_still_sending(
 
     assert len(informed) == 1
     assert len(mail_to(smtp, story.mary_email)) == 1
+
+
+class CountsInFlight:
+    """A sender that counts the messages being sent at once. The first waits (up to 10 s) for
+    `enough` to be in flight together, so a worker that sends one at a time shows as one."""
+
+    def __init__(self, sender: Sender, enough: int) -> None:
+        self.sender = sender
+        self.enough = enough
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.together = asyncio.Event()
+
+    async def send(self, message: OutgoingMessage, recipient: Addressee) -> str:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if self.in_flight >= self.enough:
+            self.together.set()
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.together.wait(), 10)
+            return await self.sender.send(message, recipient)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_a_batch_of_deliveries_is_sent_side_by_side_within_the_bound(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    stories = [Story() for _ in range(6)]
+    async with running(settings, mongo_client, start=False) as service:
+        for story in stories:
+            await handle_directly(service, story.concern_raised())
+            await confirm_safe_contact(
+                service, story.person_id, story.concern_id, route("person", "email")
+            )
+        counting = CountsInFlight(service.parts.senders.by_channel[Channel.EMAIL], enough=2)
+        worker = dataclasses.replace(
+            service.parts.worker, senders={Channel.EMAIL: counting}, batch_size=6, concurrency=2
+        )
+        assert await worker.deliver_due() == 6
+        informed = [await service.events_of(story.person_id, "PersonInformed") for story in stories]
+
+    assert counting.most_in_flight == 2
+    assert [len(events) for events in informed] == [1] * 6
+    assert [len(mail_to(smtp, story.mary_email)) for story in stories] == [1] * 6
+
+
+async def test_workers_claiming_at_the_same_moment_share_the_deliveries_out_none_twice(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    stories = [Story() for _ in range(7)]
+    async with running(settings, mongo_client, start=False) as service:
+        for story in stories:
+            await handle_directly(service, story.concern_raised())
+            await confirm_safe_contact(
+                service, story.person_id, story.concern_id, route("person", "email")
+            )
+        workers = [
+            dataclasses.replace(service.parts.worker, batch_size=3, worker_id=name)
+            for name in ("a", "b", "c")
+        ]
+        handled = 0
+        while any(rounds := await asyncio.gather(*(w.deliver_due() for w in workers))):
+            handled += sum(rounds)
+        informed = [await service.events_of(story.person_id, "PersonInformed") for story in stories]
+
+    assert handled == 7
+    assert [len(events) for events in informed] == [1] * 7
+    assert [len(mail_to(smtp, story.mary_email)) for story in stories] == [1] * 7
