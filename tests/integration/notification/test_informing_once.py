@@ -19,7 +19,7 @@ from services.notification.read_models.deliveries import Delivery, DeliveryStatu
 from services.notification.settings import NotificationSettings
 from shared.events.intake import ContactPoints, S42Decision
 from shared.events.notification import Channel, RecipientRole
-from shared.mongo import Client
+from shared.mongo import Client, in_transaction
 from tests.integration.notification.conftest import (
     PublishedEvents,
     confirm_safe_contact,
@@ -288,3 +288,32 @@ async def test_workers_claiming_at_the_same_moment_share_the_deliveries_out_none
     assert handled == 7
     assert [len(events) for events in informed] == [1] * 7
     assert [len(mail_to(smtp, story.mary_email)) for story in stories] == [1] * 7
+
+
+async def test_a_batch_holding_the_same_steps_twice_decides_and_delivers_each_once(
+    settings: NotificationSettings, mongo_client: Client
+) -> None:
+    story, other = Story(), Story()
+    raised, decided = story.concern_raised(), story.s42_decision_made(S42Decision.S42_ENQUIRY)
+    async with running(settings, mongo_client, start=False) as service:
+        reaction = service.parts.reaction
+        batch = [raised, other.concern_raised(), raised, decided, decided]
+        await in_transaction(service.parts.runtime.client, lambda s: reaction.apply(batch, s))
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
+        # The whole batch again, as after a crash before the offsets were committed.
+        await in_transaction(service.parts.runtime.client, lambda s: reaction.apply(batch, s))
+        deliveries = await service.parts.deliveries.for_person(story.person_id)
+        decisions = await service.parts.decisions.for_person(story.person_id)
+        preferences = await service.events_of(story.person_id, "ContactPreferencesRecorded")
+        others = await service.parts.decisions.for_person(other.person_id)
+
+    assert sorted(d.reference for d in deliveries) == sorted(
+        delivery_reference(e.event_id, RecipientRole.PERSON) for e in (raised, decided)
+    )
+    assert sorted(d.source_event_id for d in decisions) == sorted(
+        [raised.event_id, decided.event_id]
+    )
+    assert len(preferences) == 1
+    assert [d.source_event_id for d in others] == [batch[1].event_id]
