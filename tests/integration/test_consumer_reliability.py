@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 
+import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from pymongo.errors import OperationFailure
@@ -149,7 +150,9 @@ class TooMuchForOneTransaction(StreamTotals):
         await super().apply(messages, session)
 
 
+@pytest.mark.parametrize("most", [5, 1], ids=["five-fit", "only-one-fits"])
 async def test_a_transient_failure_that_repeats_halves_the_batch_until_it_fits(
+    most: int,
     mongo_client: Client,
     database: Database,
     kafka_bootstrap: str,
@@ -159,7 +162,7 @@ async def test_a_transient_failure_that_repeats_halves_the_batch_until_it_fits(
     topic = await new_topic(partitions=1)
     events = story(streams=2, per_stream=20)
     await publish(kafka_producer, topic, events)
-    totals = TooMuchForOneTransaction(database, topic, most=5, hang=False)
+    totals = TooMuchForOneTransaction(database, topic, most=most, hang=False)
     group = new_group()
 
     async with running(
@@ -171,32 +174,8 @@ async def test_a_transient_failure_that_repeats_halves_the_batch_until_it_fits(
         "s0": [v * 10 for v in range(1, 21)],
         "s1": [v * 10 + 1 for v in range(1, 21)],
     }
-    assert 0 < totals.largest_applied <= 5
+    assert 0 < totals.largest_applied <= most
     assert TRANSIENT_BATCH_SPLITS.labels(group)._value.get() > 0
-    assert await dead_letter_count(kafka_bootstrap, topic, partitions=1) == 0
-
-
-async def test_work_that_fits_one_message_at_a_time_is_halved_down_to_one_and_all_applied(
-    mongo_client: Client,
-    database: Database,
-    kafka_bootstrap: str,
-    kafka_producer: AIOKafkaProducer,
-    new_topic: NewTopicFactory,
-) -> None:
-    topic = await new_topic(partitions=1)
-    events = story(streams=3, per_stream=6)
-    await publish(kafka_producer, topic, events)
-    totals = TooMuchForOneTransaction(database, topic, most=1, hang=False)
-
-    async with running(
-        runner_for(totals, mongo_client, kafka_bootstrap, kafka_producer, new_group(), retry=FAST)
-    ):
-        await caught_up(totals, len(events))
-
-    assert amounts(await totals.snapshot()) == {
-        f"s{s}": [v * 10 + s for v in range(1, 7)] for s in range(3)
-    }
-    assert totals.largest_applied == 1
     assert await dead_letter_count(kafka_bootstrap, topic, partitions=1) == 0
 
 

@@ -22,6 +22,7 @@ from shared.events.notification import Channel, RecipientRole
 from shared.mongo import Client, in_transaction
 from tests.integration.notification.conftest import (
     PublishedEvents,
+    RunningNotification,
     confirm_safe_contact,
     handle_directly,
     mail_to,
@@ -220,6 +221,15 @@ async def test_a_claim_is_renewed_while_its_worker_is_still_sending(
     assert len(mail_to(smtp, story.mary_email)) == 1
 
 
+async def raised_and_safe_to_email(service: RunningNotification, stories: list[Story]) -> None:
+    """Each story's concern raised, and an email to the person confirmed safe."""
+    for story in stories:
+        await handle_directly(service, story.concern_raised())
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
+
+
 class CountsInFlight:
     """A sender that counts the messages being sent at once. The first waits (up to 10 s) for
     `enough` to be in flight together, so a worker that sends one at a time shows as one."""
@@ -249,11 +259,7 @@ async def test_a_batch_of_deliveries_is_sent_side_by_side_within_the_bound(
 ) -> None:
     stories = [Story() for _ in range(6)]
     async with running(settings, mongo_client, start=False) as service:
-        for story in stories:
-            await handle_directly(service, story.concern_raised())
-            await confirm_safe_contact(
-                service, story.person_id, story.concern_id, route("person", "email")
-            )
+        await raised_and_safe_to_email(service, stories)
         counting = CountsInFlight(service.parts.senders.by_channel[Channel.EMAIL], enough=2)
         worker = dataclasses.replace(
             service.parts.worker, senders={Channel.EMAIL: counting}, batch_size=6, concurrency=2
@@ -271,11 +277,7 @@ async def test_workers_claiming_at_the_same_moment_share_the_deliveries_out_none
 ) -> None:
     stories = [Story() for _ in range(7)]
     async with running(settings, mongo_client, start=False) as service:
-        for story in stories:
-            await handle_directly(service, story.concern_raised())
-            await confirm_safe_contact(
-                service, story.person_id, story.concern_id, route("person", "email")
-            )
+        await raised_and_safe_to_email(service, stories)
         workers = [
             dataclasses.replace(service.parts.worker, batch_size=3, worker_id=name)
             for name in ("a", "b", "c")
