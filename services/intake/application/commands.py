@@ -387,8 +387,12 @@ class IntakeCommands:
             ],
             session=tx,
         )
-        await self.open_concerns.bulk_write(
-            [_open_concern_write(concern) for concern in concerns], session=tx
+        # Concerns just raised: their entries are new.
+        await self._insert_all(
+            self.open_concerns,
+            [entry for concern in concerns if (entry := _open_concern_entry(concern)) is not None],
+            "a concern",
+            tx,
         )
         await self._insert_all(self.received, received, "a submission", tx)
 
@@ -611,21 +615,25 @@ def _open_concern(doc: Document) -> OpenConcern:
     )
 
 
-def _open_concern_write(concern: Concern) -> ReplaceOne[Document] | DeleteOne:
+def _open_concern_entry(concern: Concern) -> Document | None:
     """The concern's entry in `open_concerns` as it is now: there while it is open."""
     still_open = concern.as_open_concern()
     if still_open is None:
+        return None
+    return {
+        "_id": concern.concern_id,
+        "person_id": still_open.person_id,
+        "reference": still_open.reference,
+        "incident_date": still_open.incident_date.isoformat(),
+        "risk_types": sorted(r.value for r in still_open.risk_types),
+    }
+
+
+def _open_concern_write(concern: Concern) -> ReplaceOne[Document] | DeleteOne:
+    entry = _open_concern_entry(concern)
+    if entry is None:
         return DeleteOne({"_id": concern.concern_id})
-    return ReplaceOne(
-        {"_id": concern.concern_id},
-        {
-            "person_id": still_open.person_id,
-            "reference": still_open.reference,
-            "incident_date": still_open.incident_date.isoformat(),
-            "risk_types": sorted(r.value for r in still_open.risk_types),
-        },
-        upsert=True,
-    )
+    return ReplaceOne({"_id": concern.concern_id}, entry, upsert=True)
 
 
 async def _find_in(

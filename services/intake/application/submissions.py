@@ -90,6 +90,14 @@ def position(record: Record) -> str:
 
 def refusal_reasons(record: Record, partners: PartnerRegistry) -> list[SubmissionProblem]:
     """Everything wrong with a submission as it arrived; empty when it can be accepted."""
+    return read_submission(record, partners)[0]
+
+
+def read_submission(
+    record: Record, partners: PartnerRegistry
+) -> tuple[list[SubmissionProblem], ConcernSubmission | None]:
+    """Everything wrong with a submission as it arrived, and the submission when it is valid
+    (read and checked once: its signature and validation are most of what a batch costs)."""
     reasons: list[SubmissionProblem] = []
     agency = agency_of(record)
     if agency is None:
@@ -136,12 +144,13 @@ def refusal_reasons(record: Record, partners: PartnerRegistry) -> list[Submissio
                 allowed="a ConcernSubmission JSON object (see the AsyncAPI document)",
             )
         )
-        return reasons
+        return reasons, None
     try:
-        ConcernSubmission.model_validate_json(record.value)
+        submission = ConcernSubmission.model_validate_json(record.value)
     except ValidationError as error:
         reasons.extend(problems_in(error))
-    return reasons
+        return reasons, None
+    return reasons, submission
 
 
 def explained(reasons: Sequence[SubmissionProblem]) -> str:
@@ -186,14 +195,13 @@ class ConcernSubmissions:
         return agency
 
     def decode(self, record: Record) -> KafkaSubmission:
-        reasons = refusal_reasons(record, self.partners)
-        agency = self.authentic_agency(record)
-        if reasons or agency is None or record.value is None:
+        reasons, submission = read_submission(record, self.partners)
+        # No reasons: the agency is registered and signed it.
+        agency = agency_of(record)
+        if reasons or agency is None or submission is None:
             raise DecodeError(f"the concern submission was refused: {explained(reasons)}")
         return KafkaSubmission(
-            agency=agency,
-            submission=ConcernSubmission.model_validate_json(record.value),
-            correlation_id=self._correlation_id(record),
+            agency=agency, submission=submission, correlation_id=self._correlation_id(record)
         )
 
     async def apply(self, messages: Sequence[KafkaSubmission], session: Session) -> None:
