@@ -17,6 +17,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+REFERENCE = RESULTS / "reference.json"
+"""The newest full run, kept in the repository: each figure is printed beside its value there."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,26 @@ def _ratio(value: float | None) -> str:
     return f"{value * 100:.1f}%" if value >= 0.01 else f"{value * 100:.2g}%"
 
 
-def table(rows: list[Row]) -> str:
-    header = ("figure", "value", "baseline", "ratio", "target", "met?")
+def reference_figures(path: Path = REFERENCE) -> dict[str, str]:
+    """Each figure of the reference run as it was printed there (value and ratio), by name;
+    empty when there is no reference."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    figures: dict[str, str] = {}
+    for found in document.get("table", []):
+        row = Row(**found)
+        shown = row.shown or _number(row.value, row.unit)
+        figures[row.figure] = shown if row.ratio is None else f"{shown} ({_ratio(row.ratio)})"
+    return figures
+
+
+def table(rows: list[Row], reference: Mapping[str, str] | None = None) -> str:
+    """The figures; with `reference`, each beside the reference run's (a regression shows)."""
+    header: tuple[str, ...] = ("figure", "value", "baseline", "ratio", "target", "met?")
+    if reference is not None:
+        header += ("reference",)
     lines = [
         (
             row.figure,
@@ -118,6 +138,7 @@ def table(rows: list[Row]) -> str:
             row.target or "–",
             {True: "yes", False: "NO", None: "–"}[row.met],
         )
+        + (() if reference is None else (reference.get(row.figure, "–"),))
         for row in rows
     ]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines, strict=True)]

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bson import Binary
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.events import DomainEvent, Envelope, Metadata, decode, encode, kafka_headers
 from shared.limits import MAX_EVENT_BYTES
@@ -54,6 +55,16 @@ class EventTooLarge(Exception):
 
 class EventAlreadyRecorded(Exception):
     """An event with this id is already in the store (a redelivered command or reaction)."""
+
+
+@dataclass(frozen=True)
+class StreamAppend:
+    """Events to record on one stream after `expected_version` (see `EventStore.append_streams`)."""
+
+    stream_id: str
+    expected_version: int
+    events: Sequence[DomainEvent]
+    metadata: Metadata
 
 
 class EventStore:
@@ -156,6 +167,63 @@ class EventStore:
         if session is not None:
             return await write(session)
         return await in_transaction(self.client, write)
+
+    async def append_streams(
+        self, appends: Sequence[StreamAppend], *, session: Session
+    ) -> list[Envelope]:
+        """Record several streams' events in the caller's transaction with one `insert_many`
+        for the events and one for the outbox: what `append` does for each, for a batch of
+        streams (each at most once). A stream that moved on raises ConcurrencyError."""
+        if len({a.stream_id for a in appends}) != len(appends):
+            raise ValueError("each stream is appended to at most once in a batch")
+        now = datetime.now(UTC)
+        recorded: list[tuple[Envelope, bytes]] = []
+        for append in appends:
+            for i, payload in enumerate(append.events):
+                envelope = Envelope.record(
+                    payload,
+                    stream_id=append.stream_id,
+                    stream_version=append.expected_version + i + 1,
+                    metadata=append.metadata,
+                    event_id=None,
+                    occurred_at=now,
+                )
+                value = encode(envelope)
+                if len(value) > MAX_EVENT_BYTES:
+                    raise EventTooLarge(envelope.event_type, len(value))
+                recorded.append((envelope, value))
+        if not recorded:
+            return []
+        actual: dict[str, int] = {}
+        async for doc in self.events.find(
+            {"stream_id": {"$in": [a.stream_id for a in appends]}},
+            projection={"stream_id": 1, "stream_version": 1},
+            session=session,
+        ):
+            actual[doc["stream_id"]] = max(actual.get(doc["stream_id"], 0), doc["stream_version"])
+        for append in appends:
+            if actual.get(append.stream_id, 0) != append.expected_version:
+                raise ConcurrencyError(
+                    append.stream_id, append.expected_version, actual.get(append.stream_id, 0)
+                )
+        try:
+            await self.events.insert_many(
+                [
+                    {**json.loads(value), "_id": e.event_id, "recorded_at": now}
+                    for e, value in recorded
+                ],
+                session=session,
+            )
+        except (DuplicateKeyError, BulkWriteError) as error:
+            # A concurrent writer committed one of these streams since the check.
+            stream = appends[0]
+            raise ConcurrencyError(
+                stream.stream_id, stream.expected_version, stream.expected_version + 1
+            ) from error
+        await self.outbox.insert_many(
+            [self._outbox_entry(e, value, now) for e, value in recorded], session=session
+        )
+        return [e for e, _ in recorded]
 
     def _outbox_entry(self, envelope: Envelope, value: bytes, now: datetime) -> Document:
         return {

@@ -9,7 +9,9 @@ events of their own), with the guarantees the rest of the system relies on:
   accepts, or keeps failing, goes to `<topic>.dlt` with the reason and the consumer moves on;
   a transient failure (MongoDB unavailable, a write conflict, a transaction that ran too long) is
   retried with backoff for as long as it lasts, and is never dead-lettered or skipped; when it
-  repeats, the batch is halved, so work that cannot fit in one transaction still gets done;
+  repeats, the batch is halved (down to one message), so work that cannot fit in one transaction
+  still gets done, and later batches are applied in pieces of the size that fitted, growing
+  back slowly, rather than failing whole again first;
 - no silent gaps: a projection that sees an event of a stream before the one before it holds
   that stream back (the held events are kept, and `/admin/held-streams` and the
   `projection_parked_streams` metric say so) until the missing event arrives, e.g. replayed
@@ -305,6 +307,9 @@ class RetryPolicy:
     split_after: int = 2
     """Transient failures of one batch in a row before it is halved: a failure that repeats may
     be the batch itself (too much work for one transaction)."""
+    grow_after: int = 16
+    """Pieces that fitted in a row, after a batch was halved, before pieces twice as large are
+    tried again."""
     transaction_seconds: float = 30.0
     """A batch's transaction is abandoned (and counts as a transient failure) after this long,
     well inside MongoDB's 60 s limit."""
@@ -339,6 +344,10 @@ class ProjectionRunner(Generic[M]):
         self._handled: dict[TopicPartition, int] = {}
         """The next offset to handle, per partition, as far as this runner has committed."""
         self._lag_reported: set[TopicPartition] = set()
+        self._fits: int | None = None
+        """Set once a batch had to be halved: the largest piece known to fit in one transaction.
+        Later batches are applied in pieces of this size, not tried whole (and failed) again."""
+        self._fitted_in_a_row = 0
 
     async def run(self) -> None:
         """Consume as the group until cancelled."""
@@ -415,6 +424,14 @@ class ProjectionRunner(Generic[M]):
         await self._apply(accepted)
 
     async def _apply(self, items: Sequence[tuple[Record, M]]) -> None:
+        """Apply in pieces no larger than what last fitted in one transaction, in order."""
+        start = 0
+        while start < len(items):
+            piece = items[start : start + (self._fits or len(items))]
+            await self._apply_at_once(piece)
+            start += len(piece)
+
+    async def _apply_at_once(self, items: Sequence[tuple[Record, M]]) -> None:
         if not items:
             return
         failures = 0
@@ -432,6 +449,7 @@ class ProjectionRunner(Generic[M]):
                 EVENTS_HANDLED.labels(self.group_id).inc(len(items))
                 self.progress.advanced()
                 self._log_handled(messages)
+                self._fitted()
                 return
             except Exception as error:
                 if is_transient(error) or isinstance(error, ConcurrencyError):
@@ -445,6 +463,8 @@ class ProjectionRunner(Generic[M]):
                         # Halves keep each partition's order: the first is done before the second.
                         TRANSIENT_BATCH_SPLITS.labels(self.group_id).inc()
                         half = len(items) // 2
+                        self._fits = min(self._fits or half, half)
+                        self._fitted_in_a_row = 0
                         await self._apply(items[:half])
                         await self._apply(items[half:])
                         return
@@ -463,12 +483,22 @@ class ProjectionRunner(Generic[M]):
         if len(items) > 1:
             # Find the poison message: the others must not be held back by it.
             for item in items:
-                await self._apply([item])
+                await self._apply_at_once([item])
             return
         record, message = items[0]
         reason = f"failed {failures} times: {kind_of_failure(last_error)}"
         await self._could_not_handle(message, reason)
         await self._reject(record, reason, type(last_error).__name__)
+
+    def _fitted(self) -> None:
+        """A piece fitted: after enough in a row, try pieces twice as large again (a batch that
+        had to be halved costs `split_after` failed transactions, so growing back is slow)."""
+        if self._fits is None:
+            return
+        self._fitted_in_a_row += 1
+        if self._fitted_in_a_row >= self.retry.grow_after:
+            self._fitted_in_a_row = 0
+            self._fits = self._fits * 2 if self._fits * 2 < self.batch_size else None
 
     async def _could_not_handle(self, message: M, reason: str) -> None:
         """A valid event a handler cannot handle becomes a person's work item as well as a dead

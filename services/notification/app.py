@@ -155,6 +155,7 @@ def assemble(
         senders=senders.by_channel,
         retry=retry or RetryPolicy(),
         interval_seconds=settings.delivery_interval_seconds,
+        concurrency=settings.delivery_concurrency,
         progress=runtime.worker_progress("delivery-worker"),
     )
     overdue = OverdueInforming(

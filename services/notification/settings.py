@@ -87,6 +87,13 @@ class NotificationSettings(ServiceSettings):
     delivery_interval_seconds: float = Field(
         default=1.0, gt=0, description="How often the delivery worker looks for messages to send."
     )
+    delivery_concurrency: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="How many messages the delivery worker sends at once (provider calls in "
+        "flight).",
+    )
     overdue_interval_seconds: float = Field(
         default=60.0, gt=0, description="How often steps not yet told in time are looked for."
     )

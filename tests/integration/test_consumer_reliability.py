@@ -9,7 +9,9 @@ import hashlib
 import json
 from collections.abc import Sequence
 
+import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
 from pymongo.errors import OperationFailure
 
 from shared.events import Envelope, encode, kafka_headers
@@ -129,6 +131,7 @@ class TooMuchForOneTransaction(StreamTotals):
         self.most = most
         self.hang = hang
         self.largest_applied = 0
+        self.largest_tried = 0
 
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
         if len(events) > self.most:
@@ -142,8 +145,14 @@ class TooMuchForOneTransaction(StreamTotals):
         self.largest_applied = max(self.largest_applied, len(events))
         await super().project(events, session)
 
+    async def apply(self, messages: Sequence[Envelope], session: Session) -> None:
+        self.largest_tried = max(self.largest_tried, len(messages))
+        await super().apply(messages, session)
 
+
+@pytest.mark.parametrize("most", [5, 1], ids=["five-fit", "only-one-fits"])
 async def test_a_transient_failure_that_repeats_halves_the_batch_until_it_fits(
+    most: int,
     mongo_client: Client,
     database: Database,
     kafka_bootstrap: str,
@@ -153,7 +162,7 @@ async def test_a_transient_failure_that_repeats_halves_the_batch_until_it_fits(
     topic = await new_topic(partitions=1)
     events = story(streams=2, per_stream=20)
     await publish(kafka_producer, topic, events)
-    totals = TooMuchForOneTransaction(database, topic, most=5, hang=False)
+    totals = TooMuchForOneTransaction(database, topic, most=most, hang=False)
     group = new_group()
 
     async with running(
@@ -165,9 +174,47 @@ async def test_a_transient_failure_that_repeats_halves_the_batch_until_it_fits(
         "s0": [v * 10 for v in range(1, 21)],
         "s1": [v * 10 + 1 for v in range(1, 21)],
     }
-    assert 0 < totals.largest_applied <= 5
+    assert 0 < totals.largest_applied <= most
     assert TRANSIENT_BATCH_SPLITS.labels(group)._value.get() > 0
     assert await dead_letter_count(kafka_bootstrap, topic, partitions=1) == 0
+
+
+def as_records(topic: str, events: Sequence[Envelope], first_offset: int) -> list[Record]:
+    return [
+        ConsumerRecord(
+            topic, 0, first_offset + i, 0, 0, e.stream_id.encode(), encode(e), None, 0, 0, []
+        )
+        for i, e in enumerate(events)
+    ]
+
+
+async def test_after_a_batch_was_halved_later_batches_start_at_the_size_that_fitted(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+) -> None:
+    topic = f"not-read-{new_group()}"
+    events = story(streams=1, per_stream=64)
+    totals = TooMuchForOneTransaction(database, topic, most=8, hang=False)
+    policy = RetryPolicy(max_attempts=2, first_backoff=0.01, max_backoff=0.05, grow_after=5)
+    runner = runner_for(
+        totals, mongo_client, kafka_bootstrap, kafka_producer, new_group(), 32, retry=policy
+    )
+
+    await runner.handle(as_records(topic, events[:32], 0))
+    assert totals.largest_tried == 32
+    assert totals.largest_applied == 8
+
+    totals.largest_tried = 0
+    await runner.handle(as_records(topic, events[32:48], 32))
+    # Not tried whole: in pieces of 8 (32 failed, then 16, and four pieces of 8 fitted so far;
+    # the fifth in a row lets 16 be tried again).
+    assert totals.largest_tried == 8
+
+    await runner.handle(as_records(topic, events[48:], 48))
+    assert totals.largest_tried == 16  # grown back, it is tried, fails and is halved again
+    assert amounts(await totals.snapshot()) == {"s0": [v * 10 for v in range(1, 65)]}
 
 
 async def test_a_transaction_that_runs_past_its_time_limit_is_abandoned_and_the_batch_split(

@@ -28,8 +28,8 @@ from datetime import UTC, date, datetime
 from typing import Final, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo import ASCENDING, DeleteOne, InsertOne, ReplaceOne, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from services.intake.domain.concern import Concern, new_concern_id, new_person_id
 from services.intake.domain.matching import OpenConcern, matched_by, person_match_keys
@@ -43,7 +43,7 @@ from shared.events.intake import (
     S42Decision,
     SubmissionChannel,
 )
-from shared.eventstore import ConcurrencyError, EventStore
+from shared.eventstore import ConcurrencyError, EventStore, StreamAppend
 from shared.mongo import (
     Client,
     Collection,
@@ -63,7 +63,9 @@ OPEN_CONCERNS: Final = "open_concerns"
 SUBMISSIONS_RECEIVED: Final = "submissions_received"
 
 ATTEMPTS: Final = 6
+IN_LIST: Final = 100
 RECEIVED: Final = "received"
+DUPLICATE_KEY: Final = 11000
 _RISK_TYPES: Final = {risk.value: risk for risk in RiskType}
 
 
@@ -102,6 +104,28 @@ class ConcernChanged(BaseModel):
 
 class SubmissionConflict(Exception):
     """The idempotency key was already used by this agency for a different submission."""
+
+
+class OneAtATime(Exception):
+    """A batch of submissions must be raised one by one to be decided right (nothing was
+    written)."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A partner's submission to raise, with who sent it and how (one of a batch)."""
+
+    submission: ConcernSubmission
+    actor: Actor
+    via: SubmissionChannel
+    idempotency_key: str
+    correlation_id: str
+
+    @property
+    def agency(self) -> str:
+        if not self.actor.agency:
+            raise ValueError("a concern is raised by a partner agency")
+        return self.actor.agency
 
 
 class UnknownPerson(Exception):
@@ -231,23 +255,18 @@ class IntakeCommands:
             )
             await self.store.append(concern.concern_id, 0, changes, metadata, session=tx)
             await self._keep_look_ups(concern, changes, [], tx)
-            answer = ConcernReceived(
-                concern_id=concern.concern_id,
-                reference=concern.reference,
-                status=RECEIVED,
-                what_happens_next=what_happens_next(concern.reference),
-            )
+            answer = _answer(concern)
             if idempotency_key is not None:
                 await self._insert(
                     self.received,
-                    {
-                        "_id": _received_id(agency, idempotency_key),
-                        "agency": agency,
-                        "key": idempotency_key,
-                        "fingerprint": fingerprint,
-                        "answer": answer.model_dump(mode="json"),
-                        "received_at": datetime.now(UTC),
-                    },
+                    _received_document(
+                        _received_id(agency, idempotency_key),
+                        agency,
+                        idempotency_key,
+                        fingerprint,
+                        answer,
+                        datetime.now(UTC),
+                    ),
                     f"a submission of {agency}",
                     tx,
                 )
@@ -265,6 +284,117 @@ class IntakeCommands:
             {"_id": _received_id(agency, idempotency_key)}, session=session
         )
         return earlier is not None and earlier["fingerprint"] != submission_fingerprint(submission)
+
+    async def raise_concerns(self, batch: Sequence[Submitted], tx: Session) -> None:
+        """Raise a batch of partners' concerns in the caller's transaction (a Kafka batch) with
+        a few statements for the whole batch: one `$in` look-up per kind of key, one write per
+        collection. The outcome is `raise_concern`'s for each in turn; when the batch holds
+        what only deciding one at a time gets right (the same submission twice, two concerns
+        about one person, a key used for a different submission) it raises OneAtATime before
+        writing anything, and the caller raises them one by one in the same transaction."""
+        received_ids = [_received_id(s.agency, s.idempotency_key) for s in batch]
+        if len(set(received_ids)) != len(received_ids):
+            raise OneAtATime("the same submission twice in one batch")
+        earlier = {d["_id"]: d for d in await _find_in(self.received, received_ids, tx)}
+        fresh: list[tuple[Submitted, str, str]] = []
+        for submitted, received_id in zip(batch, received_ids, strict=True):
+            fingerprint = submission_fingerprint(submitted.submission)
+            if received_id not in earlier:
+                fresh.append((submitted, received_id, fingerprint))
+            elif earlier[received_id]["fingerprint"] != fingerprint:
+                raise OneAtATime("a key already used for a different submission")
+            # else: the same submission again, answered before; nothing to do.
+        keys = [person_match_keys(s.submission.person) for s, _, _ in fresh]
+        every_key = [key for of_one in keys for key in of_one]
+        if len(set(every_key)) != len(every_key):
+            raise OneAtATime("two concerns about one person in one batch")
+        known = {
+            d["_id"]: str(d["person_id"]) for d in await _find_in(self.person_index, every_key, tx)
+        }
+        recognised: list[tuple[str, MatchedBy | None]] = []
+        for of_one in keys:
+            found = next((key for key in of_one if key in known), None)
+            recognised.append(
+                (known[found], matched_by(found)) if found else (new_person_id(), None)
+            )
+        existing = [person for person, how in recognised if how is not None]
+        if len(set(existing)) != len(existing):
+            raise OneAtATime("two concerns about one person in one batch")
+        open_now: dict[str, list[OpenConcern]] = {}
+        for doc in await _find_in(self.open_concerns, existing, tx, field="person_id"):
+            open_now.setdefault(doc["person_id"], []).append(_open_concern(doc))
+
+        now = datetime.now(UTC)
+        appends: list[StreamAppend] = []
+        concerns: list[Concern] = []
+        received: list[Document] = []
+        for (submitted, received_id, fingerprint), (person_id, how) in zip(
+            fresh, recognised, strict=True
+        ):
+            concern = Concern(new_concern_id())
+            changes = concern.raise_concern(
+                submitted.submission,
+                agency=submitted.agency,
+                person_id=person_id,
+                person_matched_by=how,
+                open_concerns=open_now.get(person_id, []),
+                submitted_via=submitted.via,
+                raised_on=uk_today(),
+            )
+            appends.append(
+                StreamAppend(
+                    concern.concern_id,
+                    0,
+                    changes,
+                    Metadata(actor=submitted.actor, correlation_id=submitted.correlation_id),
+                )
+            )
+            concerns.append(concern)
+            received.append(
+                _received_document(
+                    received_id,
+                    submitted.agency,
+                    submitted.idempotency_key,
+                    fingerprint,
+                    _answer(concern),
+                    now,
+                )
+            )
+        if not fresh:
+            return
+        new_people = [p for p, how in recognised if how is None]
+        await self._insert_all(
+            self.person_index,
+            [
+                {"_id": key, "person_id": person_id}
+                for of_one, (person_id, how) in zip(keys, recognised, strict=True)
+                if how is None
+                for key in of_one
+            ],
+            "a person",
+            tx,
+        )
+        await self.store.append_streams(appends, session=tx)
+        # As `_keep_look_ups` after raising: each person touched once, each concern's entry.
+        await self.people.bulk_write(
+            [
+                InsertOne({"_id": person_id, "recorded_at": now, "changes": 1})
+                for person_id in new_people
+            ]
+            + [
+                UpdateOne({"_id": person_id}, {"$inc": {"changes": 1}}, upsert=True)
+                for person_id in existing
+            ],
+            session=tx,
+        )
+        # Concerns just raised: their entries are new.
+        await self._insert_all(
+            self.open_concerns,
+            [entry for concern in concerns if (entry := _open_concern_entry(concern)) is not None],
+            "a concern",
+            tx,
+        )
+        await self._insert_all(self.received, received, "a submission", tx)
 
     async def _recognise(
         self, submission: ConcernSubmission, tx: Session
@@ -291,13 +421,7 @@ class IntakeCommands:
 
     async def _open_concerns_of(self, person_id: str, tx: Session) -> list[OpenConcern]:
         return [
-            OpenConcern(
-                concern_id=doc["_id"],
-                reference=doc["reference"],
-                person_id=doc["person_id"],
-                incident_date=date.fromisoformat(doc["incident_date"]),
-                risk_types=frozenset(_RISK_TYPES[r] for r in doc["risk_types"]),
-            )
+            _open_concern(doc)
             async for doc in self.open_concerns.find({"person_id": person_id}, session=tx)
         ]
 
@@ -411,21 +535,21 @@ class IntakeCommands:
             await self.people.update_one(
                 {"_id": person_id}, {"$inc": {"changes": 1}}, upsert=True, session=tx
             )
-        still_open = concern.as_open_concern()
-        if still_open is None:
-            await self.open_concerns.delete_one({"_id": concern.concern_id}, session=tx)
-        else:
-            await self.open_concerns.replace_one(
-                {"_id": concern.concern_id},
-                {
-                    "person_id": still_open.person_id,
-                    "reference": still_open.reference,
-                    "incident_date": still_open.incident_date.isoformat(),
-                    "risk_types": sorted(r.value for r in still_open.risk_types),
-                },
-                upsert=True,
-                session=tx,
-            )
+        await self.open_concerns.bulk_write([_open_concern_write(concern)], session=tx)
+
+    async def _insert_all(
+        self, collection: Collection, documents: Sequence[Document], what: str, tx: Session
+    ) -> None:
+        if not documents:
+            return
+        try:
+            await collection.insert_many(documents, session=tx)
+        except DuplicateKeyError as error:
+            raise RecordedConcurrently(what) from error
+        except BulkWriteError as error:
+            if any(e.get("code") == DUPLICATE_KEY for e in error.details.get("writeErrors", ())):
+                raise RecordedConcurrently(what) from error
+            raise
 
     async def _insert(
         self, collection: Collection, document: Document, what: str, tx: Session
@@ -449,3 +573,76 @@ class IntakeCommands:
                 await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
                 backoff *= 2
         raise StillBusy("the concern kept changing, or the database was unavailable")
+
+
+# --- how the look-ups are stored ------------------------------------------------------------------
+
+
+def _answer(concern: Concern) -> ConcernReceived:
+    return ConcernReceived(
+        concern_id=concern.concern_id,
+        reference=concern.reference,
+        status=RECEIVED,
+        what_happens_next=what_happens_next(concern.reference),
+    )
+
+
+def _received_document(
+    received_id: str,
+    agency: str,
+    key: str,
+    fingerprint: str,
+    answer: ConcernReceived,
+    now: datetime,
+) -> Document:
+    return {
+        "_id": received_id,
+        "agency": agency,
+        "key": key,
+        "fingerprint": fingerprint,
+        "answer": answer.model_dump(mode="json"),
+        "received_at": now,
+    }
+
+
+def _open_concern(doc: Document) -> OpenConcern:
+    return OpenConcern(
+        concern_id=doc["_id"],
+        reference=doc["reference"],
+        person_id=doc["person_id"],
+        incident_date=date.fromisoformat(doc["incident_date"]),
+        risk_types=frozenset(_RISK_TYPES[r] for r in doc["risk_types"]),
+    )
+
+
+def _open_concern_entry(concern: Concern) -> Document | None:
+    """The concern's entry in `open_concerns` as it is now: there while it is open."""
+    still_open = concern.as_open_concern()
+    if still_open is None:
+        return None
+    return {
+        "_id": concern.concern_id,
+        "person_id": still_open.person_id,
+        "reference": still_open.reference,
+        "incident_date": still_open.incident_date.isoformat(),
+        "risk_types": sorted(r.value for r in still_open.risk_types),
+    }
+
+
+def _open_concern_write(concern: Concern) -> ReplaceOne[Document] | DeleteOne:
+    entry = _open_concern_entry(concern)
+    if entry is None:
+        return DeleteOne({"_id": concern.concern_id})
+    return ReplaceOne({"_id": concern.concern_id}, entry, upsert=True)
+
+
+async def _find_in(
+    collection: Collection, values: Sequence[str], tx: Session, *, field: str = "_id"
+) -> list[Document]:
+    """The documents whose `field` is one of `values`, in small `$in` lists (the test server's
+    cost grows with the square of a list's length)."""
+    found: list[Document] = []
+    for start in range(0, len(values), IN_LIST):
+        part = list(values[start : start + IN_LIST])
+        found.extend(await collection.find({field: {"$in": part}}, session=tx).to_list())
+    return found

@@ -25,7 +25,7 @@ from typing import Final
 from pydantic import ValidationError
 
 from services.intake.adapters.partners import PartnerRegistry
-from services.intake.application.commands import IntakeCommands
+from services.intake.application.commands import IntakeCommands, OneAtATime, Submitted
 from services.intake.domain.signature import SIGNATURE_HEADER
 from services.intake.domain.submission import (
     ROOT_FIELD,
@@ -36,7 +36,7 @@ from services.intake.domain.submission import (
 from shared.events import Actor, DecodeError, Metadata, Role
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.intake import ConcernSubmissionRejected, SubmissionChannel, SubmissionProblem
-from shared.eventstore import EventAlreadyRecorded, EventStore
+from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore
 from shared.limits import MAX_INCOMING_MESSAGE_BYTES
 from shared.mongo import Session
 from shared.projection import Record
@@ -90,6 +90,14 @@ def position(record: Record) -> str:
 
 def refusal_reasons(record: Record, partners: PartnerRegistry) -> list[SubmissionProblem]:
     """Everything wrong with a submission as it arrived; empty when it can be accepted."""
+    return read_submission(record, partners)[0]
+
+
+def read_submission(
+    record: Record, partners: PartnerRegistry
+) -> tuple[list[SubmissionProblem], ConcernSubmission | None]:
+    """Everything wrong with a submission as it arrived, and the submission when it is valid
+    (read and checked once: its signature and validation are most of what a batch costs)."""
     reasons: list[SubmissionProblem] = []
     agency = agency_of(record)
     if agency is None:
@@ -136,12 +144,13 @@ def refusal_reasons(record: Record, partners: PartnerRegistry) -> list[Submissio
                 allowed="a ConcernSubmission JSON object (see the AsyncAPI document)",
             )
         )
-        return reasons
+        return reasons, None
     try:
-        ConcernSubmission.model_validate_json(record.value)
+        submission = ConcernSubmission.model_validate_json(record.value)
     except ValidationError as error:
         reasons.extend(problems_in(error))
-    return reasons
+        return reasons, None
+    return reasons, submission
 
 
 def explained(reasons: Sequence[SubmissionProblem]) -> str:
@@ -164,9 +173,9 @@ class ConcernSubmissions:
 
     name = "concern-submissions"
     topics: Sequence[str] = (CONCERN_SUBMISSIONS,)
-    batch_size = 50
-    """Raising a concern takes about ten statements: keep a batch's transaction short (MongoDB
-    aborts transactions older than 60 s)."""
+    batch_size = 200
+    """A batch is raised with a few statements for all of it (`IntakeCommands.raise_concerns`);
+    one the runner must split or raise one by one still stays well inside MongoDB's 60 s."""
 
     def __init__(
         self, commands: IntakeCommands, store: EventStore, partners: PartnerRegistry
@@ -174,6 +183,8 @@ class ConcernSubmissions:
         self.commands = commands
         self.store = store
         self.partners = partners
+        self._contended: set[tuple[str, str]] = set()
+        """Submissions whose batch met a concurrent writer: raised one by one when retried."""
 
     def authentic_agency(self, record: Record) -> str | None:
         """The submission's agency, when it is a registered partner that signed it."""
@@ -184,26 +195,47 @@ class ConcernSubmissions:
         return agency
 
     def decode(self, record: Record) -> KafkaSubmission:
-        reasons = refusal_reasons(record, self.partners)
-        agency = self.authentic_agency(record)
-        if reasons or agency is None or record.value is None:
+        reasons, submission = read_submission(record, self.partners)
+        # No reasons: the agency is registered and signed it.
+        agency = agency_of(record)
+        if reasons or agency is None or submission is None:
             raise DecodeError(f"the concern submission was refused: {explained(reasons)}")
         return KafkaSubmission(
-            agency=agency,
-            submission=ConcernSubmission.model_validate_json(record.value),
-            correlation_id=self._correlation_id(record),
+            agency=agency, submission=submission, correlation_id=self._correlation_id(record)
         )
 
     async def apply(self, messages: Sequence[KafkaSubmission], session: Session) -> None:
-        for message in messages:
-            await self.commands.raise_concern(
-                message.submission,
+        batch = [
+            Submitted(
+                submission=message.submission,
                 actor=Actor(
                     id=f"partner:{message.agency}", role=Role.PARTNER, agency=message.agency
                 ),
                 via=SubmissionChannel.KAFKA,
                 idempotency_key=idempotency_key(message.submission),
                 correlation_id=message.correlation_id,
+            )
+            for message in messages
+        ]
+        keys = {(s.agency, s.idempotency_key) for s in batch}
+        if len(batch) > 1 and not keys & self._contended:
+            try:
+                await self.commands.raise_concerns(batch, session)
+                return
+            except OneAtATime:
+                pass  # nothing written: decide them one by one in this transaction instead
+            except ConcurrencyError:
+                # Another writer got there first; the batch is tried again, one by one.
+                self._contended |= keys
+                raise
+        self._contended -= keys
+        for submitted in batch:
+            await self.commands.raise_concern(
+                submitted.submission,
+                actor=submitted.actor,
+                via=submitted.via,
+                idempotency_key=submitted.idempotency_key,
+                correlation_id=submitted.correlation_id,
                 session=session,
             )
 

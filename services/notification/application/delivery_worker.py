@@ -127,7 +127,11 @@ class DeliveryWorker:
     interval_seconds: float = 1.0
     lease_seconds: float = 30.0
     """How long a claim lasts unless renewed; renewed every third of it while the worker works."""
-    batch_size: int = 20
+    batch_size: int = 100
+    """Deliveries claimed at a time (with three statements)."""
+    concurrency: int = 16
+    """Deliveries worked on at once (provider calls in flight): a bound, so a large batch
+    neither floods a provider nor holds a connection each."""
     max_rounds: int = 8
     """Rounds of passing failures before a delivery is given up (each round retries itself)."""
     progress: WorkerProgress = field(
@@ -168,11 +172,12 @@ class DeliveryWorker:
             by_person.setdefault(delivery.person_id, []).append(delivery)
         working = {delivery.reference for delivery in due}
         renewing = asyncio.create_task(self._keep_claims(working))
+        in_flight = asyncio.Semaphore(self.concurrency)
         try:
             # One person's messages go in the order of the steps they are about; different
             # people's go side by side, so one slow provider call does not hold everyone up.
             await asyncio.gather(
-                *(self._deliver_in_order(queue, working) for queue in by_person.values())
+                *(self._deliver_in_order(queue, working, in_flight) for queue in by_person.values())
             )
         finally:
             renewing.cancel()
@@ -195,10 +200,13 @@ class DeliveryWorker:
             except PyMongoError as error:
                 log.warning("delivery claims not renewed", extra={"error": error})
 
-    async def _deliver_in_order(self, deliveries: list[Delivery], working: set[str]) -> None:
+    async def _deliver_in_order(
+        self, deliveries: list[Delivery], working: set[str], in_flight: asyncio.Semaphore
+    ) -> None:
         for delivery in deliveries:
             try:
-                await self.deliver(delivery)
+                async with in_flight:
+                    await self.deliver(delivery)
             except Exception as error:
                 log.error(
                     "delivery failed unexpectedly; it is tried again when its lease ends",

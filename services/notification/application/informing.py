@@ -75,6 +75,8 @@ class InformingReaction:
     topics: Sequence[str] = (INTAKE_EVENTS, OUTCOMES_EVENTS)
     batch_size: int = 50
     """Each event costs several reads and writes: keep a batch's transaction short."""
+    _batch: tuple[BatchFacts, set[str]] | None = field(default=None, init=False, repr=False)
+    """While a batch is applied: its facts, and which of its steps are decided already."""
 
     def decode(self, record: Record) -> Envelope:
         if record.value is None:
@@ -82,8 +84,16 @@ class InformingReaction:
         return decode(record.value)
 
     async def apply(self, messages: Sequence[Envelope], session: Session) -> None:
-        for envelope in messages:
-            await self.handle(envelope, session)
+        # What every event of the batch reads first, read once for the batch.
+        self._batch = (
+            await BatchFacts.read(self.index, messages, session),
+            await self.decisions.decided_among([e.event_id for e in messages], session),
+        )
+        try:
+            for envelope in messages:
+                await self.handle(envelope, session)
+        finally:
+            self._batch = None
 
     async def rejected(self, record: Record, reason: str, session: Session) -> None:
         return None
@@ -92,7 +102,9 @@ class InformingReaction:
         await step_not_handled(self.store, self.index, event, reason, session)
 
     async def handle(self, envelope: Envelope, session: Session) -> None:
-        case, concern = await self._facts(envelope, session)
+        """Handle one event: with what its batch read beforehand when it is one of a batch."""
+        facts, decided = self._batch or (BatchFacts(self.index), None)
+        case, concern = await self._facts(envelope, facts, session)
         payload = envelope.payload
         now = self.clock()
         metadata = Metadata(
@@ -110,10 +122,17 @@ class InformingReaction:
         step = step_for(envelope, person_id=person_id, case=case, concern=concern)
         if step is None:
             return
-        if await self.decisions.get(step.source_event_id, session) is not None:
-            return  # a redelivered step: decided already
+        if decided is None:
+            if await self.decisions.get(step.source_event_id, session) is not None:
+                return  # a redelivered step: decided already
+        elif step.source_event_id in decided:
+            return
+        else:
+            decided.add(step.source_event_id)  # a copy later in the batch is skipped
         if isinstance(payload, ConcernRaised) or moves_concern(payload):
-            await self._record_preferences(step.person_id, concern, envelope, metadata, session)
+            await self._record_preferences(
+                step.person_id, concern, envelope, metadata, facts, session
+            )
         history = await self.store.load(informing_stream(step.person_id), session)
         record = InformingRecord.from_history(step.person_id, history)
         await self.telling.settle(
@@ -194,6 +213,7 @@ class InformingReaction:
         concern: ConcernFacts | None,
         envelope: Envelope,
         metadata: Metadata,
+        facts: BatchFacts,
         session: Session,
     ) -> None:
         """The first contact preferences the concern gives, for the person it is about now
@@ -202,7 +222,7 @@ class InformingReaction:
         if isinstance(payload, ConcernRaised):
             needs = preferences_from_concern(payload, default_channel=self.default_channel)
             if concern is not None:
-                await self.index.save_concern(concern.model_copy(update={"needs": needs}), session)
+                await facts.save_concern(concern.model_copy(update={"needs": needs}), session)
         elif concern is not None and concern.needs is not None:
             needs = concern.needs.model_copy(update={"person_id": person_id})
         else:
@@ -221,22 +241,22 @@ class InformingReaction:
             )
 
     async def _facts(
-        self, envelope: Envelope, session: Session
+        self, envelope: Envelope, facts: BatchFacts, session: Session
     ) -> tuple[CaseFacts | None, ConcernFacts | None]:
         """Bring the case and concern facts up to date with this event, and return them."""
         payload = envelope.payload
         case: CaseFacts | None = None
         concern: ConcernFacts | None = None
         if isinstance(payload, CaseEvent):
-            case = await self.index.case(payload.case_id, session) or CaseFacts(
+            case = await facts.case(payload.case_id, session) or CaseFacts(
                 case_id=payload.case_id, person_id=payload.person_id
             )
             if envelope.stream_version > case.version:
                 case = case.after(envelope)
-                await self.index.save_case(case, session)
+                await facts.save_case(case, session)
             concern_id = case.concern_id
             if concern_id is not None:
-                concern = await self.index.concern(concern_id, session)
+                concern = await facts.concern(concern_id, session)
             if isinstance(payload, CaseOpened):
                 concern = (
                     concern
@@ -246,12 +266,12 @@ class InformingReaction:
                         reference=payload.reference,
                     )
                 ).model_copy(update={"case_id": payload.case_id})
-                await self.index.save_concern(concern, session)
+                await facts.save_concern(concern, session)
             return case, concern
         concern_id = getattr(payload, "concern_id", None)
         if not isinstance(concern_id, str):
             return None, None
-        concern = await self.index.concern(concern_id, session)
+        concern = await facts.concern(concern_id, session)
         if concern is None:
             person_id = getattr(payload, "person_id", None)
             if not isinstance(person_id, str):
@@ -259,9 +279,54 @@ class InformingReaction:
             concern = ConcernFacts(concern_id=concern_id, person_id=person_id)
         if envelope.stream_version > concern.version:
             concern = concern.after(envelope)
-            await self.index.save_concern(concern, session)
+            await facts.save_concern(concern, session)
         if isinstance(payload, ConcernRaised):
             await self.index.name_person(payload.person_id, payload.person.name, session)
         if concern.case_id is not None:
-            case = await self.index.case(concern.case_id, session)
+            case = await facts.case(concern.case_id, session)
         return case, concern
+
+
+@dataclass
+class BatchFacts:
+    """The case and concern facts of a batch of events: read with one look-up each when the
+    batch starts, then kept as the batch changes them (each change is still written at once, in
+    the batch's transaction, so nothing else ever reads a stale fact)."""
+
+    index: CaseIndex
+    cases: dict[str, CaseFacts | None] = field(default_factory=dict)
+    concerns: dict[str, ConcernFacts | None] = field(default_factory=dict)
+
+    @classmethod
+    async def read(
+        cls, index: CaseIndex, events: Sequence[Envelope], session: Session
+    ) -> BatchFacts:
+        case_ids = {e.payload.case_id for e in events if isinstance(e.payload, CaseEvent)}
+        concern_ids = {
+            concern_id
+            for e in events
+            if isinstance(concern_id := getattr(e.payload, "concern_id", None), str)
+        }
+        cases: dict[str, CaseFacts | None] = dict.fromkeys(case_ids)
+        cases.update(await index.cases_among(case_ids, session))
+        concerns: dict[str, ConcernFacts | None] = dict.fromkeys(concern_ids)
+        concerns.update(await index.concerns_among(concern_ids, session))
+        return cls(index, cases, concerns)
+
+    async def case(self, case_id: str, session: Session) -> CaseFacts | None:
+        if case_id not in self.cases:
+            self.cases[case_id] = await self.index.case(case_id, session)
+        return self.cases[case_id]
+
+    async def concern(self, concern_id: str, session: Session) -> ConcernFacts | None:
+        if concern_id not in self.concerns:
+            self.concerns[concern_id] = await self.index.concern(concern_id, session)
+        return self.concerns[concern_id]
+
+    async def save_case(self, facts: CaseFacts, session: Session) -> None:
+        await self.index.save_case(facts, session)
+        self.cases[facts.case_id] = facts
+
+    async def save_concern(self, facts: ConcernFacts, session: Session) -> None:
+        await self.index.save_concern(facts, session)
+        self.concerns[facts.concern_id] = facts

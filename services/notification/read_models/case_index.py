@@ -8,6 +8,8 @@ cannot roll a fact back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel
 
 from services.notification.domain.steps import CaseFacts, ConcernFacts
@@ -37,6 +39,26 @@ class CaseIndex:
     async def concern(self, concern_id: str, session: Session | None = None) -> ConcernFacts | None:
         document = await self.concerns.find_one({"_id": concern_id}, session=session)
         return ConcernFacts.model_validate(_fields(document)) if document else None
+
+    async def cases_among(self, case_ids: Iterable[str], session: Session) -> dict[str, CaseFacts]:
+        """The facts of each of these cases on record, in one look-up."""
+        return {
+            document["_id"]: CaseFacts.model_validate(_fields(document))
+            async for document in self.cases.find(
+                {"_id": {"$in": sorted(set(case_ids))}}, session=session
+            )
+        }
+
+    async def concerns_among(
+        self, concern_ids: Iterable[str], session: Session
+    ) -> dict[str, ConcernFacts]:
+        """The facts of each of these concerns on record, in one look-up."""
+        return {
+            document["_id"]: ConcernFacts.model_validate(_fields(document))
+            async for document in self.concerns.find(
+                {"_id": {"$in": sorted(set(concern_ids))}}, session=session
+            )
+        }
 
     async def save_case(self, facts: CaseFacts, session: Session) -> None:
         await self.cases.replace_one(

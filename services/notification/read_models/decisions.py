@@ -11,6 +11,7 @@ can be told once the decision is recorded; it is pending, so it becomes overdue 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -133,6 +134,17 @@ class Decisions:
     ) -> InformingDecision | None:
         document = await self.collection.find_one({"_id": source_event_id}, session=session)
         return InformingDecision.from_document(document) if document else None
+
+    async def decided_among(self, source_event_ids: Iterable[str], session: Session) -> set[str]:
+        """Which of these steps have a decision already, in one look-up."""
+        return {
+            str(document["_id"])
+            async for document in self.collection.find(
+                {"_id": {"$in": sorted(set(source_event_ids))}},
+                projection={"_id": 1},
+                session=session,
+            )
+        }
 
     async def add(self, decision: InformingDecision, session: Session) -> None:
         await self.collection.insert_one(decision.as_document(), session=session)

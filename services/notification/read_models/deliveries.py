@@ -14,11 +14,12 @@ was sent against a copy produced later. What the person was told stays in `Perso
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 
 from services.notification.adapters.delivery import OutgoingMessage
 from services.notification.domain.informing_record import StepSeen
@@ -76,6 +77,8 @@ class Delivery(BaseModel):
     next_attempt_at: AwareDatetime
     claimed_until: AwareDatetime | None = None
     claimed_by: str | None = None
+    claim: str | None = None
+    """Which of its worker's claims took it (one claim is one batch)."""
     provider_reference: str | None = None
     """Set as soon as a provider accepted the message (before PersonInformed is recorded)."""
     channel_used: Channel | None = None
@@ -141,22 +144,35 @@ class Deliveries:
     ) -> list[Delivery]:
         """Claim up to `limit` due deliveries for `worker` until `lease_until`; a worker that
         dies holding one lets it go when the lease ends."""
-        claimed: list[Delivery] = []
-        for _ in range(limit):
-            document = await self.collection.find_one_and_update(
-                {
-                    "status": DeliveryStatus.PENDING.value,
-                    "next_attempt_at": {"$lte": now},
-                    "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": now}}],
-                },
-                {"$set": {"claimed_until": lease_until, "claimed_by": worker}},
-                sort=[("created_at", ASCENDING)],
-                return_document=ReturnDocument.AFTER,
+        claimable = {
+            "status": DeliveryStatus.PENDING.value,
+            "next_attempt_at": {"$lte": now},
+            "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": now}}],
+        }
+        while True:
+            candidates = [
+                document["_id"]
+                async for document in self.collection.find(claimable, projection={"_id": 1})
+                .sort("created_at", ASCENDING)
+                .limit(limit)
+            ]
+            if not candidates:
+                return []
+            # The condition again: of the candidates, those no other worker claimed meanwhile.
+            claim = f"{worker}/{uuid.uuid4()}"
+            await self.collection.update_many(
+                {"_id": {"$in": candidates}, **claimable},
+                {"$set": {"claimed_until": lease_until, "claimed_by": worker, "claim": claim}},
             )
-            if document is None:
-                break
-            claimed.append(Delivery.from_document(document))
-        return claimed
+            claimed = [
+                Delivery.from_document(document)
+                async for document in self.collection.find(
+                    {"_id": {"$in": candidates}, "claim": claim}
+                ).sort("created_at", ASCENDING)
+            ]
+            if claimed:
+                return claimed
+            # Another worker claimed all of them first: look again for any it left.
 
     async def extend_claims(self, references: list[str], worker: str, until: datetime) -> None:
         """Renew `worker`'s claims on these deliveries (the ones it still works on)."""

@@ -4,6 +4,7 @@ service dies: the guarantee the person's record of being informed rests on."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 
 import pytest
@@ -18,9 +19,10 @@ from services.notification.read_models.deliveries import Delivery, DeliveryStatu
 from services.notification.settings import NotificationSettings
 from shared.events.intake import ContactPoints, S42Decision
 from shared.events.notification import Channel, RecipientRole
-from shared.mongo import Client
+from shared.mongo import Client, in_transaction
 from tests.integration.notification.conftest import (
     PublishedEvents,
+    RunningNotification,
     confirm_safe_contact,
     handle_directly,
     mail_to,
@@ -217,3 +219,103 @@ async def test_a_claim_is_renewed_while_its_worker_is_still_sending(
 
     assert len(informed) == 1
     assert len(mail_to(smtp, story.mary_email)) == 1
+
+
+async def raised_and_safe_to_email(service: RunningNotification, stories: list[Story]) -> None:
+    """Each story's concern raised, and an email to the person confirmed safe."""
+    for story in stories:
+        await handle_directly(service, story.concern_raised())
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
+
+
+class CountsInFlight:
+    """A sender that counts the messages being sent at once. The first waits (up to 10 s) for
+    `enough` to be in flight together, so a worker that sends one at a time shows as one."""
+
+    def __init__(self, sender: Sender, enough: int) -> None:
+        self.sender = sender
+        self.enough = enough
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.together = asyncio.Event()
+
+    async def send(self, message: OutgoingMessage, recipient: Addressee) -> str:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if self.in_flight >= self.enough:
+            self.together.set()
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.together.wait(), 10)
+            return await self.sender.send(message, recipient)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_a_batch_of_deliveries_is_sent_side_by_side_within_the_bound(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    stories = [Story() for _ in range(6)]
+    async with running(settings, mongo_client, start=False) as service:
+        await raised_and_safe_to_email(service, stories)
+        counting = CountsInFlight(service.parts.senders.by_channel[Channel.EMAIL], enough=2)
+        worker = dataclasses.replace(
+            service.parts.worker, senders={Channel.EMAIL: counting}, batch_size=6, concurrency=2
+        )
+        assert await worker.deliver_due() == 6
+        informed = [await service.events_of(story.person_id, "PersonInformed") for story in stories]
+
+    assert counting.most_in_flight == 2
+    assert [len(events) for events in informed] == [1] * 6
+    assert [len(mail_to(smtp, story.mary_email)) for story in stories] == [1] * 6
+
+
+async def test_workers_claiming_at_the_same_moment_share_the_deliveries_out_none_twice(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    stories = [Story() for _ in range(7)]
+    async with running(settings, mongo_client, start=False) as service:
+        await raised_and_safe_to_email(service, stories)
+        workers = [
+            dataclasses.replace(service.parts.worker, batch_size=3, worker_id=name)
+            for name in ("a", "b", "c")
+        ]
+        handled = 0
+        while any(rounds := await asyncio.gather(*(w.deliver_due() for w in workers))):
+            handled += sum(rounds)
+        informed = [await service.events_of(story.person_id, "PersonInformed") for story in stories]
+
+    assert handled == 7
+    assert [len(events) for events in informed] == [1] * 7
+    assert [len(mail_to(smtp, story.mary_email)) for story in stories] == [1] * 7
+
+
+async def test_a_batch_holding_the_same_steps_twice_decides_and_delivers_each_once(
+    settings: NotificationSettings, mongo_client: Client
+) -> None:
+    story, other = Story(), Story()
+    raised, decided = story.concern_raised(), story.s42_decision_made(S42Decision.S42_ENQUIRY)
+    async with running(settings, mongo_client, start=False) as service:
+        reaction = service.parts.reaction
+        batch = [raised, other.concern_raised(), raised, decided, decided]
+        await in_transaction(service.parts.runtime.client, lambda s: reaction.apply(batch, s))
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
+        # The whole batch again, as after a crash before the offsets were committed.
+        await in_transaction(service.parts.runtime.client, lambda s: reaction.apply(batch, s))
+        deliveries = await service.parts.deliveries.for_person(story.person_id)
+        decisions = await service.parts.decisions.for_person(story.person_id)
+        preferences = await service.events_of(story.person_id, "ContactPreferencesRecorded")
+        others = await service.parts.decisions.for_person(other.person_id)
+
+    assert sorted(d.reference for d in deliveries) == sorted(
+        delivery_reference(e.event_id, RecipientRole.PERSON) for e in (raised, decided)
+    )
+    assert sorted(d.source_event_id for d in decisions) == sorted(
+        [raised.event_id, decided.event_id]
+    )
+    assert len(preferences) == 1
+    assert [d.source_event_id for d in others] == [batch[1].event_id]
