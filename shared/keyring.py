@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 from pymongo.errors import DuplicateKeyError
 
-from shared.mongo import Collection, Database, Document
-from shared.personal_data import DataKeys, SealingKey, new_data_key
+from shared.mongo import Collection, Database, Document, create_collections
+from shared.personal_data import DataKeys, SealingKey, is_subject, new_data_key
 
 DATA_KEYS = "data_keys"
 
@@ -91,16 +91,21 @@ class Keyring:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.database = database
         self.keys: Collection = database[DATA_KEYS]
         self.wrapper = wrapper
         self.clock = clock
         self._cache: dict[str, bytes | None] = {}
 
+    async def ensure_collection(self) -> None:
+        """Make `data_keys` before the service's first transaction (never inside one)."""
+        await create_collections(self.database, [DATA_KEYS])
+
     async def sealing_key(self, subject: str) -> SealingKey:
         """The key to seal `subject`'s data with, made on first use. Raises KeyDestroyed once
         the subject was erased (checked in the keyring every time, never from the cache)."""
-        if ":" in subject or not subject:
-            raise ValueError("a subject is a non-empty id without ':'")
+        if not is_subject(subject):
+            raise ValueError("a subject is 1 to 200 letters, digits, '_', '.' or '-'")
         document = await self.keys.find_one({"_id": subject})
         if document is None:
             data_key = new_data_key()
@@ -152,12 +157,16 @@ class Keyring:
             self._cache[subject] = None
 
     def _remember(self, subject: str, document: Document | None) -> bytes | None:
-        if document is None or "destroyed_at" in document or "wrapped" not in document:
-            self._cache[subject] = None
-            return None
-        key = self.wrapper.unwrap(bytes(document["wrapped"]), document["kek_id"])
+        key = data_key_of(document, self.wrapper)
         self._cache[subject] = key
         return key
+
+
+def data_key_of(document: Document | None, wrapper: KeyWrapper) -> bytes | None:
+    """The data key a `data_keys` document holds; None for a tombstone (or no document)."""
+    if document is None or "destroyed_at" in document or "wrapped" not in document:
+        return None
+    return wrapper.unwrap(bytes(document["wrapped"]), document["kek_id"])
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import re
@@ -27,6 +28,7 @@ import typing
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Annotated, Any, TypeVar, Union
 
 from cryptography.exceptions import InvalidTag
@@ -43,7 +45,11 @@ DATA_KEY_BYTES = 32
 ERASED = "erased"
 """What an erased text reads as."""
 
-_SEALED = re.compile(r"pd1:([A-Za-z0-9_.\-]+):")
+_SUBJECT = r"[A-Za-z0-9_.\-]{1,200}"
+_SEALED_BODY = r"[A-Za-z0-9+/]{40,}={0,2}"  # nonce, at least the 16-byte tag, base64
+_SEALED = re.compile(f"^pd1:({_SUBJECT}):({_SEALED_BODY})$")
+_SEALED_IN_JSON = re.compile(f'"pd1:({_SUBJECT}):{_SEALED_BODY}"')
+_SAFE_SUBJECT = re.compile(_SUBJECT)
 
 
 @dataclass(frozen=True, eq=False)  # hashable by identity: type annotations are hashed
@@ -73,6 +79,7 @@ class SealingKey:
 
 DataKeys = Mapping[str, bytes | None]
 """The keys a reader opens sealed fields with, by subject; None: the key was destroyed."""
+NO_KEYS: DataKeys = MappingProxyType({})
 
 
 def new_data_key() -> bytes:
@@ -107,8 +114,20 @@ def sealed_subjects(raw: bytes | str | JsonValue) -> set[str]:
     elif isinstance(raw, str):
         text = raw
     else:
-        text = json.dumps(raw)
-    return set(_SEALED.findall(text))
+        text = json.dumps(raw, default=str)
+    return set(_SEALED_IN_JSON.findall(text))
+
+
+def subject_named(name: str) -> str:
+    """The keyring's subject for a stream or concern id: the id itself when it is made of
+    letters, digits, `_`, `.` and `-` (as `concern-<uuid>` is), else a SHA-256 of it."""
+    if _SAFE_SUBJECT.fullmatch(name):
+        return name
+    return f"sha256-{hashlib.sha256(name.encode()).hexdigest()}"
+
+
+def is_subject(name: str) -> bool:
+    return _SAFE_SUBJECT.fullmatch(name) is not None
 
 
 def seal(model: type[BaseModel], payload: JsonObject, event_id: str, key: SealingKey) -> JsonObject:
@@ -133,9 +152,10 @@ def open_sealed(
     erased: set[str] = set()
 
     def open_one(value: JsonValue, aad: str, field: FieldInfo) -> Any:
-        if not isinstance(value, str) or not value.startswith(SEALED_PREFIX):
-            return value
-        subject, _, body = value[len(SEALED_PREFIX) :].partition(":")
+        found = _SEALED.match(value) if isinstance(value, str) else None
+        if found is None:
+            return value  # recorded in clear (before sealing, or by a writer without a keyring)
+        subject, body = found.groups()
         if subject not in keys:
             raise SealedDataError(f"{_field_of(aad)}: no key was fetched for its subject")
         data_key = keys[subject]

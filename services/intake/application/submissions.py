@@ -39,6 +39,7 @@ from shared.events.intake import ConcernSubmissionRejected, SubmissionChannel, S
 from shared.eventstore import EventAlreadyRecorded, EventStore
 from shared.limits import MAX_INCOMING_MESSAGE_BYTES
 from shared.mongo import Session
+from shared.personal_data import NO_KEYS, DataKeys
 from shared.projection import Record
 from shared.topics import CONCERN_SUBMISSIONS
 
@@ -183,7 +184,7 @@ class ConcernSubmissions:
             return None
         return agency
 
-    def decode(self, record: Record) -> KafkaSubmission:
+    def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> KafkaSubmission:
         reasons = refusal_reasons(record, self.partners)
         agency = self.authentic_agency(record)
         if reasons or agency is None or record.value is None:

@@ -54,6 +54,7 @@ from shared.events.notification import Channel, informing_stream
 from shared.events.outcomes import AdvocateAppointed, CaseEvent, CaseOpened
 from shared.eventstore import EventStore
 from shared.mongo import Session
+from shared.personal_data import NO_KEYS, DataKeys
 from shared.projection import Record
 from shared.topics import INTAKE_EVENTS, OUTCOMES_EVENTS
 
@@ -76,10 +77,10 @@ class InformingReaction:
     batch_size: int = 50
     """Each event costs several reads and writes: keep a batch's transaction short."""
 
-    def decode(self, record: Record) -> Envelope:
+    def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> Envelope:
         if record.value is None:
             raise DecodeError("empty message")
-        return decode(record.value)
+        return decode(record.value, keys=keys)
 
     async def apply(self, messages: Sequence[Envelope], session: Session) -> None:
         for envelope in messages:
