@@ -4,6 +4,7 @@ key-encryption key the services under test use)."""
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
 
@@ -11,6 +12,7 @@ from pymongo import MongoClient
 
 from shared.config import KeyringSettings
 from shared.events import Envelope, decode
+from shared.eventstore import envelope_from_document
 from shared.keyring import DATA_KEYS, LocalKeyWrapper, data_key_of
 from shared.mongo import Document
 from shared.personal_data import DataKeys, sealed_subjects
@@ -40,3 +42,9 @@ def keys_for(raw: bytes) -> DataKeys:
 def opened(raw: bytes) -> Envelope:
     """`raw` decoded, its personal fields opened."""
     return decode(raw, keys=keys_for(raw))
+
+
+def opened_document(document: Document) -> Envelope:
+    """An event as the event store holds it, its personal fields opened."""
+    raw = json.dumps(document["payload"]).encode()
+    return envelope_from_document(document, keys_for(raw))
