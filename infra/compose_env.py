@@ -29,6 +29,7 @@ from shared.identity import hash_api_key  # noqa: E402
 TRIAL_PARTNER = "trial-partner"
 SECRETS = (
     "METRICS_TOKEN",
+    "KEY_ENCRYPTION_KEY",
     "KEYCLOAK_ADMIN_PASSWORD",
     "SAFEGUARDING_CLI_CLIENT_SECRET",
     "SAFEGUARDING_WEB_CLIENT_SECRET",

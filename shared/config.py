@@ -93,7 +93,47 @@ class KafkaSettings(BaseSettings):
         return found
 
 
-class ServiceSettings(IdentitySettings, KafkaSettings):
+DEVELOPMENT_KEY_ENCRYPTION_KEY = "dev-only-key-encryption-key-not-for-real-data"
+"""Published here: refused outside development mode, like every other development secret."""
+
+
+class KeyringSettings(BaseSettings):
+    """Where the data keys of personal data are kept (`shared.keyring`), and the key that wraps
+    them."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    keyring_database: str = Field(
+        default="keyring",
+        description="The MongoDB database of the data keys, one for every service.",
+    )
+    key_encryption_key: SecretStr | None = Field(
+        default=None,
+        description="The secret the data keys are wrapped with (at least 32 characters). Unset: "
+        "a published development value, in development mode only.",
+    )
+
+    @field_validator("key_encryption_key", mode="before")
+    @classmethod
+    def _blank_key_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def key_encryption_secret(self) -> str:
+        key = self.key_encryption_key
+        return DEVELOPMENT_KEY_ENCRYPTION_KEY if key is None else key.get_secret_value()
+
+    def keyring_insecurities(self) -> list[Insecurity]:
+        key = self.key_encryption_key
+        weak = secret_insecurity(
+            "KEY_ENCRYPTION_KEY",
+            None if key is None else key.get_secret_value(),
+            development_values={DEVELOPMENT_KEY_ENCRYPTION_KEY},
+        )
+        return [] if weak is None else [weak]
+
+
+class ServiceSettings(IdentitySettings, KafkaSettings, KeyringSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     mongodb_uri: str = Field(
@@ -143,7 +183,11 @@ class ServiceSettings(IdentitySettings, KafkaSettings):
         return self.development_mode if self.api_docs is None else self.api_docs
 
     def insecurities(self) -> list[Insecurity]:
-        found = [*super().insecurities(), *self.kafka_insecurities()]
+        found = [
+            *super().insecurities(),
+            *self.kafka_insecurities(),
+            *self.keyring_insecurities(),
+        ]
         if self.metrics_token is not None:
             weak = secret_insecurity("METRICS_TOKEN", self.metrics_token.get_secret_value())
             if weak is not None:

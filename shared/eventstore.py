@@ -10,12 +10,17 @@ Publishing after commit instead would lose events on a crash between the two wri
 
 An event larger than `MAX_EVENT_BYTES` is refused before anything is written: once committed,
 an event the broker refuses would block every later event of its stream in the outbox.
+
+With a keyring, each event's personal fields are sealed under its stream's data subject
+(`subject_of`; by default the stream itself, e.g. `concern-<uuid>`) before anything is written,
+so neither `events`, `outbox` nor Kafka holds them readable; `load` opens them again (or gives the
+erased placeholders once the subject's key is destroyed). Every version stays in the stream.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,8 +29,27 @@ from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.events import DomainEvent, Envelope, Metadata, decode, encode, kafka_headers
+from shared.keyring import Keyring
 from shared.limits import MAX_EVENT_BYTES
 from shared.mongo import Client, Database, Document, Session, in_transaction
+from shared.personal_data import (
+    DataKeys,
+    SealingKey,
+    holds_personal_data,
+    sealed_subjects,
+    subject_named,
+)
+
+SubjectOf = Callable[[str, Sequence[DomainEvent], Session | None], Awaitable[str]]
+"""The data subject whose key seals a stream's events: given the stream id, the events being
+appended and the caller's session."""
+
+
+async def the_stream_itself(
+    stream_id: str, events: Sequence[DomainEvent], session: Session | None
+) -> str:
+    return stream_id
+
 
 STORE_FIELDS = ("_id", "recorded_at")
 
@@ -68,11 +92,21 @@ class StreamAppend:
 
 
 class EventStore:
-    def __init__(self, client: Client, database: Database, topic: str) -> None:
+    def __init__(
+        self,
+        client: Client,
+        database: Database,
+        topic: str,
+        *,
+        keyring: Keyring | None = None,
+        subject_of: SubjectOf = the_stream_itself,
+    ) -> None:
         self.client = client
         self.events = database["events"]
         self.outbox = database["outbox"]
         self.topic = topic
+        self.keyring = keyring
+        self.subject_of = subject_of
 
     async def ensure_indexes(self) -> None:
         await self.events.create_index(
@@ -87,7 +121,16 @@ class EventStore:
         cursor = self.events.find({"stream_id": stream_id}, session=session).sort(
             "stream_version", ASCENDING
         )
-        return [envelope_from_document(doc) async for doc in cursor]
+        documents = [doc async for doc in cursor]
+        keys = await self.opening_keys(documents)
+        return [envelope_from_document(doc, keys) for doc in documents]
+
+    async def opening_keys(self, documents: Sequence[Document]) -> DataKeys:
+        """The keys that open these stored events' personal fields."""
+        subjects = set().union(*(sealed_subjects(doc.get("payload")) for doc in documents))
+        if not subjects or self.keyring is None:
+            return {}
+        return await self.keyring.opening_keys(subjects)
 
     async def version(self, stream_id: str, session: Session | None = None) -> int:
         latest = await self.events.find_one(
@@ -131,7 +174,8 @@ class EventStore:
         ]
         if not envelopes:
             return []
-        encoded = [encode(e) for e in envelopes]
+        sealing = await self._sealing_key(stream_id, events, session)
+        encoded = [encode(e, sealing=sealing) for e in envelopes]
         for envelope, value in zip(envelopes, encoded, strict=True):
             if len(value) > MAX_EVENT_BYTES:
                 raise EventTooLarge(envelope.event_type, len(value))
@@ -179,6 +223,7 @@ class EventStore:
         now = datetime.now(UTC)
         recorded: list[tuple[Envelope, bytes]] = []
         for append in appends:
+            sealing = await self._sealing_key(append.stream_id, append.events, session)
             for i, payload in enumerate(append.events):
                 envelope = Envelope.record(
                     payload,
@@ -188,7 +233,7 @@ class EventStore:
                     event_id=None,
                     occurred_at=now,
                 )
-                value = encode(envelope)
+                value = encode(envelope, sealing=sealing)
                 if len(value) > MAX_EVENT_BYTES:
                     raise EventTooLarge(envelope.event_type, len(value))
                 recorded.append((envelope, value))
@@ -225,6 +270,15 @@ class EventStore:
         )
         return [e for e, _ in recorded]
 
+    async def _sealing_key(
+        self, stream_id: str, events: Sequence[DomainEvent], session: Session | None
+    ) -> SealingKey | None:
+        if self.keyring is None or not any(holds_personal_data(type(e)) for e in events):
+            return None
+        # Raises KeyDestroyed once the subject was erased: nothing new is recorded about them.
+        subject = subject_named(await self.subject_of(stream_id, events, session))
+        return await self.keyring.sealing_key(subject)
+
     def _outbox_entry(self, envelope: Envelope, value: bytes, now: datetime) -> Document:
         return {
             "_id": envelope.event_id,
@@ -239,6 +293,7 @@ class EventStore:
         }
 
 
-def envelope_from_document(document: Document) -> Envelope:
-    """Load a stored event, upcasting it if it was recorded under an older schema version."""
-    return decode({k: v for k, v in document.items() if k not in STORE_FIELDS})
+def envelope_from_document(document: Document, keys: DataKeys | None = None) -> Envelope:
+    """Load a stored event, upcasting it if it was recorded under an older schema version and
+    opening its personal fields with `keys` (`EventStore.opening_keys`)."""
+    return decode({k: v for k, v in document.items() if k not in STORE_FIELDS}, keys=keys)

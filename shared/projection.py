@@ -41,6 +41,7 @@ from shared.events import DecodeError, Envelope, decode
 from shared.events.registry import as_document
 from shared.eventstore import ConcurrencyError
 from shared.kafka import Brokers, consumer, read_to_end
+from shared.keyring import Keyring
 from shared.limits import MAX_INCOMING_MESSAGE_BYTES, capped
 from shared.metrics import (
     CONSUMER_LAG,
@@ -52,6 +53,7 @@ from shared.metrics import (
 )
 from shared.mongo import Client, Database, Document, Session, in_transaction, is_transient
 from shared.observability import correlation_id, kind_of_failure
+from shared.personal_data import NO_KEYS, DataKeys, sealed_subjects
 from shared.progress import WorkerProgress
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,9 @@ class MessageHandler(Protocol[M]):
     name: str
     topics: Sequence[str]
 
-    def decode(self, record: Record) -> M:
-        """Turn one record into a message, or raise DecodeError saying why it is unacceptable."""
+    def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> M:
+        """Turn one record into a message, or raise DecodeError saying why it is unacceptable.
+        `keys` open the record's sealed personal fields (fetched for its batch)."""
         ...
 
     async def apply(self, messages: Sequence[M], session: Session) -> None:
@@ -116,10 +119,10 @@ class Projection(ABC):
         self.tracking = database["tracking"]
         self.held = database["held_events"]
 
-    def decode(self, record: Record) -> Envelope:
+    def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> Envelope:
         if record.value is None:
             raise DecodeError("empty message")
-        return decode(record.value)
+        return decode(record.value, keys=keys)
 
     @abstractmethod
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
@@ -330,9 +333,11 @@ class ProjectionRunner(Generic[M]):
         retry: RetryPolicy | None = None,
         stuck_after_seconds: float = 60.0,
         lag_interval_seconds: float = 5.0,
+        keyring: Keyring | None = None,
     ) -> None:
         self.handler = handler
         self.client = client
+        self.keyring = keyring
         self.kafka = kafka
         self.group_id = group_id
         self.dead_letters = dead_letters
@@ -404,6 +409,7 @@ class ProjectionRunner(Generic[M]):
         """Handle a batch completely: every record is applied, or dead-lettered with a reason.
         Returns only when that is done (transient failures are waited out)."""
         accepted: list[tuple[Record, M]] = []
+        keys = await self._opening_keys(records)
         for record in records:
             size = len(record.value or b"")
             if size > MAX_INCOMING_MESSAGE_BYTES:
@@ -415,13 +421,26 @@ class ProjectionRunner(Generic[M]):
                 )
                 continue
             try:
-                accepted.append((record, self.handler.decode(record)))
+                accepted.append((record, self.handler.decode(record, keys)))
             except Exception as error:
                 # Anything a decoder raises (a RecursionError from deeply nested JSON, a bug)
                 # means this message cannot be read: park it rather than fail the batch for ever.
                 kind = "DecodeError" if isinstance(error, DecodeError) else type(error).__name__
                 await self._reject(record, str(error) or kind, kind)
         await self._apply(accepted)
+
+    async def _opening_keys(self, records: Sequence[Record]) -> DataKeys:
+        """The keys that open the personal fields of a batch's records (one keyring read)."""
+        if self.keyring is None:
+            return {}
+        subjects = set().union(
+            *(
+                sealed_subjects(r.value)
+                for r in records
+                if r.value and len(r.value) <= MAX_INCOMING_MESSAGE_BYTES
+            )
+        )
+        return await self.keyring.opening_keys(subjects) if subjects else {}
 
     async def _apply(self, items: Sequence[tuple[Record, M]]) -> None:
         """Apply in pieces no larger than what last fitted in one transaction, in order."""

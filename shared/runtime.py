@@ -22,6 +22,7 @@ from shared.eventstore import EventStore
 from shared.identity import StaffTokens
 from shared.instances import Instances
 from shared.kafka import producer
+from shared.keyring import Keyring, LocalKeyWrapper
 from shared.mongo import Client, ServiceDatabase, connect, create_collections
 from shared.outbox import OutboxRelay, PublishedOutboxPurge
 from shared.progress import WorkerProgress
@@ -73,12 +74,15 @@ class ServiceRuntime:
         client = connect(settings.mongodb_uri)
         database = ServiceDatabase(client, settings.mongodb_database)
         access = AccessGate(AccessAudit.of(database), settings.unallocated_case_team)
+        keyring = Keyring(
+            client[settings.keyring_database], LocalKeyWrapper(settings.key_encryption_secret)
+        )
         return cls(
             name=name,
             settings=settings,
             client=client,
             database=database,
-            store=EventStore(client, database, events_topic),
+            store=EventStore(client, database, events_topic, keyring=keyring),
             producer=producer(settings.kafka, client_id=name),
             staff=StaffTokens(settings, gate=access),
             access=access,
@@ -120,6 +124,7 @@ class ServiceRuntime:
                 # batch stays well inside MongoDB's transaction time limit.
                 batch_size=getattr(handler, "batch_size", 500),
                 stuck_after_seconds=self.settings.worker_stuck_after_seconds,
+                keyring=self.store.keyring,
             )
             self.runners[handler.name] = runner
             self.progress[handler.name] = runner.progress
@@ -148,6 +153,8 @@ class ServiceRuntime:
             for name in handler.read_models
         ]
         await create_collections(self.database, {*self.database.named, *read_models})
+        if self.store.keyring is not None:
+            await self.store.keyring.ensure_collection()
         await self.store.ensure_indexes()
         await self.access.audit.ensure_indexes()
         for step in self.preparations:
@@ -200,6 +207,7 @@ class ServiceRuntime:
                 group_id=runner.group_id,
                 dead_letters=runner.dead_letters,
                 batch_size=2000,
+                keyring=self.store.keyring,
             )
             return await rebuild(replay_runner, projection)
         finally:

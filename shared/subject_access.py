@@ -34,7 +34,9 @@ from shared.events.third_party import THIRD_PARTY_EVENTS, third_party_reason
 from shared.eventstore import envelope_from_document
 from shared.http import IdInPath
 from shared.identity import StaffTokens
+from shared.keyring import Keyring
 from shared.mongo import Database
+from shared.personal_data import sealed_subjects
 
 SERVICES = ("intake", "outcomes", "notification")
 NOT_ABOUT_ANYONE = frozenset(
@@ -111,14 +113,22 @@ def _marks(value: Any, where: str, found: list[Mark]) -> None:
 
 
 async def service_part(
-    service: str, database: Database, person_id: str, streams: list[str]
+    service: str,
+    database: Database,
+    person_id: str,
+    streams: list[str],
+    keyring: Keyring | None = None,
 ) -> ServicePart:
     cursor = (
         database["events"]
         .find({"stream_id": {"$in": streams}})
         .sort([("stream_id", 1), ("stream_version", 1)])
     )
-    events = [envelope_from_document(document).model_dump(mode="json") async for document in cursor]
+    documents = [document async for document in cursor]
+    # Her data is opened with its keys; once erased, the bundle shows the erased placeholders.
+    subjects = set().union(*(sealed_subjects(d.get("payload")) for d in documents))
+    keys = await keyring.opening_keys(subjects) if keyring is not None and subjects else {}
+    events = [envelope_from_document(d, keys).model_dump(mode="json") for d in documents]
     records = await _records(database, {person_id, *streams})
     marks: list[Mark] = []
     for i, event in enumerate(events):
@@ -165,7 +175,11 @@ async def _records(database: Database, ids: set[str]) -> dict[str, list[dict[str
 
 
 def subject_access_router(
-    service: str, database: Database, staff: StaffTokens, streams_about: StreamsAbout
+    service: str,
+    database: Database,
+    staff: StaffTokens,
+    streams_about: StreamsAbout,
+    keyring: Keyring | None = None,
 ) -> APIRouter:
     router = APIRouter(tags=["subject access"])
 
@@ -180,7 +194,8 @@ def subject_access_router(
     )
     async def subject_access(person_id: IdInPath, request: Request) -> ServicePart:
         await staff.admit(request, (Role.MANAGER,))
-        return await service_part(service, database, person_id, await streams_about(person_id))
+        streams = await streams_about(person_id)
+        return await service_part(service, database, person_id, streams, keyring)
 
     return router
 

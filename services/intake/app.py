@@ -55,7 +55,9 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
         staff_router(runtime.staff, commands, Triage(runtime.database), People(runtime.database))
     )
     app.include_router(
-        subject_access_router("intake", runtime.database, runtime.staff, commands.concerns_of)
+        subject_access_router(
+            "intake", runtime.database, runtime.staff, commands.concerns_of, runtime.store.keyring
+        )
     )
 
     runtime.prepare(commands.ensure_indexes)

@@ -231,6 +231,12 @@ def build_service(
     app.include_router(work_queue_router(notification.decisions, runtime.staff))
     app.include_router(print_room_router(notification.print_queue, runtime.staff))
     app.include_router(
-        subject_access_router("notification", runtime.database, runtime.staff, informing_streams_of)
+        subject_access_router(
+            "notification",
+            runtime.database,
+            runtime.staff,
+            informing_streams_of,
+            runtime.store.keyring,
+        )
     )
     return app, notification

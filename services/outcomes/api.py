@@ -238,7 +238,7 @@ def cases_router(commands: CaseCommands, database: Database, staff: StaffTokens)
         first = await commands.store.events.find_one({"stream_id": case_id, "stream_version": 1})
         if first is None:
             return None
-        opened = envelope_from_document(first).payload
+        opened = envelope_from_document(first, await commands.store.opening_keys([first])).payload
         assert isinstance(opened, CaseOpened)
         return CaseLocator(
             case_id=opened.case_id,

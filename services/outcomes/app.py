@@ -11,6 +11,7 @@ from services.outcomes.api import cases_router
 from services.outcomes.application.commands import CaseCommands
 from services.outcomes.application.reactions import CaseOpening
 from services.outcomes.application.scheduler import MissedDatesWatch
+from services.outcomes.application.subjects import CaseSubjects
 from services.outcomes.read_models.case_file import (
     CaseFiles,
     cases_of,
@@ -72,6 +73,7 @@ def build(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime]:
 def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outcomes]:
     """`build`, also handing back the service's parts (the scheduler's pass, the commands)."""
     runtime = ServiceRuntime.create("outcomes", settings, OUTCOMES_EVENTS)
+    runtime.store.subject_of = CaseSubjects(runtime.store.events)
     outcomes = Outcomes(runtime, settings)
     runtime.access.person_of = functools.partial(person_of_subject, runtime.database)
     runtime.access.team_of = functools.partial(team_of_subject, runtime.database)
@@ -90,6 +92,7 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
             runtime.database,
             runtime.staff,
             functools.partial(cases_of, runtime.database),
+            runtime.store.keyring,
         )
     )
     return app, runtime, outcomes

@@ -42,6 +42,7 @@ from shared.events.values import (
     not_blank,
 )
 from shared.limits import MAX_LISTED_PROBLEMS, MAX_PROBLEM_FIELD_CHARS, MAX_REASON_CHARS
+from shared.personal_data import Personal
 from shared.sac import Ethnicity, Gender, PrimarySupportReason, RiskLocation, RiskSource, RiskType
 
 # --- checked values -------------------------------------------------------------------------------
@@ -286,7 +287,7 @@ class Person(ValueObject):
 
 
 class WhatHappened(ValueObject):
-    description: LongText = Field(description="What happened, in the referrer's words.")
+    description: Personal[LongText] = Field(description="What happened, in the referrer's words.")
     risk_types: Annotated[
         list[RiskType], AfterValidator(_each_once), Documented({"uniqueItems": True})
     ] = Field(
@@ -311,7 +312,7 @@ class PersonInvolvement(ValueObject):
         description="Did the person agree to the concern being raised? Raising it does not need "
         "consent; the answer shapes how the council approaches them."
     )
-    person_own_words: LongText | None = Field(
+    person_own_words: Personal[LongText | None] = Field(
         default=None,
         description="What the person said about it, word for word. Stored exactly as given.",
     )
@@ -335,7 +336,7 @@ class CommunicationNeeds(ValueObject):
     easy_read: StrictBool = Field(
         default=False, description="Does the person want easy-read information?"
     )
-    representative: Representative | None = Field(
+    representative: Personal[Representative | None] = Field(
         default=None, description="A representative or advocate who should be involved, if any."
     )
 
@@ -414,12 +415,12 @@ class ConcernRaised(DomainEvent):
     concern_id: Id = Field(description="The concern's stream id.")
     reference: Id = Field(description="Human reference, e.g. SG-2026-4F7K2Q.")
     person_id: Id = Field(description="The person record this concern is about.")
-    person: Person = Field(description="The adult the concern is about.")
+    person: Personal[Person] = Field(description="The adult the concern is about.")
     care_and_support_needs: YesNoUnknown = Field(
         description="Does the person appear to have care and support needs (s42(1)(a))?"
     )
     what_happened: WhatHappened = Field(description="What happened, where and by whom.")
-    immediate_safety_actions: LongText | None = Field(
+    immediate_safety_actions: Personal[LongText | None] = Field(
         default=None, description="What was done at once to keep the person safe."
     )
     involvement: PersonInvolvement = Field(
@@ -428,11 +429,11 @@ class ConcernRaised(DomainEvent):
     communication: CommunicationNeeds = Field(
         description="How to communicate with the person, and who should be involved."
     )
-    alleged_source_of_risk: AllegedSourceOfRisk | None = Field(
+    alleged_source_of_risk: Personal[AllegedSourceOfRisk | None] = Field(
         default=None, description="Who is said to be causing the risk, if known. Never informed."
     )
     agency: ShortText = Field(description="The partner agency that raised it.")
-    referrer: Referrer = Field(description="Who at the agency raised it.")
+    referrer: Personal[Referrer] = Field(description="Who at the agency raised it.")
     partner_reference: PartnerReference = Field(
         description="The partner's own id for the submission."
     )
@@ -520,7 +521,7 @@ class InformationGathered(DomainEvent):
     e.g. from a conversation with the person, their GP or the police."""
 
     concern_id: Id
-    note: LongText = Field(description="What was learned, exactly as written.")
+    note: Personal[LongText] = Field(description="What was learned, exactly as written.")
     source: ShortText = Field(description="Where it came from, e.g. the person, their GP.")
     gathered_by: ShortText = Field(description="Who recorded it.")
 

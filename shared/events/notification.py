@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from shared.events.envelope import Actor, DomainEvent
 from shared.events.registry import event
 from shared.events.values import Language, Moment, OneLine
+from shared.personal_data import Personal
 from shared.sac import RiskLocation, RiskSource
 
 _SPACE = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -172,11 +173,11 @@ class Recipient(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     role: RecipientRole
-    name: OneLine
-    contact: ContactPoints
+    name: Personal[OneLine]
+    contact: Personal[ContactPoints]
     inform: StrictBool
     """True when the person chose (or it was agreed) that this recipient is told."""
-    relationship: str | None = Field(
+    relationship: Personal[str | None] = Field(
         default=None, max_length=200, description="Their relationship to the person."
     )
     chosen: RecipientChoice | None = Field(
@@ -256,13 +257,13 @@ class ContactPreferencesRecorded(DomainEvent):
     fallback_channel: Channel | None = None
     language: Language
     format: MessageFormat
-    unsafe_contact_points: tuple[UnsafeContactPoint, ...] = Field(
+    unsafe_contact_points: Personal[tuple[UnsafeContactPoint, ...]] = Field(
         default=(), max_length=MAX_CONTACT_POINTS
     )
-    alleged_sources_of_risk: tuple[AllegedSourceOfRisk, ...] = Field(
+    alleged_sources_of_risk: Personal[tuple[AllegedSourceOfRisk, ...]] = Field(
         default=(), max_length=MAX_SOURCES_OF_RISK
     )
-    homes: tuple[PostalAddress, ...] = Field(
+    homes: Personal[tuple[PostalAddress, ...]] = Field(
         default=(),
         max_length=20,
         description="The person's home as each concern gave it: where an alleged source of risk "
@@ -312,7 +313,7 @@ class InformingWithheld(DomainEvent):
     source_event_type: str | None = Field(default=None, max_length=100)
     case_id: str | None = Field(default=None, max_length=100)
     reason: WithholdingReason
-    reason_text: str = Field(min_length=1, max_length=4000)
+    reason_text: Personal[str] = Field(min_length=1, max_length=4000)
     review_date: date
     decided_by: Actor
 
@@ -352,7 +353,7 @@ class ConfirmedRoute(BaseModel):
 
     role: RecipientRole
     channel: Channel
-    contact: ContactPoints = ContactPoints()
+    contact: Personal[ContactPoints] = ContactPoints()
     despite: tuple[ClashKind, ...] = Field(default=(), max_length=len(ClashKind))
 
 

@@ -23,6 +23,7 @@ from shared.events.intake import ContactPoints
 from shared.events.registry import event
 from shared.events.values import Day, Moment, given, not_given
 from shared.events.values import Id as Id  # outcomes code names ids by it
+from shared.personal_data import Personal
 from shared.sac import (
     Achievement,
     ActionTakenAndResult,
@@ -194,15 +195,15 @@ class Value(BaseModel):
 
 class Participant(Value):
     role: ParticipantRole
-    name: Name
+    name: Personal[Name]
 
 
 class Professional(Value):
     """Someone from another agency (or the council) a case note is about."""
 
-    name: Name
+    name: Personal[Name]
     role: Name = Field(description="Their role, e.g. GP, police constable, care home manager.")
-    organisation: Name
+    organisation: Personal[Name]
 
 
 class ConsultedView(Value):
@@ -210,8 +211,8 @@ class ConsultedView(Value):
     s4(7)): their view is recorded as theirs."""
 
     role: ParticipantRole
-    name: Name
-    view: Text
+    name: Personal[Name]
+    view: Personal[Text]
 
 
 class Demographics(Value):
@@ -227,7 +228,7 @@ class Demographics(Value):
         }
     )
 
-    date_of_birth: date | None = None
+    date_of_birth: Personal[date | None] = None
     approximate_age: int | None = Field(
         default=None, ge=18, le=130, description="Age in years when no date of birth is known."
     )
@@ -255,7 +256,7 @@ class RiskOption(Value):
 
 class PlanAction(Value):
     action_id: Id = Field(default_factory=lambda: str(uuid.uuid4()))
-    description: Text
+    description: Personal[Text]
     serves: tuple[Id, ...] = Field(
         min_length=1, max_length=MAX_OUTCOMES, description="agreed outcome ids"
     )
@@ -268,7 +269,7 @@ class OutcomeRating(Value):
 
     outcome_id: Id
     achievement: Achievement
-    in_their_words: TheirWords | None = None
+    in_their_words: Personal[TheirWords | None] = None
 
 
 class Experience(Value):
@@ -390,7 +391,7 @@ class CaseOpened(CaseEvent):
     reference: Name
     concern_raised_at: Moment
     opened_at: Moment
-    person_name: Name | None = Field(
+    person_name: Personal[Name | None] = Field(
         default=None, description="The person's name as the concern gave it."
     )
     risk_types: tuple[RiskType, ...] = Field(
@@ -404,7 +405,7 @@ class CaseOpened(CaseEvent):
     risk_source: RiskSource | None = Field(
         default=None, description="Who the concern said the risk comes from."
     )
-    persons_own_words: TheirWords | None = Field(
+    persons_own_words: Personal[TheirWords | None] = Field(
         default=None,
         description="What the person said about the concern when it was raised, verbatim.",
     )
@@ -426,7 +427,7 @@ class RepeatConcernJoined(CaseEvent):
     risk_types: tuple[RiskType, ...] = Field(default=(), max_length=len(RiskType))
     risk_location: RiskLocation | None = None
     risk_source: RiskSource | None = None
-    persons_own_words: TheirWords | None = Field(
+    persons_own_words: Personal[TheirWords | None] = Field(
         default=None, description="What the person said about it when it was raised, verbatim."
     )
     demographics: Demographics | None = None
@@ -492,7 +493,7 @@ class ConversationHeld(CaseEvent):
     participants: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     held_at: Moment
     mode: ConversationMode
-    summary: Text
+    summary: Personal[Text]
 
 
 @event("DesiredOutcomeExpressed")
@@ -501,7 +502,7 @@ class DesiredOutcomeExpressed(CaseEvent):
     Recorded by a practitioner or manager."""
 
     desired_outcome_id: Id
-    text: TheirWords
+    text: Personal[TheirWords]
     expressed_by: ExpressedBy
     expressed_at: Moment
     category: OutcomeCategory | None = None
@@ -513,8 +514,8 @@ class DesiredOutcomeRevised(CaseEvent):
     Recorded by a practitioner or manager."""
 
     desired_outcome_id: Id
-    text: TheirWords
-    previous_text: TheirWords
+    text: Personal[TheirWords]
+    previous_text: Personal[TheirWords]
     expressed_by: ExpressedBy
     revised_at: Moment
     category: OutcomeCategory | None = None
@@ -535,7 +536,7 @@ class OutcomeAgreed(CaseEvent):
     desired outcomes. Recorded by a practitioner or manager."""
 
     agreed_outcome_id: Id
-    wording: TheirWords
+    wording: Personal[TheirWords]
     serves: tuple[Id, ...] = Field(
         min_length=1, max_length=MAX_OUTCOMES, description="desired outcome ids"
     )
@@ -549,7 +550,7 @@ class FormalActionWishesRecorded(CaseEvent):
 
     action: FormalActionKind
     wish: Wish
-    in_their_words: TheirWords
+    in_their_words: Personal[TheirWords]
     expressed_by: ExpressedBy
     recorded_at: Moment
     recorded_by: Id | None = Field(
@@ -566,11 +567,11 @@ class MentalCapacityAssessed(CaseEvent):
     2005). Recorded by a practitioner or manager."""
 
     assessment_id: Id
-    decision: Text
+    decision: Personal[Text]
     lacks_capacity: bool
     assessed_by: Name
     assessed_at: Moment
-    best_interests: Text | None = None
+    best_interests: Personal[Text | None] = None
     formal_action: FormalActionKind | None = Field(
         default=None,
         description="The formal action the decision is about, when it is about one: the "
@@ -592,12 +593,12 @@ class AdvocateAppointed(CaseEvent):
     substantial difficulty taking part and no appropriate person can support them.
     Recorded by a practitioner or manager."""
 
-    name: Name
-    organisation: Name
-    substantial_difficulty: Text
-    no_appropriate_person: Text
+    name: Personal[Name]
+    organisation: Personal[Name]
+    substantial_difficulty: Personal[Text]
+    no_appropriate_person: Personal[Text]
     appointed_at: Moment
-    contact: ContactPoints | None = Field(
+    contact: Personal[ContactPoints | None] = Field(
         default=None, description="How to reach the advocate, so they are kept informed too."
     )
 
@@ -611,7 +612,7 @@ class RiskDiscussionHeld(CaseEvent):
     held_at: Moment
     present: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     options: tuple[RiskOption, ...] = Field(min_length=1, max_length=MAX_OPTIONS)
-    persons_decision: TheirWords
+    persons_decision: Personal[TheirWords]
     decided_by: ExpressedBy
 
 
@@ -622,8 +623,8 @@ class MeetingArranged(CaseEvent):
 
     meeting_id: Id
     meets_at: Moment
-    where_or_how: Text
-    purpose: Text
+    where_or_how: Personal[Text]
+    purpose: Personal[Text]
     invited: tuple[Participant, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     person_invited: bool
     format: MeetingFormat | None = Field(
@@ -682,11 +683,11 @@ class BestInterestsDecisionMade(CaseEvent):
     action: FormalActionKind
     capacity_assessment_id: Id
     in_best_interests: bool = Field(description="Whether the action goes ahead.")
-    persons_wishes: TheirWords = Field(
+    persons_wishes: Personal[TheirWords] = Field(
         description="The person's own wishes and feelings, as far as they can be found out."
     )
     consulted: tuple[ConsultedView, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
-    reasons: Text
+    reasons: Personal[Text]
     decided_by: Name
     decided_at: Moment
 
@@ -697,7 +698,7 @@ class FormalActionTaken(CaseEvent):
     manager's override. Recorded by a practitioner or manager."""
 
     action: FormalActionKind
-    description: Text
+    description: Personal[Text]
     requested_by: Name
     taken_at: Moment
     basis: FormalActionBasis
@@ -737,7 +738,9 @@ class AgreedDateMissed(CaseEvent):
     agreed_at: Moment
     noticed_at: Moment
     plan_action_id: Id | None = Field(default=None, description="For a plan action's date.")
-    plan_action: Text | None = Field(default=None, description="What the plan action was.")
+    plan_action: Personal[Text | None] = Field(
+        default=None, description="What the plan action was."
+    )
     lead_worker: Name | None = Field(
         default=None, description="Who follows it up: the case's lead worker, if one is named."
     )
@@ -750,7 +753,7 @@ class PlanActionCompleted(CaseEvent):
     plan_id: Id
     action_id: Id
     completed_at: Moment
-    note: Text | None = None
+    note: Personal[Text | None] = None
 
 
 @event("CaseNoteRecorded")
@@ -762,8 +765,8 @@ class CaseNoteRecorded(CaseEvent):
     note_id: Id
     contact_with: tuple[Professional, ...] = Field(min_length=1, max_length=MAX_PEOPLE)
     mode: ContactMode
-    what_was_said: Text
-    what_was_agreed: Text | None = None
+    what_was_said: Personal[Text]
+    what_was_agreed: Personal[Text | None] = None
     happened_at: Moment
     recorded_by: Name
 
@@ -778,7 +781,7 @@ class OutcomesReviewed(CaseEvent):
     reviewed_at: Moment
     ratings: tuple[OutcomeRating, ...] = Field(default=(), max_length=MAX_OUTCOMES)
     experience: Experience
-    person_view: TheirWords | None = None
+    person_view: Personal[TheirWords | None] = None
 
 
 @event("EnquiryConcluded")
@@ -802,8 +805,8 @@ class EnquiryCeased(CaseEvent):
     manager may cause it."""
 
     reason: CeasedReason
-    explanation: Text
-    persons_view: TheirWords | None = None
+    explanation: Personal[Text]
+    persons_view: Personal[TheirWords | None] = None
     case_details: SacCaseDetails
     msp_asked: MspAsked
     achievements: tuple[OutcomeAchievement, ...] = Field(default=(), max_length=MAX_OUTCOMES)
@@ -816,7 +819,7 @@ class CaseClosed(CaseEvent):
     """The case was closed, at any stage. Recorded by a practitioner or manager."""
 
     reason: Text
-    person_view: TheirWords | None = None
+    person_view: Personal[TheirWords | None] = None
     feedback_to_referrer: bool
     sar_considered: bool = Field(description="whether a Safeguarding Adults Review was considered")
     closed_at: Moment

@@ -15,6 +15,14 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
 from shared.events.envelope import Actor, DomainEvent, Envelope
+from shared.personal_data import (
+    DataKeys,
+    SealedDataError,
+    SealingKey,
+    open_sealed,
+    seal,
+    validated,
+)
 
 E = TypeVar("E", bound=type[DomainEvent])
 JsonObject = dict[str, JsonValue]
@@ -71,12 +79,22 @@ class _Wire(BaseModel):
     payload: JsonObject
 
 
-def encode(envelope: Envelope) -> bytes:
-    return envelope.model_dump_json().encode()
+def encode(envelope: Envelope, *, sealing: SealingKey | None = None) -> bytes:
+    """The event's JSON; with `sealing`, each personal field is sealed under that subject's
+    data key (`shared.personal_data`)."""
+    if sealing is None:
+        return envelope.model_dump_json().encode()
+    document: JsonObject = envelope.model_dump(mode="json")
+    payload = document["payload"]
+    assert isinstance(payload, dict)
+    document["payload"] = seal(type(envelope.payload), payload, envelope.event_id, sealing)
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def decode(raw: bytes | str | JsonObject) -> Envelope:
-    """Parse, upcast and validate one event. Raises DecodeError saying what is wrong."""
+def decode(raw: bytes | str | JsonObject, *, keys: DataKeys | None = None) -> Envelope:
+    """Parse, upcast, open sealed personal fields with `keys` (fetched from the keyring first;
+    a destroyed key gives the field's erased placeholder) and validate one event. Raises
+    DecodeError saying what is wrong."""
     try:
         wire = (
             _Wire.model_validate(raw) if isinstance(raw, dict) else _Wire.model_validate_json(raw)
@@ -100,7 +118,11 @@ def decode(raw: bytes | str | JsonObject) -> Envelope:
         payload = step(payload)
         version += 1
     try:
-        model = cls.model_validate(payload)
+        opened = open_sealed(cls, payload, wire.event_id, keys or {})
+    except SealedDataError as error:
+        raise DecodeError(f"invalid {wire.event_type}: {error}") from error
+    try:
+        model = validated(cls, opened)
         return Envelope(
             event_id=wire.event_id,
             event_type=wire.event_type,

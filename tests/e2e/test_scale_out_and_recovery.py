@@ -27,12 +27,13 @@ from pydantic import JsonValue
 
 from infra.stack import Stack
 from services.intake.settings import DEV_PARTNER_KEY
-from shared.events import Envelope, decode
+from shared.events import Envelope
 from shared.events.intake import ConcernRaised
 from shared.events.notification import PersonInformed
 from shared.events.outcomes import CaseOpened
 from shared.topics import INTAKE_EVENTS, NOTIFICATION_EVENTS, OUTCOMES_EVENTS
 from tests.integration.intake.conftest import a_submission
+from tests.support.keys import opened
 from tests.support.servers import server_addresses
 from tests.support.stacks import SERVICES, stack_of, start_every_group_at_the_end
 from tests.support.staff import TestUser, shared_sign_in
@@ -79,7 +80,7 @@ class Published:
         for records in batches.values():
             for record in records:
                 if record.value:
-                    event = decode(record.value)
+                    event = opened(record.value)
                     self.events.setdefault(event.stream_id, []).append(event)
 
     def of(self, kind: type) -> list[Envelope]:

@@ -25,10 +25,12 @@ from demo.story import (
 from infra.sign_in import SignInSettings, TestUser
 from infra.stack import Endpoints, Stack, free_port
 from services.intake.settings import DEV_PARTNER_KEY
+from shared.events.intake import ConcernRaised
 from shared.kafka import read_to_end
 from shared.mongo import Client
 from shared.subject_access import SAME_AS_SOURCE, SERVICES, gather, leaves, render_html, under
 from shared.topics import SYSTEM_TOPICS, dead_letter_topic
+from tests.support.keys import opened_document
 from tests.support.servers import infra_environment, server_addresses
 from tests.support.staff import shared_sign_in
 
@@ -245,14 +247,16 @@ async def test_no_service_log_or_dead_letter_header_holds_her_personal_data(
         {"event_type": "ConcernRaised", "correlation_id": story["correlation_id"]}
     )
     assert raised is not None
-    person = raised["payload"]["person"]
-    nhs = str(person["nhs_number"])
+    concern = opened_document(raised).payload
+    assert isinstance(concern, ConcernRaised)
+    person = concern.person
+    nhs = str(person.nhs_number)
     personal = [
-        person["name"],
+        person.name,
         "Margaret",
         nhs,
         f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}",
-        person["date_of_birth"],
+        str(person.date_of_birth),
         "14 Orchard Close",
         "WR1 2AB",
         "WR12AB",

@@ -19,6 +19,7 @@ from shared.limits import DEAD_LETTER_KEPT_BYTES, MAX_INCOMING_MESSAGE_BYTES, MA
 from shared.metrics import CONSUMER_LAG, PARKED_STREAMS, TRANSIENT_BATCH_SPLITS
 from shared.mongo import Client, Database, Session
 from shared.ops import replay_dead_letter
+from shared.personal_data import NO_KEYS, DataKeys
 from shared.projection import Record, RetryPolicy
 from tests.conftest import NewTopicFactory
 from tests.support.consuming import (
@@ -85,10 +86,10 @@ async def test_a_compressed_record_that_inflates_past_the_limit_is_parked_trunca
 class RaisesWhileDecoding(StreamTotals):
     """A decoder with a bug: anything it raises must park the message, not stop the consumer."""
 
-    def decode(self, record: Record) -> Envelope:
+    def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> Envelope:
         if (record.value or b"").startswith(b"recursion"):
             raise RecursionError("maximum recursion depth exceeded " + "while decoding " * 10_000)
-        return super().decode(record)
+        return super().decode(record, keys)
 
 
 async def test_whatever_a_decoder_raises_the_message_is_parked_with_a_capped_reason(

@@ -539,10 +539,10 @@ def test_compose_env_makes_every_required_secret_random_and_long() -> None:
 
 def test_the_partner_compose_env_registers_satisfies_intake_outside_development_mode() -> None:
     text, partner = compose_env()
-    [partners, signing] = [
+    [partners, signing, key_encryption_key] = [
         line.partition("=")[2].strip("'")
         for line in text.splitlines()
-        if line.startswith(("PARTNER_API_KEYS=", "PARTNER_SIGNING_KEYS="))
+        if line.startswith(("PARTNER_API_KEYS=", "PARTNER_SIGNING_KEYS=", "KEY_ENCRYPTION_KEY="))
     ]
     registered = json.loads(signing)
     seed = base64.b64decode(partner.signing_key)
@@ -553,6 +553,7 @@ def test_the_partner_compose_env_registers_satisfies_intake_outside_development_
         partner_signing_keys=registered,
         oidc_issuer="http://localhost:8080/realms/safeguarding",
         oidc_audience="safeguarding-api",
+        key_encryption_key=key_encryption_key,
     )
 
     assert settings.insecurities() == []

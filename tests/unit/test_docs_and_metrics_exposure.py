@@ -91,6 +91,7 @@ def test_a_short_metrics_token_is_refused_at_start() -> None:
             "http_port": 1,
             "oidc_issuer": "https://login.example.org/tenant/v2.0",
             "oidc_audience": "api://safeguarding",
+            "key_encryption_key": "a key-encryption key of the council's own, not published",
             "metrics_token": "short",
         }
     )

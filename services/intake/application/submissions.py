@@ -39,6 +39,7 @@ from shared.events.intake import ConcernSubmissionRejected, SubmissionChannel, S
 from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore
 from shared.limits import MAX_INCOMING_MESSAGE_BYTES
 from shared.mongo import Session
+from shared.personal_data import NO_KEYS, DataKeys
 from shared.projection import Record
 from shared.topics import CONCERN_SUBMISSIONS
 
@@ -194,7 +195,7 @@ class ConcernSubmissions:
             return None
         return agency
 
-    def decode(self, record: Record) -> KafkaSubmission:
+    def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> KafkaSubmission:
         reasons, submission = read_submission(record, self.partners)
         # No reasons: the agency is registered and signed it.
         agency = agency_of(record)

@@ -54,6 +54,7 @@ from shared.events.notification import Channel, informing_stream
 from shared.events.outcomes import AdvocateAppointed, CaseEvent, CaseOpened
 from shared.eventstore import EventStore
 from shared.mongo import Session
+from shared.personal_data import NO_KEYS, DataKeys
 from shared.projection import Record
 from shared.topics import INTAKE_EVENTS, OUTCOMES_EVENTS
 
@@ -78,10 +79,10 @@ class InformingReaction:
     _batch: tuple[BatchFacts, set[str]] | None = field(default=None, init=False, repr=False)
     """While a batch is applied: its facts, and which of its steps are decided already."""
 
-    def decode(self, record: Record) -> Envelope:
+    def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> Envelope:
         if record.value is None:
             raise DecodeError("empty message")
-        return decode(record.value)
+        return decode(record.value, keys=keys)
 
     async def apply(self, messages: Sequence[Envelope], session: Session) -> None:
         # What every event of the batch reads first, read once for the batch.

@@ -36,6 +36,7 @@ from shared.events.intake import (
 from shared.events.outcomes import CaseEvent, Demographics, EnquiryKind
 from shared.eventstore import EventAlreadyRecorded, EventStore
 from shared.mongo import Database, Session
+from shared.personal_data import NO_KEYS, DataKeys
 from shared.projection import Record
 from shared.topics import INTAKE_EVENTS
 
@@ -152,13 +153,13 @@ class CaseOpening:
         self.store = store
         self.concern_cases = ConcernCases(database)
 
-    def decode(self, record: Record) -> Envelope | None:
+    def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> Envelope | None:
         event_type = _event_type(record)
         if event_type is not None and event_type not in REACTS_TO:
             return None
         if record.value is None:
             raise DecodeError("empty message")
-        return decode(record.value)
+        return decode(record.value, keys=keys)
 
     async def apply(self, messages: Sequence[Envelope | None], session: Session) -> None:
         for envelope in messages:

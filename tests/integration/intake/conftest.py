@@ -28,12 +28,13 @@ from services.intake.application.submissions import AGENCY_HEADER
 from services.intake.domain.signature import SIGNATURE_HEADER, public_key_text, sign
 from services.intake.domain.submission import EXAMPLE
 from services.intake.settings import IntakeSettings
-from shared.events import Envelope, decode
+from shared.events import Envelope
 from shared.identity import hash_api_key
 from shared.kafka import Brokers, reader
 from shared.mongo import Client
 from shared.runtime import ServiceRuntime
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, dead_letter_topic
+from tests.support.keys import opened
 from tests.support.staff import Staff, identity_settings
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
@@ -171,9 +172,9 @@ class Intake:
     ) -> list[Envelope]:
         """Intake's events on Kafka since the test began (as the outbox relay published them)."""
         records = await self.events.read_until(
-            lambda rs: enough([decode(r.value) for r in rs if r.value]), what=what
+            lambda rs: enough([opened(r.value) for r in rs if r.value]), what=what
         )
-        return [decode(r.value) for r in records if r.value]
+        return [opened(r.value) for r in records if r.value]
 
 
 def signing_key_of(agency: str) -> Ed25519PrivateKey:

@@ -16,12 +16,13 @@ from services.notification.adapters.delivery import RetryPolicy
 from services.notification.app import Notification, build_service
 from services.notification.application.informing import InformingReaction
 from services.notification.settings import NotificationSettings
-from shared.events import Envelope, decode, encode, kafka_headers
+from shared.events import Envelope, encode, kafka_headers
 from shared.events.notification import informing_stream
 from shared.kafka import consumer
 from shared.mongo import Client, in_transaction
 from shared.topics import INTAKE_EVENTS, NOTIFICATION_EVENTS, OUTCOMES_EVENTS, PARTITIONS
 from tests.support.fake_notify import TEST_API_KEY, TEST_TEMPLATES, FakeNotify, running_fake_notify
+from tests.support.keys import opened
 from tests.support.polling import eventually
 from tests.support.smtp_server import ReceivedMail, RunningSmtpServer, running_smtp_server
 from tests.support.staff import Staff, identity_settings
@@ -182,7 +183,7 @@ class PublishedEvents:
         for records in batches.values():
             for record in records:
                 if record.key == self.stream_id.encode() and record.value is not None:
-                    self.seen.append(decode(record.value))
+                    self.seen.append(opened(record.value))
         return self.seen
 
     async def until(self, event_type: str, count: int = 1) -> list[Envelope]:

@@ -19,6 +19,8 @@ from services.intake.settings import (
 from shared.identity import hash_api_key
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, dead_letter_topic
 
+KEY_ENCRYPTION_KEY = "a key-encryption key of the council's own, not published"
+
 
 def test_no_partner_is_registered_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PARTNER_API_KEYS", raising=False)
@@ -31,6 +33,7 @@ def test_the_development_partner_key_makes_intake_insecure() -> None:
         partner_api_keys={DEV_PARTNER: hash_api_key(DEV_PARTNER_KEY)},
         oidc_issuer="https://login.example/tenant",
         oidc_audience="api://safeguarding",
+        key_encryption_key=KEY_ENCRYPTION_KEY,
     )
 
     assert [str(i) for i in settings.insecurities()] == [
@@ -44,6 +47,7 @@ def test_a_partner_key_that_is_not_a_sha256_hash_makes_intake_insecure(digest: s
         partner_api_keys={"West Mercia Police": digest},
         oidc_issuer="https://login.example/tenant",
         oidc_audience="api://safeguarding",
+        key_encryption_key=KEY_ENCRYPTION_KEY,
     )
 
     assert [i.setting for i in settings.insecurities()] == ["PARTNER_API_KEYS"]
@@ -54,6 +58,7 @@ def test_a_real_partner_key_and_sign_in_settings_are_secure() -> None:
         partner_api_keys={"West Mercia Police": hash_api_key("a key only West Mercia knows")},
         oidc_issuer="https://login.example/tenant",
         oidc_audience="api://safeguarding",
+        key_encryption_key=KEY_ENCRYPTION_KEY,
     )
 
     assert settings.insecurities() == []
@@ -65,6 +70,7 @@ def test_the_development_partners_signing_key_makes_intake_insecure() -> None:
         partner_signing_keys={"West Mercia Police": DEV_PARTNER_PUBLIC_KEY},
         oidc_issuer="https://login.example/tenant",
         oidc_audience="api://safeguarding",
+        key_encryption_key=KEY_ENCRYPTION_KEY,
     )
 
     assert [str(i) for i in settings.insecurities()] == [

@@ -1,0 +1,175 @@
+"""The keyring: one data key per subject (a concern), wrapped by a key-encryption key, in a
+MongoDB database of its own that every service reads (`KEYRING_DATABASE`).
+
+`data_keys` holds `{_id: subject, wrapped, kek_id, created_at}`. Destroying a subject's key
+replaces its document with a tombstone `{_id, destroyed_at}`: everything sealed under it
+(`shared.personal_data`) becomes unreadable wherever it is, in MongoDB, on Kafka and in backups,
+and a later write for that subject is refused rather than silently given a new key.
+
+Caching: keys are cached in memory per process for reading. Sealing always reads the subject's
+document first, so no service seals under a destroyed key. A process that destroys keys forgets
+them at once; another process may still open data with a key it cached until its erasure
+reaction calls `forget` (the window the design allows). A destroyed key is remembered as
+destroyed: it never comes back.
+
+The key-encryption key sits behind `KeyWrapper`, so a KMS can replace `LocalKeyWrapper`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bson import Binary
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+from pymongo.errors import DuplicateKeyError
+
+from shared.mongo import Collection, Database, Document, create_collections
+from shared.personal_data import DataKeys, SealingKey, is_subject, new_data_key
+
+DATA_KEYS = "data_keys"
+
+
+class KeyDestroyed(Exception):
+    """The subject's key was destroyed (the person was erased): nothing more is recorded under it."""
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(f"the data key of {subject} was destroyed; nothing is sealed under it")
+        self.subject = subject
+
+
+class UnknownKeyEncryptionKey(Exception):
+    """A data key was wrapped by a key-encryption key this wrapper does not hold."""
+
+
+class KeyWrapper(Protocol):
+    """Wraps and unwraps data keys with a key-encryption key (a local secret, or a KMS)."""
+
+    @property
+    def kek_id(self) -> str:
+        """Which key-encryption key wraps new data keys (kept beside each wrapped key)."""
+        ...
+
+    def wrap(self, data_key: bytes) -> bytes: ...
+
+    def unwrap(self, wrapped: bytes, kek_id: str) -> bytes: ...
+
+
+class LocalKeyWrapper:
+    """AES key wrap (RFC 3394) under a key derived (HKDF-SHA256) from the `KEY_ENCRYPTION_KEY`
+    setting."""
+
+    def __init__(self, secret: str) -> None:
+        self._kek = _derive(secret, b"safeguarding key-encryption key")
+        self._kek_id = hashlib.sha256(_derive(secret, b"safeguarding kek id")).hexdigest()[:16]
+
+    @property
+    def kek_id(self) -> str:
+        return self._kek_id
+
+    def wrap(self, data_key: bytes) -> bytes:
+        return aes_key_wrap(self._kek, data_key)
+
+    def unwrap(self, wrapped: bytes, kek_id: str) -> bytes:
+        if kek_id != self._kek_id:
+            raise UnknownKeyEncryptionKey(f"data key wrapped by key-encryption key {kek_id}")
+        try:
+            return aes_key_unwrap(self._kek, wrapped)
+        except InvalidUnwrap as error:
+            raise UnknownKeyEncryptionKey("a data key does not unwrap") from error
+
+
+class Keyring:
+    def __init__(
+        self,
+        database: Database,
+        wrapper: KeyWrapper,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.database = database
+        self.keys: Collection = database[DATA_KEYS]
+        self.wrapper = wrapper
+        self.clock = clock
+        self._cache: dict[str, bytes | None] = {}
+
+    async def ensure_collection(self) -> None:
+        """Make `data_keys` before the service's first transaction (never inside one)."""
+        await create_collections(self.database, [DATA_KEYS])
+
+    async def sealing_key(self, subject: str) -> SealingKey:
+        """The key to seal `subject`'s data with, made on first use. Raises KeyDestroyed once
+        the subject was erased (checked in the keyring every time, never from the cache)."""
+        if not is_subject(subject):
+            raise ValueError("a subject is 1 to 200 letters, digits, '_', '.' or '-'")
+        document = await self.keys.find_one({"_id": subject})
+        if document is None:
+            data_key = new_data_key()
+            try:
+                await self.keys.insert_one(
+                    {
+                        "_id": subject,
+                        "wrapped": Binary(self.wrapper.wrap(data_key)),
+                        "kek_id": self.wrapper.kek_id,
+                        "created_at": self.clock(),
+                    }
+                )
+            except DuplicateKeyError:
+                # Another writer made it, or destroyed it, meanwhile: use what is there.
+                document = await self.keys.find_one({"_id": subject})
+            else:
+                self._cache[subject] = data_key
+                return SealingKey(subject, data_key)
+        key = self._remember(subject, document)
+        if key is None:
+            raise KeyDestroyed(subject)
+        return SealingKey(subject, key)
+
+    async def opening_keys(self, subjects: Iterable[str]) -> DataKeys:
+        """The keys to open data sealed under `subjects`: None for one destroyed (or never made
+        here, which opens nothing either)."""
+        wanted = set(subjects)
+        found = {s: self._cache[s] for s in wanted if s in self._cache}
+        missing = sorted(wanted - set(found))
+        # Small `$in` lists: the test server's cost grows with the square of the list's length.
+        for start in range(0, len(missing), 100):
+            batch = missing[start : start + 100]
+            async for document in self.keys.find({"_id": {"$in": batch}}):
+                found[document["_id"]] = self._remember(document["_id"], document)
+        return {s: found.get(s) for s in wanted}
+
+    async def destroy(self, subjects: Iterable[str]) -> None:
+        """Destroy the keys of `subjects` for good, leaving tombstones."""
+        now = self.clock()
+        for subject in sorted(set(subjects)):
+            await self.keys.replace_one(
+                {"_id": subject}, {"_id": subject, "destroyed_at": now}, upsert=True
+            )
+            self._cache[subject] = None
+
+    def forget(self, subjects: Iterable[str]) -> None:
+        """Stop opening data of `subjects` with cached keys (a service's erasure reaction)."""
+        for subject in subjects:
+            self._cache[subject] = None
+
+    def _remember(self, subject: str, document: Document | None) -> bytes | None:
+        key = data_key_of(document, self.wrapper)
+        self._cache[subject] = key
+        return key
+
+
+def data_key_of(document: Document | None, wrapper: KeyWrapper) -> bytes | None:
+    """The data key a `data_keys` document holds; None for a tombstone (or no document)."""
+    if document is None or "destroyed_at" in document or "wrapped" not in document:
+        return None
+    return wrapper.unwrap(bytes(document["wrapped"]), document["kek_id"])
+
+
+def _derive(secret: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        secret.encode()
+    )
