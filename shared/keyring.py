@@ -64,8 +64,8 @@ class LocalKeyWrapper:
     setting."""
 
     def __init__(self, secret: str) -> None:
-        self._kek = _derive(secret, b"safeguarding key-encryption key")
-        self._kek_id = hashlib.sha256(_derive(secret, b"safeguarding kek id")).hexdigest()[:16]
+        self._kek = derive_key(secret, b"safeguarding key-encryption key")
+        self._kek_id = hashlib.sha256(derive_key(secret, b"safeguarding kek id")).hexdigest()[:16]
 
     @property
     def kek_id(self) -> str:
@@ -169,7 +169,9 @@ def data_key_of(document: Document | None, wrapper: KeyWrapper) -> bytes | None:
     return wrapper.unwrap(bytes(document["wrapped"]), document["kek_id"])
 
 
-def _derive(secret: str, purpose: bytes) -> bytes:
+def derive_key(secret: str, purpose: bytes) -> bytes:
+    """A 256-bit key for one purpose from a configured secret (HKDF-SHA256), so one secret never
+    serves two purposes."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
         secret.encode()
     )

@@ -12,6 +12,7 @@ from services.intake.api import (
     staff_router,
 )
 from services.intake.application.commands import IntakeCommands
+from services.intake.application.person_index import MatchingKeys
 from services.intake.application.submissions import ConcernSubmissions
 from services.intake.read_models.partner_view import PartnerConcerns, PartnerView
 from services.intake.read_models.people import People, PeopleDirectory
@@ -37,7 +38,9 @@ an RFC 9457 problem (`application/problem+json`) naming each bad field and what 
 
 def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime = ServiceRuntime.create("intake", settings, INTAKE_EVENTS)
-    commands = IntakeCommands(runtime.client, runtime.database, runtime.store)
+    commands = IntakeCommands(
+        runtime.client, runtime.database, runtime.store, MatchingKeys(settings.matching_secret)
+    )
     runtime.access.person_of = commands.person_of
     partner_view = PartnerView(runtime.database)
     triage_queue = TriageQueue(runtime.database)
@@ -61,6 +64,7 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     )
 
     runtime.prepare(commands.ensure_indexes)
+    runtime.prepare(commands.rekey_person_index)
     runtime.prepare(partner_view.ensure_indexes)
     runtime.prepare(triage_queue.ensure_indexes)
     runtime.prepare(people_directory.ensure_indexes)

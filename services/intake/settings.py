@@ -4,7 +4,9 @@ reads, including how staff sign in).
 PARTNER_API_KEYS registers the partner agencies: there is no default. `make run` registers the
 development partner below (with DEVELOPMENT_MODE on); outside development mode intake refuses to
 start with it, or with no partner at all. PARTNER_SIGNING_KEYS holds the public key each partner
-that publishes on Kafka signs its submissions with (`domain/signature.py`).
+that publishes on Kafka signs its submissions with (`domain/signature.py`). MATCHING_KEY keys the
+hashes the person index keeps instead of NHS numbers, names, dates of birth and postcodes
+(`application/person_index.py`).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import hashlib
 from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.intake.domain.signature import public_key_text, read_public_key
 from shared.config import ServiceSettings
 from shared.identity import Insecurity, hash_api_key
 from shared.identity.partners import SHA256_HEX
+from shared.identity.startup import secret_insecurity
 
 DEV_PARTNER: Final = "dev-partner"
 DEV_PARTNER_KEY: Final = "dev-only-partner-key"
@@ -32,6 +35,8 @@ DEV_PARTNER_SIGNING_KEY: Final = Ed25519PrivateKey.from_private_bytes(
 """The development partner signs what it publishes on Kafka with this key (published here, so
 its public half is refused outside development mode)."""
 DEV_PARTNER_PUBLIC_KEY: Final = public_key_text(DEV_PARTNER_SIGNING_KEY.public_key())
+DEVELOPMENT_MATCHING_KEY: Final = "dev-only-person-matching-key-not-for-real-data"
+"""Published here: refused outside development mode, like every other development secret."""
 
 
 class IntakeSettings(ServiceSettings):
@@ -49,6 +54,23 @@ class IntakeSettings(ServiceSettings):
         "it signs its Kafka submissions with. A partner without one can submit over HTTP only.",
     )
 
+    matching_key: SecretStr | None = Field(
+        default=None,
+        description="The secret the person index's matching keys are hashed with (at least 32 "
+        "characters). Unset: a published development value, in development mode only. "
+        "Changing it makes every person already on record unrecognisable.",
+    )
+
+    @field_validator("matching_key", mode="before")
+    @classmethod
+    def _blank_matching_key_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def matching_secret(self) -> str:
+        key = self.matching_key
+        return DEVELOPMENT_MATCHING_KEY if key is None else key.get_secret_value()
+
     @field_validator("partner_signing_keys")
     @classmethod
     def _keys_are_keys(cls, keys: dict[str, str]) -> dict[str, str]:
@@ -61,6 +83,14 @@ class IntakeSettings(ServiceSettings):
 
     def insecurities(self) -> list[Insecurity]:
         found = super().insecurities()
+        matching = self.matching_key
+        weak = secret_insecurity(
+            "MATCHING_KEY",
+            None if matching is None else matching.get_secret_value(),
+            development_values={DEVELOPMENT_MATCHING_KEY},
+        )
+        if weak is not None:
+            found.append(weak)
         if not self.partner_api_keys:
             found.append(Insecurity("PARTNER_API_KEYS", "is not set, so no partner could sign in"))
         development = {hash_api_key(key) for key in DEVELOPMENT_KEYS}

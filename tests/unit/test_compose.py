@@ -47,6 +47,8 @@ SETTINGS_CLASSES = {
 }
 SECRETS = (
     ("intake", "PARTNER_API_KEYS"),
+    ("intake", "MATCHING_KEY"),
+    *((name, "KEY_ENCRYPTION_KEY") for name in APP_SERVICES),
     *((name, "METRICS_TOKEN") for name in APP_SERVICES),
     ("keycloak", "KC_BOOTSTRAP_ADMIN_PASSWORD"),
     ("keycloak", "SAFEGUARDING_CLI_CLIENT_SECRET"),
@@ -539,10 +541,17 @@ def test_compose_env_makes_every_required_secret_random_and_long() -> None:
 
 def test_the_partner_compose_env_registers_satisfies_intake_outside_development_mode() -> None:
     text, partner = compose_env()
-    [partners, signing, key_encryption_key] = [
+    [partners, signing, key_encryption_key, matching_key] = [
         line.partition("=")[2].strip("'")
         for line in text.splitlines()
-        if line.startswith(("PARTNER_API_KEYS=", "PARTNER_SIGNING_KEYS=", "KEY_ENCRYPTION_KEY="))
+        if line.startswith(
+            (
+                "PARTNER_API_KEYS=",
+                "PARTNER_SIGNING_KEYS=",
+                "KEY_ENCRYPTION_KEY=",
+                "MATCHING_KEY=",
+            )
+        )
     ]
     registered = json.loads(signing)
     seed = base64.b64decode(partner.signing_key)
@@ -554,6 +563,7 @@ def test_the_partner_compose_env_registers_satisfies_intake_outside_development_
         oidc_issuer="http://localhost:8080/realms/safeguarding",
         oidc_audience="safeguarding-api",
         key_encryption_key=key_encryption_key,
+        matching_key=matching_key,
     )
 
     assert settings.insecurities() == []

@@ -3,7 +3,7 @@
 The look-ups a decision needs are kept on the write side, in the same MongoDB transaction as the
 events they are derived from, so they can never disagree with the event store:
 
-- `person_index`: match key -> person id. Its unique `_id` turns two concurrent first concerns
+- `person_index`: match key (its keyed hash, `person_index.py`) -> person id. Its unique `_id` turns two concurrent first concerns
   about one new person into a write conflict, so the loser retries and finds the winner's person
   rather than creating a second record for the same adult;
 - `people`: every person record; touched by every change that can open or close a concern about
@@ -31,8 +31,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pymongo import ASCENDING, DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
+from services.intake.application.person_index import MatchingKeys, rekey_person_index
 from services.intake.domain.concern import Concern, new_concern_id, new_person_id
-from services.intake.domain.matching import OpenConcern, matched_by, person_match_keys
+from services.intake.domain.matching import OpenConcern, matched_by
 from services.intake.domain.submission import ConcernSubmission, uk_today
 from shared.events import Actor, DomainEvent, Envelope, Metadata
 from shared.events.intake import (
@@ -194,9 +195,12 @@ class ConcernRecord(BaseModel):
 
 
 class IntakeCommands:
-    def __init__(self, client: Client, database: Database, store: EventStore) -> None:
+    def __init__(
+        self, client: Client, database: Database, store: EventStore, matching_keys: MatchingKeys
+    ) -> None:
         self.client = client
         self.store = store
+        self.matching_keys = matching_keys
         self.person_index = database[PERSON_INDEX]
         self.people = database[PEOPLE]
         self.open_concerns = database[OPEN_CONCERNS]
@@ -204,6 +208,10 @@ class IntakeCommands:
 
     async def ensure_indexes(self) -> None:
         await self.open_concerns.create_index([("person_id", ASCENDING)])
+
+    async def rekey_person_index(self) -> None:
+        """Hash any clear matching key left by an earlier version (at start, before serving)."""
+        await rekey_person_index(self.person_index, self.matching_keys)
 
     # --- raising ----------------------------------------------------------------------------------
 
@@ -304,7 +312,7 @@ class IntakeCommands:
             elif earlier[received_id]["fingerprint"] != fingerprint:
                 raise OneAtATime("a key already used for a different submission")
             # else: the same submission again, answered before; nothing to do.
-        keys = [person_match_keys(s.submission.person) for s, _, _ in fresh]
+        keys = [self.matching_keys.of(s.submission.person) for s, _, _ in fresh]
         every_key = [key for of_one in keys for key in of_one]
         if len(set(every_key)) != len(every_key):
             raise OneAtATime("two concerns about one person in one batch")
@@ -399,7 +407,7 @@ class IntakeCommands:
     async def _recognise(
         self, submission: ConcernSubmission, tx: Session
     ) -> tuple[str, MatchedBy | None]:
-        keys = person_match_keys(submission.person)
+        keys = self.matching_keys.of(submission.person)
         for key in keys:
             found = await self.person_index.find_one({"_id": key}, session=tx)
             if found is not None:
@@ -522,7 +530,7 @@ class IntakeCommands:
                 # The practitioner found these details belong to this person: later concerns
                 # with the same details should find them too.
                 await self.person_index.update_many(
-                    {"_id": {"$in": person_match_keys(raised.person)}},
+                    {"_id": {"$in": self.matching_keys.of(raised.person)}},
                     {"$set": {"person_id": change.person_id}},
                     session=tx,
                 )

@@ -19,12 +19,14 @@ from services.intake.application.commands import (
     SubmissionConflict,
     Submitted,
 )
+from services.intake.application.person_index import MatchingKeys
 from services.intake.application.submissions import (
     ConcernSubmissions,
     KafkaSubmission,
     idempotency_key,
 )
 from services.intake.domain.submission import ConcernSubmission
+from services.intake.settings import DEVELOPMENT_MATCHING_KEY
 from shared.events import Actor, Role
 from shared.events.intake import ConcernRaised, RepeatConcernLinked, SubmissionChannel
 from shared.eventstore import EventStore
@@ -43,7 +45,7 @@ async def commands(mongo_client: Client, database: Database) -> IntakeCommands:
         database, ["events", "outbox", PERSON_INDEX, PEOPLE, OPEN_CONCERNS, SUBMISSIONS_RECEIVED]
     )
     await store.ensure_indexes()
-    commands = IntakeCommands(mongo_client, database, store)
+    commands = IntakeCommands(mongo_client, database, store, MatchingKeys(DEVELOPMENT_MATCHING_KEY))
     await commands.ensure_indexes()
     return commands
 

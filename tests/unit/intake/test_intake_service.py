@@ -20,6 +20,7 @@ from shared.identity import hash_api_key
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, dead_letter_topic
 
 KEY_ENCRYPTION_KEY = "a key-encryption key of the council's own, not published"
+MATCHING_KEY = "a matching key of the council's own, not published"
 
 
 def test_no_partner_is_registered_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,6 +35,7 @@ def test_the_development_partner_key_makes_intake_insecure() -> None:
         oidc_issuer="https://login.example/tenant",
         oidc_audience="api://safeguarding",
         key_encryption_key=KEY_ENCRYPTION_KEY,
+        matching_key=MATCHING_KEY,
     )
 
     assert [str(i) for i in settings.insecurities()] == [
@@ -48,6 +50,7 @@ def test_a_partner_key_that_is_not_a_sha256_hash_makes_intake_insecure(digest: s
         oidc_issuer="https://login.example/tenant",
         oidc_audience="api://safeguarding",
         key_encryption_key=KEY_ENCRYPTION_KEY,
+        matching_key=MATCHING_KEY,
     )
 
     assert [i.setting for i in settings.insecurities()] == ["PARTNER_API_KEYS"]
@@ -59,6 +62,7 @@ def test_a_real_partner_key_and_sign_in_settings_are_secure() -> None:
         oidc_issuer="https://login.example/tenant",
         oidc_audience="api://safeguarding",
         key_encryption_key=KEY_ENCRYPTION_KEY,
+        matching_key=MATCHING_KEY,
     )
 
     assert settings.insecurities() == []
@@ -71,6 +75,7 @@ def test_the_development_partners_signing_key_makes_intake_insecure() -> None:
         oidc_issuer="https://login.example/tenant",
         oidc_audience="api://safeguarding",
         key_encryption_key=KEY_ENCRYPTION_KEY,
+        matching_key=MATCHING_KEY,
     )
 
     assert [str(i) for i in settings.insecurities()] == [
