@@ -36,7 +36,6 @@ from shared.personal_data import (
     DataKeys,
     SealingKey,
     holds_personal_data,
-    sealed_subjects,
     subject_named,
 )
 
@@ -127,10 +126,9 @@ class EventStore:
 
     async def opening_keys(self, documents: Sequence[Document]) -> DataKeys:
         """The keys that open these stored events' personal fields."""
-        subjects = set().union(*(sealed_subjects(doc.get("payload")) for doc in documents))
-        if not subjects or self.keyring is None:
+        if self.keyring is None:
             return {}
-        return await self.keyring.opening_keys(subjects)
+        return await self.keyring.keys_to_open(doc.get("payload") for doc in documents)
 
     async def version(self, stream_id: str, session: Session | None = None) -> int:
         latest = await self.events.find_one(

@@ -26,10 +26,11 @@ from bson import Binary
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+from pydantic import JsonValue
 from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import Collection, Database, Document, create_collections
-from shared.personal_data import DataKeys, SealingKey, is_subject, new_data_key
+from shared.personal_data import DataKeys, SealingKey, is_subject, new_data_key, sealed_subjects
 
 DATA_KEYS = "data_keys"
 
@@ -141,6 +142,12 @@ class Keyring:
             async for document in self.keys.find({"_id": {"$in": batch}}):
                 found[document["_id"]] = self._remember(document["_id"], document)
         return {s: found.get(s) for s in wanted}
+
+    async def keys_to_open(self, recorded: Iterable[bytes | JsonValue]) -> DataKeys:
+        """The keys that open the personal fields of these recorded events (their JSON, or a
+        part of it holding every sealed field)."""
+        subjects = set().union(*(sealed_subjects(each) for each in recorded))
+        return await self.opening_keys(subjects) if subjects else {}
 
     async def destroy(self, subjects: Iterable[str]) -> None:
         """Destroy the keys of `subjects` for good, leaving tombstones."""

@@ -38,7 +38,7 @@ from pymongo import ASCENDING, DeleteOne, ReplaceOne, UpdateOne
 
 from shared.deadletter import DeadLetters
 from shared.events import DecodeError, Envelope, decode
-from shared.events.registry import as_document
+from shared.events.registry import as_recorded
 from shared.eventstore import ConcurrencyError
 from shared.kafka import Brokers, consumer, read_to_end
 from shared.keyring import Keyring
@@ -53,7 +53,7 @@ from shared.metrics import (
 )
 from shared.mongo import Client, Database, Document, Session, in_transaction, is_transient
 from shared.observability import correlation_id, kind_of_failure
-from shared.personal_data import NO_KEYS, DataKeys, sealed_subjects
+from shared.personal_data import NO_KEYS, DataKeys
 from shared.progress import WorkerProgress
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,9 @@ class Projection(ABC):
     topics: Sequence[str]
     read_models: Sequence[str] = ()
     """Collections this projection owns; emptied and rebuilt by replay."""
+    keyring: Keyring | None = None
+    """Opens the personal fields of the events it holds back, which are kept sealed; set by
+    the runner that runs it."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -182,12 +185,17 @@ class Projection(ABC):
             {s: tracked[s].get("version", 0) if s in tracked else 0 for s in streams}
         )
         order.was_held = {s for s, doc in tracked.items() if "waiting_for" in doc}
-        for stream in sorted(order.was_held):
+        held = [
+            doc
+            for stream in sorted(order.was_held)
             async for doc in self.held.find(
                 {"projection": self.name, "stream_id": stream}, session=session
-            ):
-                order.held_before[stream].add(doc["version"])
-                order.hold(decode(doc["event"]))
+            )
+        ]
+        keys = await self.keyring.keys_to_open(d["event"] for d in held) if self.keyring else {}
+        for doc in held:
+            order.held_before[doc["stream_id"]].add(doc["version"])
+            order.hold(decode(doc["event"], keys=keys))
         for event in messages:
             if not order.offer(event):
                 DUPLICATES_SKIPPED.labels(self.name).inc()
@@ -226,7 +234,8 @@ class Projection(ABC):
                                 "projection": self.name,
                                 "stream_id": stream,
                                 "version": version,
-                                "event": as_document(event),
+                                # Sealed, as on Kafka: a held event keeps no one's data readable.
+                                "event": as_recorded(event),
                                 "held_at": now,
                             },
                             upsert=True,
@@ -338,6 +347,8 @@ class ProjectionRunner(Generic[M]):
         self.handler = handler
         self.client = client
         self.keyring = keyring
+        if isinstance(handler, Projection):
+            handler.keyring = keyring
         self.kafka = kafka
         self.group_id = group_id
         self.dead_letters = dead_letters
@@ -433,14 +444,9 @@ class ProjectionRunner(Generic[M]):
         """The keys that open the personal fields of a batch's records (one keyring read)."""
         if self.keyring is None:
             return {}
-        subjects = set().union(
-            *(
-                sealed_subjects(r.value)
-                for r in records
-                if r.value and len(r.value) <= MAX_INCOMING_MESSAGE_BYTES
-            )
+        return await self.keyring.keys_to_open(
+            r.value for r in records if r.value and len(r.value) <= MAX_INCOMING_MESSAGE_BYTES
         )
-        return await self.keyring.opening_keys(subjects) if subjects else {}
 
     async def _apply(self, items: Sequence[tuple[Record, M]]) -> None:
         """Apply in pieces no larger than what last fitted in one transaction, in order."""

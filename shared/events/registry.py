@@ -19,6 +19,7 @@ from shared.personal_data import (
     DataKeys,
     SealedDataError,
     SealingKey,
+    holds_personal_data,
     open_sealed,
     seal,
     validated,
@@ -27,6 +28,9 @@ from shared.personal_data import (
 E = TypeVar("E", bound=type[DomainEvent])
 JsonObject = dict[str, JsonValue]
 Upcaster = Callable[[JsonObject], JsonObject]
+
+_AS_RECORDED = "as recorded"
+"""Where `decode` keeps the JSON it read an envelope from (`as_recorded`)."""
 
 _current: dict[str, type[DomainEvent]] = {}
 _upcasters: dict[tuple[str, int], Upcaster] = {}
@@ -123,7 +127,7 @@ def decode(raw: bytes | str | JsonObject, *, keys: DataKeys | None = None) -> En
         raise DecodeError(f"invalid {wire.event_type}: {error}") from error
     try:
         model = validated(cls, opened)
-        return Envelope(
+        envelope = Envelope(
             event_id=wire.event_id,
             event_type=wire.event_type,
             schema_version=cls.schema_version,
@@ -137,11 +141,33 @@ def decode(raw: bytes | str | JsonObject, *, keys: DataKeys | None = None) -> En
         )
     except ValidationError as error:
         raise DecodeError(f"invalid {wire.event_type}: {_explain(error)}") from error
+    # Beside the fields, not one of them: two envelopes of the same event stay equal whichever
+    # form they were read from.
+    envelope.__dict__[_AS_RECORDED] = raw
+    return envelope
 
 
 def as_document(envelope: Envelope) -> JsonObject:
     """The envelope as a JSON-compatible dict (for the event store)."""
     document: JsonObject = json.loads(encode(envelope))
+    return document
+
+
+def as_recorded(envelope: Envelope) -> JsonObject:
+    """The event as it was recorded and published, its personal fields still sealed: the form to
+    keep it in outside the event store (held back, waiting for a case), so the person's data is
+    not kept readable there; `decode` with the keyring's keys opens it again when it is used.
+
+    Raises ValueError for an event with personal fields that was not read from a record (it has
+    no sealed form), rather than keep it opened."""
+    raw: bytes | str | JsonObject | None = envelope.__dict__.get(_AS_RECORDED)
+    if raw is None:
+        if holds_personal_data(type(envelope.payload)):
+            raise ValueError(f"{envelope.event_type} was not read from a record: no sealed form")
+        return as_document(envelope)
+    if isinstance(raw, dict):
+        return dict(raw)
+    document: JsonObject = json.loads(raw)
     return document
 
 

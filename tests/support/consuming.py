@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from shared.deadletter import DeadLetter, DeadLetters
 from shared.events import Actor, Envelope, Metadata, Role, encode, kafka_headers
 from shared.kafka import consumer
+from shared.keyring import Keyring
 from shared.mongo import Client
 from shared.projection import MessageHandler, ProjectionRunner, RetryPolicy
 from tests.support.events import AmountRecorded
@@ -48,6 +49,7 @@ def runner_for(
     retry: RetryPolicy | None = None,
     stuck_after_seconds: float = 60.0,
     lag_interval_seconds: float = 5.0,
+    keyring: Keyring | None = None,
 ) -> ProjectionRunner[Envelope]:
     return ProjectionRunner(
         handler,
@@ -59,6 +61,7 @@ def runner_for(
         retry=retry or RetryPolicy(max_attempts=2, first_backoff=0.05, max_backoff=0.5),
         stuck_after_seconds=stuck_after_seconds,
         lag_interval_seconds=lag_interval_seconds,
+        keyring=keyring,
     )
 
 

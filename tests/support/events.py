@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import JsonValue
 
 from shared.events import DomainEvent, event, upcaster
+from shared.personal_data import Personal
 
 
 @event("TestAmountRecorded")
@@ -13,6 +14,13 @@ class AmountRecorded(DomainEvent):
 
     amount: int
     note: str = ""
+
+
+@event("TestNoteWritten")
+class NoteWritten(DomainEvent):
+    """Someone wrote a note about a person on a test stream (personal data: sealed)."""
+
+    note: Personal[str]
 
 
 @event("TestNameGiven", version=2)

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from shared.events import DecodeError, Envelope, Metadata, decode, encode
 from shared.events.intake import ConcernRaised, nhs_number_check_digit_is_valid
 from shared.events.notification import Channel, RecipientRole
+from shared.events.registry import as_recorded
 from shared.personal_data import (
     ERASED,
     SEALED_PREFIX,
@@ -272,3 +273,24 @@ def test_every_kind_of_event_reads_back_and_reads_erased_once_its_key_is_gone(
     for field in type(event.payload).model_fields:
         if field in clear and field in still and clear[field] != still[field]:
             assert str(clear[field]) not in json.dumps(still)
+
+
+def test_an_event_kept_for_later_is_kept_as_it_was_recorded_with_her_details_sealed() -> None:
+    story = Story()
+    raised = marys_concern(story)
+    key = SealingKey(story.concern_id, new_data_key())
+    raw = encode(raised, sealing=key)
+    read = decode(raw, keys={story.concern_id: key.key})
+
+    kept = as_recorded(read)
+
+    text = json.dumps(kept)
+    for detail in what_identifies_mary(story):
+        assert detail not in text, detail
+    assert read == raised  # the sealed form kept beside it changes nothing about the event
+    assert decode(kept, keys={story.concern_id: key.key}) == raised
+
+
+def test_an_event_with_personal_data_never_read_from_a_record_has_no_form_to_keep() -> None:
+    with pytest.raises(ValueError, match="no sealed form"):
+        as_recorded(marys_concern(Story()))

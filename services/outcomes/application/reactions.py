@@ -34,7 +34,7 @@ from shared.events.intake import (
     S42DecisionMade,
 )
 from shared.events.outcomes import CaseEvent, Demographics, EnquiryKind
-from shared.eventstore import EventAlreadyRecorded, EventStore
+from shared.eventstore import EventAlreadyRecorded, EventStore, envelope_from_document
 from shared.mongo import Database, Session
 from shared.personal_data import NO_KEYS, DataKeys
 from shared.projection import Record
@@ -186,8 +186,10 @@ class CaseOpening:
             return
         case = opening_for(raised)
         await self._record(case_id, 0, case.pending_events, raised, session)
-        for repeat in await self.concern_cases.belongs_to(concern.concern_id, case_id, session):
-            await self._join(case_id, repeat, session)
+        waiting = await self.concern_cases.belongs_to(concern.concern_id, case_id, session)
+        keys = await self.store.opening_keys(waiting)
+        for repeat in waiting:
+            await self._join(case_id, envelope_from_document(repeat, keys), session)
 
     async def _join_open_case(self, repeat: Envelope, original: str, session: Session) -> bool:
         """Join the repeat to the case of the concern it repeats; False if that case is closed

@@ -4,9 +4,11 @@ repeat report of the same incident joins the open case instead of opening a seco
 from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
+from bson import json_util
 
 from services.outcomes.read_models.case_file import CaseStatus
 from services.outcomes.read_models.concern_cases import COLLECTION as CONCERN_CASES
+from shared.events import encode, kafka_headers
 from shared.events.intake import S42Decision
 from shared.events.outcomes import CaseOpened, EnquiryKind, EnquiryStarted, RepeatConcernJoined
 from shared.topics import INTAKE_EVENTS
@@ -194,3 +196,36 @@ async def test_a_repeat_of_a_concern_whose_case_was_closed_opens_its_own_case(
         "CaseOpened",
         "CaseClosed",
     ]
+
+
+async def test_a_waiting_repeat_is_kept_sealed_and_opened_when_it_joins(
+    outcomes: OutcomesService, kafka_producer: AIOKafkaProducer
+) -> None:
+    original = concern_raised()
+    words = "He took my card again on Friday and I am frightened of him."
+    repeat = concern_raised(repeat_of=original, own_words=words, person_name="Margaret Hill")
+    keyring = outcomes.runtime.store.keyring
+    assert keyring is not None
+    sealed = encode(repeat, sealing=await keyring.sealing_key(repeat.stream_id))
+    waiting = outcomes.runtime.database[CONCERN_CASES]
+    await kafka_producer.send_and_wait(
+        INTAKE_EVENTS, sealed, key=repeat.stream_id.encode(), headers=kafka_headers(repeat)
+    )
+    document = await eventually(
+        lambda: waiting.find_one({"_id": original.stream_id}),
+        until=lambda doc: doc is not None and len(doc["waiting"]) == 1,
+        what="the repeat to wait for its case",
+    )
+
+    kept = json_util.dumps(document)
+    assert "pd1:" in kept
+    for detail in (words, "Margaret Hill", "Her son takes her bank card", "PC Sam Okafor"):
+        assert detail not in kept
+
+    await publish(kafka_producer, INTAKE_EVENTS, original)
+    await eventually(
+        lambda: outcomes.version(case_of(original)), until=lambda v: v >= 2, what="the join"
+    )
+    joined = (await outcomes.events_of(case_of(original)))[1].payload
+    assert isinstance(joined, RepeatConcernJoined)
+    assert joined.persons_own_words == words
