@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates every Kafka topic the system uses before any service starts (compose's `kafka-init`),
-# then each service's and the trial partner's Kafka user (SCRAM-SHA-512) and their ACLs.
+# then each service's, the operator's and the trial partner's Kafka user (SCRAM-SHA-512) and
+# their ACLs.
 #
 # The broker runs with auto-creation off, so a mistyped topic name fails loudly instead of
 # quietly creating a topic nobody reads. The partition count is fixed up front: services key
@@ -12,7 +13,8 @@
 set -euo pipefail
 
 bootstrap="${KAFKA_BOOTSTRAP_SERVERS:-kafka:9092}"
-kafka_topics=/opt/kafka/bin/kafka-topics.sh
+kafka_bin="${KAFKA_BIN:-/opt/kafka/bin}"
+kafka_topics="$kafka_bin/kafka-topics.sh"
 
 PARTITIONS=3
 # One broker, so one copy; a managed cluster should use 3 and min.insync.replicas=2.
@@ -54,8 +56,8 @@ echo "topics ready: ${TOPICS[*]} ($PARTITIONS partitions each)"
 # of what it reads, and uses only consumer groups and transactional ids under its own prefix
 # (CONSUMER_GROUP_PREFIX.<service>.). Every command here can run again: the password is set
 # anew and an ACL that exists already is kept.
-kafka_configs=/opt/kafka/bin/kafka-configs.sh
-kafka_acls=/opt/kafka/bin/kafka-acls.sh
+kafka_configs="$kafka_bin/kafka-configs.sh"
+kafka_acls="$kafka_bin/kafka-acls.sh"
 group_prefix="${CONSUMER_GROUP_PREFIX:-safeguarding}"
 
 INTAKE_READS=(
@@ -105,9 +107,27 @@ service_user outcomes "$OUTCOMES_KAFKA_PASSWORD" safeguarding.outcomes.events "$
 service_user notification "$NOTIFICATION_KAFKA_PASSWORD" safeguarding.notification.events \
   "${NOTIFICATION_READS[@]}"
 
+# The operator's user (safeguarding-ops, for dead letters) reads the dead-letter topics, writes
+# resolutions to them and deletes the records a resolution redacts (DeleteRecords needs Delete on
+# the topic), and writes a replayed message back to the topic it came from. It reads nothing
+# else and uses no consumer group (it reads without one).
+user ops "$OPS_KAFKA_PASSWORD"
+dead_letters=()
+replayed_to=()
+for topic in "${TOPICS[@]}"; do
+  if [[ "$topic" == *.dlt ]]; then
+    dead_letters+=(--topic "$topic")
+  else
+    replayed_to+=(--topic "$topic")
+  fi
+done
+allow ops --operation Read --operation Write --operation Describe --operation Delete \
+  "${dead_letters[@]}"
+allow ops --operation Write --operation Describe "${replayed_to[@]}"
+
 # A partner's user may publish submissions and nothing else: it cannot read any topic, so it
 # never sees another partner's submissions or the council's events.
 user trial-partner "$TRIAL_PARTNER_KAFKA_PASSWORD"
 allow trial-partner --operation Write --operation Describe --topic safeguarding.concerns.submitted
 
-echo "kafka users ready: intake, outcomes, notification, trial-partner"
+echo "kafka users ready: intake, outcomes, notification, ops, trial-partner"

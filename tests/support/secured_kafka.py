@@ -37,6 +37,7 @@ class Operation(enum.IntEnum):
 
     READ = 3
     WRITE = 4
+    DELETE = 6
     DESCRIBE = 8
 
 

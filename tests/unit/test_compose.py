@@ -13,7 +13,10 @@ import functools
 import importlib
 import json
 import re
+import shlex
+import subprocess
 import tomllib
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -59,6 +62,7 @@ SECRETS = (
     *((name, "KAFKA_SASL_PASSWORD") for name in APP_SERVICES),
     *(("kafka-init", f"{name.upper()}_KAFKA_PASSWORD") for name in APP_SERVICES),
     ("kafka-init", "TRIAL_PARTNER_KAFKA_PASSWORD"),
+    ("kafka-init", "OPS_KAFKA_PASSWORD"),
 )
 KAFKA_ADDRESS = "kafka:9092"
 CLIENT_LISTENER = f"SASL_PLAINTEXT://{KAFKA_ADDRESS}"
@@ -409,6 +413,88 @@ def test_the_script_lets_the_partners_user_only_publish_submissions() -> None:
     assert 'group_prefix="${CONSUMER_GROUP_PREFIX:-safeguarding}"' in script
     assert '--group "$group_prefix.$name."' in script
     assert '--transactional-id "$group_prefix.$name."' in script
+
+
+STUB_TOOLS = {
+    # Remembers the topics it made, and describes them with the partition count asked for.
+    "kafka-topics.sh": """
+if [[ " $* " == *" --describe "* ]]; then
+  while read -r topic count; do
+    printf 'Topic: %s\\tTopicId: x\\tPartitionCount: %s\\n' "$topic" "$count"
+  done < "$STUB_LOG.topics"
+else
+  args=("$@")
+  for i in "${!args[@]}"; do
+    [[ "${args[$i]}" == --topic ]] && topic="${args[$((i + 1))]}"
+    [[ "${args[$i]}" == --partitions ]] && count="${args[$((i + 1))]}"
+  done
+  echo "$topic $count" >> "$STUB_LOG.topics"
+fi
+""",
+    "kafka-configs.sh": "",
+    # One line per call: its arguments, quoted as the shell would need them.
+    "kafka-acls.sh": 'printf "%q " "$@" >> "$STUB_LOG.acls"; echo >> "$STUB_LOG.acls"\n',
+}
+
+
+def acls_the_script_grants(tmp_path: Path) -> dict[str, dict[str, set[str]]]:
+    """Run the topic script against stand-ins for Kafka's tools: user -> resource -> the
+    operations granted on it (a prefixed resource ends with '*')."""
+    for name, body in STUB_TOOLS.items():
+        (tmp_path / name).write_text(f"#!/usr/bin/env bash\nset -euo pipefail\n{body}")
+        (tmp_path / name).chmod(0o755)
+    log = tmp_path / "calls"
+    passwords = {
+        name: "p" * 43
+        for name in re.findall(r"\$\{?([A-Z_]+_KAFKA_PASSWORD)", TOPIC_SCRIPT.read_text())
+    }
+    subprocess.run(
+        ["bash", str(TOPIC_SCRIPT)],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "KAFKA_BIN": str(tmp_path),
+            "STUB_LOG": str(log),
+            **passwords,
+        },
+        check=True,
+        capture_output=True,
+    )
+    granted: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for line in (tmp_path / "calls.acls").read_text().splitlines():
+        words = shlex.split(line)
+        user = words[words.index("--allow-principal") + 1].removeprefix("User:")
+        operations = {words[i + 1] for i, w in enumerate(words) if w == "--operation"}
+        prefixed = "prefixed" in words
+        for i, word in enumerate(words):
+            if word in ("--topic", "--group", "--transactional-id"):
+                resource = f"{word.removeprefix('--')}:{words[i + 1]}{'*' if prefixed else ''}"
+                granted[user][resource] |= operations
+    return granted
+
+
+def test_the_operators_user_may_read_resolve_and_delete_dead_letters_and_replay_them(
+    tmp_path: Path,
+) -> None:
+    ops = acls_the_script_grants(tmp_path)["ops"]
+
+    dead_letters = [t for t in all_topics() if t.endswith(".dlt")]
+    replayed_to = [t for t in all_topics() if not t.endswith(".dlt")]
+    assert dead_letters
+    assert replayed_to
+    assert dict(ops) == {
+        **{f"topic:{t}": {"Read", "Write", "Describe", "Delete"} for t in dead_letters},
+        **{f"topic:{t}": {"Write", "Describe"} for t in replayed_to},
+    }
+
+
+def test_only_the_operators_user_may_delete_records(tmp_path: Path) -> None:
+    granted = acls_the_script_grants(tmp_path)
+
+    deleters = {
+        user for user, resources in granted.items() for ops in resources.values() if "Delete" in ops
+    }
+    assert deleters == {"ops"}
+    assert {"intake", "outcomes", "notification", "trial-partner"} <= set(granted)
 
 
 def test_kafka_keeps_its_log_on_a_named_volume() -> None:
