@@ -32,7 +32,7 @@ from services.notification.read_models.communications_log import (
     CommunicationsLog,
     communications_log,
 )
-from services.notification.read_models.decisions import Decisions
+from services.notification.read_models.decisions import Decisions, InformingDecision
 from services.notification.read_models.deliveries import Deliveries
 from shared.events import Metadata, Role
 from shared.events.notification import (
@@ -432,8 +432,20 @@ def informing_router(
     return router
 
 
-def work_queue_router(decisions: Decisions, staff_tokens: StaffTokens) -> APIRouter:
+def work_queue_router(
+    decisions: Decisions, index: CaseIndex, staff_tokens: StaffTokens
+) -> APIRouter:
+    """The work queues show a practitioner the work of their own team's cases (a case nobody
+    allocated yet is the unallocated-case team's), and a manager all of it, by the rule that
+    decides a single read (`shared.access`)."""
     router = APIRouter(tags=["informing"])
+
+    async def of_my_team(
+        request: Request, work: list[InformingDecision]
+    ) -> list[InformingDecision]:
+        staff = await staff_tokens.admit_member(request)
+        teams = await index.allocated_teams((d.case_id, d.concern_id) for d in work)
+        return [d for d in work if staff_tokens.sees(staff, teams[(d.case_id, d.concern_id)])]
 
     @router.get(
         "/safe-contact/awaiting",
@@ -442,9 +454,8 @@ def work_queue_router(decisions: Decisions, staff_tokens: StaffTokens) -> APIRou
         "first",
     )
     async def awaiting(request: Request) -> list[AwaitingConcern]:
-        await staff_tokens.admit(request)
         queue: dict[tuple[str, str | None], AwaitingConcern] = {}
-        for decision in await decisions.awaiting_anyone():
+        for decision in await of_my_team(request, await decisions.awaiting_anyone()):
             key = (decision.person_id, decision.concern_id)
             seen = queue.get(key)
             if seen is None:
@@ -468,7 +479,7 @@ def work_queue_router(decisions: Decisions, staff_tokens: StaffTokens) -> APIRou
         "stays here until a practitioner records that they told them.",
     )
     async def to_tell(request: Request) -> list[ToTell]:
-        await staff_tokens.admit(request)
+        work = await of_my_team(request, await decisions.practitioner_to_tell())
         now = datetime.now(UTC)
         return [
             ToTell(
@@ -482,7 +493,7 @@ def work_queue_router(decisions: Decisions, staff_tokens: StaffTokens) -> APIRou
                 deadline=d.deadline,
                 overdue=d.deadline is not None and d.deadline < now,
             )
-            for d in await decisions.practitioner_to_tell()
+            for d in work
         ]
 
     return router

@@ -228,7 +228,9 @@ def build_service(
             runtime.staff,
         )
     )
-    app.include_router(work_queue_router(notification.decisions, runtime.staff))
+    app.include_router(
+        work_queue_router(notification.decisions, notification.reaction.index, runtime.staff)
+    )
     app.include_router(print_room_router(notification.print_queue, runtime.staff))
     app.include_router(
         subject_access_router(

@@ -201,6 +201,12 @@ class StaffTokens:
             await self.gate.admit(request, staff)
         return staff
 
+    def sees(self, staff: StaffMember, allocated: str | None) -> bool:
+        """Whether a list shows `staff` work of a case allocated to `allocated` (None: nobody
+        yet): the gate's own rule for a single read, so a list never offers what a read would
+        refuse."""
+        return self.gate is None or self.gate.sees(staff, allocated)
+
     async def staff_member(
         self, authorization: str | None, allowed: tuple[Role, ...] = STAFF_ROLES
     ) -> StaffMember:

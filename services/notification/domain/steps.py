@@ -40,6 +40,7 @@ from shared.events.intake import (
 )
 from shared.events.outcomes import (
     AdvocateAppointed,
+    CaseAllocated,
     CaseEvent,
     CaseOpened,
     EnquiryConcluded,
@@ -105,6 +106,9 @@ class CaseFacts(Facts):
     person_id: str
     concern_id: str | None = None
     reference: str | None = None
+    team: str | None = None
+    """The team the case is allocated to (None until a manager allocates it): whose staff see
+    its work in the work queues."""
     lead_worker_name: str | None = None
     lead_worker_contact: str | None = None
     advocate_name: str | None = None
@@ -124,6 +128,8 @@ class CaseFacts(Facts):
             changes["person_id"] = payload.person_id
         if isinstance(payload, CaseOpened):
             changes |= {"concern_id": payload.concern_id, "reference": payload.reference}
+        elif isinstance(payload, CaseAllocated):
+            changes["team"] = payload.team
         elif isinstance(payload, LeadWorkerAssigned):
             changes |= {"lead_worker_name": payload.name, "lead_worker_contact": payload.contact}
         elif isinstance(payload, AdvocateAppointed):

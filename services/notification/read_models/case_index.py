@@ -9,12 +9,19 @@ cannot roll a fact back.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from pydantic import BaseModel
 
 from services.notification.domain.steps import CaseFacts, ConcernFacts
 from services.notification.read_models.deliveries import Deliveries
-from shared.mongo import Database, Document, Session
+from shared.mongo import Collection, Database, Document, Session
+
+IN_LIST: Final = 100
+"""Ids per `$in` look-up: the test server's cost grows with the square of a list's length."""
+
+CaseOrConcern = tuple[str | None, str | None]
+"""A piece of work's case id and concern id (either may be unknown)."""
 
 
 class PersonOfCase(BaseModel):
@@ -59,6 +66,42 @@ class CaseIndex:
                 {"_id": {"$in": sorted(set(concern_ids))}}, session=session
             )
         }
+
+    async def allocated_teams(
+        self, work: Iterable[CaseOrConcern]
+    ) -> dict[CaseOrConcern, str | None]:
+        """The team each piece of work is allocated to: its case's, or that of the case its
+        concern opened or joined as a repeat; None while nobody allocated it (or no case is
+        open yet)."""
+        work = set(work)
+        concerns = {c for case, c in work if case is None and c is not None}
+        concern_docs = await self._find(self.concerns, concerns, {"case_id": 1, "repeat_of": 1})
+        repeated = {d["repeat_of"] for d in concern_docs.values() if d.get("repeat_of")}
+        repeated_docs = await self._find(self.concerns, repeated - concerns, {"case_id": 1})
+        known = {**repeated_docs, **concern_docs}
+
+        def case_of(case_id: str | None, concern_id: str | None) -> str | None:
+            if case_id is not None:
+                return case_id
+            concern = known.get(concern_id or "", {})
+            original = known.get(concern.get("repeat_of") or "", {})
+            return concern.get("case_id") or original.get("case_id")
+
+        cases = {case_of(*each) for each in work} - {None}
+        teams = await self._find(self.cases, {c for c in cases if c}, {"team": 1})
+        return {each: teams.get(case_of(*each) or "", {}).get("team") for each in work}
+
+    @staticmethod
+    async def _find(
+        collection: Collection, ids: Iterable[str], fields: Document
+    ) -> dict[str, Document]:
+        wanted = sorted(set(ids))
+        found: dict[str, Document] = {}
+        for start in range(0, len(wanted), IN_LIST):
+            part = wanted[start : start + IN_LIST]
+            async for document in collection.find({"_id": {"$in": part}}, fields):
+                found[document["_id"]] = document
+        return found
 
     async def save_case(self, facts: CaseFacts, session: Session) -> None:
         await self.cases.replace_one(

@@ -31,6 +31,7 @@ from shared.events.intake import (
 )
 from shared.events.outcomes import (
     AdvocateAppointed,
+    CaseAllocated,
     CaseClosed,
     CaseOpened,
     EnquiryConcluded,
@@ -290,6 +291,18 @@ class Story:
                 shared_risk_types=[RiskType.FINANCIAL_OR_MATERIAL],
             ),
             SYSTEM,
+        )
+
+    def case_allocated(self, team: str) -> Envelope:
+        return self._on_case(
+            CaseAllocated(
+                case_id=self.case_id,
+                person_id=self.person_id,
+                team=team,
+                allocated_by="Alex Morgan",
+                allocated_at=NOW,
+            ),
+            MANAGER,
         )
 
     def lead_worker_assigned(
