@@ -14,29 +14,12 @@ from hypothesis import strategies as st
 from services.intake.application.person_index import KEYED, MatchingKeys
 from services.intake.domain.matching import matched_by, person_match_keys
 from services.intake.settings import DEVELOPMENT_MATCHING_KEY, IntakeSettings
-from shared.events.intake import ContactPoints, MatchedBy, Person, PostalAddress
+from shared.events.intake import MatchedBy, Person
+from tests.unit.intake.test_person_matching import person
 
 SIGN_IN = {"oidc_issuer": "https://login.example/tenant", "oidc_audience": "api://safeguarding"}
 KEYS = MatchingKeys("a matching key of the council's own, not published")
 NHS_NUMBERS = ("9434765919", "4010232137", "9434765870")
-
-
-def person(
-    name: str = "Margaret Hill",
-    *,
-    nhs_number: str | None = None,
-    date_of_birth: date | None = date(1941, 6, 14),
-    postcode: str | None = "WR1 2AB",
-) -> Person:
-    address = (
-        None if postcode is None else PostalAddress(lines=["14 Orchard Close"], postcode=postcode)
-    )
-    return Person(
-        name=name,
-        nhs_number=nhs_number,
-        date_of_birth=date_of_birth,
-        contact=ContactPoints(address=address),
-    )
 
 
 @pytest.mark.parametrize(
