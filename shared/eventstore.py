@@ -221,9 +221,10 @@ class EventStore:
         if len({a.stream_id for a in appends}) != len(appends):
             raise ValueError("each stream is appended to at most once in a batch")
         now = datetime.now(UTC)
+        sealing_keys = await self._sealing_keys([(a.stream_id, a.events) for a in appends], session)
         recorded: list[tuple[Envelope, bytes]] = []
         for append in appends:
-            sealing = await self._sealing_key(append.stream_id, append.events, session)
+            sealing = sealing_keys.get(append.stream_id)
             for i, payload in enumerate(append.events):
                 envelope = Envelope.record(
                     payload,
@@ -273,11 +274,25 @@ class EventStore:
     async def _sealing_key(
         self, stream_id: str, events: Sequence[DomainEvent], session: Session | None
     ) -> SealingKey | None:
-        if self.keyring is None or not any(holds_personal_data(type(e)) for e in events):
-            return None
-        # Raises KeyDestroyed once the subject was erased: nothing new is recorded about them.
-        subject = subject_named(await self.subject_of(stream_id, events, session))
-        return await self.keyring.sealing_key(subject)
+        return (await self._sealing_keys([(stream_id, events)], session)).get(stream_id)
+
+    async def _sealing_keys(
+        self, streams: Sequence[tuple[str, Sequence[DomainEvent]]], session: Session | None
+    ) -> dict[str, SealingKey]:
+        """Per stream whose events hold personal data, the key of its subject: the keyring is
+        asked once for all of them. Raises KeyDestroyed once a subject was erased: nothing new
+        is recorded about them."""
+        if self.keyring is None:
+            return {}
+        subjects = {
+            stream_id: subject_named(await self.subject_of(stream_id, events, session))
+            for stream_id, events in streams
+            if any(holds_personal_data(type(e)) for e in events)
+        }
+        if not subjects:
+            return {}
+        keys = await self.keyring.sealing_keys(subjects.values())
+        return {stream: keys[subject] for stream, subject in subjects.items()}
 
     def _outbox_entry(self, envelope: Envelope, value: bytes, now: datetime) -> Document:
         return {
