@@ -150,14 +150,20 @@ class EventStore:
         *,
         session: Session | None = None,
         event_ids: Sequence[str] | None = None,
+        read_in_session: bool = False,
     ) -> list[Envelope]:
         """Record `events` after `expected_version` and queue them for Kafka, atomically.
 
         With `session`, the writes join the caller's transaction (a projection or reaction that
         records events together with its own bookkeeping); otherwise they get their own.
         `event_ids` makes a reaction idempotent: recording the same ids twice raises
-        EventAlreadyRecorded instead of writing duplicates.
+        EventAlreadyRecorded instead of writing duplicates. `read_in_session`: the caller loaded
+        the stream in this `session` and found it at `expected_version` without these ids, so
+        neither is read again (a writer that got in first still fails the transaction on the
+        unique keys).
         """
+        if read_in_session and session is None:
+            raise ValueError("read_in_session needs the session the stream was read in")
         if event_ids is not None and len(event_ids) != len(events):
             raise ValueError("event_ids must match events one to one")
         now = datetime.now(UTC)
@@ -181,13 +187,15 @@ class EventStore:
                 raise EventTooLarge(envelope.event_type, len(value))
 
         async def write(tx: Session) -> list[Envelope]:
-            if event_ids and await self.events.find_one(
-                {"_id": {"$in": list(event_ids)}}, session=tx
-            ):
-                raise EventAlreadyRecorded(f"events {list(event_ids)} are already recorded")
-            actual = await self.version(stream_id, tx)
-            if actual != expected_version:
-                raise ConcurrencyError(stream_id, expected_version, actual)
+            actual = expected_version
+            if not read_in_session:
+                if event_ids and await self.events.find_one(
+                    {"_id": {"$in": list(event_ids)}}, session=tx
+                ):
+                    raise EventAlreadyRecorded(f"events {list(event_ids)} are already recorded")
+                actual = await self.version(stream_id, tx)
+                if actual != expected_version:
+                    raise ConcurrencyError(stream_id, expected_version, actual)
             try:
                 await self.events.insert_many(
                     [
