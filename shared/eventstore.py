@@ -141,6 +141,13 @@ class EventStore:
         )
         return int(latest["stream_version"]) if latest else 0
 
+    async def any_recorded(self, event_ids: Sequence[str], session: Session | None = None) -> bool:
+        """Whether any of these event ids is in the store already, on any stream."""
+        return (
+            await self.events.find_one({"_id": {"$in": list(event_ids)}}, session=session)
+            is not None
+        )
+
     async def append(
         self,
         stream_id: str,
@@ -189,9 +196,7 @@ class EventStore:
         async def write(tx: Session) -> list[Envelope]:
             actual = expected_version
             if not read_in_session:
-                if event_ids and await self.events.find_one(
-                    {"_id": {"$in": list(event_ids)}}, session=tx
-                ):
+                if event_ids and await self.any_recorded(event_ids, tx):
                     raise EventAlreadyRecorded(f"events {list(event_ids)} are already recorded")
                 actual = await self.version(stream_id, tx)
                 if actual != expected_version:

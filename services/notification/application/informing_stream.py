@@ -12,7 +12,7 @@ from pymongo.errors import PyMongoError
 
 from shared.events import DomainEvent, Envelope, Metadata
 from shared.events.notification import informing_stream
-from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore
+from shared.eventstore import ConcurrencyError, EventStore
 from shared.mongo import Client, Session, in_transaction
 
 ATTEMPTS = 5
@@ -51,25 +51,21 @@ async def append_once(
 ) -> list[Envelope]:
     """Append `event` to the person's informing stream under its derived id: what was recorded,
     nothing when it is already recorded (a redelivery, or a retry after a crash). `history` is
-    the stream when the caller has just loaded it in this `session`: then it is not read again."""
+    the stream when the caller has just loaded it in this `session`: then its version is not
+    read again. The store does not check again what was checked here."""
     stream = informing_stream(person_id)
+    if await store.any_recorded([event_id], session):
+        return []
     if history is None:
         version = await store.version(stream, session)
-        read_in_session = False
     else:
-        if any(e.event_id == event_id for e in history):
-            return []
         version = history[-1].stream_version if history else 0
-        read_in_session = True
-    try:
-        return await store.append(
-            stream,
-            version,
-            [event],
-            metadata,
-            session=session,
-            event_ids=[event_id],
-            read_in_session=read_in_session,
-        )
-    except EventAlreadyRecorded:
-        return []
+    return await store.append(
+        stream,
+        version,
+        [event],
+        metadata,
+        session=session,
+        event_ids=[event_id],
+        read_in_session=True,
+    )
