@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import NewTopic
-from pymongo.errors import AutoReconnect, BulkWriteError
+from pymongo.errors import AutoReconnect, BulkWriteError, ConnectionFailure
 
+from services.intake.application.submissions import ConcernSubmissions
 from shared.kafka import admin as kafka_admin
 from shared.kafka import connection_options, consumer, producer
 from shared.mongo import Client, Collection, Document, Session, in_transaction
@@ -175,15 +176,22 @@ async def durable_intake_rate(
     """Messages per second for the plainest durable intake: a consumer in a group reads the
     topic from the beginning and, per batch, writes each message as a document with one
     `insert_many` in one transaction, then commits the batch's offsets. The speed limit of "read
-    from Kafka, write to MongoDB" on these servers, with nothing decided about any message."""
-    reader = _from_the_beginning(bootstrap, topic, "bench-durable", 500)
+    from Kafka, write to MongoDB" on these servers, with nothing decided about any message.
+
+    Its batches are intake's (`ConcernSubmissions.batch_size`): a 500-message batch's single
+    `insert_many` of the burst's submissions was where the server dropped the connection at
+    scale 1.0. A batch whose connection broke is written again, less what had been committed
+    (each document's `_id` is its message's place on the topic)."""
+    reader = _from_the_beginning(bootstrap, topic, "bench-durable", ConcernSubmissions.batch_size)
     collection: Collection = client[database]["submissions"]
     await reader.start()
     try:
         started = time.perf_counter()
         count = 0
         while count < expected:
-            batches = await reader.getmany(timeout_ms=1000, max_records=500)
+            batches = await reader.getmany(
+                timeout_ms=1000, max_records=ConcernSubmissions.batch_size
+            )
             documents: list[Document] = [
                 {"_id": f"{r.topic}:{r.partition}:{r.offset}", "value": r.value}
                 for records in batches.values()
@@ -191,17 +199,35 @@ async def durable_intake_rate(
             ]
             if not documents:
                 continue
-
-            async def write(session: Session, batch: list[Document] = documents) -> None:
-                await collection.insert_many(batch, ordered=False, session=session)
-
-            await in_transaction(client, write)
+            await _insert_in_one_transaction(client, collection, documents)
             await reader.commit()
             count += len(documents)
         return count / (time.perf_counter() - started)
     finally:
         await reader.stop()
         await client.drop_database(database)
+
+
+async def _insert_in_one_transaction(
+    client: Client, collection: Collection, documents: list[Document], attempts: int = 3
+) -> None:
+    for attempt in range(1, attempts + 1):
+
+        async def write(session: Session, batch: list[Document] = documents) -> None:
+            await collection.insert_many(batch, ordered=False, session=session)
+
+        try:
+            await in_transaction(client, write)
+            return
+        except ConnectionFailure:
+            if attempt == attempts:
+                raise
+            # The commit may have happened before the connection broke.
+            ids = [d["_id"] for d in documents]
+            written = {d["_id"] async for d in collection.find({"_id": {"$in": ids}}, {"_id": 1})}
+            documents = [d for d in documents if d["_id"] not in written]
+            if not documents:
+                return
 
 
 async def publish_raw(

@@ -30,6 +30,9 @@ started when it ends, however it ends.
    from its progress). Baseline: raw insert_many of the same events as documents.
 4. Peak memory (RSS) and CPU time of every process, per phase.
 
+`BENCH_PHASES=end_to_end` (a comma-separated list of end_to_end, intake_burst,
+projection_rebuild) runs only those phases, e.g. to profile one.
+
 Time bounds keep a slow machine's run finite; the table says where one was reached. Timings
 never fail the run: the table says whether each target was met. Results go to
 bench/results/<UTC time>.json.
@@ -102,6 +105,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".local" / "bench"
 T = TypeVar("T")
 SERVICES = ("intake", "outcomes", "notification")
+PHASES = ("end_to_end", "intake_burst", "projection_rebuild")
 # The outcomes service's consumers, so a fresh outcomes service can be started at the end of its
 # topics (it then rebuilds from the beginning rather than first catching up live).
 OUTCOMES_CONSUMERS = (CaseOpening, CaseFiles, Timelines, CaseSummaries)
@@ -439,6 +443,7 @@ async def end_to_end(
         "ratio_person_informed_p99_to_baseline": e2e_ratio,
         "ratio_one_at_a_time_person_informed_p99_to_baseline": alone_ratio,
         "safe_contact_decisions_refused": practitioner.refused,
+        "safe_contact_requests_broken": practitioner.transport_errors,
         "practitioner": "the benchmark records each concern's safe-contact decision (email to "
         "the person) as soon as notification has read the concern; (c) includes that wait",
     }
@@ -827,7 +832,9 @@ async def projection_rebuild(
 # ---------------------------------------------------------------- the run
 
 
-async def bench(plan: Plan, servers: Servers, sampler: MemorySampler) -> dict[str, object]:
+async def bench(
+    plan: Plan, servers: Servers, sampler: MemorySampler, phases: Sequence[str] = PHASES
+) -> dict[str, object]:
     run = uuid.uuid4().hex[:6]
     result: dict[str, object] = {}
     rows: list[Row] = []
@@ -847,14 +854,15 @@ async def bench(plan: Plan, servers: Servers, sampler: MemorySampler) -> dict[st
     try:
         say("starting intake, outcomes and notification")
         start(stack, sampler)
-        sampler.enter("end_to_end")
-        e2e = await attempt("end_to_end", end_to_end(plan, stack, client, run, servers.sign_in))
-        burst = None
+        e2e = burst = rebuilt = None
+        if "end_to_end" in phases:
+            sampler.enter("end_to_end")
+            e2e = await attempt("end_to_end", end_to_end(plan, stack, client, run, servers.sign_in))
         if gone := stopped(stack):
             # Something outside this run stopped a service: what follows would measure nothing.
             errors["services"] = "; ".join(gone)
             say(f"a service stopped during the run: {errors['services']}")
-        else:
+        elif "intake_burst" in phases:
             sampler.enter("intake_burst")
             burst = await attempt("intake_burst", intake_burst(plan, servers.kafka, run))
             if gone := stopped(stack):
@@ -863,10 +871,11 @@ async def bench(plan: Plan, servers: Servers, sampler: MemorySampler) -> dict[st
         stack.stop()
         if burst is not None:
             await attempt("intake_burst", burst_baseline(servers.kafka, client, run, burst))
-        sampler.enter("projection_rebuild")
-        rebuilt = await attempt(
-            "projection_rebuild", projection_rebuild(plan, servers, run, sampler)
-        )
+        if "projection_rebuild" in phases:
+            sampler.enter("projection_rebuild")
+            rebuilt = await attempt(
+                "projection_rebuild", projection_rebuild(plan, servers, run, sampler)
+            )
         for name, outcome in (
             ("end_to_end", e2e),
             ("intake_burst", burst),
@@ -898,6 +907,9 @@ async def bench(plan: Plan, servers: Servers, sampler: MemorySampler) -> dict[st
 def main() -> None:
     scale = float(os.environ.get("BENCH_SCALE", "1.0"))
     plan = Plan.scaled(scale)
+    phases = [p.strip() for p in os.environ.get("BENCH_PHASES", ",".join(PHASES)).split(",")]
+    if unknown := set(phases) - set(PHASES):
+        raise SystemExit(f"unknown BENCH_PHASES {sorted(unknown)}: choose from {', '.join(PHASES)}")
     started = datetime.now(UTC)
     facts = machine()
     say(f"scale {scale}; {facts['cpu_count']} CPUs, {facts['memory_gib']} GiB; plan {asdict(plan)}")
@@ -911,10 +923,10 @@ def main() -> None:
                     pid = running_pid(found.layout.pidfile(name))
                     if pid is not None:
                         sampler.watch(label, pid)
-            result = asyncio.run(bench(plan, found, sampler))
+            result = asyncio.run(bench(plan, found, sampler, phases))
             sampler.stop()
             # Written before the servers stop, so that a slow shutdown cannot lose the figures.
-            errors = report(plan, started, facts, began, found, result, sampler)
+            errors = report(plan, started, facts, began, found, result, sampler, phases)
     finally:
         sampler.stop()
     if errors:
@@ -930,6 +942,7 @@ def report(
     found: Servers,
     result: dict[str, object],
     sampler: MemorySampler,
+    phases: Sequence[str],
 ) -> list[str]:
     rows = result.pop("rows")
     assert isinstance(rows, list)
@@ -940,6 +953,7 @@ def report(
         "seconds": time.perf_counter() - began,
         "scale": plan.scale,
         "command": f"BENCH_SCALE={plan.scale} make bench",
+        "phases": list(phases),
         "machine": {**facts, "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         "servers_started_by_bench": found.layout is not None,
         "plan": asdict(plan),

@@ -139,6 +139,13 @@ class EventStore:
         )
         return int(latest["stream_version"]) if latest else 0
 
+    async def any_recorded(self, event_ids: Sequence[str], session: Session | None = None) -> bool:
+        """Whether any of these event ids is in the store already, on any stream."""
+        return (
+            await self.events.find_one({"_id": {"$in": list(event_ids)}}, session=session)
+            is not None
+        )
+
     async def append(
         self,
         stream_id: str,
@@ -148,14 +155,20 @@ class EventStore:
         *,
         session: Session | None = None,
         event_ids: Sequence[str] | None = None,
+        read_in_session: bool = False,
     ) -> list[Envelope]:
         """Record `events` after `expected_version` and queue them for Kafka, atomically.
 
         With `session`, the writes join the caller's transaction (a projection or reaction that
         records events together with its own bookkeeping); otherwise they get their own.
         `event_ids` makes a reaction idempotent: recording the same ids twice raises
-        EventAlreadyRecorded instead of writing duplicates.
+        EventAlreadyRecorded instead of writing duplicates. `read_in_session`: the caller loaded
+        the stream in this `session` and found it at `expected_version` without these ids, so
+        neither is read again (a writer that got in first still fails the transaction on the
+        unique keys).
         """
+        if read_in_session and session is None:
+            raise ValueError("read_in_session needs the session the stream was read in")
         if event_ids is not None and len(event_ids) != len(events):
             raise ValueError("event_ids must match events one to one")
         now = datetime.now(UTC)
@@ -179,13 +192,13 @@ class EventStore:
                 raise EventTooLarge(envelope.event_type, len(value))
 
         async def write(tx: Session) -> list[Envelope]:
-            if event_ids and await self.events.find_one(
-                {"_id": {"$in": list(event_ids)}}, session=tx
-            ):
-                raise EventAlreadyRecorded(f"events {list(event_ids)} are already recorded")
-            actual = await self.version(stream_id, tx)
-            if actual != expected_version:
-                raise ConcurrencyError(stream_id, expected_version, actual)
+            actual = expected_version
+            if not read_in_session:
+                if event_ids and await self.any_recorded(event_ids, tx):
+                    raise EventAlreadyRecorded(f"events {list(event_ids)} are already recorded")
+                actual = await self.version(stream_id, tx)
+                if actual != expected_version:
+                    raise ConcurrencyError(stream_id, expected_version, actual)
             try:
                 await self.events.insert_many(
                     [
@@ -219,9 +232,10 @@ class EventStore:
         if len({a.stream_id for a in appends}) != len(appends):
             raise ValueError("each stream is appended to at most once in a batch")
         now = datetime.now(UTC)
+        sealing_keys = await self._sealing_keys([(a.stream_id, a.events) for a in appends], session)
         recorded: list[tuple[Envelope, bytes]] = []
         for append in appends:
-            sealing = await self._sealing_key(append.stream_id, append.events, session)
+            sealing = sealing_keys.get(append.stream_id)
             for i, payload in enumerate(append.events):
                 envelope = Envelope.record(
                     payload,
@@ -271,11 +285,25 @@ class EventStore:
     async def _sealing_key(
         self, stream_id: str, events: Sequence[DomainEvent], session: Session | None
     ) -> SealingKey | None:
-        if self.keyring is None or not any(holds_personal_data(type(e)) for e in events):
-            return None
-        # Raises KeyDestroyed once the subject was erased: nothing new is recorded about them.
-        subject = subject_named(await self.subject_of(stream_id, events, session))
-        return await self.keyring.sealing_key(subject)
+        return (await self._sealing_keys([(stream_id, events)], session)).get(stream_id)
+
+    async def _sealing_keys(
+        self, streams: Sequence[tuple[str, Sequence[DomainEvent]]], session: Session | None
+    ) -> dict[str, SealingKey]:
+        """Per stream whose events hold personal data, the key of its subject: the keyring is
+        asked once for all of them. Raises KeyDestroyed once a subject was erased: nothing new
+        is recorded about them."""
+        if self.keyring is None:
+            return {}
+        subjects = {
+            stream_id: subject_named(await self.subject_of(stream_id, events, session))
+            for stream_id, events in streams
+            if any(holds_personal_data(type(e)) for e in events)
+        }
+        if not subjects:
+            return {}
+        keys = await self.keyring.sealing_keys(subjects.values())
+        return {stream: keys[subject] for stream, subject in subjects.items()}
 
     def _outbox_entry(self, envelope: Envelope, value: bytes, now: datetime) -> Document:
         return {

@@ -18,7 +18,7 @@ The key-encryption key sits behind `KeyWrapper`, so a KMS can replace `LocalKeyW
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -27,9 +27,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 from pydantic import JsonValue
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
-from shared.mongo import Collection, Database, Document, create_collections
+from shared.mongo import DUPLICATE_KEY, Collection, Database, Document, create_collections
 from shared.personal_data import DataKeys, SealingKey, is_subject, new_data_key, sealed_subjects
 
 DATA_KEYS = "data_keys"
@@ -105,42 +105,71 @@ class Keyring:
     async def sealing_key(self, subject: str) -> SealingKey:
         """The key to seal `subject`'s data with, made on first use. Raises KeyDestroyed once
         the subject was erased (checked in the keyring every time, never from the cache)."""
-        if not is_subject(subject):
+        return (await self.sealing_keys([subject]))[subject]
+
+    async def sealing_keys(self, subjects: Iterable[str]) -> dict[str, SealingKey]:
+        """`sealing_key` for several subjects at once: one look-up of their documents and one
+        `insert_many` of the keys still to be made (a batch of appends). Raises KeyDestroyed if
+        any of them was erased, before anything is sealed."""
+        wanted = sorted(set(subjects))
+        if not all(is_subject(s) for s in wanted):
             raise ValueError("a subject is 1 to 200 letters, digits, '_', '.' or '-'")
-        document = await self.keys.find_one({"_id": subject})
-        if document is None:
-            data_key = new_data_key()
+        found = await self._documents(wanted)
+        keys = {subject: self._remember(subject, document) for subject, document in found.items()}
+        for subject, key in keys.items():
+            if key is None:
+                raise KeyDestroyed(subject)
+        new = [s for s in wanted if s not in found]
+        if new:
+            made: dict[str, bytes | None] = {s: new_data_key() for s in new}
             try:
-                await self.keys.insert_one(
-                    {
-                        "_id": subject,
-                        "wrapped": Binary(self.wrapper.wrap(data_key)),
-                        "kek_id": self.wrapper.kek_id,
-                        "created_at": self.clock(),
-                    }
+                await self.keys.insert_many(
+                    [
+                        {
+                            "_id": s,
+                            "wrapped": Binary(self.wrapper.wrap(key)),
+                            "kek_id": self.wrapper.kek_id,
+                            "created_at": self.clock(),
+                        }
+                        for s, key in made.items()
+                        if key is not None
+                    ],
+                    ordered=False,
                 )
-            except DuplicateKeyError:
-                # Another writer made it, or destroyed it, meanwhile: use what is there.
-                document = await self.keys.find_one({"_id": subject})
-            else:
-                self._cache[subject] = data_key
-                return SealingKey(subject, data_key)
-        key = self._remember(subject, document)
-        if key is None:
-            raise KeyDestroyed(subject)
-        return SealingKey(subject, key)
+            except BulkWriteError as error:
+                if any(e.get("code") != DUPLICATE_KEY for e in error.details["writeErrors"]):
+                    raise
+                # Another writer made some of them, or destroyed them, meanwhile: use what is
+                # there for those.
+                lost = {new[e["index"]] for e in error.details["writeErrors"]}
+                made = {s: key for s, key in made.items() if s not in lost}
+                for subject, document in (await self._documents(sorted(lost))).items():
+                    made[subject] = self._remember(subject, document)
+            self._cache.update(made)
+            keys.update(made)
+        sealing: dict[str, SealingKey] = {}
+        for subject in wanted:
+            key = keys.get(subject)
+            if key is None:
+                raise KeyDestroyed(subject)
+            sealing[subject] = SealingKey(subject, key)
+        return sealing
+
+    async def _documents(self, subjects: Sequence[str]) -> dict[str, Document]:
+        documents: dict[str, Document] = {}
+        # Small `$in` lists: the test server's cost grows with the square of the list's length.
+        for start in range(0, len(subjects), 100):
+            async for document in self.keys.find({"_id": {"$in": subjects[start : start + 100]}}):
+                documents[document["_id"]] = document
+        return documents
 
     async def opening_keys(self, subjects: Iterable[str]) -> DataKeys:
         """The keys to open data sealed under `subjects`: None for one destroyed (or never made
         here, which opens nothing either)."""
         wanted = set(subjects)
         found = {s: self._cache[s] for s in wanted if s in self._cache}
-        missing = sorted(wanted - set(found))
-        # Small `$in` lists: the test server's cost grows with the square of the list's length.
-        for start in range(0, len(missing), 100):
-            batch = missing[start : start + 100]
-            async for document in self.keys.find({"_id": {"$in": batch}}):
-                found[document["_id"]] = self._remember(document["_id"], document)
+        for subject, document in (await self._documents(sorted(wanted - set(found)))).items():
+            found[subject] = self._remember(subject, document)
         return {s: found.get(s) for s in wanted}
 
     async def keys_to_open(self, recorded: Iterable[bytes | JsonValue]) -> DataKeys:

@@ -30,6 +30,9 @@ Collection = AsyncCollection[Document]
 Session = AsyncClientSession
 T = TypeVar("T")
 
+DUPLICATE_KEY = 11000
+"""The server's error code for a write that would duplicate a unique key."""
+
 
 _sessions: dict[int, set[bytes]] = {}
 """Per client (by identity: clients of one server compare equal), the sessions it ran

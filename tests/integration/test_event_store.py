@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pymongo.errors import PyMongoError
 
 from shared.events import Actor, Metadata, Role
 from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore, EventTooLarge
 from shared.limits import MAX_EVENT_BYTES
-from shared.mongo import Client, Database
+from shared.mongo import Client, Database, Session, in_transaction
 from tests.support.events import AmountRecorded
 
 PRACTITIONER = Metadata(actor=Actor(id="sw-1", role=Role.PRACTITIONER))
@@ -59,6 +60,39 @@ async def test_recording_the_same_event_id_twice_is_refused_not_duplicated(
             "s1", 1, [AmountRecorded(amount=1)], PRACTITIONER, event_ids=["fixed-id"]
         )
     assert len(await store.load("s1")) == 1
+
+
+async def test_an_append_trusting_a_stale_read_still_records_nothing_twice(
+    mongo_client: Client, store: EventStore
+) -> None:
+    """`read_in_session` skips the store's own reads; the unique keys still stop a writer whose
+    read went stale (another got in first) from taking the same version or recording the same
+    event id again."""
+    await store.append("s1", 0, [AmountRecorded(amount=1)], PRACTITIONER, event_ids=["first"])
+
+    async def append_after_reading_version_0(event_id: str) -> None:
+        async def write(session: Session) -> None:
+            await store.append(
+                "s1",
+                0,
+                [AmountRecorded(amount=2)],
+                PRACTITIONER,
+                session=session,
+                event_ids=[event_id],
+                read_in_session=True,
+            )
+
+        await in_transaction(mongo_client, write)
+
+    for event_id in ("second", "first"):
+        with pytest.raises((ConcurrencyError, PyMongoError)):
+            await append_after_reading_version_0(event_id)
+
+    loaded = await store.load("s1")
+    assert [(e.event_id, e.stream_version) for e in loaded] == [("first", 1)]
+    assert await store.outbox.count_documents({}) == 1
+    with pytest.raises(ValueError, match="session"):
+        await store.append("s1", 1, [AmountRecorded(amount=2)], PRACTITIONER, read_in_session=True)
 
 
 async def test_every_event_has_an_outbox_entry_written_with_it(store: EventStore) -> None:

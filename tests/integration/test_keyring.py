@@ -39,6 +39,40 @@ async def test_a_subject_has_one_key_which_every_service_opens_with(database: Da
     assert opened == {"concern-1": made[0].key}
 
 
+async def test_keys_made_for_a_batch_are_the_ones_each_subject_keeps(database: Database) -> None:
+    intake, notification = keyring(database), keyring(database)
+    earlier = await notification.sealing_key("concern-2")
+
+    # Two services making the same subjects' keys at once: one key each wins, in both.
+    batches = await asyncio.gather(
+        intake.sealing_keys(["concern-1", "concern-2", "concern-3", "concern-1"]),
+        notification.sealing_keys(["concern-3", "concern-1"]),
+    )
+    opened = await keyring(database).opening_keys(["concern-1", "concern-2", "concern-3"])
+
+    assert set(batches[0]) == {"concern-1", "concern-2", "concern-3"}
+    assert batches[0]["concern-2"].key == earlier.key
+    for made in batches:
+        assert all(opened[subject] == key.key for subject, key in made.items())
+    assert await database[DATA_KEYS].count_documents({}) == 3
+
+
+async def test_a_batch_with_an_erased_subject_seals_nothing(database: Database) -> None:
+    intake = keyring(database)
+    await intake.sealing_key("concern-1")
+    await keyring(database).destroy(["concern-1"])
+
+    with pytest.raises(KeyDestroyed):
+        await intake.sealing_keys(["concern-2", "concern-1"])
+    with pytest.raises(ValueError, match="subject"):
+        await intake.sealing_keys(["concern-3", "not a subject"])
+
+    assert await database[DATA_KEYS].find_one({"_id": "concern-3"}) is None
+    stored = await database[DATA_KEYS].find_one({"_id": "concern-1"})
+    assert stored is not None
+    assert "wrapped" not in stored
+
+
 async def test_a_data_key_is_stored_only_wrapped(database: Database) -> None:
     key = await keyring(database).sealing_key("concern-1")
 

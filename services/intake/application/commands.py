@@ -46,6 +46,7 @@ from shared.events.intake import (
 )
 from shared.eventstore import ConcurrencyError, EventStore, StreamAppend
 from shared.mongo import (
+    DUPLICATE_KEY,
     Client,
     Collection,
     Database,
@@ -66,7 +67,6 @@ SUBMISSIONS_RECEIVED: Final = "submissions_received"
 ATTEMPTS: Final = 6
 IN_LIST: Final = 100
 RECEIVED: Final = "received"
-DUPLICATE_KEY: Final = 11000
 _RISK_TYPES: Final = {risk.value: risk for risk in RiskType}
 
 

@@ -22,14 +22,13 @@ from pymongo.errors import BulkWriteError
 from services.intake.domain.matching import matched_by, person_match_keys
 from shared.events.intake import Person
 from shared.keyring import derive_key
-from shared.mongo import Collection
+from shared.mongo import DUPLICATE_KEY, Collection
 
 log = logging.getLogger(__name__)
 
 KEYED: Final = re.compile(r"^[a-z_]+:[0-9a-f]{64}$")
 """A key as the index stores it. A clear key is never this: an NHS number has 10 digits, and a
 name, date of birth and postcode are joined by '|'."""
-DUPLICATE_KEY: Final = 11000
 BATCH: Final = 100
 
 

@@ -31,7 +31,7 @@ from services.notification.read_models.decisions import (
     Decisions,
     InformingDecision,
 )
-from shared.events import DomainEvent, Metadata
+from shared.events import DomainEvent, Envelope, Metadata
 from shared.events.notification import (
     Channel,
     InformingWithheld,
@@ -164,10 +164,11 @@ class InformingCommands:
             concern = await self.index.concern(concern_id, session)
             if concern is None or concern.person_id != person_id:
                 raise UnknownConcern(concern_id)
-            record = await self.record_of(person_id, session)
+            history = await self.store.load(informing_stream(person_id), session)
+            record = InformingRecord.from_history(person_id, history)
             decided = record.decide_safe_contact(concern_id, routes, metadata.actor)
-            await self._append(person_id, record.version, decided, metadata, session)
-            record = await self.record_of(person_id, session)
+            history += await self._append(person_id, record.version, decided, metadata, session)
+            record = InformingRecord.from_history(person_id, history)
             now = self.clock()
             for waiting in await self.decisions.awaiting(person_id, concern_id, session):
                 step = waiting.as_step()
@@ -241,9 +242,15 @@ class InformingCommands:
         event: DomainEvent,
         metadata: Metadata,
         session: Session,
-    ) -> None:
-        await self.store.append(
-            informing_stream(person_id), version, [event], metadata, session=session
+    ) -> list[Envelope]:
+        """Append after `version`, as the caller read the person's record in `session`."""
+        return await self.store.append(
+            informing_stream(person_id),
+            version,
+            [event],
+            metadata,
+            session=session,
+            read_in_session=True,
         )
 
 

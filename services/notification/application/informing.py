@@ -130,11 +130,11 @@ class InformingReaction:
             return
         else:
             decided.add(step.source_event_id)  # a copy later in the batch is skipped
-        if isinstance(payload, ConcernRaised) or moves_concern(payload):
-            await self._record_preferences(
-                step.person_id, concern, envelope, metadata, facts, session
-            )
         history = await self.store.load(informing_stream(step.person_id), session)
+        if isinstance(payload, ConcernRaised) or moves_concern(payload):
+            history += await self._record_preferences(
+                step.person_id, concern, envelope, metadata, facts, history, session
+            )
         record = InformingRecord.from_history(step.person_id, history)
         await self.telling.settle(
             step,
@@ -215,10 +215,12 @@ class InformingReaction:
         envelope: Envelope,
         metadata: Metadata,
         facts: BatchFacts,
+        history: list[Envelope],
         session: Session,
-    ) -> None:
+    ) -> list[Envelope]:
         """The first contact preferences the concern gives, for the person it is about now
-        (after a move, the right person: the concern's details are theirs)."""
+        (after a move, the right person: the concern's details are theirs), recorded after
+        `history`, their informing stream as just read; what was recorded."""
         payload = envelope.payload
         if isinstance(payload, ConcernRaised):
             needs = preferences_from_concern(payload, default_channel=self.default_channel)
@@ -227,19 +229,20 @@ class InformingReaction:
         elif concern is not None and concern.needs is not None:
             needs = concern.needs.model_copy(update={"person_id": person_id})
         else:
-            return
-        history = await self.store.load(informing_stream(person_id), session)
+            return []
         record = InformingRecord.from_history(person_id, history)
         recorded = record.preferences_from_intake(needs)
-        if recorded is not None:
-            await append_once(
-                self.store,
-                person_id,
-                recorded,
-                event_id=derived_event_id("preferences", envelope.event_id),
-                metadata=metadata,
-                session=session,
-            )
+        if recorded is None:
+            return []
+        return await append_once(
+            self.store,
+            person_id,
+            recorded,
+            event_id=derived_event_id("preferences", envelope.event_id),
+            metadata=metadata,
+            session=session,
+            history=history,
+        )
 
     async def _facts(
         self, envelope: Envelope, facts: BatchFacts, session: Session

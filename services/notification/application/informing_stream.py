@@ -5,14 +5,14 @@ practitioners all write to it; whoever loses a race reloads and decides again on
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from pymongo.errors import PyMongoError
 
-from shared.events import DomainEvent, Metadata
+from shared.events import DomainEvent, Envelope, Metadata
 from shared.events.notification import informing_stream
-from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore
+from shared.eventstore import ConcurrencyError, EventStore
 from shared.mongo import Client, Session, in_transaction
 
 ATTEMPTS = 5
@@ -47,15 +47,25 @@ async def append_once(
     event_id: str,
     metadata: Metadata,
     session: Session,
-) -> bool:
-    """Append `event` to the person's informing stream under its derived id; False when it is
-    already recorded (a redelivery, or a retry after a crash)."""
+    history: Sequence[Envelope] | None = None,
+) -> list[Envelope]:
+    """Append `event` to the person's informing stream under its derived id: what was recorded,
+    nothing when it is already recorded (a redelivery, or a retry after a crash). `history` is
+    the stream when the caller has just loaded it in this `session`: then its version is not
+    read again. The store does not check again what was checked here."""
     stream = informing_stream(person_id)
-    version = await store.version(stream, session)
-    try:
-        await store.append(
-            stream, version, [event], metadata, session=session, event_ids=[event_id]
-        )
-    except EventAlreadyRecorded:
-        return False
-    return True
+    if await store.any_recorded([event_id], session):
+        return []
+    if history is None:
+        version = await store.version(stream, session)
+    else:
+        version = history[-1].stream_version if history else 0
+    return await store.append(
+        stream,
+        version,
+        [event],
+        metadata,
+        session=session,
+        event_ids=[event_id],
+        read_in_session=True,
+    )
