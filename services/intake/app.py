@@ -37,7 +37,9 @@ an RFC 9457 problem (`application/problem+json`) naming each bad field and what 
 
 def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime = ServiceRuntime.create("intake", settings, INTAKE_EVENTS)
-    commands = IntakeCommands(runtime.client, runtime.database, runtime.store)
+    commands = IntakeCommands(
+        runtime.client, runtime.database, runtime.store, runtime.store.keyring
+    )
     runtime.access.person_of = commands.person_of
     partner_view = PartnerView(runtime.database)
     triage_queue = TriageQueue(runtime.database)

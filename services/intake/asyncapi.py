@@ -23,6 +23,7 @@ from shared.events.intake import (
     ConcernSubmissionRejected,
     ConcernUnlinkedFromPerson,
     InformationGathered,
+    PersonErased,
     ReferrerFeedbackGiven,
     RepeatConcernLinked,
     S42DecisionMade,
@@ -38,6 +39,7 @@ INTAKE_EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
     InformationGathered,
     S42DecisionMade,
     ReferrerFeedbackGiven,
+    PersonErased,
 )
 SUBMISSIONS: Final = "concern-submissions"
 EVENTS: Final = "intake-events"

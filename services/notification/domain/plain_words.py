@@ -62,6 +62,7 @@ STEP_NAMES: Mapping[str, str] = {
     "InformationGathered": "information was gathered",
     "S42DecisionMade": "the manager decided what happens with the concern",
     "ReferrerFeedbackGiven": "the referrer was given feedback",
+    "PersonErased": "the person's personal data was erased",
     "CaseOpened": "the case was opened",
     "CaseMovedToPerson": "the case was moved to the right person",
     "EnquiryStarted": "the enquiry started",

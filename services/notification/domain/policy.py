@@ -85,6 +85,7 @@ INFORMING_POLICY: Mapping[str, InformingRule] = {
     "RepeatConcernLinked":        _not_told("a repeat is told with the concern it repeats"),
     "InformationGathered":        _not_told("internal fact finding"),
     "ReferrerFeedbackGiven":      _not_told("feedback to the referrer, not the person"),
+    "PersonErased":               _not_told("her data was erased: nothing more is sent"),
     "CaseOpened":                 _not_told("told as the decision and the enquiry"),
     "CaseMovedToPerson":          _not_told("the right person is told as the concern moves"),
     "ConversationHeld":           _not_told("the person took part"),

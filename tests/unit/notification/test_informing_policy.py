@@ -27,6 +27,7 @@ CATALOGUE = {
     "InformationGathered",
     "S42DecisionMade",
     "ReferrerFeedbackGiven",
+    "PersonErased",
     # outcomes
     "CaseOpened",
     "CaseMovedToPerson",
