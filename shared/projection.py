@@ -12,6 +12,9 @@ events of their own), with the guarantees the rest of the system relies on:
   repeats, the batch is halved (down to one message), so work that cannot fit in one transaction
   still gets done, and later batches are applied in pieces of the size that fitted, growing
   back slowly, rather than failing whole again first;
+- an event about a person who was erased, that a reaction cannot handle without recording
+  something under her destroyed key (`KeyDestroyed`), is skipped as erased (logged by kind,
+  counted in `consumer_events_skipped_as_erased_total`), never retried or dead-lettered;
 - no silent gaps: a projection that sees an event of a stream before the one before it holds
   that stream back (the held events are kept, and `/admin/held-streams` and the
   `projection_parked_streams` metric say so) until the missing event arrives, e.g. replayed
@@ -41,13 +44,14 @@ from shared.events import DecodeError, Envelope, decode
 from shared.events.registry import as_document
 from shared.eventstore import ConcurrencyError
 from shared.kafka import Brokers, consumer, read_to_end
-from shared.keyring import Keyring
+from shared.keyring import KeyDestroyed, Keyring
 from shared.limits import MAX_INCOMING_MESSAGE_BYTES, capped
 from shared.metrics import (
     CONSUMER_LAG,
     DUPLICATES_SKIPPED,
     EVENTS_HANDLED,
     PARKED_STREAMS,
+    SKIPPED_AS_ERASED,
     TRANSIENT_BATCH_SPLITS,
     TRANSIENT_RETRIES,
 )
@@ -470,6 +474,15 @@ class ProjectionRunner(Generic[M]):
                 self._log_handled(messages)
                 self._fitted()
                 return
+            except KeyDestroyed:
+                # Nothing more may be recorded about an erased person: retrying cannot help, and
+                # parking the event would keep it for a replay that must never happen.
+                if len(items) > 1:
+                    for item in items:
+                        await self._apply_at_once([item])
+                    return
+                self._skip_as_erased(messages[0])
+                return
             except Exception as error:
                 if is_transient(error) or isinstance(error, ConcurrencyError):
                     TRANSIENT_RETRIES.labels(self.group_id).inc()
@@ -508,6 +521,16 @@ class ProjectionRunner(Generic[M]):
         reason = f"failed {failures} times: {kind_of_failure(last_error)}"
         await self._could_not_handle(message, reason)
         await self._reject(record, reason, type(last_error).__name__)
+
+    def _skip_as_erased(self, message: M) -> None:
+        kind = message.event_type if isinstance(message, Envelope) else type(message).__name__
+        SKIPPED_AS_ERASED.labels(self.group_id, kind).inc()
+        # The kind of event only: its ids lead to a person who was erased.
+        log.warning(
+            "event skipped: the person it is about was erased",
+            extra={"group": self.group_id, "event_type": kind},
+        )
+        self.progress.advanced()
 
     def _fitted(self) -> None:
         """A piece fitted: after enough in a row, try pieces twice as large again (a batch that
