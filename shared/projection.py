@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeAlias, TypeVar
@@ -42,7 +43,7 @@ from pymongo import ASCENDING, DeleteOne, ReplaceOne, UpdateOne
 from shared.deadletter import DeadLetters
 from shared.events import DecodeError, Envelope, decode
 from shared.events.registry import as_document
-from shared.eventstore import ConcurrencyError
+from shared.eventstore import ConcurrencyError, EventStore
 from shared.kafka import Brokers, consumer, read_to_end
 from shared.keyring import KeyDestroyed, Keyring
 from shared.limits import MAX_INCOMING_MESSAGE_BYTES, capped
@@ -94,6 +95,20 @@ class UnhandledEventHook(Protocol):
         """Record, in `session`, that someone must act on `event`; `reason` names no personal
         data. Called for an event that decoded but kept failing, just before it is parked."""
         ...
+
+
+def event_type_of(record: Record) -> str | None:
+    """The record's event type, from its header (or its JSON), without decoding it: a handler
+    interested in a few types passes the others over unread."""
+    for key, value in record.headers:
+        if key == "event_type":
+            return bytes(value).decode(errors="replace")
+    try:
+        parsed = json.loads(record.value or b"")
+    except ValueError:
+        return None
+    kind = parsed.get("event_type") if isinstance(parsed, dict) else None
+    return str(kind) if isinstance(kind, str) else None
 
 
 @dataclass(frozen=True)
@@ -151,6 +166,26 @@ class Projection(ABC):
         await self.tracking.delete_many({"projection": self.name})
         await self.held.delete_many({"projection": self.name})
         PARKED_STREAMS.labels(self.name).set(0)
+
+    async def project_again(
+        self, streams: Collection[str], store: EventStore, session: Session
+    ) -> None:
+        """Build these streams' documents again from the service's own event store, exactly as
+        a rebuild would now: after an erasure their personal fields open as erased, so the read
+        model then equals what a full rebuild gives. Only for a read model whose documents of a
+        stream are keyed by the stream id and built from that stream's events alone."""
+        ids = sorted(streams)
+        for collection in self.read_models:
+            await self.database[collection].delete_many({"_id": {"$in": ids}}, session=session)
+        await self.tracking.delete_many(
+            {"_id": {"$in": [self._tracking_id(s) for s in ids]}}, session=session
+        )
+        await self.held.delete_many(
+            {"projection": self.name, "stream_id": {"$in": ids}}, session=session
+        )
+        events = [event for stream in ids for event in await store.load(stream, session)]
+        if events:
+            await self.apply(events, session)
 
     async def held_streams(self) -> list[HeldStream]:
         """The streams held back now, oldest first."""

@@ -17,7 +17,10 @@ from services.intake.read_models.partner_view import PartnerConcerns, PartnerVie
 from services.intake.read_models.people import People, PeopleDirectory
 from services.intake.read_models.triage import Triage, TriageQueue
 from services.intake.settings import IntakeSettings
+from shared.erasure import ErasureReaction, projected_again
+from shared.events.intake import PersonErased
 from shared.http import create_app
+from shared.mongo import Session
 from shared.runtime import ServiceRuntime
 from shared.subject_access import subject_access_router
 from shared.topics import INTAKE_EVENTS
@@ -35,6 +38,10 @@ an RFC 9457 problem (`application/problem+json`) naming each bad field and what 
 """
 
 
+async def her_concerns(erased: PersonErased, session: Session) -> list[str]:
+    return erased.concern_ids
+
+
 def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime = ServiceRuntime.create("intake", settings, INTAKE_EVENTS)
     commands = IntakeCommands(
@@ -49,6 +56,13 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime.consume(triage_queue)
     people_directory = PeopleDirectory(runtime.database)
     runtime.consume(people_directory)
+    runtime.consume(
+        ErasureReaction(
+            runtime.store.keyring,
+            # The read models holding her details; the partner view holds none.
+            [projected_again(runtime.store, her_concerns, people_directory, triage_queue)],
+        )
+    )
 
     app = create_app(runtime, title="Safeguarding intake", description=DESCRIPTION)
     install_submission_problems(app)

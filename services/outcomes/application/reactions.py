@@ -14,7 +14,6 @@ once, and the events recorded in reaction get ids derived from the event that ca
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -37,7 +36,7 @@ from shared.events.outcomes import CaseEvent, Demographics, EnquiryKind
 from shared.eventstore import EventAlreadyRecorded, EventStore
 from shared.mongo import Database, Session
 from shared.personal_data import NO_KEYS, DataKeys
-from shared.projection import Record
+from shared.projection import Record, event_type_of
 from shared.topics import INTAKE_EVENTS
 
 log = logging.getLogger(__name__)
@@ -130,18 +129,6 @@ def event_ids_caused_by(cause: Envelope, count: int) -> list[str]:
     ]
 
 
-def _event_type(record: Record) -> str | None:
-    for key, value in record.headers:
-        if key == "event_type":
-            return bytes(value).decode(errors="replace")
-    try:
-        parsed = json.loads(record.value or b"")
-    except ValueError:
-        return None
-    kind = parsed.get("event_type") if isinstance(parsed, dict) else None
-    return str(kind) if isinstance(kind, str) else None
-
-
 class CaseOpening:
     """Consumes intake's events (a MessageHandler); other intake events are none of its
     business and are passed over without being decoded."""
@@ -154,7 +141,7 @@ class CaseOpening:
         self.concern_cases = ConcernCases(database)
 
     def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> Envelope | None:
-        event_type = _event_type(record)
+        event_type = event_type_of(record)
         if event_type is not None and event_type not in REACTS_TO:
             return None
         if record.value is None:
