@@ -91,8 +91,9 @@ async def test_her_case_file_timeline_and_work_items_are_erased_and_equal_a_rebu
     assert "Margaret Hill" not in json.dumps(after, default=str)
     assert after[CASE_FILES] is not None
     assert ERASED in json.dumps(after[CASE_FILES], default=str)
-    assert after[TIMELINES] is not None
-    assert any(e["kind"] == "told" for e in after[TIMELINES]["entries"])
+    timeline = after[TIMELINES]
+    assert timeline is not None
+    assert any(e["kind"] == "told" for e in timeline["entries"])
     for collection, projection in READ_MODELS.items():
         await outcomes.runtime.rebuild(projection)
         assert await stored(outcomes, collection, case_id) == after[collection], collection
