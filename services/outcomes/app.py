@@ -96,14 +96,14 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
     runtime.consume(
         ErasureReaction(
             runtime.store.keyring,
-            # The read models holding her words; the summaries hold the national return's
-            # facts only.
+            # Every read model folded from her cases' events: her words, her date of birth.
             [
                 projected_again(
                     runtime.store,
                     functools.partial(her_cases, runtime.database),
                     outcomes.case_files,
                     timelines,
+                    outcomes.summaries,
                     outcomes.work_items,
                 )
             ],

@@ -34,6 +34,7 @@ from shared.events.intake import (
 )
 from shared.events.outcomes import CaseEvent, Demographics, EnquiryKind
 from shared.eventstore import EventAlreadyRecorded, EventStore
+from shared.keyring import KeyDestroyed
 from shared.mongo import Database, Session
 from shared.personal_data import NO_KEYS, DataKeys
 from shared.projection import Record, event_type_of
@@ -164,6 +165,13 @@ class CaseOpening:
     async def rejected(self, record: Record, reason: str, session: Session) -> None:
         return None
 
+    async def _erased(self, concern_id: str) -> None:
+        """A case its concern's erasure kept from opening never will: the event is skipped as
+        erased (KeyDestroyed), not dead-lettered for an operator."""
+        keyring = self.store.keyring
+        if keyring is not None and await keyring.was_destroyed(concern_id):
+            raise KeyDestroyed(concern_id)
+
     async def _open_case(self, raised: Envelope, concern: ConcernRaised, session: Session) -> None:
         original = concern.repeat_of_concern_id
         if original is not None and await self._join_open_case(raised, original, session):
@@ -209,6 +217,7 @@ class CaseOpening:
         case_id = case_id_for(decision.concern_id)
         history = await self.store.load(case_id, session)
         if not history:
+            await self._erased(decision.concern_id)
             raise CaseNotOpenYet(
                 f"{decision.decision.value} decided for concern {decision.concern_id}, "
                 f"but no case is open for it"
@@ -235,6 +244,7 @@ class CaseOpening:
         case_id = case_id_for(concern_id)
         history = await self.store.load(case_id, session)
         if not history:
+            await self._erased(concern_id)
             raise CaseNotOpenYet(f"concern {concern_id} was moved, but no case is open for it")
         case = case_from(history, datetime.now(UTC))
         if case.move_to_person(person_id) is None:

@@ -12,7 +12,7 @@ things happened; ties keep the case's own order.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
@@ -70,8 +70,7 @@ from shared.events.outcomes import (
     SafeguardingPlanAgreed,
     WishesOverridden,
 )
-from shared.eventstore import EventStore
-from shared.mongo import Database, Document, Session
+from shared.mongo import Database, Document
 from shared.topics import NOTIFICATION_EVENTS, OUTCOMES_EVENTS
 
 COLLECTION = "timelines"
@@ -554,46 +553,27 @@ class Timelines(PerCaseProjection):
     def fold(self, case_id: str, document: Document | None, events: Sequence[Envelope]) -> Document:
         return fold_timeline(case_id, document, events)
 
-    async def project_again(
-        self, streams: Collection[str], store: EventStore, session: Session
-    ) -> None:
-        """Fold these cases' own events again from the store, as far as each timeline had
-        applied them. What notification's events added stays: when and how she was told, and
-        which steps were withheld, in fixed words without personal data, as a rebuild gives
-        them (this service's store does not hold notification's events to fold them again)."""
-        for case_id in sorted(streams):
-            document = await self.collection.find_one({"_id": case_id}, session=session)
-            if document is None:
-                continue  # not projected yet: it will be, from erased events
-            applied = {a["stream_id"]: a["version"] for a in document["applied"]}
-            own = [
-                e
-                for e in await store.load(case_id, session)
-                if e.stream_version <= applied.get(case_id, 0)
-            ]
-            own_ids = {e.event_id for e in own}
-            again = fold_timeline(case_id, None, own)
-            withheld = set(document.get("withheld", []))
-            entries = sorted(
-                [
-                    *(e for e in document["entries"] if e.get("event_id") not in own_ids),
-                    *again["entries"],
-                ],
-                key=lambda e: str(e["key"]),
-            )
-            await self.collection.replace_one(
-                {"_id": case_id},
-                {
-                    **document,
-                    "person_id": again["person_id"],
-                    "outcomes": again["outcomes"],
-                    "entries": [
-                        e | {"withheld_from_person": True} if e.get("event_id") in withheld else e
-                        for e in entries
-                    ],
-                },
-                session=session,
-            )
+    def fold_again(self, case_id: str, document: Document, own: Sequence[Envelope]) -> Document:
+        """What notification's events added stays: when and how she was told, and which steps
+        were withheld, in fixed words without personal data, as a rebuild gives them."""
+        own_ids = {e.event_id for e in own}
+        again = fold_timeline(case_id, None, own)
+        withheld = set(document.get("withheld", []))
+        entries = sorted(
+            [
+                *(e for e in document["entries"] if e.get("event_id") not in own_ids),
+                *again["entries"],
+            ],
+            key=lambda e: str(e["key"]),
+        )
+        return {
+            **again,
+            "withheld": sorted(withheld),
+            "entries": [
+                e | {"withheld_from_person": True} if e.get("event_id") in withheld else e
+                for e in entries
+            ],
+        }
 
 
 async def read_timeline(database: Database, case_id: str) -> Timeline | None:

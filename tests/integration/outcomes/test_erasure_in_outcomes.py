@@ -3,25 +3,32 @@ items hold her words no more, and each equals what a rebuild of it gives."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from aiokafka import AIOKafkaProducer
+from prometheus_client import REGISTRY
 
 from services.outcomes.read_models.case_file import COLLECTION as CASE_FILES
 from services.outcomes.read_models.timeline import COLLECTION as TIMELINES
 from services.outcomes.read_models.work_items import COLLECTION as WORK_ITEMS
 from shared.events import Envelope, Metadata
 from shared.events.envelope import SYSTEM_ACTOR
-from shared.events.intake import ErasureReason, PersonErased
+from shared.events.intake import ConcernRaised, ErasureReason, PersonErased
 from shared.events.notification import informing_stream
 from shared.events.outcomes import CaseOpened
 from shared.mongo import Document
 from shared.personal_data import ERASED
 from shared.topics import INTAKE_EVENTS, NOTIFICATION_EVENTS
-from tests.integration.outcomes.conftest import OutcomesService, open_enquiry, publish
+from tests.integration.outcomes.conftest import (
+    OutcomesService,
+    case_of,
+    open_enquiry,
+    publish,
+)
 from tests.integration.outcomes.test_read_models import THEIR_WORDS, informed, record_a_story
 from tests.support.polling import eventually
-from tests.unit.outcomes.intake_events import HER_WORDS
+from tests.unit.outcomes.intake_events import HER_WORDS, concern_raised, decision_made
 
 READ_MODELS = {CASE_FILES: "case-files", TIMELINES: "timelines", WORK_ITEMS: "work-items"}
 
@@ -97,3 +104,28 @@ async def test_her_case_file_timeline_and_work_items_are_erased_and_equal_a_rebu
     for collection, projection in READ_MODELS.items():
         await outcomes.runtime.rebuild(projection)
         assert await stored(outcomes, collection, case_id) == after[collection], collection
+
+
+async def test_a_concern_erased_before_outcomes_saw_it_opens_no_case_and_parks_nothing(
+    outcomes: OutcomesService, kafka_producer: AIOKafkaProducer
+) -> None:
+    raised = concern_raised()
+    assert isinstance(raised.payload, ConcernRaised)
+    concern_id = raised.payload.concern_id
+    keyring = outcomes.runtime.store.keyring
+    assert keyring is not None
+    await keyring.destroy([concern_id])
+    group = outcomes.runtime.settings.consumer_group("case-opening")
+
+    def skipped(event_type: str) -> float:
+        labels = {"group": group, "event_type": event_type}
+        return REGISTRY.get_sample_value("consumer_events_skipped_as_erased_total", labels) or 0
+
+    await publish(kafka_producer, INTAKE_EVENTS, raised, decision_made(raised))
+
+    await eventually(
+        lambda: asyncio.sleep(0, (skipped("ConcernRaised"), skipped("S42DecisionMade"))),
+        until=lambda counts: counts == (1, 1),
+        what="the concern and its decision skipped as erased",
+    )
+    assert await outcomes.version(case_of(raised)) == 0
