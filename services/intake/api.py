@@ -28,10 +28,13 @@ from services.intake.application.commands import (
     ConcernReceived,
     ConcernRecord,
     IntakeCommands,
+    LegalHold,
+    LegalHoldUnchanged,
     PersonErasure,
     PersonWasErased,
     StillBusy,
     SubmissionConflict,
+    UnderLegalHold,
     UnknownPerson,
 )
 from services.intake.application.submissions import idempotency_key as reference_key
@@ -182,6 +185,13 @@ class ErasureToRecord(StaffRequest):
     reason: LongText = Field(
         description="Why she is erased, e.g. her request and how it was checked. Kept sealed "
         "with the erasure's record."
+    )
+
+
+class LegalHoldToRecord(StaffRequest):
+    reason: LongText = Field(
+        description="Why the records must be kept (placing) or need no longer be (lifting), "
+        "e.g. the Safeguarding Adults Review or claim it serves. Kept sealed with the record."
     )
 
 
@@ -484,7 +494,7 @@ def staff_router(
         summary="Erase a person's personal data (Safeguarding Adults Managers only): the keys "
         "of every concern about her and of her informing are destroyed; the events stay, "
         "erased. Asking again answers the same erasure.",
-        responses=problems(400, 401, 403, 404, 422, 503),
+        responses=problems(400, 401, 403, 404, 409, 422, 503),
     )
     async def erase_person(
         actor: Manager,
@@ -503,8 +513,62 @@ def staff_router(
             raise ProblemError(
                 404, "No such person", f"No person {person_id} is on record."
             ) from error
+        except UnderLegalHold as error:
+            raise ProblemError(
+                409,
+                "Under a legal hold",
+                "Her records are under a legal hold: lift it before erasing them.",
+            ) from error
         except StillBusy as error:
             raise busy() from error
+
+    async def change_legal_hold(
+        actor: Manager, person_id: str, body: LegalHoldToRecord, *, hold: bool
+    ) -> LegalHold:
+        try:
+            return await commands.change_legal_hold(
+                person_id,
+                hold=hold,
+                reason=body.reason,
+                actor=actor,
+                correlation_id=current_correlation_id(),
+            )
+        except UnknownPerson as error:
+            raise ProblemError(
+                404, "No such person", f"No person {person_id} is on record."
+            ) from error
+        except PersonWasErased as error:
+            raise ProblemError(409, "Person erased", "Her records were erased.") from error
+        except LegalHoldUnchanged as error:
+            state = "under a legal hold" if hold else "not under a legal hold"
+            raise ProblemError(
+                409, "Hold unchanged", f"Her records are already {state}."
+            ) from error
+        except StillBusy as error:
+            raise busy() from error
+
+    @router.post(
+        "/people/{person_id}/legal-hold",
+        response_model=LegalHold,
+        summary="Place a legal hold on a person's records (Safeguarding Adults Managers only): "
+        "nothing of hers is erased, on request or by retention, until it is lifted.",
+        responses=problems(400, 401, 403, 404, 409, 422, 503),
+    )
+    async def place_legal_hold(
+        actor: Manager, person_id: PersonId, body: LegalHoldToRecord
+    ) -> LegalHold:
+        return await change_legal_hold(actor, person_id, body, hold=True)
+
+    @router.post(
+        "/people/{person_id}/legal-hold/lift",
+        response_model=LegalHold,
+        summary="Lift the legal hold on a person's records (Safeguarding Adults Managers only)",
+        responses=problems(400, 401, 403, 404, 409, 422, 503),
+    )
+    async def lift_legal_hold(
+        actor: Manager, person_id: PersonId, body: LegalHoldToRecord
+    ) -> LegalHold:
+        return await change_legal_hold(actor, person_id, body, hold=False)
 
     @router.get(
         "/concerns/{concern_id}",

@@ -3,6 +3,8 @@ view and triage queue, and the HTTP API."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from services.intake.adapters.partners import PartnerRegistry
@@ -12,6 +14,7 @@ from services.intake.api import (
     staff_router,
 )
 from services.intake.application.commands import IntakeCommands
+from services.intake.application.retention import RetentionWatch
 from services.intake.application.submissions import ConcernSubmissions
 from services.intake.read_models.partner_view import PartnerConcerns, PartnerView
 from services.intake.read_models.people import People, PeopleDirectory
@@ -63,6 +66,14 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
             [projected_again(runtime.store, her_concerns, people_directory, triage_queue)],
         )
     )
+
+    retention = RetentionWatch(
+        commands,
+        runtime.database,
+        timedelta(days=settings.retention_after_closure_days),
+        settings.retention_check_seconds,
+    )
+    runtime.run_in_background(retention.run)
 
     app = create_app(runtime, title="Safeguarding intake", description=DESCRIPTION)
     install_submission_problems(app)

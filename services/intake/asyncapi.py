@@ -23,6 +23,8 @@ from shared.events.intake import (
     ConcernSubmissionRejected,
     ConcernUnlinkedFromPerson,
     InformationGathered,
+    LegalHoldLifted,
+    LegalHoldPlaced,
     PersonErased,
     ReferrerFeedbackGiven,
     RepeatConcernLinked,
@@ -40,6 +42,8 @@ INTAKE_EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
     S42DecisionMade,
     ReferrerFeedbackGiven,
     PersonErased,
+    LegalHoldPlaced,
+    LegalHoldLifted,
 )
 SUBMISSIONS: Final = "concern-submissions"
 EVENTS: Final = "intake-events"

@@ -596,3 +596,24 @@ class PersonErased(DomainEvent):
     reason_kind: ErasureReason
     reason: Personal[LongText] = Field(description="Why, in the manager's words (or the job's).")
     erased_by_role: Role = Field(description="The role of who caused it (system for retention).")
+
+
+@event("LegalHoldPlaced")
+class LegalHoldPlaced(DomainEvent):
+    """A manager placed a legal hold on the person's records: nothing about her is erased, by
+    the retention job or on request, until it is lifted (UK GDPR Art. 17(3)(e): records needed
+    for legal claims, a Safeguarding Adults Review, an inquest or a complaint).
+
+    Stream: the person's own, `person-<uuid>`; the reason is sealed under its key, as
+    `PersonErased`'s is."""
+
+    person_id: Id
+    reason: Personal[LongText] = Field(description="Why the records must be kept.")
+
+
+@event("LegalHoldLifted")
+class LegalHoldLifted(DomainEvent):
+    """A manager lifted the legal hold: the retention rule applies to her records again."""
+
+    person_id: Id
+    reason: Personal[LongText] = Field(description="Why the hold is no longer needed.")

@@ -41,6 +41,8 @@ from shared.events.intake import (
     ConcernRaised,
     ConcernUnlinkedFromPerson,
     ErasureReason,
+    LegalHoldLifted,
+    LegalHoldPlaced,
     MatchedBy,
     PersonErased,
     S42Decision,
@@ -134,6 +136,23 @@ class Submitted:
 
 class UnknownPerson(Exception):
     """There is no person record with this id."""
+
+
+class UnderLegalHold(Exception):
+    """A legal hold is on the person's records: nothing of hers is erased until it is lifted."""
+
+
+class LegalHoldUnchanged(Exception):
+    """The hold is already as asked (placed twice, or lifted when there is none)."""
+
+
+class LegalHold(BaseModel):
+    """Whether the person's records are under a legal hold."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    on_legal_hold: bool
 
 
 class PersonWasErased(Exception):
@@ -538,13 +557,18 @@ class IntakeCommands:
         async def forget_her(tx: Session) -> None:
             # Touching her record serialises this with any concern being raised or linked to
             # her right now (they touch it too), so none joins her after the keys are listed.
-            found = await self.people.update_one(
+            her = await self.people.find_one({"_id": person_id}, session=tx)
+            if her is None:
+                raise UnknownPerson(f"there is no person {person_id}")
+            # Read and written in one transaction: a hold placed meanwhile conflicts with this
+            # write, so either the hold or the erasure comes first, never both.
+            if her.get("legal_hold"):
+                raise UnderLegalHold(f"person {person_id} is under a legal hold")
+            await self.people.update_one(
                 {"_id": person_id},
                 {"$set": {"erased_at": datetime.now(UTC)}, "$inc": {"changes": 1}},
                 session=tx,
             )
-            if not found.matched_count:
-                raise UnknownPerson(f"there is no person {person_id}")
             # By person id, never by the form of a key: whatever the keys are (clear or hashed),
             # a later concern about her starts a new person rather than joining an erased one.
             await self.person_index.delete_many({"person_id": person_id}, session=tx)
@@ -566,7 +590,10 @@ class IntakeCommands:
         # Recorded meanwhile by another request: answer that one.
         with contextlib.suppress(ConcurrencyError):
             await self.store.append(
-                person_id, 0, [erased], Metadata(actor=actor, correlation_id=correlation_id)
+                person_id,
+                await self.store.version(person_id),
+                [erased],
+                Metadata(actor=actor, correlation_id=correlation_id),
             )
         recorded = await self.erasure_of(person_id)
         if recorded is None:
@@ -587,6 +614,47 @@ class IntakeCommands:
                     erased_by_role=erased.erased_by_role.value,
                 )
         return None
+
+    async def change_legal_hold(
+        self,
+        person_id: str,
+        *,
+        hold: bool,
+        reason: str,
+        actor: Actor,
+        correlation_id: str,
+    ) -> LegalHold:
+        """Place (`hold`) or lift the legal hold on the person's records, recording
+        `LegalHoldPlaced` / `LegalHoldLifted` on her stream with the mark the erasure reads."""
+
+        async def work(tx: Session) -> LegalHold:
+            her = await self.people.find_one({"_id": person_id}, session=tx)
+            if her is None:
+                raise UnknownPerson(f"there is no person {person_id}")
+            if her.get("erased_at") is not None:
+                raise PersonWasErased(f"person {person_id} was erased")
+            if bool(her.get("legal_hold")) == hold:
+                raise LegalHoldUnchanged(f"person {person_id}'s hold is already {hold}")
+            await self.people.update_one(
+                {"_id": person_id},
+                {"$set": {"legal_hold": hold}, "$inc": {"changes": 1}},
+                session=tx,
+            )
+            event: DomainEvent = (
+                LegalHoldPlaced(person_id=person_id, reason=reason)
+                if hold
+                else LegalHoldLifted(person_id=person_id, reason=reason)
+            )
+            await self.store.append(
+                person_id,
+                await self.store.version(person_id, tx),
+                [event],
+                Metadata(actor=actor, correlation_id=correlation_id),
+                session=tx,
+            )
+            return LegalHold(person_id=person_id, on_legal_hold=hold)
+
+        return await self._transaction(work)
 
     async def record(self, concern_id: str) -> ConcernRecord | None:
         history = await self.store.load(concern_id)

@@ -63,6 +63,8 @@ STEP_NAMES: Mapping[str, str] = {
     "S42DecisionMade": "the manager decided what happens with the concern",
     "ReferrerFeedbackGiven": "the referrer was given feedback",
     "PersonErased": "the person's personal data was erased",
+    "LegalHoldPlaced": "a legal hold was placed on the person's records",
+    "LegalHoldLifted": "the legal hold on the person's records was lifted",
     "CaseOpened": "the case was opened",
     "CaseMovedToPerson": "the case was moved to the right person",
     "EnquiryStarted": "the enquiry started",

@@ -86,6 +86,8 @@ INFORMING_POLICY: Mapping[str, InformingRule] = {
     "InformationGathered":        _not_told("internal fact finding"),
     "ReferrerFeedbackGiven":      _not_told("feedback to the referrer, not the person"),
     "PersonErased":               _not_told("her data was erased: nothing more is sent"),
+    "LegalHoldPlaced":            _not_told("a hold on erasing records, not a step in her case"),
+    "LegalHoldLifted":            _not_told("a hold on erasing records, not a step in her case"),
     "CaseOpened":                 _not_told("told as the decision and the enquiry"),
     "CaseMovedToPerson":          _not_told("the right person is told as the concern moves"),
     "ConversationHeld":           _not_told("the person took part"),

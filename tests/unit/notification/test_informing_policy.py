@@ -28,6 +28,8 @@ CATALOGUE = {
     "S42DecisionMade",
     "ReferrerFeedbackGiven",
     "PersonErased",
+    "LegalHoldPlaced",
+    "LegalHoldLifted",
     # outcomes
     "CaseOpened",
     "CaseMovedToPerson",
