@@ -178,6 +178,11 @@ class Keyring:
         subjects = set().union(*(sealed_subjects(each) for each in recorded))
         return await self.opening_keys(subjects) if subjects else {}
 
+    async def was_destroyed(self, subject: str) -> bool:
+        """Whether the subject's key was destroyed (its person erased), read from the keyring."""
+        document = await self.keys.find_one({"_id": subject}, {"destroyed_at": 1})
+        return document is not None and "destroyed_at" in document
+
     async def destroy(self, subjects: Iterable[str]) -> None:
         """Destroy the keys of `subjects` for good, leaving tombstones."""
         now = self.clock()

@@ -26,6 +26,11 @@ EVENTS_HANDLED = Counter(
 DUPLICATES_SKIPPED = Counter(
     "consumer_duplicates_skipped_total", "Redelivered events that changed nothing", ["group"]
 )
+SKIPPED_AS_ERASED = Counter(
+    "consumer_events_skipped_as_erased_total",
+    "Events a reaction skipped because the person they are about was erased (their key destroyed)",
+    ["group", "event_type"],
+)
 DEAD_LETTERS = Counter(
     "dead_letters_total", "Messages parked on a dead-letter topic", ["topic", "group"]
 )

@@ -12,6 +12,9 @@ events of their own), with the guarantees the rest of the system relies on:
   repeats, the batch is halved (down to one message), so work that cannot fit in one transaction
   still gets done, and later batches are applied in pieces of the size that fitted, growing
   back slowly, rather than failing whole again first;
+- an event about a person who was erased, that a reaction cannot handle without recording
+  something under her destroyed key (`KeyDestroyed`), is skipped as erased (logged by kind,
+  counted in `consumer_events_skipped_as_erased_total`), never retried or dead-lettered;
 - no silent gaps: a projection that sees an event of a stream before the one before it holds
   that stream back (the held events are kept, and `/admin/held-streams` and the
   `projection_parked_streams` metric say so) until the missing event arrives, e.g. replayed
@@ -24,9 +27,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeAlias, TypeVar
@@ -39,15 +43,16 @@ from pymongo import ASCENDING, DeleteOne, ReplaceOne, UpdateOne
 from shared.deadletter import DeadLetters
 from shared.events import DecodeError, Envelope, decode
 from shared.events.registry import as_recorded
-from shared.eventstore import ConcurrencyError
+from shared.eventstore import ConcurrencyError, EventStore
 from shared.kafka import Brokers, consumer, read_to_end
-from shared.keyring import Keyring
+from shared.keyring import KeyDestroyed, Keyring
 from shared.limits import MAX_INCOMING_MESSAGE_BYTES, capped
 from shared.metrics import (
     CONSUMER_LAG,
     DUPLICATES_SKIPPED,
     EVENTS_HANDLED,
     PARKED_STREAMS,
+    SKIPPED_AS_ERASED,
     TRANSIENT_BATCH_SPLITS,
     TRANSIENT_RETRIES,
 )
@@ -90,6 +95,20 @@ class UnhandledEventHook(Protocol):
         """Record, in `session`, that someone must act on `event`; `reason` names no personal
         data. Called for an event that decoded but kept failing, just before it is parked."""
         ...
+
+
+def event_type_of(record: Record) -> str | None:
+    """The record's event type, from its header (or its JSON), without decoding it: a handler
+    interested in a few types passes the others over unread."""
+    for key, value in record.headers:
+        if key == "event_type":
+            return bytes(value).decode(errors="replace")
+    try:
+        parsed = json.loads(record.value or b"")
+    except ValueError:
+        return None
+    kind = parsed.get("event_type") if isinstance(parsed, dict) else None
+    return str(kind) if isinstance(kind, str) else None
 
 
 @dataclass(frozen=True)
@@ -150,6 +169,26 @@ class Projection(ABC):
         await self.tracking.delete_many({"projection": self.name})
         await self.held.delete_many({"projection": self.name})
         PARKED_STREAMS.labels(self.name).set(0)
+
+    async def project_again(
+        self, streams: Collection[str], store: EventStore, session: Session
+    ) -> None:
+        """Build these streams' documents again from the service's own event store, exactly as
+        a rebuild would now: after an erasure their personal fields open as erased, so the read
+        model then equals what a full rebuild gives. Only for a read model whose documents of a
+        stream are keyed by the stream id and built from that stream's events alone."""
+        ids = sorted(streams)
+        for collection in self.read_models:
+            await self.database[collection].delete_many({"_id": {"$in": ids}}, session=session)
+        await self.tracking.delete_many(
+            {"_id": {"$in": [self._tracking_id(s) for s in ids]}}, session=session
+        )
+        await self.held.delete_many(
+            {"projection": self.name, "stream_id": {"$in": ids}}, session=session
+        )
+        events = [event for stream in ids for event in await store.load(stream, session)]
+        if events:
+            await self.apply(events, session)
 
     async def held_streams(self) -> list[HeldStream]:
         """The streams held back now, oldest first."""
@@ -476,6 +515,17 @@ class ProjectionRunner(Generic[M]):
                 self._log_handled(messages)
                 self._fitted()
                 return
+            except KeyDestroyed:
+                # Nothing more may be recorded about an erased person: retrying cannot help, and
+                # parking the event would keep it for a replay that must never happen. Halves
+                # find her events in a few transactions, keeping each partition's order.
+                if len(items) > 1:
+                    half = len(items) // 2
+                    await self._apply_at_once(items[:half])
+                    await self._apply_at_once(items[half:])
+                    return
+                self._skip_as_erased(messages[0])
+                return
             except Exception as error:
                 if is_transient(error) or isinstance(error, ConcurrencyError):
                     TRANSIENT_RETRIES.labels(self.group_id).inc()
@@ -514,6 +564,16 @@ class ProjectionRunner(Generic[M]):
         reason = f"failed {failures} times: {kind_of_failure(last_error)}"
         await self._could_not_handle(message, reason)
         await self._reject(record, reason, type(last_error).__name__)
+
+    def _skip_as_erased(self, message: M) -> None:
+        kind = message.event_type if isinstance(message, Envelope) else type(message).__name__
+        SKIPPED_AS_ERASED.labels(self.group_id, kind).inc()
+        # The kind of event only: its ids lead to a person who was erased.
+        log.warning(
+            "event skipped: the person it is about was erased",
+            extra={"group": self.group_id, "event_type": kind},
+        )
+        self.progress.advanced()
 
     def _fitted(self) -> None:
         """A piece fitted: after enough in a row, try pieces twice as large again (a batch that

@@ -28,8 +28,13 @@ from services.intake.application.commands import (
     ConcernReceived,
     ConcernRecord,
     IntakeCommands,
+    LegalHold,
+    LegalHoldUnchanged,
+    PersonErasure,
+    PersonWasErased,
     StillBusy,
     SubmissionConflict,
+    UnderLegalHold,
     UnknownPerson,
 )
 from services.intake.application.submissions import idempotency_key as reference_key
@@ -53,8 +58,9 @@ from services.intake.read_models.partner_view import (
 )
 from services.intake.read_models.people import People, PersonFound
 from services.intake.read_models.triage import Triage, TriageEntry
-from shared.events import Actor, DomainEvent
+from shared.events import Actor, DomainEvent, Role
 from shared.events.intake import (
+    ErasureReason,
     LongText,
     NoFurtherActionRoute,
     S42Criterion,
@@ -175,6 +181,20 @@ class UnlinkFromPerson(StaffRequest):
     reason: LongText = Field(description="Why the concern is not about the linked person.")
 
 
+class ErasureToRecord(StaffRequest):
+    reason: LongText = Field(
+        description="Why she is erased, e.g. her request and how it was checked. Kept sealed "
+        "with the erasure's record."
+    )
+
+
+class LegalHoldToRecord(StaffRequest):
+    reason: LongText = Field(
+        description="Why the records must be kept (placing) or need no longer be (lifting), "
+        "e.g. the Safeguarding Adults Review or claim it serves. Kept sealed with the record."
+    )
+
+
 # --- turning refusals into problems ---------------------------------------------------------------
 
 
@@ -212,6 +232,10 @@ def busy() -> ProblemError:
         "The service could not record this just now; nothing was recorded.",
         headers={"Retry-After": "1"},
     )
+
+
+def erased_person(detail: str) -> ProblemError:
+    return ProblemError(409, "The person was erased", f"{detail}; nothing more is recorded.")
 
 
 def staff_name(actor: Actor) -> str:
@@ -351,6 +375,13 @@ def staff_router(
 ) -> APIRouter:
     router = APIRouter(tags=["council staff"])
     Staff = Annotated[Actor, Depends(staff.requires())]
+    Manager = Annotated[Actor, Depends(staff.requires(Role.MANAGER))]
+    PersonId = Annotated[
+        str,
+        Path(
+            pattern=PERSON_ID_PATTERN, max_length=100, description="The person's id, person-<uuid>."
+        ),
+    ]
     ConcernId = Annotated[
         str,
         Path(
@@ -382,6 +413,8 @@ def staff_router(
                     )
                 ],
             ) from error
+        except PersonWasErased as error:
+            raise erased_person(str(error)) from error
         except StillBusy as error:
             raise busy() from error
 
@@ -448,19 +481,94 @@ def staff_router(
     )
     async def one_person(
         actor: Staff,
-        person_id: Annotated[
-            str,
-            Path(
-                pattern=PERSON_ID_PATTERN,
-                max_length=100,
-                description="The person's id, person-<uuid>.",
-            ),
-        ],
+        person_id: PersonId,
     ) -> PersonFound:
         found = await people.person(person_id)
         if found is None:
             raise ProblemError(404, "No such person", f"No concern is about {person_id}.")
         return found
+
+    @router.post(
+        "/people/{person_id}/erasure",
+        response_model=PersonErasure,
+        summary="Erase a person's personal data (Safeguarding Adults Managers only): the keys "
+        "of every concern about her and of her informing are destroyed; the events stay, "
+        "erased. Asking again answers the same erasure.",
+        responses=problems(400, 401, 403, 404, 409, 422, 503),
+    )
+    async def erase_person(
+        actor: Manager,
+        person_id: PersonId,
+        body: ErasureToRecord,
+    ) -> PersonErasure:
+        try:
+            return await commands.erase(
+                person_id,
+                reason_kind=ErasureReason.SUBJECT_REQUEST,
+                reason=body.reason,
+                actor=actor,
+                correlation_id=current_correlation_id(),
+            )
+        except UnknownPerson as error:
+            raise ProblemError(
+                404, "No such person", f"No person {person_id} is on record."
+            ) from error
+        except UnderLegalHold as error:
+            raise ProblemError(
+                409,
+                "Under a legal hold",
+                "Her records are under a legal hold: lift it before erasing them.",
+            ) from error
+        except StillBusy as error:
+            raise busy() from error
+
+    async def change_legal_hold(
+        actor: Manager, person_id: str, body: LegalHoldToRecord, *, hold: bool
+    ) -> LegalHold:
+        try:
+            return await commands.change_legal_hold(
+                person_id,
+                hold=hold,
+                reason=body.reason,
+                actor=actor,
+                correlation_id=current_correlation_id(),
+            )
+        except UnknownPerson as error:
+            raise ProblemError(
+                404, "No such person", f"No person {person_id} is on record."
+            ) from error
+        except PersonWasErased as error:
+            raise ProblemError(409, "Person erased", "Her records were erased.") from error
+        except LegalHoldUnchanged as error:
+            state = "under a legal hold" if hold else "not under a legal hold"
+            raise ProblemError(
+                409, "Hold unchanged", f"Her records are already {state}."
+            ) from error
+        except StillBusy as error:
+            raise busy() from error
+
+    @router.post(
+        "/people/{person_id}/legal-hold",
+        response_model=LegalHold,
+        summary="Place a legal hold on a person's records (Safeguarding Adults Managers only): "
+        "nothing of hers is erased, on request or by retention, until it is lifted.",
+        responses=problems(400, 401, 403, 404, 409, 422, 503),
+    )
+    async def place_legal_hold(
+        actor: Manager, person_id: PersonId, body: LegalHoldToRecord
+    ) -> LegalHold:
+        return await change_legal_hold(actor, person_id, body, hold=True)
+
+    @router.post(
+        "/people/{person_id}/legal-hold/lift",
+        response_model=LegalHold,
+        summary="Lift the legal hold on a person's records (Safeguarding Adults Managers only)",
+        responses=problems(400, 401, 403, 404, 409, 422, 503),
+    )
+    async def lift_legal_hold(
+        actor: Manager, person_id: PersonId, body: LegalHoldToRecord
+    ) -> LegalHold:
+        return await change_legal_hold(actor, person_id, body, hold=False)
 
     @router.get(
         "/concerns/{concern_id}",

@@ -3,6 +3,8 @@ view and triage queue, and the HTTP API."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from services.intake.adapters.partners import PartnerRegistry
@@ -13,12 +15,16 @@ from services.intake.api import (
 )
 from services.intake.application.commands import IntakeCommands
 from services.intake.application.person_index import MatchingKeys
+from services.intake.application.retention import RetentionWatch
 from services.intake.application.submissions import ConcernSubmissions
 from services.intake.read_models.partner_view import PartnerConcerns, PartnerView
 from services.intake.read_models.people import People, PeopleDirectory
 from services.intake.read_models.triage import Triage, TriageQueue
 from services.intake.settings import IntakeSettings
+from shared.erasure import ErasureReaction, projected_again
+from shared.events.intake import PersonErased
 from shared.http import create_app
+from shared.mongo import Session
 from shared.runtime import ServiceRuntime
 from shared.subject_access import subject_access_router
 from shared.topics import INTAKE_EVENTS
@@ -36,10 +42,18 @@ an RFC 9457 problem (`application/problem+json`) naming each bad field and what 
 """
 
 
+async def her_concerns(erased: PersonErased, session: Session) -> list[str]:
+    return erased.concern_ids
+
+
 def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime = ServiceRuntime.create("intake", settings, INTAKE_EVENTS)
     commands = IntakeCommands(
-        runtime.client, runtime.database, runtime.store, MatchingKeys(settings.matching_secret)
+        runtime.client,
+        runtime.database,
+        runtime.store,
+        MatchingKeys(settings.matching_secret),
+        runtime.store.keyring,
     )
     runtime.access.person_of = commands.person_of
     partner_view = PartnerView(runtime.database)
@@ -50,6 +64,21 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime.consume(triage_queue)
     people_directory = PeopleDirectory(runtime.database)
     runtime.consume(people_directory)
+    runtime.consume(
+        ErasureReaction(
+            runtime.store.keyring,
+            # The read models holding her details; the partner view holds none.
+            [projected_again(runtime.store, her_concerns, people_directory, triage_queue)],
+        )
+    )
+
+    retention = RetentionWatch(
+        commands,
+        runtime.database,
+        timedelta(days=settings.retention_after_closure_days),
+        settings.retention_check_seconds,
+    )
+    runtime.run_in_background(retention.run)
 
     app = create_app(runtime, title="Safeguarding intake", description=DESCRIPTION)
     install_submission_problems(app)

@@ -23,6 +23,9 @@ from shared.events.intake import (
     ConcernSubmissionRejected,
     ConcernUnlinkedFromPerson,
     InformationGathered,
+    LegalHoldLifted,
+    LegalHoldPlaced,
+    PersonErased,
     ReferrerFeedbackGiven,
     RepeatConcernLinked,
     S42DecisionMade,
@@ -38,6 +41,9 @@ INTAKE_EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
     InformationGathered,
     S42DecisionMade,
     ReferrerFeedbackGiven,
+    PersonErased,
+    LegalHoldPlaced,
+    LegalHoldLifted,
 )
 SUBMISSIONS: Final = "concern-submissions"
 EVENTS: Final = "intake-events"

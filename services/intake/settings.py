@@ -71,6 +71,17 @@ class IntakeSettings(ServiceSettings):
         key = self.matching_key
         return DEVELOPMENT_MATCHING_KEY if key is None else key.get_secret_value()
 
+    retention_after_closure_days: int = Field(
+        default=2920,
+        gt=0,
+        description="How long after the last of a person's concerns closed her records are "
+        "kept before the retention job erases them (unless under a legal hold). 2920 days "
+        "(8 years after last contact) is a common council schedule for adult social care records.",
+    )
+    retention_check_seconds: float = Field(
+        default=3600, gt=0, description="How often the retention job looks for people to erase."
+    )
+
     @field_validator("partner_signing_keys")
     @classmethod
     def _keys_are_keys(cls, keys: dict[str, str]) -> dict[str, str]:

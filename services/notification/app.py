@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI
@@ -23,6 +24,7 @@ from services.notification.adapters.print_queue import MongoPrintQueue
 from services.notification.api import informing_router, print_room_router, work_queue_router
 from services.notification.application.commands import InformingCommands
 from services.notification.application.delivery_worker import DeliveryWorker
+from services.notification.application.erasure import erasing_in_notification
 from services.notification.application.informing import InformingReaction
 from services.notification.application.overdue import OverdueInforming
 from services.notification.application.telling import Telling
@@ -31,6 +33,7 @@ from services.notification.read_models.case_index import CaseIndex, person_of_su
 from services.notification.read_models.decisions import Decisions
 from services.notification.read_models.deliveries import Deliveries
 from services.notification.settings import NotificationSettings
+from shared.erasure import ErasureReaction
 from shared.events.notification import Channel, informing_stream
 from shared.http import create_app
 from shared.runtime import ServiceRuntime
@@ -100,6 +103,7 @@ class Notification:
 
     runtime: ServiceRuntime
     reaction: InformingReaction
+    erasure: ErasureReaction
     worker: DeliveryWorker
     overdue: OverdueInforming
     decisions: Decisions
@@ -164,8 +168,25 @@ def assemble(
         decisions=decisions,
         interval_seconds=settings.overdue_interval_seconds,
     )
+    erasure = ErasureReaction(
+        runtime.store.keyring,
+        [
+            erasing_in_notification(
+                deliveries, print_queue, decisions, index, lambda: datetime.now(UTC)
+            )
+        ],
+    )
     notification = Notification(
-        runtime, reaction, worker, overdue, decisions, deliveries, print_queue, senders, telling
+        runtime,
+        reaction,
+        erasure,
+        worker,
+        overdue,
+        decisions,
+        deliveries,
+        print_queue,
+        senders,
+        telling,
     )
 
     async def deliver() -> None:
@@ -178,6 +199,7 @@ def assemble(
 
     runtime.prepare(notification.ensure_indexes)
     runtime.consume(reaction)
+    runtime.consume(erasure)
     runtime.run_in_background(deliver)
     runtime.run_in_background(overdue.run)
     return notification

@@ -12,6 +12,7 @@ from services.outcomes.application.commands import CaseCommands
 from services.outcomes.application.reactions import CaseOpening
 from services.outcomes.application.scheduler import MissedDatesWatch
 from services.outcomes.application.subjects import CaseSubjects
+from services.outcomes.domain import case_id_for
 from services.outcomes.read_models.case_file import (
     CaseFiles,
     cases_of,
@@ -23,7 +24,10 @@ from services.outcomes.read_models.msp_report import CaseSummaries
 from services.outcomes.read_models.timeline import Timelines
 from services.outcomes.read_models.work_items import WorkItems
 from services.outcomes.settings import OutcomesSettings
+from shared.erasure import ErasureReaction, projected_again
+from shared.events.intake import PersonErased
 from shared.http import create_app
+from shared.mongo import Database, Session
 from shared.runtime import ServiceRuntime
 from shared.subject_access import subject_access_router
 from shared.topics import OUTCOMES_EVENTS
@@ -65,6 +69,12 @@ class Outcomes:
         await self.case_files.ensure_indexes()
 
 
+async def her_cases(database: Database, erased: PersonErased, session: Session) -> list[str]:
+    """Her cases: those about her now, and those her concerns opened."""
+    about_her = await cases_of(database, erased.person_id)
+    return sorted({*about_her, *(case_id_for(c) for c in erased.concern_ids)})
+
+
 def build(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime]:
     app, runtime, _ = assemble(settings)
     return app, runtime
@@ -79,9 +89,26 @@ def assemble(settings: OutcomesSettings) -> tuple[FastAPI, ServiceRuntime, Outco
     runtime.access.team_of = functools.partial(team_of_subject, runtime.database)
     runtime.consume(CaseOpening(runtime.store, runtime.database))
     runtime.consume(outcomes.case_files)
-    runtime.consume(Timelines(runtime.database))
+    timelines = Timelines(runtime.database)
+    runtime.consume(timelines)
     runtime.consume(outcomes.summaries)
     runtime.consume(outcomes.work_items)
+    runtime.consume(
+        ErasureReaction(
+            runtime.store.keyring,
+            # Every read model folded from her cases' events: her words, her date of birth.
+            [
+                projected_again(
+                    runtime.store,
+                    functools.partial(her_cases, runtime.database),
+                    outcomes.case_files,
+                    timelines,
+                    outcomes.summaries,
+                    outcomes.work_items,
+                )
+            ],
+        )
+    )
     runtime.prepare(outcomes.ensure_indexes)
     runtime.run_in_background(outcomes.missed_dates.run)
     app = create_app(runtime, title="Safeguarding outcomes", description=DESCRIPTION)

@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shared.events.envelope import DomainEvent
+from shared.events.envelope import DomainEvent, Role
 from shared.events.registry import event
 from shared.events.values import (
     VISIBLE,
@@ -241,6 +241,15 @@ class S42Criterion(StrEnum):
 
 
 # --- value objects --------------------------------------------------------------------------------
+
+
+class ErasureReason(StrEnum):
+    """Why a person's personal data was erased."""
+
+    SUBJECT_REQUEST = "subject-request"
+    """She (or someone acting for her) asked for it (UK GDPR Art. 17), and a manager agreed."""
+    RETENTION = "retention"
+    """The council's retention period after her last concern closed had passed."""
 
 
 class ValueObject(BaseModel):
@@ -560,3 +569,51 @@ class ReferrerFeedbackGiven(DomainEvent):
     partner_reference: PartnerReference
     feedback: LongText = Field(description="What the partner is told; no case details.")
     given_by: ShortText = Field(description="Who gave it.")
+
+
+@event("PersonErased")
+class PersonErased(DomainEvent):
+    """A person's personal data was erased: the data keys of every concern about her and of her
+    informing stream were destroyed, and intake forgot how to recognise her. Caused by a manager
+    (`subject-request`) or by the retention job (`retention`, the actor is the system).
+
+    Stream: the person's own, `person-<uuid>`. The history is not rewritten: every event about
+    her keeps every version, and its personal fields read as erased from now on. The free-text
+    reason is sealed under the person stream's own key (never destroyed, and holding nothing
+    else), so the record of why stays readable for the council's accountability while it cannot
+    leak onto Kafka in clear.
+    """
+
+    person_id: Id
+    concern_ids: list[Id] = Field(
+        max_length=10_000, description="The concerns about her whose keys were destroyed."
+    )
+    subjects_destroyed: list[Id] = Field(
+        max_length=10_001,
+        description="The data subjects whose keys were destroyed: each concern, and "
+        "`informing-<person_id>`.",
+    )
+    reason_kind: ErasureReason
+    reason: Personal[LongText] = Field(description="Why, in the manager's words (or the job's).")
+    erased_by_role: Role = Field(description="The role of who caused it (system for retention).")
+
+
+@event("LegalHoldPlaced")
+class LegalHoldPlaced(DomainEvent):
+    """A manager placed a legal hold on the person's records: nothing about her is erased, by
+    the retention job or on request, until it is lifted (UK GDPR Art. 17(3)(e): records needed
+    for legal claims, a Safeguarding Adults Review, an inquest or a complaint).
+
+    Stream: the person's own, `person-<uuid>`; the reason is sealed under its key, as
+    `PersonErased`'s is."""
+
+    person_id: Id
+    reason: Personal[LongText] = Field(description="Why the records must be kept.")
+
+
+@event("LegalHoldLifted")
+class LegalHoldLifted(DomainEvent):
+    """A manager lifted the legal hold: the retention rule applies to her records again."""
+
+    person_id: Id
+    reason: Personal[LongText] = Field(description="Why the hold is no longer needed.")

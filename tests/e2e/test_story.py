@@ -4,8 +4,7 @@ and database, driven only through their public APIs (the same story `make demo` 
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -19,45 +18,21 @@ from demo.story import (
     SONS_PHONE,
     SONS_PHONE_AS_HERS,
     Json,
-    Places,
     Story,
 )
-from infra.sign_in import SignInSettings, TestUser
-from infra.stack import Endpoints, Stack, free_port
-from services.intake.settings import DEV_PARTNER_KEY
+from infra.sign_in import TestUser
+from infra.stack import Stack
 from shared.events.intake import ConcernRaised
 from shared.kafka import read_to_end
 from shared.mongo import Client
 from shared.subject_access import SAME_AS_SOURCE, SERVICES, gather, leaves, render_html, under
 from shared.topics import SYSTEM_TOPICS, dead_letter_topic
+from tests.e2e.conftest import places_of
 from tests.support.keys import opened_document
-from tests.support.servers import infra_environment, server_addresses
+from tests.support.servers import server_addresses
 from tests.support.staff import shared_sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    kafka, mongo = server_addresses()
-    run = uuid.uuid4().hex[:8]
-    services = Stack(
-        state=tmp_path_factory.mktemp("stack"),
-        endpoints=Endpoints(
-            kafka_bootstrap_servers=kafka,
-            mongodb_uri=mongo,
-            oidc_issuer=SignInSettings.from_env(infra_environment()).issuer,
-            smtp_port=free_port(),
-            service_ports={name: free_port() for name in ("intake", "outcomes", "notification")},
-        ),
-        extra_env={"CONSUMER_GROUP_PREFIX": f"e2e-{run}", "SCHEDULER_INTERVAL_SECONDS": "5"},
-        database_prefix=f"e2e_{run}_",
-    )
-    try:
-        services.start()
-        yield services
-    finally:
-        services.stop()
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +49,9 @@ def made_at_start(stack: Stack) -> dict[str, set[str]]:
 
 @pytest.fixture(scope="module")
 async def story(stack: Stack, made_at_start: dict[str, set[str]]) -> AsyncIterator[Json]:
-    places = Places(
-        intake=stack.endpoints.url("intake"),
-        outcomes=stack.endpoints.url("outcomes"),
-        notification=stack.endpoints.url("notification"),
-        partner_api_key=DEV_PARTNER_KEY,
-        sign_in=SignInSettings.from_env(infra_environment()),
-    )
     lines: list[str] = []
     async with httpx.AsyncClient(timeout=30) as client:
-        yield await Story(places, client, lines.append).play()
+        yield await Story(places_of(stack), client, lines.append).play()
 
 
 async def test_every_collection_the_story_wrote_was_made_before_the_services_started(

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
+from prometheus_client import REGISTRY
 
 from shared.events import Envelope, encode
 from shared.mongo import Client, Database, Document, connect
@@ -217,3 +218,32 @@ async def _retries(group: str) -> float:
     from shared.metrics import TRANSIENT_RETRIES
 
     return float(TRANSIENT_RETRIES.labels(group)._value.get())
+
+
+async def test_an_event_about_an_erased_person_is_skipped_not_retried_or_dead_lettered(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic(partitions=1)
+    group = "g-" + uuid.uuid4().hex
+    good = story(streams=1, per_stream=2)
+    about_her = Envelope.record(
+        AmountRecorded(amount=5, note="erased"), stream_id="e", stream_version=1, metadata=SYSTEM
+    )
+    # One batch: the events either side of hers are applied all the same.
+    for event in (good[0], about_her, good[1]):
+        await kafka_producer.send_and_wait(topic, encode(event), key=event.stream_id.encode())
+    totals = StreamTotals(database, topic)
+    async with running(runner_for(totals, mongo_client, kafka_bootstrap, kafka_producer, group)):
+        await caught_up(totals, 2)
+
+    assert [(d["_id"], d["amounts"]) for d in await totals.snapshot()] == [("s0", [10, 20])]
+    assert await dead_letter_count(kafka_bootstrap, topic, partitions=1) == 0
+    skipped = REGISTRY.get_sample_value(
+        "consumer_events_skipped_as_erased_total",
+        {"group": group, "event_type": about_her.event_type},
+    )
+    assert skipped == 1

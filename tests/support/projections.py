@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pymongo import UpdateOne
 
 from shared.events import Envelope
+from shared.keyring import KeyDestroyed
 from shared.mongo import Database, Document, Session
 from shared.projection import Projection
 from tests.support.events import AmountRecorded
@@ -29,6 +30,9 @@ class StreamTotals(Projection):
             assert isinstance(event.payload, AmountRecorded)
             if event.payload.note == "poison":
                 raise ValueError("this projection cannot handle poison")
+            if event.payload.note == "erased":
+                # As a reaction that would record something under an erased person's key.
+                raise KeyDestroyed(f"concern-{event.stream_id}")
             writes.append(
                 UpdateOne(
                     {"_id": event.stream_id},

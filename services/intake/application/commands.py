@@ -19,6 +19,7 @@ Every command runs through `_transaction`: a concurrency conflict reloads and de
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import random
@@ -40,11 +41,16 @@ from shared.events.intake import (
     ConcernLinkedToPerson,
     ConcernRaised,
     ConcernUnlinkedFromPerson,
+    ErasureReason,
+    LegalHoldLifted,
+    LegalHoldPlaced,
     MatchedBy,
+    PersonErased,
     S42Decision,
     SubmissionChannel,
 )
 from shared.eventstore import ConcurrencyError, EventStore, StreamAppend
+from shared.keyring import Keyring
 from shared.mongo import (
     DUPLICATE_KEY,
     Client,
@@ -133,6 +139,45 @@ class UnknownPerson(Exception):
     """There is no person record with this id."""
 
 
+class UnderLegalHold(Exception):
+    """A legal hold is on the person's records: nothing of hers is erased until it is lifted."""
+
+
+class LegalHoldUnchanged(Exception):
+    """The hold is already as asked (placed twice, or lifted when there is none)."""
+
+
+class LegalHold(BaseModel):
+    """Whether the person's records are under a legal hold."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    on_legal_hold: bool
+
+
+class PersonWasErased(Exception):
+    """The concern's person was erased: nothing more is recorded about her."""
+
+
+class PersonErasure(BaseModel):
+    """What an erasure did (the same answer however often it is asked for)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    concern_ids: list[str] = Field(description="The concerns about her, now erased.")
+    subjects_destroyed: list[str] = Field(description="Whose data keys were destroyed.")
+    reason_kind: ErasureReason
+    erased_at: AwareDatetime
+    erased_by_role: str
+
+
+def informing_subject(person_id: str) -> str:
+    """The data subject of notification's informing stream for the person (its stream id)."""
+    return f"informing-{person_id}"
+
+
 class StillBusy(Exception):
     """The database stayed unavailable or contended through every retry."""
 
@@ -196,11 +241,17 @@ class ConcernRecord(BaseModel):
 
 class IntakeCommands:
     def __init__(
-        self, client: Client, database: Database, store: EventStore, matching_keys: MatchingKeys
+        self,
+        client: Client,
+        database: Database,
+        store: EventStore,
+        matching_keys: MatchingKeys,
+        keyring: Keyring | None = None,
     ) -> None:
         self.client = client
         self.store = store
         self.matching_keys = matching_keys
+        self.keyring = keyring
         self.person_index = database[PERSON_INDEX]
         self.people = database[PEOPLE]
         self.open_concerns = database[OPEN_CONCERNS]
@@ -450,6 +501,10 @@ class IntakeCommands:
             history = await self.store.load(concern_id, tx)
             concern = Concern.rebuild(concern_id, (e.payload for e in history))
             was_about = concern.person_id
+            if was_about and await self.people.find_one(
+                {"_id": was_about, "erased_at": {"$exists": True}}, session=tx
+            ):
+                raise PersonWasErased(f"the person of {concern_id} was erased")
             changes = list(ask(concern))
             recorded = await self.store.append(
                 concern_id, len(history), changes, metadata, session=tx
@@ -466,7 +521,10 @@ class IntakeCommands:
         return await self._transaction(work)
 
     async def person_of(self, kind: str, subject_id: str) -> str | None:
-        """Whom a concern is about now (after any relink), for the audit of access."""
+        """Whom a concern or person record is about now (after any relink), for the audit of
+        access."""
+        if kind == "person":
+            return subject_id
         if kind != "concern":
             return None
         history = await self.store.load(subject_id)
@@ -483,6 +541,131 @@ class IntakeCommands:
         )
         candidates = sorted({str(document["stream_id"]) async for document in named})
         return [c for c in candidates if await self.person_of("concern", c) == person_id]
+
+    # --- erasing a person -------------------------------------------------------------------------
+
+    async def erase(
+        self,
+        person_id: str,
+        *,
+        reason_kind: ErasureReason,
+        reason: str,
+        actor: Actor,
+        correlation_id: str,
+    ) -> PersonErasure:
+        """Erase the person: destroy the data keys of every concern about her and of her
+        informing stream, forget her match keys, and record `PersonErased` on her stream.
+
+        Each step is safe to repeat, so a crash part way is finished by asking again; once
+        recorded, asking again answers the same erasure and records nothing.
+        """
+        if self.keyring is None:
+            raise RuntimeError("erasure needs the keyring")
+        earlier = await self.erasure_of(person_id)
+        if earlier is not None:
+            return earlier
+
+        async def forget_her(tx: Session) -> None:
+            # Touching her record serialises this with any concern being raised or linked to
+            # her right now (they touch it too), so none joins her after the keys are listed.
+            her = await self.people.find_one({"_id": person_id}, session=tx)
+            if her is None:
+                raise UnknownPerson(f"there is no person {person_id}")
+            # Read and written in one transaction: a hold placed meanwhile conflicts with this
+            # write, so either the hold or the erasure comes first, never both.
+            if her.get("legal_hold"):
+                raise UnderLegalHold(f"person {person_id} is under a legal hold")
+            await self.people.update_one(
+                {"_id": person_id},
+                {"$set": {"erased_at": datetime.now(UTC)}, "$inc": {"changes": 1}},
+                session=tx,
+            )
+            # By person id, never by the form of a key: whatever the keys are (clear or hashed),
+            # a later concern about her starts a new person rather than joining an erased one.
+            await self.person_index.delete_many({"person_id": person_id}, session=tx)
+
+        await self._transaction(forget_her)
+        concern_ids = await self.concerns_of(person_id)
+        subjects = [*concern_ids, informing_subject(person_id)]
+        # Keys first, the record after: a crash between them leaves keys destroyed and no
+        # record, and asking again records it; never a record of keys that still open.
+        await self.keyring.destroy(subjects)
+        erased = PersonErased(
+            person_id=person_id,
+            concern_ids=concern_ids,
+            subjects_destroyed=subjects,
+            reason_kind=reason_kind,
+            reason=reason,
+            erased_by_role=actor.role,
+        )
+        # Recorded meanwhile by another request: answer that one.
+        with contextlib.suppress(ConcurrencyError):
+            await self.store.append(
+                person_id,
+                await self.store.version(person_id),
+                [erased],
+                Metadata(actor=actor, correlation_id=correlation_id),
+            )
+        recorded = await self.erasure_of(person_id)
+        if recorded is None:
+            raise StillBusy("the erasure could not be recorded")
+        return recorded
+
+    async def erasure_of(self, person_id: str) -> PersonErasure | None:
+        """The person's erasure as recorded, or None when she was not erased."""
+        for envelope in await self.store.load(person_id):
+            if isinstance(envelope.payload, PersonErased):
+                erased = envelope.payload
+                return PersonErasure(
+                    person_id=person_id,
+                    concern_ids=erased.concern_ids,
+                    subjects_destroyed=erased.subjects_destroyed,
+                    reason_kind=erased.reason_kind,
+                    erased_at=envelope.occurred_at,
+                    erased_by_role=erased.erased_by_role.value,
+                )
+        return None
+
+    async def change_legal_hold(
+        self,
+        person_id: str,
+        *,
+        hold: bool,
+        reason: str,
+        actor: Actor,
+        correlation_id: str,
+    ) -> LegalHold:
+        """Place (`hold`) or lift the legal hold on the person's records, recording
+        `LegalHoldPlaced` / `LegalHoldLifted` on her stream with the mark the erasure reads."""
+
+        async def work(tx: Session) -> LegalHold:
+            her = await self.people.find_one({"_id": person_id}, session=tx)
+            if her is None:
+                raise UnknownPerson(f"there is no person {person_id}")
+            if her.get("erased_at") is not None:
+                raise PersonWasErased(f"person {person_id} was erased")
+            if bool(her.get("legal_hold")) == hold:
+                raise LegalHoldUnchanged(f"person {person_id}'s hold is already {hold}")
+            await self.people.update_one(
+                {"_id": person_id},
+                {"$set": {"legal_hold": hold}, "$inc": {"changes": 1}},
+                session=tx,
+            )
+            event: DomainEvent = (
+                LegalHoldPlaced(person_id=person_id, reason=reason)
+                if hold
+                else LegalHoldLifted(person_id=person_id, reason=reason)
+            )
+            await self.store.append(
+                person_id,
+                await self.store.version(person_id, tx),
+                [event],
+                Metadata(actor=actor, correlation_id=correlation_id),
+                session=tx,
+            )
+            return LegalHold(person_id=person_id, on_legal_hold=hold)
+
+        return await self._transaction(work)
 
     async def record(self, concern_id: str) -> ConcernRecord | None:
         history = await self.store.load(concern_id)
@@ -524,7 +707,13 @@ class IntakeCommands:
     ) -> None:
         for change in changes:
             if isinstance(change, ConcernLinkedToPerson) and change.matched_by is MatchedBy.MANUAL:
-                if await self.people.find_one({"_id": change.person_id}, session=tx) is None:
+                # An erased person is gone: nothing new is joined to her.
+                if (
+                    await self.people.find_one(
+                        {"_id": change.person_id, "erased_at": {"$exists": False}}, session=tx
+                    )
+                    is None
+                ):
                     raise UnknownPerson(f"there is no person {change.person_id}")
                 raised = next(e.payload for e in history if isinstance(e.payload, ConcernRaised))
                 # The practitioner found these details belong to this person: later concerns

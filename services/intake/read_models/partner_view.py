@@ -167,7 +167,7 @@ class PartnerView(Projection):
                                     "given_at": event.occurred_at,
                                 }
                             },
-                            "$set": {"updated_at": event.occurred_at},
+                            "$max": {"updated_at": event.occurred_at},
                         },
                         session=session,
                     )
@@ -193,6 +193,11 @@ class PartnerView(Projection):
         # The case may have closed before this consumer saw the concern (separate topics).
         closed = await self.closed_cases.find_one({"_id": case_id}, session=session)
         stage = Stage.CLOSED if closed else Stage.RECEIVED
+        # Closed before this consumer saw the concern: it was last changed when it closed, as
+        # it reads when the closure is applied after the concern.
+        updated_at = event.occurred_at
+        if closed is not None:
+            updated_at = max(updated_at, closed.get("recorded_at", updated_at))
         await self.concerns.update_one(
             {"_id": raised.concern_id},
             {
@@ -205,8 +210,8 @@ class PartnerView(Projection):
                     "stage": stage.value,
                     "status": status_text(stage),
                     "raised_at": event.occurred_at,
-                    "updated_at": event.occurred_at,
                 },
+                "$max": {"updated_at": updated_at},
                 "$setOnInsert": {"feedback": []},
             },
             upsert=True,
@@ -227,18 +232,18 @@ class PartnerView(Projection):
             await self.concerns.update_one(
                 {"_id": repeat.concern_id, "stage": {"$ne": Stage.CLOSED.value}},
                 {
-                    "$set": {
-                        "stage": original["stage"],
-                        "status": original["status"],
-                        "updated_at": event.occurred_at,
-                    }
+                    "$set": {"stage": original["stage"], "status": original["status"]},
+                    "$max": {"updated_at": event.occurred_at},
                 },
                 session=session,
             )
 
     async def _closed(self, closed: CaseClosed, event: Envelope, session: Session) -> None:
         await self.closed_cases.replace_one(
-            {"_id": closed.case_id}, {"closed_at": closed.closed_at}, upsert=True, session=session
+            {"_id": closed.case_id},
+            {"closed_at": closed.closed_at, "recorded_at": event.occurred_at},
+            upsert=True,
+            session=session,
         )
         concern = await self.concerns.find_one({"case_id": closed.case_id}, session=session)
         if concern is None:
@@ -251,12 +256,11 @@ class PartnerView(Projection):
 
     @staticmethod
     def _moved(stage: Stage, event: Envelope, decision: str | None = None) -> Document:
+        # The latest change, whichever topic's event is applied last (a rebuild may apply
+        # them in another order than they first arrived).
         return {
-            "$set": {
-                "stage": stage.value,
-                "status": status_text(stage, decision),
-                "updated_at": event.occurred_at,
-            }
+            "$set": {"stage": stage.value, "status": status_text(stage, decision)},
+            "$max": {"updated_at": event.occurred_at},
         }
 
 

@@ -19,11 +19,15 @@ from services.notification.adapters.delivery import (
     TransientDeliveryError,
     text_sha256,
 )
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, Session
 from shared.observability import kind_of_failure
 
 LETTER_FIELDS = ("addressee", "subject", "body")
 """What the queue holds of the letter itself, removed once it is printed."""
+
+
+WAITING: Document = {"printed": False, "withdrawn_at": {"$exists": False}}
+"""A letter the print room should still print."""
 
 
 class MongoPrintQueue:
@@ -49,7 +53,7 @@ class MongoPrintQueue:
 
     async def waiting(self) -> list[QueuedLetter]:
         """Letters not yet printed, oldest first."""
-        cursor = self.collection.find({"printed": False}).sort("queued_at", ASCENDING)
+        cursor = self.collection.find(WAITING).sort("queued_at", ASCENDING)
         return [
             QueuedLetter.model_validate({k: v for k, v in d.items() if k not in ("_id", "printed")})
             async for d in cursor
@@ -63,11 +67,11 @@ class MongoPrintQueue:
     async def printed(self, reference: str, now: datetime) -> bool:
         """The print room printed this letter: keep a reference to it instead of the letter.
         Returns False if no letter waits under this reference (unknown, or recorded already)."""
-        letter = await self.collection.find_one({"_id": reference, "printed": False})
+        letter = await self.collection.find_one({"_id": reference, **WAITING})
         if letter is None:
             return False
         result = await self.collection.update_one(
-            {"_id": reference, "printed": False},
+            {"_id": reference, **WAITING},
             {
                 "$set": {
                     "printed": True,
@@ -78,3 +82,12 @@ class MongoPrintQueue:
             },
         )
         return result.modified_count == 1
+
+    async def withdraw(self, references: list[str], now: datetime, session: Session) -> None:
+        """The person these letters are to was erased: those not yet printed are never printed,
+        and no letter is kept whole, only its reference and times."""
+        await self.collection.update_many(
+            {"_id": {"$in": references}, **WAITING},
+            {"$set": {"withdrawn_at": now}, "$unset": dict.fromkeys(LETTER_FIELDS, "")},
+            session=session,
+        )

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from services.notification.domain.steps import CaseFacts, ConcernFacts
 from services.notification.read_models.deliveries import Deliveries
 from shared.mongo import Collection, Database, Document, Session
+from shared.personal_data import ERASED
 
 IN_LIST: Final = 100
 """Ids per `$in` look-up: the test server's cost grows with the square of a list's length."""
@@ -119,6 +120,27 @@ class CaseIndex:
     async def name_person(self, person_id: str, name: str, session: Session) -> None:
         await self.people.update_one(
             {"_id": person_id}, {"$set": {"name": name}}, upsert=True, session=session
+        )
+
+    async def erase_person(self, person_id: str, session: Session) -> None:
+        """The person was erased: her name, the contact needs her concerns gave and the people
+        around her case (her advocate, why telling her was unsafe) are kept no more."""
+        await self.people.update_many(
+            {"_id": person_id}, {"$set": {"name": ERASED}}, session=session
+        )
+        await self.concerns.update_many(
+            {"person_id": person_id}, {"$set": {"needs": None}}, session=session
+        )
+        await self.cases.update_many(
+            {"person_id": person_id},
+            {
+                "$set": {
+                    "advocate_name": None,
+                    "advocate_organisation": None,
+                    "untold_overrides": {},
+                }
+            },
+            session=session,
         )
 
     async def person_name(self, person_id: str, session: Session | None = None) -> str | None:

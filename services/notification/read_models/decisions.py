@@ -35,6 +35,8 @@ class DecisionOutcome(StrEnum):
     """Nothing is sent until a practitioner records that contact is safe, and how."""
     MOVED = "moved"
     """The concern was moved to another person: this person is told nothing more about it."""
+    ERASED = "erased"
+    """The person was erased: nobody is told anything more about her."""
 
 
 class RecipientOutcome(StrEnum):
@@ -176,6 +178,31 @@ class Decisions:
             .limit(limit)
         )
         return [InformingDecision.from_document(d) async for d in cursor]
+
+    async def erase_person(self, person_id: str, session: Session) -> None:
+        """The person was erased: each decision keeps its kind and dates but not what a message
+        may say (`facts`); nobody is waiting to be told, or for a practitioner to tell them."""
+        await self.collection.update_many(
+            {
+                "person_id": person_id,
+                "$or": [
+                    {"pending_roles.0": {"$exists": True}},
+                    {"outcome": DecisionOutcome.AWAITING_SAFE_CONTACT.value},
+                    {"practitioner_to_tell.0": {"$exists": True}},
+                ],
+            },
+            {
+                "$set": {
+                    "outcome": DecisionOutcome.ERASED.value,
+                    "pending_roles": [],
+                    "practitioner_to_tell": [],
+                }
+            },
+            session=session,
+        )
+        await self.collection.update_many(
+            {"person_id": person_id}, {"$set": {"facts": None}}, session=session
+        )
 
     async def still_open_about(
         self, person_id: str, concern_id: str, session: Session

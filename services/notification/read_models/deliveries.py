@@ -37,6 +37,8 @@ class DeliveryStatus(StrEnum):
     ALREADY_TOLD = "already_told"
     MOVED = "moved"
     """The concern was moved to another person before this was sent: it never goes."""
+    ERASED = "erased"
+    """The person was erased before this was sent: it never goes."""
 
 
 MESSAGE_FIELDS = ("subject", "body", "email_subject", "sms")
@@ -259,6 +261,28 @@ class Deliveries:
             session=session,
         )
         return result.modified_count
+
+    async def erase_person(self, person_id: str, now: datetime, session: Session) -> list[str]:
+        """The person was erased: nothing still waiting goes to her (or those she chose), and
+        no message to her is kept, only its reference, channel, times and hash. Returns every
+        delivery's reference (their letters leave the print queue too)."""
+        references = [
+            str(document["_id"])
+            async for document in self.collection.find(
+                {"person_id": person_id}, {"_id": 1}, session=session
+            )
+        ]
+        await self.collection.update_many(
+            {"person_id": person_id, "status": DeliveryStatus.PENDING.value},
+            {"$set": {"status": DeliveryStatus.ERASED.value, "finished_at": now}},
+            session=session,
+        )
+        await self.collection.update_many(
+            {"person_id": person_id},
+            {"$unset": dict.fromkeys(MESSAGE_FIELDS, "")},
+            session=session,
+        )
+        return references
 
     async def for_person(self, person_id: str) -> list[Delivery]:
         cursor = self.collection.find({"person_id": person_id}).sort("created_at", ASCENDING)

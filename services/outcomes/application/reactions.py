@@ -14,7 +14,6 @@ once, and the events recorded in reaction get ids derived from the event that ca
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -35,9 +34,10 @@ from shared.events.intake import (
 )
 from shared.events.outcomes import CaseEvent, Demographics, EnquiryKind
 from shared.eventstore import EventAlreadyRecorded, EventStore, envelope_from_document
+from shared.keyring import KeyDestroyed
 from shared.mongo import Database, Session
 from shared.personal_data import NO_KEYS, DataKeys
-from shared.projection import Record
+from shared.projection import Record, event_type_of
 from shared.topics import INTAKE_EVENTS
 
 log = logging.getLogger(__name__)
@@ -130,18 +130,6 @@ def event_ids_caused_by(cause: Envelope, count: int) -> list[str]:
     ]
 
 
-def _event_type(record: Record) -> str | None:
-    for key, value in record.headers:
-        if key == "event_type":
-            return bytes(value).decode(errors="replace")
-    try:
-        parsed = json.loads(record.value or b"")
-    except ValueError:
-        return None
-    kind = parsed.get("event_type") if isinstance(parsed, dict) else None
-    return str(kind) if isinstance(kind, str) else None
-
-
 class CaseOpening:
     """Consumes intake's events (a MessageHandler); other intake events are none of its
     business and are passed over without being decoded."""
@@ -154,7 +142,7 @@ class CaseOpening:
         self.concern_cases = ConcernCases(database)
 
     def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> Envelope | None:
-        event_type = _event_type(record)
+        event_type = event_type_of(record)
         if event_type is not None and event_type not in REACTS_TO:
             return None
         if record.value is None:
@@ -176,6 +164,13 @@ class CaseOpening:
 
     async def rejected(self, record: Record, reason: str, session: Session) -> None:
         return None
+
+    async def _erased(self, concern_id: str) -> None:
+        """A case its concern's erasure kept from opening never will: the event is skipped as
+        erased (KeyDestroyed), not dead-lettered for an operator."""
+        keyring = self.store.keyring
+        if keyring is not None and await keyring.was_destroyed(concern_id):
+            raise KeyDestroyed(concern_id)
 
     async def _open_case(self, raised: Envelope, concern: ConcernRaised, session: Session) -> None:
         original = concern.repeat_of_concern_id
@@ -224,6 +219,7 @@ class CaseOpening:
         case_id = case_id_for(decision.concern_id)
         history = await self.store.load(case_id, session)
         if not history:
+            await self._erased(decision.concern_id)
             raise CaseNotOpenYet(
                 f"{decision.decision.value} decided for concern {decision.concern_id}, "
                 f"but no case is open for it"
@@ -250,6 +246,7 @@ class CaseOpening:
         case_id = case_id_for(concern_id)
         history = await self.store.load(case_id, session)
         if not history:
+            await self._erased(concern_id)
             raise CaseNotOpenYet(f"concern {concern_id} was moved, but no case is open for it")
         case = case_from(history, datetime.now(UTC))
         if case.move_to_person(person_id) is None:

@@ -87,6 +87,12 @@ class CaseSummaries(PerCaseProjection):
         await super().reset()
         await self.ensure_indexes()
 
+    def fold_again(self, case_id: str, document: Document, own: Sequence[Envelope]) -> Document:
+        """Whether she was told of each decision stays (notification's events, no personal
+        data); the case's facts are folded again."""
+        start = {"state": {"case_id": case_id}, "decisions": [], "informed": document["informed"]}
+        return fold_summary(case_id, start, own)
+
 
 async def report_for(database: Database, period_start: date, period_end: date) -> MspReport:
     """The MSP report over a period (inclusive days in England)."""

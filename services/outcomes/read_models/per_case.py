@@ -13,13 +13,15 @@ what it applied change in one write, so a redelivered or republished event chang
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from pymongo import ReplaceOne
 
 from shared.events import Envelope
+from shared.eventstore import EventStore
 from shared.metrics import DUPLICATES_SKIPPED
-from shared.mongo import Collection, Database, Document, Session
+from shared.mongo import Collection as MongoCollection
+from shared.mongo import Database, Document, Session
 from shared.projection import Projection
 
 # A long `$in` is slow on some MongoDB-wire servers (SecantusDB's cost grows with its square);
@@ -35,7 +37,7 @@ class PerCaseProjection(Projection):
         self.read_models = (self.collection_name,)
 
     @property
-    def collection(self) -> Collection:
+    def collection(self) -> MongoCollection:
         return self.database[self.collection_name]
 
     @abstractmethod
@@ -46,6 +48,35 @@ class PerCaseProjection(Projection):
     @abstractmethod
     def fold(self, case_id: str, document: Document | None, events: Sequence[Envelope]) -> Document:
         """The case's document after `events` (in order); `document` is None the first time."""
+
+    def fold_again(self, case_id: str, document: Document, own: Sequence[Envelope]) -> Document:
+        """The case's document folded again from its own events (`own`, as far as `document`
+        had applied them) after an erasure, equal to what a rebuild gives. By default the
+        document is built from them alone; a read model fed by other topics too keeps what
+        those added."""
+        return self.fold(case_id, None, own)
+
+    async def project_again(
+        self, streams: Collection[str], store: EventStore, session: Session
+    ) -> None:
+        """Fold these cases again from the store, each as far as its document had applied its
+        own stream; what applied stays as it was, so nothing is applied twice or skipped."""
+        for case_id in sorted(streams):
+            document = await self.collection.find_one({"_id": case_id}, session=session)
+            if document is None:
+                continue  # not projected yet: it will be, from erased events
+            applied = {a["stream_id"]: a["version"] for a in document["applied"]}
+            own = [
+                e
+                for e in await store.load(case_id, session)
+                if e.stream_version <= applied.get(case_id, 0)
+            ]
+            again = self.fold_again(case_id, document, own)
+            await self.collection.replace_one(
+                {"_id": case_id},
+                {**again, "_id": case_id, "applied": document["applied"]},
+                session=session,
+            )
 
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
         by_case: dict[str, list[Envelope]] = {}

@@ -553,6 +553,28 @@ class Timelines(PerCaseProjection):
     def fold(self, case_id: str, document: Document | None, events: Sequence[Envelope]) -> Document:
         return fold_timeline(case_id, document, events)
 
+    def fold_again(self, case_id: str, document: Document, own: Sequence[Envelope]) -> Document:
+        """What notification's events added stays: when and how she was told, and which steps
+        were withheld, in fixed words without personal data, as a rebuild gives them."""
+        own_ids = {e.event_id for e in own}
+        again = fold_timeline(case_id, None, own)
+        withheld = set(document.get("withheld", []))
+        entries = sorted(
+            [
+                *(e for e in document["entries"] if e.get("event_id") not in own_ids),
+                *again["entries"],
+            ],
+            key=lambda e: str(e["key"]),
+        )
+        return {
+            **again,
+            "withheld": sorted(withheld),
+            "entries": [
+                e | {"withheld_from_person": True} if e.get("event_id") in withheld else e
+                for e in entries
+            ],
+        }
+
 
 async def read_timeline(database: Database, case_id: str) -> Timeline | None:
     document = await database[COLLECTION].find_one({"_id": case_id})

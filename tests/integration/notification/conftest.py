@@ -16,6 +16,7 @@ from services.notification.adapters.delivery import RetryPolicy
 from services.notification.app import Notification, build_service
 from services.notification.application.informing import InformingReaction
 from services.notification.settings import NotificationSettings
+from shared.erasure import ErasureReaction
 from shared.events import Envelope, encode, kafka_headers
 from shared.events.notification import informing_stream
 from shared.kafka import consumer
@@ -116,25 +117,26 @@ async def running(
 
 
 async def _skip_earlier_events(settings: NotificationSettings) -> None:
-    """Start the test's consumer group at the end of the system topics: other tests' events are
+    """Start the test's consumer groups at the end of the system topics: other tests' events are
     no business of this one, and reading them all would only make every test slower."""
-    kafka = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=settings.consumer_group(InformingReaction.name),
-        enable_auto_commit=False,
-    )
-    await kafka.start()
-    try:
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in InformingReaction.topics
-            for partition in range(PARTITIONS)
-        ]
-        kafka.assign(partitions)
-        ends = await kafka.end_offsets(partitions)
-        await kafka.commit({tp: offset for tp, offset in ends.items()})
-    finally:
-        await kafka.stop()
+    for handler in (InformingReaction, ErasureReaction):
+        kafka = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=settings.consumer_group(handler.name),
+            enable_auto_commit=False,
+        )
+        await kafka.start()
+        try:
+            partitions = [
+                TopicPartition(topic, partition)
+                for topic in handler.topics
+                for partition in range(PARTITIONS)
+            ]
+            kafka.assign(partitions)
+            ends = await kafka.end_offsets(partitions)
+            await kafka.commit({tp: offset for tp, offset in ends.items()})
+        finally:
+            await kafka.stop()
 
 
 async def handle_directly(service: RunningNotification, envelope: Envelope) -> None:

@@ -27,6 +27,9 @@ CATALOGUE = {
     "InformationGathered",
     "S42DecisionMade",
     "ReferrerFeedbackGiven",
+    "PersonErased",
+    "LegalHoldPlaced",
+    "LegalHoldLifted",
     # outcomes
     "CaseOpened",
     "CaseMovedToPerson",
