@@ -165,12 +165,21 @@ class Keyring:
 
     async def opening_keys(self, subjects: Iterable[str]) -> DataKeys:
         """The keys to open data sealed under `subjects`: None for one destroyed (or never made
-        here, which opens nothing either)."""
-        wanted = set(subjects)
-        found = {s: self._cache[s] for s in wanted if s in self._cache}
-        for subject, document in (await self._documents(sorted(wanted - set(found)))).items():
-            found[subject] = self._remember(subject, document)
-        return {s: found.get(s) for s in wanted}
+        here, which opens nothing either).
+
+        Read from the keyring every time (one look-up for them all), never from memory alone:
+        a key another instance destroyed opens nothing here from that moment, so no instance
+        can rebuild or replay an erased person's data back into a read model. Memory only
+        saves unwrapping a key again."""
+        wanted = sorted(set(subjects))
+        documents = await self._documents(wanted)
+        keys: dict[str, bytes | None] = {}
+        for subject in wanted:
+            document = documents.get(subject)
+            cached = self._cache.get(subject)
+            alive = document is not None and "destroyed_at" not in document
+            keys[subject] = cached if alive and cached else self._remember(subject, document)
+        return keys
 
     async def keys_to_open(self, recorded: Iterable[bytes | JsonValue]) -> DataKeys:
         """The keys that open the personal fields of these recorded events (their JSON, or a
@@ -193,7 +202,8 @@ class Keyring:
             self._cache[subject] = None
 
     def forget(self, subjects: Iterable[str]) -> None:
-        """Stop opening data of `subjects` with cached keys (a service's erasure reaction)."""
+        """Drop the unwrapped keys of `subjects` from memory (a service's erasure reaction:
+        nothing of hers stays in this process longer than it must)."""
         for subject in subjects:
             self._cache[subject] = None
 

@@ -108,6 +108,26 @@ async def test_a_destroyed_key_leaves_a_tombstone_and_is_never_made_again(
     assert await notification.opening_keys(["concern-1"]) == {"concern-1": None}
 
 
+async def test_a_key_destroyed_by_another_instance_opens_nothing_here_at_once(
+    database: Database,
+) -> None:
+    # Two instances of one service: only one of them hears the erasure and forgets her keys.
+    heard, other = keyring(database), keyring(database)
+    made = await heard.sealing_key("concern-1")
+    assert await other.opening_keys(["concern-1", "concern-2"]) == {
+        "concern-1": made.key,
+        "concern-2": None,
+    }
+
+    await heard.destroy(["concern-1"])
+    heard.forget(["concern-1"])
+
+    assert await other.opening_keys(["concern-1"]) == {"concern-1": None}
+    assert await other.keys_to_open([b'{"name": "pd1:concern-1:' + b"A" * 48 + b'"}']) == {
+        "concern-1": None
+    }
+
+
 async def test_after_destruction_her_concern_reads_as_erased_in_every_service(
     database: Database,
 ) -> None:
