@@ -50,6 +50,8 @@ _SEALED_BODY = r"[A-Za-z0-9+/]{40,}={0,2}"  # nonce, at least the 16-byte tag, b
 _SEALED = re.compile(f"^pd1:({_SUBJECT}):({_SEALED_BODY})$")
 _SEALED_IN_JSON = re.compile(f'"pd1:({_SUBJECT}):{_SEALED_BODY}"')
 _SAFE_SUBJECT = re.compile(_SUBJECT)
+SEALED_VALUE = re.compile(f"pd1:{_SUBJECT}:{_SEALED_BODY}")
+"""A sealed value anywhere in a text: ciphertext, which says nothing about the person."""
 
 
 @dataclass(frozen=True, eq=False)  # hashable by identity: type annotations are hashed

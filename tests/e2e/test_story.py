@@ -25,6 +25,7 @@ from infra.stack import Stack
 from shared.events.intake import ConcernRaised
 from shared.kafka import read_to_end
 from shared.mongo import Client
+from shared.personal_data import SEALED_VALUE
 from shared.subject_access import SAME_AS_SOURCE, SERVICES, gather, leaves, render_html, under
 from shared.topics import SYSTEM_TOPICS, dead_letter_topic
 from tests.e2e.conftest import places_of
@@ -274,7 +275,9 @@ async def test_outcomes_read_models_hold_nobodys_email_phone_or_address(
     for collection in read_models:
         async for document in outcomes[collection].find({}):
             documents += 1
-            text = repr(document)
+            # Sealed values (a repeat concern waiting for its case) are ciphertext, and base64
+            # can look like a postcode by chance.
+            text = SEALED_VALUE.sub("<sealed>", repr(document))
             found += [
                 (collection, kind, match.group())
                 for kind, pattern in (
