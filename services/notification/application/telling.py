@@ -194,6 +194,7 @@ class Telling:
                     channel=route.channel,
                     correlation_id=step.correlation_id,
                     created_at=now,
+                    step_occurred_at=step.occurred_at,
                     next_attempt_at=now,
                 ),
                 session,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from pymongo import ASCENDING
@@ -74,6 +75,10 @@ class Delivery(BaseModel):
     """The channel chosen when the step was decided; the route is chosen again when sending."""
     correlation_id: str
     created_at: AwareDatetime
+    step_occurred_at: AwareDatetime | None = None
+    """When the step it is about happened: orders one person's messages made at the same moment
+    (steps that waited for one safe-contact decision are settled together), so she hears of the
+    concern before the decision about it."""
     status: DeliveryStatus = DeliveryStatus.PENDING
     rounds: int = 0
     next_attempt_at: AwareDatetime
@@ -110,6 +115,7 @@ class Delivery(BaseModel):
         document["_id"] = document.pop("reference")
         for name in (
             "created_at",
+            "step_occurred_at",
             "next_attempt_at",
             "claimed_until",
             "accepted_at",
@@ -124,13 +130,17 @@ class Delivery(BaseModel):
         return cls.model_validate(fields | {"reference": document["_id"]})
 
 
+IN_ORDER: Final = [("created_at", ASCENDING), ("step_occurred_at", ASCENDING)]
+"""One person's messages in the order of the steps they are about."""
+
+
 class Deliveries:
     def __init__(self, database: Database) -> None:
         self.collection = database["deliveries"]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
-        await self.collection.create_index([("person_id", ASCENDING), ("created_at", ASCENDING)])
+        await self.collection.create_index([("person_id", ASCENDING), *IN_ORDER])
 
     async def add(self, delivery: Delivery, session: Session) -> None:
         """Idempotent: a delivery with this reference already stored is left as it is."""
@@ -155,7 +165,7 @@ class Deliveries:
             candidates = [
                 document["_id"]
                 async for document in self.collection.find(claimable, projection={"_id": 1})
-                .sort("created_at", ASCENDING)
+                .sort(IN_ORDER)
                 .limit(limit)
             ]
             if not candidates:
@@ -170,7 +180,7 @@ class Deliveries:
                 Delivery.from_document(document)
                 async for document in self.collection.find(
                     {"_id": {"$in": candidates}, "claim": claim}
-                ).sort("created_at", ASCENDING)
+                ).sort(IN_ORDER)
             ]
             if claimed:
                 return claimed
@@ -285,5 +295,5 @@ class Deliveries:
         return references
 
     async def for_person(self, person_id: str) -> list[Delivery]:
-        cursor = self.collection.find({"person_id": person_id}).sort("created_at", ASCENDING)
+        cursor = self.collection.find({"person_id": person_id}).sort(IN_ORDER)
         return [Delivery.from_document(d) async for d in cursor]
