@@ -358,6 +358,7 @@ async def end_to_end(
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
         ) as http:
             partner = HttpPartner(http, f"{run}-http")
+            commands_before = await database_commands(stack)
             say(f"steady: {plan.steady_rate:.0f} concerns/s for {plan.steady_seconds:.0f} s")
             begun = time.perf_counter()
             steady = await partner.steady(plan.steady_rate, plan.steady_seconds)
@@ -381,6 +382,7 @@ async def end_to_end(
             informed.wait_for(accepted, deadline),
         )
         gave_up = time.perf_counter()
+        commands_after = await database_commands(stack)
     finally:
         for watch in (raised, informed, case_files, practitioner):
             await watch.stop()
@@ -411,6 +413,10 @@ async def end_to_end(
     e2e_ratio = ratio(informed_p99, baseline)
     alone_p99 = alone_stages["person_informed_on_kafka"]["p99"]
     alone_ratio = alone_p99 / baseline if baseline else 0.0
+    commands_per_concern = {
+        service: (commands_after[service] - commands_before[service]) / max(1, len(accepted))
+        for service in SERVICES
+    }
     figures: dict[str, object] = {
         "one_at_a_time": {"concerns": len(alone), "stages_s": alone_stages},
         "steady": {
@@ -442,6 +448,10 @@ async def end_to_end(
         "baseline_mongo_insert_and_read_s": insert_read,
         "ratio_person_informed_p99_to_baseline": e2e_ratio,
         "ratio_one_at_a_time_person_informed_p99_to_baseline": alone_ratio,
+        "database_commands_per_concern": commands_per_concern,
+        "database_commands_measured_by": "each service's database_commands_total from the "
+        "steady load's start until the drain ended, divided by the concerns accepted (its "
+        "background passes in that time included)",
         "safe_contact_decisions_refused": practitioner.refused,
         "safe_contact_requests_broken": practitioner.transport_errors,
         "practitioner": "the benchmark records each concern's safe-contact decision (email to "
@@ -501,6 +511,15 @@ async def end_to_end(
                     met=at_most(8.0, alone_ratio) if alone_c else None,
                 )
             )
+    rows.append(
+        Row(
+            figure="E2E MongoDB commands per concern",
+            value=sum(commands_per_concern.values()),
+            unit="",
+            shown=" · ".join(f"{s} {n:.0f}" for s, n in commands_per_concern.items()),
+            note="what each concern costs the database, whatever the machine's load",
+        )
+    )
     accepted_rate = len(flat_accepted) / flat_out_took if flat_out_took else 0.0
     informed_share = ratio(flat_informed_rate, accepted_rate)
     rows.append(
@@ -708,6 +727,19 @@ async def start_at_end(kafka: str, stack: Stack) -> None:
 
 
 _HANDLED = re.compile(r'^consumer_events_handled_total\{group="([^"]+)"\} ([0-9.e+]+)$', re.M)
+
+
+_COMMANDS = re.compile(r"^database_commands_total\{[^}]*\} ([0-9.e+]+)$", re.M)
+
+
+async def database_commands(stack: Stack) -> dict[str, float]:
+    """Each service's MongoDB commands so far (its `database_commands_total`, all labels)."""
+    totals: dict[str, float] = {}
+    async with httpx.AsyncClient(timeout=30) as http:
+        for service in SERVICES:
+            response = await http.get(f"{stack.endpoints.url(service)}/metrics")
+            totals[service] = sum(float(v) for v in _COMMANDS.findall(response.text))
+    return totals
 
 
 async def handled(http: httpx.AsyncClient, group: str) -> float:

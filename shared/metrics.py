@@ -64,3 +64,8 @@ TRANSIENT_BATCH_SPLITS = Counter(
     "Batches halved because a transient failure repeated (e.g. a transaction ran too long)",
     ["group"],
 )
+DATABASE_COMMANDS = Counter(
+    "database_commands_total",
+    "Commands sent to MongoDB, by command and collection: what a piece of work costs the database",
+    ["command", "collection"],
+)

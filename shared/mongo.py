@@ -8,7 +8,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -22,6 +22,8 @@ from pymongo.errors import (
     ServerSelectionTimeoutError,
     WaitQueueTimeoutError,
 )
+
+from shared.metrics import DATABASE_COMMANDS
 
 Document = dict[str, Any]
 Client = AsyncMongoClient[Document]
@@ -92,10 +94,31 @@ async def create_collections(database: Database, names: Iterable[str]) -> None:
             await database.create_collection(name)
 
 
-def connect(uri: str, *, timeout_ms: int = 5000) -> Client:
+def connect(uri: str, *, timeout_ms: int = 5000, counted: bool = False) -> Client:
+    """A client of `uri`; a `counted` one adds every command it sends to
+    `database_commands_total` (a service's own client: the figure says what its work costs)."""
     return AsyncMongoClient(
-        uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True, uuidRepresentation="standard"
+        uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        tz_aware=True,
+        uuidRepresentation="standard",
+        event_listeners=[CommandCounter()] if counted else [],
     )
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts commands by name and collection, never by anything they carry."""
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        target = event.command.get(event.command_name)
+        collection = target if isinstance(target, str) else ""
+        DATABASE_COMMANDS.labels(event.command_name, collection).inc()
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        return None
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        return None
 
 
 class TransactionTooLong(Exception):

@@ -71,7 +71,7 @@ class ServiceRuntime:
 
     @classmethod
     def create(cls, name: str, settings: ServiceSettings, events_topic: str) -> ServiceRuntime:
-        client = connect(settings.mongodb_uri)
+        client = connect(settings.mongodb_uri, counted=True)
         database = ServiceDatabase(client, settings.mongodb_database)
         access = AccessGate(AccessAudit.of(database), settings.unallocated_case_team)
         keyring = Keyring(
