@@ -20,7 +20,7 @@ erased placeholders once the subject's key is destroyed). Every version stays in
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -123,6 +123,24 @@ class EventStore:
         documents = [doc async for doc in cursor]
         keys = await self.opening_keys(documents)
         return [envelope_from_document(doc, keys) for doc in documents]
+
+    async def load_streams(
+        self, stream_ids: Iterable[str], session: Session | None = None
+    ) -> dict[str, list[Envelope]]:
+        """`load` for several streams with one look-up (and one of the keyring): every stream
+        asked for is in the answer, empty when it has no events."""
+        wanted = sorted(set(stream_ids))
+        if not wanted:
+            return {}
+        cursor = self.events.find({"stream_id": {"$in": wanted}}, session=session).sort(
+            [("stream_id", ASCENDING), ("stream_version", ASCENDING)]
+        )
+        documents = [doc async for doc in cursor]
+        keys = await self.opening_keys(documents)
+        streams: dict[str, list[Envelope]] = {stream_id: [] for stream_id in wanted}
+        for doc in documents:
+            streams[doc["stream_id"]].append(envelope_from_document(doc, keys))
+        return streams
 
     async def opening_keys(self, documents: Sequence[Document]) -> DataKeys:
         """The keys that open these stored events' personal fields."""
@@ -232,37 +250,59 @@ class EventStore:
         if len({a.stream_id for a in appends}) != len(appends):
             raise ValueError("each stream is appended to at most once in a batch")
         now = datetime.now(UTC)
-        sealing_keys = await self._sealing_keys([(a.stream_id, a.events) for a in appends], session)
+        envelopes = [
+            Envelope.record(
+                payload,
+                stream_id=append.stream_id,
+                stream_version=append.expected_version + i + 1,
+                metadata=append.metadata,
+                occurred_at=now,
+            )
+            for append in appends
+            for i, payload in enumerate(append.events)
+        ]
+        await self.record(
+            envelopes, after={a.stream_id: a.expected_version for a in appends}, session=session
+        )
+        return envelopes
+
+    async def record(
+        self, envelopes: Sequence[Envelope], *, after: Mapping[str, int], session: Session
+    ) -> None:
+        """Write events already made (`Envelope.record`, numbered on from `after[stream]`, the
+        version each stream was found at) in the caller's transaction: one look-up of the
+        streams' versions, one of the keyring, one `insert_many` for the events and one for the
+        outbox. A stream that moved on raises ConcurrencyError, as does an event id recorded
+        already (its unique key)."""
+        if not envelopes:
+            return
+        expected = dict(after)
+        for envelope in envelopes:
+            if envelope.stream_version != expected.get(envelope.stream_id, -1) + 1:
+                raise ValueError("each stream's events are numbered on from `after`, no gaps")
+            expected[envelope.stream_id] = envelope.stream_version
+        now = datetime.now(UTC)
+        payloads: dict[str, list[DomainEvent]] = {}
+        for envelope in envelopes:
+            payloads.setdefault(envelope.stream_id, []).append(envelope.payload)
+        sealing_keys = await self._sealing_keys(list(payloads.items()), session)
         recorded: list[tuple[Envelope, bytes]] = []
-        for append in appends:
-            sealing = sealing_keys.get(append.stream_id)
-            for i, payload in enumerate(append.events):
-                envelope = Envelope.record(
-                    payload,
-                    stream_id=append.stream_id,
-                    stream_version=append.expected_version + i + 1,
-                    metadata=append.metadata,
-                    event_id=None,
-                    occurred_at=now,
-                )
-                value = encode(envelope, sealing=sealing)
-                if len(value) > MAX_EVENT_BYTES:
-                    raise EventTooLarge(envelope.event_type, len(value))
-                recorded.append((envelope, value))
-        if not recorded:
-            return []
+        for envelope in envelopes:
+            value = encode(envelope, sealing=sealing_keys.get(envelope.stream_id))
+            if len(value) > MAX_EVENT_BYTES:
+                raise EventTooLarge(envelope.event_type, len(value))
+            recorded.append((envelope, value))
         actual: dict[str, int] = {}
         async for doc in self.events.find(
-            {"stream_id": {"$in": [a.stream_id for a in appends]}},
+            {"stream_id": {"$in": list(payloads)}},
             projection={"stream_id": 1, "stream_version": 1},
             session=session,
         ):
             actual[doc["stream_id"]] = max(actual.get(doc["stream_id"], 0), doc["stream_version"])
-        for append in appends:
-            if actual.get(append.stream_id, 0) != append.expected_version:
-                raise ConcurrencyError(
-                    append.stream_id, append.expected_version, actual.get(append.stream_id, 0)
-                )
+        for stream_id in payloads:
+            found, wanted = actual.get(stream_id, 0), after[stream_id]
+            if found != wanted:
+                raise ConcurrencyError(stream_id, wanted, found)
         try:
             await self.events.insert_many(
                 [
@@ -272,15 +312,13 @@ class EventStore:
                 session=session,
             )
         except (DuplicateKeyError, BulkWriteError) as error:
-            # A concurrent writer committed one of these streams since the check.
-            stream = appends[0]
-            raise ConcurrencyError(
-                stream.stream_id, stream.expected_version, stream.expected_version + 1
-            ) from error
+            # A concurrent writer committed one of these streams (or events) since the check.
+            first = envelopes[0]
+            wanted = after[first.stream_id]
+            raise ConcurrencyError(first.stream_id, wanted, wanted + 1) from error
         await self.outbox.insert_many(
             [self._outbox_entry(e, value, now) for e, value in recorded], session=session
         )
-        return [e for e, _ in recorded]
 
     async def _sealing_key(
         self, stream_id: str, events: Sequence[DomainEvent], session: Session | None

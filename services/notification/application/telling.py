@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from services.notification.adapters.delivery import DeliveryFailed
 from services.notification.application.informing_stream import append_once
@@ -45,7 +46,7 @@ from services.notification.read_models.decisions import (
     RecipientOutcome,
 )
 from services.notification.read_models.deliveries import Deliveries, Delivery
-from shared.events import Metadata
+from shared.events import DomainEvent, Envelope, Metadata
 from shared.events.notification import RecipientRole
 from shared.eventstore import EventStore
 from shared.mongo import Session
@@ -76,6 +77,50 @@ def undecided(step: Step, now: datetime) -> InformingDecision:
     )
 
 
+class InformingWrites(Protocol):
+    """Where what is settled about a step is written: at once (`AtOnce`), or together with the
+    rest of a consumer batch (the informing reaction's `InformingBatch`)."""
+
+    async def record(
+        self,
+        person_id: str,
+        event: DomainEvent,
+        *,
+        event_id: str,
+        metadata: Metadata,
+        session: Session,
+    ) -> list[Envelope]:
+        """Record `event` on the person's informing stream under its derived id, once: what
+        was recorded (nothing when it is recorded already)."""
+        ...
+
+    async def add_decision(self, decision: InformingDecision, session: Session) -> None: ...
+
+
+@dataclass
+class AtOnce:
+    """Each event and decision written when it is settled."""
+
+    store: EventStore
+    decisions: Decisions
+
+    async def record(
+        self,
+        person_id: str,
+        event: DomainEvent,
+        *,
+        event_id: str,
+        metadata: Metadata,
+        session: Session,
+    ) -> list[Envelope]:
+        return await append_once(
+            self.store, person_id, event, event_id=event_id, metadata=metadata, session=session
+        )
+
+    async def add_decision(self, decision: InformingDecision, session: Session) -> None:
+        await self.decisions.add(decision, session)
+
+
 @dataclass
 class Telling:
     store: EventStore
@@ -94,9 +139,11 @@ class Telling:
         session: Session,
         *,
         stored: bool,
+        writes: InformingWrites | None = None,
     ) -> InformingDecision:
         """Record what `decision` means for `step`, and save its decision document (new, or
-        replacing the one `stored` already)."""
+        replacing the one `stored` already), through `writes` (at once unless given)."""
+        writes = writes or AtOnce(self.store, self.decisions)
         decided = decided.model_copy(update={"decided_at": now})
         if isinstance(decision, NotTold):
             decided = decided.model_copy(
@@ -108,8 +155,7 @@ class Telling:
             )
         elif isinstance(decision, Withheld):
             if decision.event is not None:
-                await append_once(
-                    self.store,
+                await writes.record(
                     step.person_id,
                     decision.event,
                     event_id=derived_event_id("withheld", step.source_event_id),
@@ -122,11 +168,11 @@ class Telling:
         elif isinstance(decision, AwaitingSafeContact):
             decided = decided.model_copy(update={"outcome": DecisionOutcome.AWAITING_SAFE_CONTACT})
         else:
-            decided = await self._tell(step, decided, decision, metadata, now, session)
+            decided = await self._tell(step, decided, decision, metadata, now, session, writes)
         if stored:
             await self.decisions.replace(decided, session)
         else:
-            await self.decisions.add(decided, session)
+            await writes.add_decision(decided, session)
         return decided
 
     async def _tell(
@@ -137,13 +183,13 @@ class Telling:
         metadata: Metadata,
         now: datetime,
         session: Session,
+        writes: InformingWrites,
     ) -> InformingDecision:
         recipients: list[RecipientDecision] = []
         pending: list[RecipientRole] = []
         for route in decision.routes:
             if not isinstance(route, Route):
-                await append_once(
-                    self.store,
+                await writes.record(
                     step.person_id,
                     practitioner_contact_required(
                         StepSeen.of(step), step.person_id, route, step.told_about
@@ -165,7 +211,9 @@ class Telling:
             rendered, not_written = await self._render(step, route, decision, session)
             reference = delivery_reference(step.source_event_id, route.role)
             if rendered is None:
-                await self._not_written(step, route, reference, not_written, metadata, session)
+                await self._not_written(
+                    step, route, reference, not_written, metadata, session, writes
+                )
                 recipients.append(
                     RecipientDecision(
                         role=route.role,
@@ -261,6 +309,7 @@ class Telling:
         why: str,
         metadata: Metadata,
         session: Session,
+        writes: InformingWrites,
     ) -> None:
         failed = DeliveryFailed(
             role=route.role,
@@ -270,8 +319,7 @@ class Telling:
             attempts=0,
             fallback_channel_tried=None,
         )
-        await append_once(
-            self.store,
+        await writes.record(
             step.person_id,
             failed.as_event(
                 person_id=step.person_id,

@@ -11,7 +11,7 @@ can be told once the decision is recorded; it is pending, so it becomes overdue 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -150,6 +150,11 @@ class Decisions:
 
     async def add(self, decision: InformingDecision, session: Session) -> None:
         await self.collection.insert_one(decision.as_document(), session=session)
+
+    async def add_all(self, decisions: Sequence[InformingDecision], session: Session) -> None:
+        """`add` for many at once, in order (one write)."""
+        if decisions:
+            await self.collection.insert_many([d.as_document() for d in decisions], session=session)
 
     async def replace(self, decision: InformingDecision, session: Session) -> None:
         await self.collection.replace_one(

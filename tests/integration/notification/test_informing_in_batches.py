@@ -1,0 +1,197 @@
+"""The informing reaction decides the same whether a consumer batch holds one event or many: the
+same decisions, the same events on each person's informing stream (under the same ids and
+versions), the same messages waiting to be sent and the same facts. A batch reads and writes
+together (`InformingBatch`); these stories hold what that could get wrong: a concern and every
+later step about it in one batch, steps told at once after the safe-contact decision, an
+advocate who becomes a recipient, a repeat report, and a concern moved to another person with
+steps on both sides of the move. On the real server."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+from prometheus_client import REGISTRY
+
+from services.notification.settings import NotificationSettings
+from shared.events import Envelope
+from shared.events.intake import ContactPoints
+from shared.events.notification import informing_stream
+from shared.mongo import Client, Document, in_transaction
+from tests.integration.notification.conftest import (
+    RunningNotification,
+    confirm_safe_contact,
+    handle_directly,
+    route,
+    running,
+)
+from tests.unit.notification.story import Story
+
+TIMES = {"decided_at", "created_at", "next_attempt_at", "recorded_at"}
+"""When a document was written: the only thing allowed to differ."""
+BY_STAFF = {"SafeContactDecided"}
+"""Events a practitioner records (under a new id each time), not the reaction."""
+
+
+def commands_sent() -> float:
+    return sum(
+        sample.value
+        for metric in REGISTRY.collect()
+        if metric.name == "database_commands"
+        for sample in metric.samples
+        if sample.name == "database_commands_total"
+    )
+
+
+@contextlib.asynccontextmanager
+async def two_services(
+    settings: NotificationSettings, mongo_client: Client
+) -> AsyncIterator[tuple[RunningNotification, RunningNotification]]:
+    other = settings.model_copy(
+        update={"mongodb_database": f"{settings.mongodb_database}_b", "consumer_group_prefix": "b"}
+    )
+    async with (
+        running(settings, mongo_client, start=False) as one_by_one,
+        running(other, mongo_client, start=False) as batched,
+    ):
+        yield one_by_one, batched
+
+
+async def in_one_batch(service: RunningNotification, events: Sequence[Envelope]) -> None:
+    reaction = service.parts.reaction
+    await in_transaction(service.parts.runtime.client, lambda s: reaction.apply(events, s))
+
+
+def without_times(document: Document) -> Document:
+    return {
+        k: without_times(v) if isinstance(v, dict) else v
+        for k, v in document.items()
+        if k not in TIMES
+    }
+
+
+async def what_was_decided(service: RunningNotification, people: Sequence[str]) -> dict[str, Any]:
+    database = service.parts.runtime.database
+
+    async def documents(name: str) -> list[Document]:
+        return [without_times(d) async for d in database[name].find({}).sort("_id", 1)]
+
+    streams = {
+        person: [
+            (
+                None if e.event_type in BY_STAFF else e.event_id,
+                e.stream_version,
+                e.event_type,
+                e.payload.model_dump(mode="json"),
+            )
+            for e in await service.parts.runtime.store.load(informing_stream(person))
+        ]
+        for person in people
+    }
+    return {
+        "decisions": await documents("informing_decisions"),
+        "deliveries": await documents("deliveries"),
+        "cases": await documents("cases"),
+        "concerns": await documents("concerns"),
+        "people": await documents("people"),
+        "streams": streams,
+    }
+
+
+async def compare(
+    settings: NotificationSettings,
+    mongo_client: Client,
+    before: Sequence[Envelope],
+    events: Sequence[Envelope],
+    people: Sequence[str],
+    between: Callable[[RunningNotification], Awaitable[None]] | None = None,
+) -> tuple[float, float]:
+    """Apply `before` one at a time to both, then `between`, then `events` one at a time to the
+    first and in one batch to the second: both must end the same. Returns the commands each
+    sent for `events`."""
+    async with two_services(settings, mongo_client) as (one_by_one, batched):
+        for service in (one_by_one, batched):
+            for envelope in before:
+                await handle_directly(service, envelope)
+            if between is not None:
+                await between(service)
+        start = commands_sent()
+        for envelope in events:
+            await handle_directly(one_by_one, envelope)
+        singly = commands_sent() - start
+        start = commands_sent()
+        await in_one_batch(batched, events)
+        together = commands_sent() - start
+        expected = await what_was_decided(one_by_one, people)
+        assert expected["decisions"], "the story decided nothing: it proves nothing"
+        assert await what_was_decided(batched, people) == expected
+        return singly, together
+
+
+async def test_a_concern_and_every_step_after_it_in_one_batch(
+    settings: NotificationSettings, mongo_client: Client
+) -> None:
+    story = Story()
+    events = [
+        story.concern_raised(contact=ContactPoints(email=story.mary_email)),
+        story.linked_when_raised(),
+        story.case_opened(),
+        story.case_allocated("Malvern locality team"),
+        story.advocate_appointed(contact=ContactPoints(email=f"asha.{story.tag}@example.org")),
+        story.s42_decision_made(),
+        story.meeting_arranged(person_invited=True),
+        story.enquiry_started(),
+    ]
+    singly, together = await compare(settings, mongo_client, [], events, [story.person_id])
+    # What batching is for; a count of statements, not a time.
+    assert together < singly / 2, (together, singly)
+
+
+async def test_steps_told_at_once_after_the_safe_contact_decision(
+    settings: NotificationSettings, mongo_client: Client
+) -> None:
+    story = Story()
+    raised = story.concern_raised(contact=ContactPoints(email=story.mary_email))
+
+    async def safe(service: RunningNotification) -> None:
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
+
+    events = [
+        story.case_opened(),
+        story.s42_decision_made(),
+        story.advocate_appointed(contact=ContactPoints(email=f"asha.{story.tag}@example.org")),
+        story.meeting_arranged(person_invited=True),
+        story.enquiry_started(),
+        story.meeting_arranged(person_invited=False),
+    ]
+    await compare(settings, mongo_client, [raised], events, [story.person_id], between=safe)
+
+
+async def test_a_repeat_and_a_concern_moved_to_another_person_in_one_batch(
+    settings: NotificationSettings, mongo_client: Client
+) -> None:
+    first, repeat, moved = Story(), Story(), Story()
+    repeat.person_id = first.person_id
+    someone_else = f"person-{uuid.uuid4()}"
+    events = [
+        first.concern_raised(contact=ContactPoints(email=first.mary_email)),
+        first.case_opened(),
+        repeat.concern_raised(contact=ContactPoints(email=first.mary_email)),
+        repeat.repeat_linked(of=first),
+        moved.concern_raised(contact=ContactPoints(email=moved.mary_email)),
+        moved.case_opened(),
+        moved.s42_decision_made(),
+        moved.linked_by_hand(to=someone_else),
+        moved.meeting_arranged(person_invited=True),
+    ]
+    await compare(
+        settings,
+        mongo_client,
+        [],
+        events,
+        [first.person_id, moved.person_id, someone_else],
+    )
