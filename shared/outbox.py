@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +42,10 @@ from shared.progress import WorkerProgress
 from shared.wakeup import InsertSignal
 
 log = logging.getLogger(__name__)
+
+LAG_EVERY_S = 1.0
+"""How often the relay measures its lag (two reads): at most once a second however often it
+wakes, since under load it wakes for nearly every committed transaction."""
 
 
 class OutboxRelay:
@@ -68,6 +73,7 @@ class OutboxRelay:
         self.progress = progress or WorkerProgress(f"{service}:outbox-relay", 60.0)
         self._producer: AIOKafkaProducer | None = None
         self._restart_backoff = 0.1
+        self._lag_recorded_at = -LAG_EVERY_S
 
     @property
     def renew_interval(self) -> float:
@@ -165,9 +171,13 @@ class OutboxRelay:
         while True:
             try:
                 self.progress.working()
-                while await self.publish_pending():
+                # A batch short of full emptied the outbox as it was read: what was committed
+                # since then has set the insert signal, so it is not looked for again now.
+                while await self.publish_pending() == self.batch_size:
                     pass
-                await self.record_lag()
+                if time.monotonic() - self._lag_recorded_at >= LAG_EVERY_S:
+                    await self.record_lag()
+                    self._lag_recorded_at = time.monotonic()
                 self.progress.idle()
                 backoff = self._restart_backoff = 0.1
             except KafkaError as error:
