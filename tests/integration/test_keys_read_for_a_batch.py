@@ -4,22 +4,20 @@ subjects' keys are never fetched for it. On the real database and keyring."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.structs import ConsumerRecord
 
-from shared.events import Envelope, decode, encode, kafka_headers
+from shared.events import Envelope, decode, encode
 from shared.keyring import Keyring, LocalKeyWrapper
 from shared.mongo import Client, Session
 from shared.personal_data import NO_KEYS, DataKeys
 from shared.projection import Record, passed_over
-from tests.support.consuming import SYSTEM, new_group, runner_for
+from tests.support.consuming import SYSTEM, new_group, record, runner_for
 from tests.support.events import AmountRecorded, NoteWritten
 
-_offsets = itertools.count()
+TOPIC = "reader.events"
 
 
 class WatchedKeyring(Keyring):
@@ -37,7 +35,7 @@ class Reader:
     """A handler keeping what it read; with `reacts_to`, only events of those types."""
 
     name = "reader"
-    topics: Sequence[str] = ("reader.events",)
+    topics: Sequence[str] = (TOPIC,)
 
     def __init__(self, reacts_to: Collection[str] | None = None) -> None:
         if reacts_to is not None:
@@ -56,22 +54,6 @@ class Reader:
 
     async def rejected(self, record: Record, reason: str, session: Session) -> None:
         return None
-
-
-def record_of(envelope: Envelope, value: bytes) -> Record:
-    return ConsumerRecord(
-        topic="reader.events",
-        partition=0,
-        offset=next(_offsets),
-        timestamp=0,
-        timestamp_type=0,
-        key=envelope.stream_id.encode(),
-        value=value,
-        checksum=None,
-        serialized_key_size=len(envelope.stream_id),
-        serialized_value_size=len(value),
-        headers=kafka_headers(envelope),
-    )
 
 
 async def test_keys_are_fetched_only_for_the_records_a_handler_reads(
@@ -93,8 +75,8 @@ async def test_keys_are_fetched_only_for_the_records_a_handler_reads(
         AmountRecorded(amount=5), stream_id="amounts", stream_version=1, metadata=SYSTEM
     )
     batch = [
-        record_of(note, encode(note, sealing=await keyring.sealing_key(subject))),
-        record_of(amount, encode(amount)),
+        record(TOPIC, note, 0, encode(note, sealing=await keyring.sealing_key(subject))),
+        record(TOPIC, amount, 1),
     ]
 
     for reacts_to, asked, read in (

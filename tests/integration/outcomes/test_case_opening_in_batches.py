@@ -7,40 +7,25 @@ from __future__ import annotations
 import itertools
 import uuid
 
-from aiokafka.structs import ConsumerRecord
 from prometheus_client import REGISTRY
 
 from services.outcomes.read_models.concern_cases import COLLECTION as CONCERN_CASES
-from shared.events import Envelope, Metadata, encode, kafka_headers
+from shared.events import Envelope, Metadata
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.intake import ConcernLinkedToPerson, ConcernRaised, MatchedBy
 from shared.events.outcomes import CaseMovedToPerson, RepeatConcernJoined
 from shared.topics import INTAKE_EVENTS
 from tests.integration.outcomes.conftest import OutcomesService, case_of
+from tests.support.consuming import record
 from tests.unit.outcomes.intake_events import concern_raised, decision_made
 
 _offsets = itertools.count()
 
 
-def record(envelope: Envelope) -> ConsumerRecord[bytes, bytes]:
-    value = encode(envelope)
-    return ConsumerRecord(
-        topic=INTAKE_EVENTS,
-        partition=0,
-        offset=next(_offsets),
-        timestamp=0,
-        timestamp_type=0,
-        key=envelope.stream_id.encode(),
-        value=value,
-        checksum=None,
-        serialized_key_size=len(envelope.stream_id),
-        serialized_value_size=len(value),
-        headers=kafka_headers(envelope),
-    )
-
-
 async def one_batch(outcomes: OutcomesService, *envelopes: Envelope) -> None:
-    await outcomes.runtime.runners["case-opening"].handle([record(e) for e in envelopes])
+    await outcomes.runtime.runners["case-opening"].handle(
+        [record(INTAKE_EVENTS, e, next(_offsets)) for e in envelopes]
+    )
 
 
 async def types_of(outcomes: OutcomesService, case_id: str) -> list[str]:
