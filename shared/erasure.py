@@ -17,7 +17,7 @@ from shared.eventstore import EventStore
 from shared.keyring import Keyring
 from shared.mongo import Session
 from shared.personal_data import NO_KEYS, DataKeys
-from shared.projection import Projection, Record, event_type_of
+from shared.projection import Projection, Record, passed_over
 from shared.topics import INTAKE_EVENTS
 
 log = logging.getLogger(__name__)
@@ -32,13 +32,14 @@ class ErasureReaction:
 
     name = "erasure"
     topics: Sequence[str] = (INTAKE_EVENTS,)
+    reacts_to = frozenset({PersonErased.event_type})
 
     def __init__(self, keyring: Keyring | None, erasers: Sequence[Eraser]) -> None:
         self.keyring = keyring
         self.erasers = erasers
 
     def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> Envelope | None:
-        if event_type_of(record) not in (None, PersonErased.event_type):
+        if passed_over(record, self.reacts_to):
             return None
         if record.value is None:
             raise DecodeError("empty message")

@@ -20,7 +20,7 @@ erased placeholders once the subject's key is destroyed). Every version stays in
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -82,12 +82,17 @@ class EventAlreadyRecorded(Exception):
 
 @dataclass(frozen=True)
 class StreamAppend:
-    """Events to record on one stream after `expected_version` (see `EventStore.append_streams`)."""
+    """Events to record on one stream after `expected_version` (see `EventStore.append_streams`).
+
+    `event_ids` as for `EventStore.append`; `subject`, when the caller knows it, is the data
+    subject whose key seals the events, so the store need not ask `subject_of`."""
 
     stream_id: str
     expected_version: int
     events: Sequence[DomainEvent]
     metadata: Metadata
+    event_ids: Sequence[str] | None = None
+    subject: str | None = None
 
 
 class EventStore:
@@ -124,23 +129,36 @@ class EventStore:
         keys = await self.opening_keys(documents)
         return [envelope_from_document(doc, keys) for doc in documents]
 
-    async def load_streams(
-        self, stream_ids: Iterable[str], session: Session | None = None
-    ) -> dict[str, list[Envelope]]:
-        """`load` for several streams with one look-up (and one of the keyring): every stream
-        asked for is in the answer, empty when it has no events."""
+    async def stored(
+        self, stream_ids: Sequence[str], session: Session | None = None
+    ) -> dict[str, list[Document]]:
+        """The stored events of these streams, each in version order and still sealed (open
+        them with `opening_keys` and `envelope_from_document`): a batch's `load`, in a few
+        `$in` reads. A stream with no events is absent."""
         wanted = sorted(set(stream_ids))
-        if not wanted:
-            return {}
-        cursor = self.events.find({"stream_id": {"$in": wanted}}, session=session).sort(
-            [("stream_id", ASCENDING), ("stream_version", ASCENDING)]
-        )
-        documents = [doc async for doc in cursor]
-        keys = await self.opening_keys(documents)
-        streams: dict[str, list[Envelope]] = {stream_id: [] for stream_id in wanted}
-        for doc in documents:
-            streams[doc["stream_id"]].append(envelope_from_document(doc, keys))
-        return streams
+        found: dict[str, list[Document]] = {}
+        # Small `$in` lists: the test server's cost grows with the square of the list's length.
+        for start in range(0, len(wanted), 100):
+            cursor = self.events.find(
+                {"stream_id": {"$in": wanted[start : start + 100]}}, session=session
+            )
+            async for doc in cursor:
+                found.setdefault(doc["stream_id"], []).append(doc)
+        for documents in found.values():
+            documents.sort(key=lambda doc: int(doc["stream_version"]))
+        return found
+
+    async def load_streams(
+        self, stream_ids: Sequence[str], session: Session | None = None
+    ) -> dict[str, list[Envelope]]:
+        """`load` for several streams (`stored`, then one keyring look-up): every stream asked
+        for is in the answer, empty when it has no events."""
+        stored = await self.stored(stream_ids, session)
+        keys = await self.opening_keys([doc for docs in stored.values() for doc in docs])
+        return {
+            stream_id: [envelope_from_document(doc, keys) for doc in stored.get(stream_id, [])]
+            for stream_id in stream_ids
+        }
 
     async def opening_keys(self, documents: Sequence[Document]) -> DataKeys:
         """The keys that open these stored events' personal fields."""
@@ -242,67 +260,52 @@ class EventStore:
         return await in_transaction(self.client, write)
 
     async def append_streams(
-        self, appends: Sequence[StreamAppend], *, session: Session
+        self, appends: Sequence[StreamAppend], *, session: Session, read_in_session: bool = False
     ) -> list[Envelope]:
         """Record several streams' events in the caller's transaction with one `insert_many`
         for the events and one for the outbox: what `append` does for each, for a batch of
-        streams (each at most once). A stream that moved on raises ConcurrencyError."""
-        if len({a.stream_id for a in appends}) != len(appends):
-            raise ValueError("each stream is appended to at most once in a batch")
+        streams. A stream may be appended to more than once (events with different causes),
+        each append following on from the one before. A stream that moved on raises
+        ConcurrencyError; event ids already recorded raise EventAlreadyRecorded.
+        `read_in_session` as for `append`: the caller read every stream in `session` at the
+        first append's expected version, without these ids, so neither is read again."""
+        first: dict[str, StreamAppend] = {}
+        follows: dict[str, int] = {}
+        for append in appends:
+            if append.event_ids is not None and len(append.event_ids) != len(append.events):
+                raise ValueError("event_ids must match events one to one")
+            expected = follows.get(append.stream_id, append.expected_version)
+            if append.expected_version != expected:
+                raise ValueError("appends to one stream follow on from each other")
+            first.setdefault(append.stream_id, append)
+            follows[append.stream_id] = append.expected_version + len(append.events)
         now = datetime.now(UTC)
-        envelopes = [
-            Envelope.record(
-                payload,
-                stream_id=append.stream_id,
-                stream_version=append.expected_version + i + 1,
-                metadata=append.metadata,
-                occurred_at=now,
-            )
-            for append in appends
-            for i, payload in enumerate(append.events)
-        ]
-        await self.record(
-            envelopes, after={a.stream_id: a.expected_version for a in appends}, session=session
+        streams: dict[str, tuple[list[DomainEvent], str | None]] = {}
+        for append in appends:
+            streams.setdefault(append.stream_id, ([], append.subject))[0].extend(append.events)
+        sealing_keys = await self._sealing_keys(
+            [(stream, events, subject) for stream, (events, subject) in streams.items()], session
         )
-        return envelopes
-
-    async def record(
-        self, envelopes: Sequence[Envelope], *, after: Mapping[str, int], session: Session
-    ) -> None:
-        """Write events already made (`Envelope.record`, numbered on from `after[stream]`, the
-        version each stream was found at) in the caller's transaction: one look-up of the
-        streams' versions, one of the keyring, one `insert_many` for the events and one for the
-        outbox. A stream that moved on raises ConcurrencyError, as does an event id recorded
-        already (its unique key)."""
-        if not envelopes:
-            return
-        expected = dict(after)
-        for envelope in envelopes:
-            if envelope.stream_version != expected.get(envelope.stream_id, -1) + 1:
-                raise ValueError("each stream's events are numbered on from `after`, no gaps")
-            expected[envelope.stream_id] = envelope.stream_version
-        now = datetime.now(UTC)
-        payloads: dict[str, list[DomainEvent]] = {}
-        for envelope in envelopes:
-            payloads.setdefault(envelope.stream_id, []).append(envelope.payload)
-        sealing_keys = await self._sealing_keys(list(payloads.items()), session)
         recorded: list[tuple[Envelope, bytes]] = []
-        for envelope in envelopes:
-            value = encode(envelope, sealing=sealing_keys.get(envelope.stream_id))
-            if len(value) > MAX_EVENT_BYTES:
-                raise EventTooLarge(envelope.event_type, len(value))
-            recorded.append((envelope, value))
-        actual: dict[str, int] = {}
-        async for doc in self.events.find(
-            {"stream_id": {"$in": list(payloads)}},
-            projection={"stream_id": 1, "stream_version": 1},
-            session=session,
-        ):
-            actual[doc["stream_id"]] = max(actual.get(doc["stream_id"], 0), doc["stream_version"])
-        for stream_id in payloads:
-            found, wanted = actual.get(stream_id, 0), after[stream_id]
-            if found != wanted:
-                raise ConcurrencyError(stream_id, wanted, found)
+        for append in appends:
+            sealing = sealing_keys.get(append.stream_id)
+            for i, payload in enumerate(append.events):
+                envelope = Envelope.record(
+                    payload,
+                    stream_id=append.stream_id,
+                    stream_version=append.expected_version + i + 1,
+                    metadata=append.metadata,
+                    event_id=append.event_ids[i] if append.event_ids else None,
+                    occurred_at=now,
+                )
+                value = encode(envelope, sealing=sealing)
+                if len(value) > MAX_EVENT_BYTES:
+                    raise EventTooLarge(envelope.event_type, len(value))
+                recorded.append((envelope, value))
+        if not recorded:
+            return []
+        if not read_in_session:
+            await self._check_streams(appends, list(first.values()), session)
         try:
             await self.events.insert_many(
                 [
@@ -312,30 +315,54 @@ class EventStore:
                 session=session,
             )
         except (DuplicateKeyError, BulkWriteError) as error:
-            # A concurrent writer committed one of these streams (or events) since the check.
-            first = envelopes[0]
-            wanted = after[first.stream_id]
-            raise ConcurrencyError(first.stream_id, wanted, wanted + 1) from error
+            # A concurrent writer committed one of these streams since the check.
+            stream = appends[0]
+            raise ConcurrencyError(
+                stream.stream_id, stream.expected_version, stream.expected_version + 1
+            ) from error
         await self.outbox.insert_many(
             [self._outbox_entry(e, value, now) for e, value in recorded], session=session
         )
+        return [e for e, _ in recorded]
+
+    async def _check_streams(
+        self, appends: Sequence[StreamAppend], firsts: Sequence[StreamAppend], session: Session
+    ) -> None:
+        """Refuse ids already recorded, and streams that moved on since they were read."""
+        event_ids = [i for a in appends for i in a.event_ids or ()]
+        if event_ids and await self.any_recorded(event_ids, session):
+            raise EventAlreadyRecorded(f"events {event_ids} are already recorded")
+        actual: dict[str, int] = {}
+        async for doc in self.events.find(
+            {"stream_id": {"$in": [a.stream_id for a in firsts]}},
+            projection={"stream_id": 1, "stream_version": 1},
+            session=session,
+        ):
+            actual[doc["stream_id"]] = max(actual.get(doc["stream_id"], 0), doc["stream_version"])
+        for append in firsts:
+            if actual.get(append.stream_id, 0) != append.expected_version:
+                raise ConcurrencyError(
+                    append.stream_id, append.expected_version, actual.get(append.stream_id, 0)
+                )
 
     async def _sealing_key(
         self, stream_id: str, events: Sequence[DomainEvent], session: Session | None
     ) -> SealingKey | None:
-        return (await self._sealing_keys([(stream_id, events)], session)).get(stream_id)
+        return (await self._sealing_keys([(stream_id, events, None)], session)).get(stream_id)
 
     async def _sealing_keys(
-        self, streams: Sequence[tuple[str, Sequence[DomainEvent]]], session: Session | None
+        self,
+        streams: Sequence[tuple[str, Sequence[DomainEvent], str | None]],
+        session: Session | None,
     ) -> dict[str, SealingKey]:
-        """Per stream whose events hold personal data, the key of its subject: the keyring is
-        asked once for all of them. Raises KeyDestroyed once a subject was erased: nothing new
-        is recorded about them."""
+        """Per stream whose events hold personal data, the key of its subject (given, or asked
+        of `subject_of`): the keyring is asked once for all of them. Raises KeyDestroyed once a
+        subject was erased: nothing new is recorded about them."""
         if self.keyring is None:
             return {}
         subjects = {
-            stream_id: subject_named(await self.subject_of(stream_id, events, session))
-            for stream_id, events in streams
+            stream_id: subject_named(subject or await self.subject_of(stream_id, events, session))
+            for stream_id, events, subject in streams
             if any(holds_personal_data(type(e)) for e in events)
         }
         if not subjects:

@@ -68,7 +68,11 @@ Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
 class MessageHandler(Protocol[M]):
-    """What a consumer does with the messages of its topics."""
+    """What a consumer does with the messages of its topics.
+
+    A handler that reacts to a few event types only may say which as `reacts_to` (a collection
+    of event types): the runner then asks the keyring for the keys of those records alone, and
+    the handler passes the others over unread (`passed_over`)."""
 
     name: str
     topics: Sequence[str]
@@ -95,6 +99,14 @@ class UnhandledEventHook(Protocol):
         """Record, in `session`, that someone must act on `event`; `reason` names no personal
         data. Called for an event that decoded but kept failing, just before it is parked."""
         ...
+
+
+def passed_over(record: Record, reacts_to: Collection[str]) -> bool:
+    """Whether a handler reacting only to `reacts_to` passes this record over unread: its type,
+    read without decoding it, is another (a record whose type cannot be read is decoded, and
+    refused if it is broken)."""
+    event_type = event_type_of(record)
+    return event_type is not None and event_type not in reacts_to
 
 
 def event_type_of(record: Record) -> str | None:
@@ -480,11 +492,17 @@ class ProjectionRunner(Generic[M]):
         await self._apply(accepted)
 
     async def _opening_keys(self, records: Sequence[Record]) -> DataKeys:
-        """The keys that open the personal fields of a batch's records (one keyring read)."""
+        """The keys that open the personal fields of the batch's records the handler reads
+        (one keyring read; none when it reads none of them)."""
         if self.keyring is None:
             return {}
+        reacts_to: Collection[str] | None = getattr(self.handler, "reacts_to", None)
         return await self.keyring.keys_to_open(
-            r.value for r in records if r.value and len(r.value) <= MAX_INCOMING_MESSAGE_BYTES
+            r.value
+            for r in records
+            if r.value
+            and len(r.value) <= MAX_INCOMING_MESSAGE_BYTES
+            and not (reacts_to is not None and passed_over(r, reacts_to))
         )
 
     async def _apply(self, items: Sequence[tuple[Record, M]]) -> None:

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from aiokafka.structs import ConsumerRecord
 from hypothesis import HealthCheck, given, settings
 from pydantic import ValidationError
 from pymongo import MongoClient
@@ -32,7 +31,7 @@ from services.notification.app import build_service as build_notification
 from services.notification.settings import NotificationSettings
 from services.outcomes.app import assemble as build_outcomes
 from services.outcomes.settings import OutcomesSettings
-from shared.events import DomainEvent, Envelope, Metadata, encode, kafka_headers, registered_events
+from shared.events import DomainEvent, Envelope, Metadata, registered_events
 from shared.events import intake as intake_events
 from shared.events import notification as notification_events
 from shared.events import outcomes as outcomes_events
@@ -41,6 +40,7 @@ from shared.mongo import Document, in_transaction
 from shared.projection import MessageHandler
 from shared.runtime import ServiceRuntime
 from shared.topics import INTAKE_EVENTS, NOTIFICATION_EVENTS, OUTCOMES_EVENTS
+from tests.support.consuming import record
 from tests.unit.notification.story import Story
 
 EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "25"))
@@ -160,23 +160,6 @@ def consumers(kafka_bootstrap: str, mongodb_uri: str) -> Iterator[Consumers]:
             for name in databases.values():
                 mongo.drop_database(name)
             mongo.close()
-
-
-def record(topic: str, envelope: Envelope, offset: int) -> ConsumerRecord[bytes, bytes]:
-    value = encode(envelope)
-    return ConsumerRecord(
-        topic=topic,
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=envelope.stream_id.encode(),
-        value=value,
-        checksum=None,
-        serialized_key_size=len(envelope.stream_id),
-        serialized_value_size=len(value),
-        headers=kafka_headers(envelope),
-    )
 
 
 def about(story: Story, payload: dict[str, Any]) -> dict[str, Any]:

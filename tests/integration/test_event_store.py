@@ -9,7 +9,13 @@ import pytest
 from pymongo.errors import PyMongoError
 
 from shared.events import Actor, Metadata, Role
-from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore, EventTooLarge
+from shared.eventstore import (
+    ConcurrencyError,
+    EventAlreadyRecorded,
+    EventStore,
+    EventTooLarge,
+    StreamAppend,
+)
 from shared.limits import MAX_EVENT_BYTES
 from shared.mongo import Client, Database, Session, in_transaction
 from tests.support.events import AmountRecorded
@@ -129,3 +135,50 @@ async def test_an_event_too_large_to_publish_is_refused_and_nothing_is_recorded(
 
     assert await store.version("s") == 1
     assert await store.outbox.count_documents({}) == 1
+
+
+async def test_a_batch_may_append_to_one_stream_for_several_causes_each_with_its_own_ids(
+    mongo_client: Client, store: EventStore
+) -> None:
+    await store.append("s1", 0, [AmountRecorded(amount=1)], PRACTITIONER)
+    other = Metadata(actor=Actor(id="sw-2", role=Role.PRACTITIONER))
+
+    async def write(session: Session) -> None:
+        await store.append_streams(
+            [
+                StreamAppend("s1", 1, [AmountRecorded(amount=2)], PRACTITIONER, ["a"]),
+                StreamAppend("s2", 0, [AmountRecorded(amount=9)], PRACTITIONER),
+                StreamAppend("s1", 2, [AmountRecorded(amount=3)], other, ["b"]),
+            ],
+            session=session,
+        )
+
+    await in_transaction(mongo_client, write)
+
+    loaded = await store.load("s1")
+    assert [(e.stream_version, e.event_id) for e in loaded[1:]] == [(2, "a"), (3, "b")]
+    assert [e.actor.id for e in loaded] == ["sw-1", "sw-1", "sw-2"]
+    assert await store.outbox.count_documents({"stream_id": "s1"}) == 3
+
+
+async def test_a_batch_append_refuses_ids_recorded_before_and_appends_that_do_not_follow_on(
+    mongo_client: Client, store: EventStore
+) -> None:
+    await store.append("s1", 0, [AmountRecorded(amount=1)], PRACTITIONER, event_ids=["first"])
+
+    async def append(*appends: StreamAppend) -> None:
+        await in_transaction(
+            mongo_client, lambda session: store.append_streams(appends, session=session)
+        )
+
+    with pytest.raises(EventAlreadyRecorded):
+        await append(StreamAppend("s2", 0, [AmountRecorded(amount=1)], PRACTITIONER, ["first"]))
+    with pytest.raises(ValueError, match="follow on"):
+        await append(
+            StreamAppend("s2", 0, [AmountRecorded(amount=1)], PRACTITIONER),
+            StreamAppend("s2", 0, [AmountRecorded(amount=2)], PRACTITIONER),
+        )
+    with pytest.raises(ConcurrencyError):
+        await append(StreamAppend("s1", 0, [AmountRecorded(amount=2)], PRACTITIONER))
+    assert [e.event_id for e in await store.load("s1")] == ["first"]
+    assert await store.load("s2") == []

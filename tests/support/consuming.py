@@ -9,13 +9,14 @@ import uuid
 from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.structs import ConsumerRecord
 
 from shared.deadletter import DeadLetter, DeadLetters
 from shared.events import Actor, Envelope, Metadata, Role, encode, kafka_headers
 from shared.kafka import consumer
 from shared.keyring import Keyring
 from shared.mongo import Client
-from shared.projection import MessageHandler, ProjectionRunner, RetryPolicy
+from shared.projection import MessageHandler, ProjectionRunner, Record, RetryPolicy
 from tests.support.events import AmountRecorded
 from tests.support.polling import eventually
 from tests.support.projections import StreamTotals
@@ -62,6 +63,25 @@ def runner_for(
         stuck_after_seconds=stuck_after_seconds,
         lag_interval_seconds=lag_interval_seconds,
         keyring=keyring,
+    )
+
+
+def record(topic: str, envelope: Envelope, offset: int, value: bytes | None = None) -> Record:
+    """The envelope as a consumer receives it (`value`: as published, e.g. sealed; by default
+    encoded as it is), to hand a runner a batch of the test's choosing."""
+    value = encode(envelope) if value is None else value
+    return ConsumerRecord(
+        topic=topic,
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=envelope.stream_id.encode(),
+        value=value,
+        checksum=None,
+        serialized_key_size=len(envelope.stream_id),
+        serialized_value_size=len(value),
+        headers=kafka_headers(envelope),
     )
 
 

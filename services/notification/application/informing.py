@@ -66,7 +66,7 @@ from shared.events.intake import (
 )
 from shared.events.notification import Channel, informing_stream
 from shared.events.outcomes import AdvocateAppointed, CaseEvent, CaseOpened
-from shared.eventstore import ConcurrencyError, EventStore
+from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore, StreamAppend
 from shared.mongo import Session
 from shared.personal_data import NO_KEYS, DataKeys
 from shared.projection import Record
@@ -417,8 +417,7 @@ class InformingBatch:
     """Write each event as it is recorded, after looking it up (the retry after
     `RecordedMeanwhile`)."""
     _streams: dict[str, list[Envelope]] = field(default_factory=dict)
-    _found_at: dict[str, int] = field(default_factory=dict)
-    _events: list[Envelope] = field(default_factory=list)
+    _appends: list[StreamAppend] = field(default_factory=list)
     _decisions: list[InformingDecision] = field(default_factory=list)
 
     @classmethod
@@ -475,6 +474,7 @@ class InformingBatch:
             self._streams[stream] = history + recorded
             return recorded
         version = history[-1].stream_version if history else 0
+        # As it will be recorded (its time is the write's): what later steps of the batch see.
         envelope = Envelope.record(
             event,
             stream_id=stream,
@@ -482,9 +482,16 @@ class InformingBatch:
             metadata=metadata,
             event_id=event_id,
         )
-        self._found_at.setdefault(stream, version)
         self._streams[stream] = [*history, envelope]
-        self._events.append(envelope)
+        self._appends.append(
+            StreamAppend(
+                stream_id=stream,
+                expected_version=version,
+                events=[event],
+                metadata=metadata,
+                event_ids=[event_id],
+            )
+        )
         return [envelope]
 
     async def add_decision(self, decision: InformingDecision, session: Session) -> None:
@@ -494,10 +501,13 @@ class InformingBatch:
         """Write what the batch has so far: facts, events (with their outbox entries) and new
         decisions."""
         await self.facts.write(session)
-        if self._events:
-            ids = [e.event_id for e in self._events]
-            if await self.store.any_recorded(ids, session):
-                raise RecordedMeanwhile(self._events[0].stream_id)
-            await self.store.record(self._events, after=self._found_at, session=session)
+        if self._appends:
+            try:
+                recorded = await self.store.append_streams(self._appends, session=session)
+            except EventAlreadyRecorded as error:
+                raise RecordedMeanwhile(self._appends[0].stream_id) from error
+            for envelope in recorded:
+                stream = self._streams[envelope.stream_id]
+                stream[envelope.stream_version - 1] = envelope
         await self.decisions.add_all(self._decisions, session)
-        self._events, self._found_at, self._decisions = [], {}, []
+        self._appends, self._decisions = [], []

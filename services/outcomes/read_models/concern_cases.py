@@ -11,13 +11,25 @@ published, its personal fields sealed; the reaction opens it when it joins.
 
 from __future__ import annotations
 
-from pymongo import ReturnDocument
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pymongo import UpdateOne
 
 from shared.events import Envelope
 from shared.events.registry import as_recorded
 from shared.mongo import Database, Document, Session
 
 COLLECTION = "concern_cases"
+
+
+@dataclass
+class ConcernCase:
+    """One concern's document: the case it belongs to (None until it has one) and the repeat
+    reports waiting for that case (as read: recorded, sealed; or as just parked)."""
+
+    case_id: str | None = None
+    waiting: list[Document | Envelope] = field(default_factory=list)
 
 
 class ConcernCases:
@@ -29,24 +41,43 @@ class ConcernCases:
         case_id = document.get("case_id") if document else None
         return str(case_id) if case_id else None
 
-    async def belongs_to(self, concern_id: str, case_id: str, session: Session) -> list[Document]:
-        """Record that the concern's case is `case_id`; returns the repeat reports (their
-        ConcernRaised, as recorded: sealed) that were waiting for it, and forgets them."""
-        before: Document | None = await self.collection.find_one_and_update(
-            {"_id": concern_id},
-            {"$set": {"case_id": case_id, "waiting": []}},
-            upsert=True,
-            return_document=ReturnDocument.BEFORE,
-            session=session,
-        )
-        waiting: list[Document] = before.get("waiting", []) if before else []
-        return waiting
+    async def read(self, concern_ids: Sequence[str], session: Session) -> dict[str, ConcernCase]:
+        """These concerns' documents, as they are in `session` (one for each, empty where
+        there is none yet)."""
+        wanted = sorted(set(concern_ids))
+        found = {concern_id: ConcernCase() for concern_id in wanted}
+        # Small `$in` lists: the test server's cost grows with the square of the list's length.
+        for start in range(0, len(wanted), 100):
+            cursor = self.collection.find(
+                {"_id": {"$in": wanted[start : start + 100]}}, session=session
+            )
+            async for document in cursor:
+                case_id = document.get("case_id")
+                found[document["_id"]] = ConcernCase(
+                    str(case_id) if case_id else None, list(document.get("waiting", []))
+                )
+        return found
 
-    async def wait_for_case(self, concern_id: str, repeat: Envelope, session: Session) -> None:
-        """Park a repeat report until the case of the concern it repeats is open."""
-        await self.collection.update_one(
-            {"_id": concern_id},
-            {"$push": {"waiting": as_recorded(repeat)}, "$setOnInsert": {"case_id": None}},
-            upsert=True,
-            session=session,
-        )
+    async def write(self, documents: Mapping[str, ConcernCase], session: Session) -> None:
+        """Write these concerns' documents as they now are (read in `session` and changed)."""
+        if documents:
+            await self.collection.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": concern_id},
+                        {
+                            "$set": {
+                                "case_id": each.case_id,
+                                "waiting": [
+                                    as_recorded(w) if isinstance(w, Envelope) else w
+                                    for w in each.waiting
+                                ],
+                            }
+                        },
+                        upsert=True,
+                    )
+                    for concern_id, each in sorted(documents.items())
+                ],
+                ordered=False,
+                session=session,
+            )
