@@ -14,7 +14,7 @@ from datetime import date
 from typing import Final
 
 from pydantic import AwareDatetime, BaseModel, Field
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 
 from services.intake.domain.matching import normalised_name, normalised_postcode
 from shared.events import Envelope
@@ -75,6 +75,7 @@ class PeopleDirectory(Projection):
             await self.directory.create_index([(key, ASCENDING)])
 
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
+        writes: list[UpdateOne] = []
         for event in events:
             change: Document | None = None
             match event.payload:
@@ -110,12 +111,16 @@ class PeopleDirectory(Projection):
                 case _:
                     pass
             if change is not None:
-                await self.directory.update_one(
-                    {"_id": event.stream_id},
-                    change,
-                    upsert=isinstance(event.payload, ConcernRaised),
-                    session=session,
+                writes.append(
+                    UpdateOne(
+                        {"_id": event.stream_id},
+                        change,
+                        upsert=isinstance(event.payload, ConcernRaised),
+                    )
                 )
+        if writes:
+            # The batch's changes in their order, in one command.
+            await self.directory.bulk_write(writes, session=session)
 
 
 class People:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from pydantic import AwareDatetime, BaseModel, Field
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 
 from shared.events import Envelope
 from shared.events.intake import (
@@ -71,6 +71,7 @@ class TriageQueue(Projection):
         )
 
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
+        writes: list[UpdateOne] = []
         for event in events:
             change: Document | None = None
             match event.payload:
@@ -104,12 +105,16 @@ class TriageQueue(Projection):
                 case _:
                     pass
             if change is not None:
-                await self.queue.update_one(
-                    {"_id": event.stream_id},
-                    change,
-                    upsert=isinstance(event.payload, ConcernRaised),
-                    session=session,
+                writes.append(
+                    UpdateOne(
+                        {"_id": event.stream_id},
+                        change,
+                        upsert=isinstance(event.payload, ConcernRaised),
+                    )
                 )
+        if writes:
+            # The batch's changes in their order, in one command.
+            await self.queue.bulk_write(writes, session=session)
 
 
 class Triage:
