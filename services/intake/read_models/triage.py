@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import Final
 
 from pydantic import AwareDatetime, BaseModel, Field
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 
+from services.intake.read_models.per_concern import change_each_concern
 from shared.events import Envelope
 from shared.events.intake import (
     ConcernLinkedToPerson,
@@ -71,7 +72,7 @@ class TriageQueue(Projection):
         )
 
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
-        writes: list[UpdateOne] = []
+        changes: list[tuple[Envelope, Document]] = []
         for event in events:
             change: Document | None = None
             match event.payload:
@@ -105,16 +106,8 @@ class TriageQueue(Projection):
                 case _:
                     pass
             if change is not None:
-                writes.append(
-                    UpdateOne(
-                        {"_id": event.stream_id},
-                        change,
-                        upsert=isinstance(event.payload, ConcernRaised),
-                    )
-                )
-        if writes:
-            # The batch's changes in their order, in one command.
-            await self.queue.bulk_write(writes, session=session)
+                changes.append((event, change))
+        await change_each_concern(self.queue, changes, session)
 
 
 class Triage:
