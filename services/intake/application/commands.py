@@ -310,21 +310,9 @@ class IntakeCommands:
                 submitted_via=via,
                 raised_on=uk_today(),
             )
-            # A new stream (a fresh concern id): nothing to read; its unique key still refuses
-            # a second first event.
-            await self.store.append(
-                concern.concern_id, 0, changes, metadata, session=tx, read_in_session=True
-            )
-            if person_matched_by is None:
-                # Her record is made here, already counting this change (one write, not two).
-                await self.people.insert_one(
-                    {"_id": person_id, "recorded_at": datetime.now(UTC), "changes": 1},
-                    session=tx,
-                )
-                await self.open_concerns.bulk_write([_open_concern_write(concern)], session=tx)
-            else:
-                await self._keep_look_ups(concern, changes, [], tx)
             answer = _answer(concern)
+            # Before the events: a submission received before is refused here, before a data
+            # key is made for a concern that will not be.
             if received_id is not None:
                 document = _received_document(
                     received_id,
@@ -342,6 +330,20 @@ class IntakeCommands:
                     except DuplicateKeyError as error:
                         # Recorded before (committed): this transaction writes nothing.
                         raise _ReceivedBefore from error
+            # A new stream (a fresh concern id): nothing to read; its unique key still refuses
+            # a second first event.
+            await self.store.append(
+                concern.concern_id, 0, changes, metadata, session=tx, read_in_session=True
+            )
+            if person_matched_by is None:
+                # Her record is made here, already counting this change (one write, not two).
+                await self.people.insert_one(
+                    {"_id": person_id, "recorded_at": datetime.now(UTC), "changes": 1},
+                    session=tx,
+                )
+                await self.open_concerns.bulk_write([_open_concern_write(concern)], session=tx)
+            else:
+                await self._keep_look_ups(concern, changes, [], tx)
             return Received(answer, replayed=False)
 
         if session is not None:
