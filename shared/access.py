@@ -12,6 +12,15 @@ by tampering with a raw document, and it also holds against someone with full da
 Only removing the newest entries leaves no gap behind it: the head's `seq` and `hash` (given by
 the verification) are what an operator anchors outside the database to catch that.
 
+Appending costs one command per batch of concurrent requests, not four per request (see
+`AccessAudit.record`): an instance remembers the newest entry it knows, and the requests that
+arrive while it writes are chained and inserted together with one ordered `insert_many`. The
+chain stays one chain per service database, so verification is unchanged; another instance
+appending first shows itself as a refused key, and is read (one query) and chained onto. We
+kept one chain rather than one per instance because a chain per instance would let a whole
+instance's chain be removed without a gap anywhere, and verification and the anchoring of the
+head would need a list of instances that is itself unprotected.
+
 An entry says who (the staff member's id, name, role and teams), what (the route, whether it
 read or changed, the kind and id of the subject and the person it is about), when, from where
 (the client address) and any break-the-glass reason. Never the content: no bodies, no query
@@ -20,6 +29,7 @@ values, no answers.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -32,11 +42,11 @@ from typing import Any
 from fastapi import Request
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from shared.events import Actor, Role
 from shared.events.values import VISIBLE
-from shared.mongo import Collection, Database
+from shared.mongo import DUPLICATE_KEY, Collection, Database
 from shared.problems import FieldProblem, ProblemError
 
 AUDIT_COLLECTION = "access_audit"
@@ -163,12 +173,20 @@ def _now_to_the_millisecond(clock: Callable[[], datetime]) -> str:
 class AccessAudit:
     """The append-only store of staff accesses, one hash chain per service database."""
 
+    CHECKPOINT_EVERY = 64
+    """Entries between moves of the head document, which only says where a fresh instance
+    starts reading the newest entries (the chain itself never depends on it)."""
+
     def __init__(
         self, collection: Collection, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     ) -> None:
         self.collection = collection
         self.head = collection.database[f"{collection.name}_head"]
         self.clock = clock
+        self._newest: tuple[int, str] | None = None
+        """The newest entry this instance knows of (seq, hash): where its next append goes."""
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[AccessEntry]]] = []
+        self._writing = asyncio.Lock()
 
     @classmethod
     def of(cls, database: Database) -> AccessAudit:
@@ -179,30 +197,98 @@ class AccessAudit:
         await self.collection.create_index([("staff_id", ASCENDING), ("seq", ASCENDING)])
 
     async def record(self, **fields: Any) -> AccessEntry:
-        """Append an entry after the newest one. Each entry's `_id` is its `seq`, so instances
-        racing for the same place are kept apart by the key: the loser chains onto the winner's
-        entry. The newest entry's place is kept in one document (`<collection>_head`), so an
-        append reads two documents by key however long the chain is; a head left behind by a
-        crash is caught up from the entries themselves."""
+        """Append an entry after the newest one, and return it once it is stored.
+
+        Group commit: requests wait their turn to write; whoever writes takes every entry
+        waiting by then, chains them onto the newest entry this instance knows of and inserts
+        them with one ordered `insert_many`. Each entry's `_id` is its `seq`, so an instance
+        that got a place first refuses ours by the key: the entries before the refused one are
+        stored, the newer entries are read (one query) and the rest chained onto them. An
+        instance with no memory of the chain starts from the head document and reads what came
+        after it, so a head left behind (it moves every `CHECKPOINT_EVERY` entries, or an
+        instance died before moving it) costs one query. A failed write fails every request
+        in it: no access is served without its record."""
         fields["at"] = _now_to_the_millisecond(self.clock)
-        while True:
-            head = await self.head.find_one({"_id": HEAD})
-            seq, prev_hash = (int(head["seq"]), str(head["hash"])) if head else (0, GENESIS)
-            while (later := await self.collection.find_one({"_id": seq + 1})) is not None:
-                seq, prev_hash = seq + 1, str(later["hash"])
-            entry = chained({**fields, "seq": seq + 1}, prev_hash)
+        stored: asyncio.Future[AccessEntry] = asyncio.get_running_loop().create_future()
+        self._waiting.append((fields, stored))
+        async with self._writing:
+            if not stored.done():
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self._append(batch)
+                finally:
+                    for _, unstored in batch:
+                        if not unstored.done():
+                            unstored.set_exception(
+                                PyMongoError("the audit entry could not be stored")
+                            )
+        return stored.result()
+
+    async def _append(
+        self, batch: list[tuple[dict[str, Any], asyncio.Future[AccessEntry]]]
+    ) -> None:
+        newest = self._newest or await self._after(await self._checkpoint())
+        first = newest[0]
+        while batch:
+            seq, prev_hash = newest
+            entries: list[AccessEntry] = []
+            for fields, _ in batch:
+                entry = chained({**fields, "seq": seq + 1}, prev_hash)
+                entries.append(entry)
+                seq, prev_hash = entry.seq, entry.hash
             try:
-                await self.collection.insert_one({"_id": entry.seq, **entry.model_dump()})
-            except DuplicateKeyError:
-                continue
+                await self.collection.insert_many(
+                    [{"_id": e.seq, **e.model_dump()} for e in entries], ordered=True
+                )
+                stored = len(entries)
+            except BulkWriteError as error:
+                refused = error.details.get("writeErrors", [])
+                if not refused or any(e.get("code") != DUPLICATE_KEY for e in refused):
+                    raise
+                # Ordered: everything before the first refused entry is stored.
+                stored = min(int(e["index"]) for e in refused)
+            for entry, (_, waiting) in zip(entries[:stored], batch[:stored], strict=True):
+                waiting.set_result(entry)
+            if stored:
+                newest = (entries[stored - 1].seq, entries[stored - 1].hash)
+                self._newest = newest
+            batch = batch[stored:]
+            if batch:
+                newest = await self._after(newest)
+        self._newest = newest
+        if newest[0] // self.CHECKPOINT_EVERY > first // self.CHECKPOINT_EVERY:
             with contextlib.suppress(DuplicateKeyError):
                 # Only forwards: an instance that appended later may have moved it on already.
                 await self.head.update_one(
-                    {"_id": HEAD, "seq": {"$lt": entry.seq}},
-                    {"$set": {"seq": entry.seq, "hash": entry.hash}},
+                    {"_id": HEAD, "seq": {"$lt": newest[0]}},
+                    {"$set": {"seq": newest[0], "hash": newest[1]}},
                     upsert=True,
                 )
-            return entry
+
+    async def _checkpoint(self) -> int:
+        head = await self.head.find_one({"_id": HEAD})
+        return int(head["seq"]) if head else 0
+
+    async def _after(self, known: int | tuple[int, str]) -> tuple[int, str]:
+        """The newest entry (seq, hash), read forwards from a known place (one query). From the
+        head's place the hashes are the entries' own, read with them, never the head's."""
+        if isinstance(known, tuple):
+            seq, prev_hash = known
+        else:
+            seq, prev_hash = (known - 1, "") if known else (0, GENESIS)
+        async for later in self.collection.find(
+            {"_id": {"$gt": seq}}, projection={"hash": 1}, sort=[("_id", ASCENDING)]
+        ):
+            if later["_id"] != seq + 1:
+                break
+            seq, prev_hash = seq + 1, str(later["hash"])
+        if not prev_hash:
+            # The head names an entry that is not there: chain onto the newest there is.
+            newest = await self.collection.find_one(
+                {}, projection={"hash": 1}, sort=[("_id", DESCENDING)]
+            )
+            seq, prev_hash = (int(newest["_id"]), str(newest["hash"])) if newest else (0, GENESIS)
+        return seq, prev_hash
 
     async def entries(
         self, *, person_id: str | None = None, staff_id: str | None = None, limit: int = 1000

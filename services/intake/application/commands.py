@@ -287,20 +287,15 @@ class IntakeCommands:
         fingerprint = submission_fingerprint(submission)
         metadata = Metadata(actor=actor, correlation_id=correlation_id)
 
+        received_id = _received_id(agency, idempotency_key) if idempotency_key is not None else None
+
         async def work(tx: Session) -> Received:
-            if idempotency_key is not None:
-                earlier = await self.received.find_one(
-                    {"_id": _received_id(agency, idempotency_key)}, session=tx
-                )
+            if received_id is not None and session is not None:
+                # In a Kafka batch's transaction a refused insert would fail the whole batch:
+                # read first there.
+                earlier = await self.received.find_one({"_id": received_id}, session=tx)
                 if earlier is not None:
-                    if earlier["fingerprint"] != fingerprint:
-                        raise SubmissionConflict(
-                            f"the key {idempotency_key!r} was already used by {agency} for a "
-                            "different submission"
-                        )
-                    return Received(
-                        ConcernReceived.model_validate(earlier["answer"]), replayed=True
-                    )
+                    return _answered_before(earlier, fingerprint, agency, idempotency_key)
             person_id, person_matched_by = await self._recognise(submission, tx)
             concern = Concern(new_concern_id())
             changes = concern.raise_concern(
@@ -308,32 +303,61 @@ class IntakeCommands:
                 agency=agency,
                 person_id=person_id,
                 person_matched_by=person_matched_by,
-                open_concerns=await self._open_concerns_of(person_id, tx),
+                # A person recognised just now for the first time has no concerns yet.
+                open_concerns=await self._open_concerns_of(person_id, tx)
+                if person_matched_by is not None
+                else [],
                 submitted_via=via,
                 raised_on=uk_today(),
             )
-            await self.store.append(concern.concern_id, 0, changes, metadata, session=tx)
-            await self._keep_look_ups(concern, changes, [], tx)
             answer = _answer(concern)
-            if idempotency_key is not None:
-                await self._insert(
-                    self.received,
-                    _received_document(
-                        _received_id(agency, idempotency_key),
-                        agency,
-                        idempotency_key,
-                        fingerprint,
-                        answer,
-                        datetime.now(UTC),
-                    ),
-                    f"a submission of {agency}",
-                    tx,
+            # Before the events: a submission received before is refused here, before a data
+            # key is made for a concern that will not be.
+            if received_id is not None:
+                document = _received_document(
+                    received_id,
+                    agency,
+                    str(idempotency_key),
+                    fingerprint,
+                    answer,
+                    datetime.now(UTC),
                 )
+                if session is not None:
+                    await self._insert(self.received, document, f"a submission of {agency}", tx)
+                else:
+                    try:
+                        await self.received.insert_one(document, session=tx)
+                    except DuplicateKeyError as error:
+                        # Recorded before (committed): this transaction writes nothing.
+                        raise _ReceivedBefore from error
+            # A new stream (a fresh concern id): nothing to read; its unique key still refuses
+            # a second first event.
+            await self.store.append(
+                concern.concern_id, 0, changes, metadata, session=tx, read_in_session=True
+            )
+            if person_matched_by is None:
+                # Her record is made here, already counting this change (one write, not two).
+                await self.people.insert_one(
+                    {"_id": person_id, "recorded_at": datetime.now(UTC), "changes": 1},
+                    session=tx,
+                )
+                await self.open_concerns.bulk_write([_open_concern_write(concern)], session=tx)
+            else:
+                await self._keep_look_ups(concern, changes, [], tx)
             return Received(answer, replayed=False)
 
         if session is not None:
             return await work(session)
-        return await self._transaction(work)
+        # The unique `_id` alone refuses a second record of the submission, so it is not read
+        # first: only when the insert is refused is what was recorded read, and answered.
+        for _ in range(ATTEMPTS):
+            try:
+                return await self._transaction(work)
+            except _ReceivedBefore:
+                earlier = await self.received.find_one({"_id": received_id})
+                if earlier is not None:
+                    return _answered_before(earlier, fingerprint, agency, idempotency_key)
+        raise StillBusy("the submission's record kept changing")
 
     async def earlier_submission_differs(
         self, agency: str, idempotency_key: str, submission: ConcernSubmission, session: Session
@@ -458,23 +482,21 @@ class IntakeCommands:
     async def _recognise(
         self, submission: ConcernSubmission, tx: Session
     ) -> tuple[str, MatchedBy | None]:
+        """The person the submission is about, by its first key on record (one look-up for
+        all its keys); a new person id, indexed under every key, when none is."""
         keys = self.matching_keys.of(submission.person)
+        known = {d["_id"]: str(d["person_id"]) for d in await _find_in(self.person_index, keys, tx)}
         for key in keys:
-            found = await self.person_index.find_one({"_id": key}, session=tx)
-            if found is not None:
-                return str(found["person_id"]), matched_by(key)
+            if key in known:
+                return known[key], matched_by(key)
         person_id = new_person_id()
-        for key in keys:
-            await self._insert(
-                # Never the key itself in the error: it is an NHS number or a name, birth date
-                # and postcode.
-                self.person_index,
-                {"_id": key, "person_id": person_id},
-                "a person",
-                tx,
-            )
-        await self.people.insert_one(
-            {"_id": person_id, "recorded_at": datetime.now(UTC), "changes": 0}, session=tx
+        # Never the key itself in the error: it is an NHS number or a name, birth date and
+        # postcode.
+        await self._insert_all(
+            self.person_index,
+            [{"_id": key, "person_id": person_id} for key in keys],
+            "a person",
+            tx,
         )
         return person_id, None
 
@@ -782,6 +804,22 @@ def _answer(concern: Concern) -> ConcernReceived:
         status=RECEIVED,
         what_happens_next=what_happens_next(concern.reference),
     )
+
+
+class _ReceivedBefore(Exception):
+    """The submission's record was already there: it was received (and answered) before."""
+
+
+def _answered_before(
+    earlier: Document, fingerprint: str, agency: str, idempotency_key: str | None
+) -> Received:
+    """The answer given before to the same submission; a different one under the same key is
+    refused."""
+    if earlier["fingerprint"] != fingerprint:
+        raise SubmissionConflict(
+            f"the key {idempotency_key!r} was already used by {agency} for a different submission"
+        )
+    return Received(ConcernReceived.model_validate(earlier["answer"]), replayed=True)
 
 
 def _received_document(

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Final
 
 from pydantic import AwareDatetime, BaseModel, Field
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateMany, UpdateOne
 
 import shared.events.outcomes  # noqa: F401  (registers CaseClosed, so it can be decoded here)
 from shared.events import Envelope
@@ -37,6 +37,9 @@ from shared.topics import INTAKE_EVENTS, OUTCOMES_EVENTS
 CONCERNS: Final = "partner_concerns"
 REJECTIONS: Final = "partner_rejections"
 CLOSED_CASES: Final = "partner_closed_cases"
+IN_LIST: Final = 100
+"""At most this many values in one `$in` (the test server's cost grows with the square of a
+list's length)."""
 
 
 class Stage(StrEnum):
@@ -132,80 +135,119 @@ class PartnerView(Projection):
         await self.rejections.create_index([("agency", ASCENDING), ("rejected_at", DESCENDING)])
 
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
+        # The batch's writes are kept and sent together, one command per collection; they are
+        # sent first whenever the partner view itself must be read in the middle (a repeat or
+        # a closure, both rare), so every read sees the events before it.
+        writes = _Writes(self)
+        closed = await self._closed_cases(events, session)
         for event in events:
             match event.payload:
                 case ConcernRaised() as raised:
-                    await self._raised(raised, event, session)
+                    writes.concerns.append(
+                        self._raised(raised, event, closed.get(case_of(raised.concern_id)))
+                    )
                 case InformationGathered() as gathered:
-                    await self.concerns.update_one(
-                        {"_id": gathered.concern_id, "stage": Stage.RECEIVED.value},
-                        self._moved(Stage.BEING_LOOKED_AT, event),
-                        session=session,
+                    writes.concerns.append(
+                        UpdateOne(
+                            {"_id": gathered.concern_id, "stage": Stage.RECEIVED.value},
+                            self._moved(Stage.BEING_LOOKED_AT, event),
+                        )
                     )
                 case RepeatConcernLinked() as repeat:
+                    await writes.send(session)
                     await self._repeat(repeat, event, session)
                 case S42DecisionMade() as decided:
-                    await self.concerns.update_many(
-                        {
-                            "$or": [{"_id": decided.concern_id}, {"repeat_of": decided.concern_id}],
-                            "stage": {"$ne": Stage.CLOSED.value},
-                        },
-                        self._moved(
-                            Stage.DECIDED,
-                            event,
-                            decision_in_plain_words(decided.decision, decided.route),
-                        ),
-                        session=session,
+                    writes.concerns.append(
+                        UpdateMany(
+                            {
+                                "$or": [
+                                    {"_id": decided.concern_id},
+                                    {"repeat_of": decided.concern_id},
+                                ],
+                                "stage": {"$ne": Stage.CLOSED.value},
+                            },
+                            self._moved(
+                                Stage.DECIDED,
+                                event,
+                                decision_in_plain_words(decided.decision, decided.route),
+                            ),
+                        )
                     )
                 case ReferrerFeedbackGiven() as feedback:
-                    await self.concerns.update_one(
-                        {"_id": feedback.concern_id},
-                        {
-                            "$push": {
-                                "feedback": {
-                                    "feedback": feedback.feedback,
-                                    "given_at": event.occurred_at,
-                                }
+                    writes.concerns.append(
+                        UpdateOne(
+                            {"_id": feedback.concern_id},
+                            {
+                                "$push": {
+                                    "feedback": {
+                                        "feedback": feedback.feedback,
+                                        "given_at": event.occurred_at,
+                                    }
+                                },
+                                "$max": {"updated_at": event.occurred_at},
                             },
-                            "$max": {"updated_at": event.occurred_at},
-                        },
-                        session=session,
+                        )
                     )
                 case ConcernSubmissionRejected() as rejection if rejection.agency is not None:
-                    await self.rejections.replace_one(
-                        {"_id": event.event_id},
-                        {
-                            "agency": rejection.agency,
-                            "partner_reference": rejection.partner_reference,
-                            "reasons": [r.model_dump() for r in rejection.reasons],
-                            "rejected_at": event.occurred_at,
-                        },
-                        upsert=True,
-                        session=session,
+                    writes.rejections.append(
+                        ReplaceOne(
+                            {"_id": event.event_id},
+                            {
+                                "agency": rejection.agency,
+                                "partner_reference": rejection.partner_reference,
+                                "reasons": [r.model_dump() for r in rejection.reasons],
+                                "rejected_at": event.occurred_at,
+                            },
+                            upsert=True,
+                        )
                     )
-                case CaseClosed() as closed:
-                    await self._closed(closed, event, session)
+                case CaseClosed() as closure:
+                    closed[closure.case_id] = {
+                        "closed_at": closure.closed_at,
+                        "recorded_at": event.occurred_at,
+                    }
+                    writes.closed_cases.append(
+                        ReplaceOne({"_id": closure.case_id}, closed[closure.case_id], upsert=True)
+                    )
+                    await writes.send(session)
+                    await self._closed(closure, event, session)
                 case _:
                     pass
+        await writes.send(session)
 
-    async def _raised(self, raised: ConcernRaised, event: Envelope, session: Session) -> None:
-        case_id = case_of(raised.concern_id)
-        # The case may have closed before this consumer saw the concern (separate topics).
-        closed = await self.closed_cases.find_one({"_id": case_id}, session=session)
+    async def _closed_cases(
+        self, events: Sequence[Envelope], session: Session
+    ) -> dict[str, Document]:
+        """The closures already recorded of the cases of the batch's new concerns (one `$in`
+        look-up per hundred): the case may have closed before this consumer saw the concern
+        (separate topics)."""
+        cases = sorted(
+            {case_of(e.payload.concern_id) for e in events if isinstance(e.payload, ConcernRaised)}
+        )
+        closed: dict[str, Document] = {}
+        for start in range(0, len(cases), IN_LIST):
+            async for doc in self.closed_cases.find(
+                {"_id": {"$in": cases[start : start + IN_LIST]}}, session=session
+            ):
+                closed[doc["_id"]] = doc
+        return closed
+
+    @staticmethod
+    def _raised(raised: ConcernRaised, event: Envelope, closed: Document | None) -> UpdateOne:
         stage = Stage.CLOSED if closed else Stage.RECEIVED
         # Closed before this consumer saw the concern: it was last changed when it closed, as
         # it reads when the closure is applied after the concern.
         updated_at = event.occurred_at
         if closed is not None:
             updated_at = max(updated_at, closed.get("recorded_at", updated_at))
-        await self.concerns.update_one(
+        return UpdateOne(
             {"_id": raised.concern_id},
             {
                 "$set": {
                     "agency": raised.agency,
                     "partner_reference": raised.partner_reference,
                     "reference": raised.reference,
-                    "case_id": case_id,
+                    "case_id": case_of(raised.concern_id),
                     "repeat_of": None,
                     "stage": stage.value,
                     "status": status_text(stage),
@@ -215,7 +257,6 @@ class PartnerView(Projection):
                 "$setOnInsert": {"feedback": []},
             },
             upsert=True,
-            session=session,
         )
 
     async def _repeat(self, repeat: RepeatConcernLinked, event: Envelope, session: Session) -> None:
@@ -239,12 +280,8 @@ class PartnerView(Projection):
             )
 
     async def _closed(self, closed: CaseClosed, event: Envelope, session: Session) -> None:
-        await self.closed_cases.replace_one(
-            {"_id": closed.case_id},
-            {"closed_at": closed.closed_at, "recorded_at": event.occurred_at},
-            upsert=True,
-            session=session,
-        )
+        """Move the closed case's concern (and its repeats) to closed; its closure is recorded
+        already."""
         concern = await self.concerns.find_one({"case_id": closed.case_id}, session=session)
         if concern is None:
             return
@@ -262,6 +299,26 @@ class PartnerView(Projection):
             "$set": {"stage": stage.value, "status": status_text(stage, decision)},
             "$max": {"updated_at": event.occurred_at},
         }
+
+
+class _Writes:
+    """A batch's writes to the partner view not sent yet, in order, per collection."""
+
+    def __init__(self, view: PartnerView) -> None:
+        self.view = view
+        self.concerns: list[UpdateOne | UpdateMany] = []
+        self.rejections: list[ReplaceOne[Document]] = []
+        self.closed_cases: list[ReplaceOne[Document]] = []
+
+    async def send(self, session: Session) -> None:
+        for collection, writes in (
+            (self.view.concerns, self.concerns),
+            (self.view.rejections, self.rejections),
+            (self.view.closed_cases, self.closed_cases),
+        ):
+            if writes:
+                await collection.bulk_write(list(writes), session=session)
+                writes.clear()
 
 
 # --- reading it -----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from pymongo import ASCENDING, DESCENDING
 
 from services.intake.domain.matching import normalised_name, normalised_postcode
+from services.intake.read_models.per_concern import change_each_concern
 from shared.events import Envelope
 from shared.events.intake import (
     ConcernLinkedToPerson,
@@ -75,6 +76,7 @@ class PeopleDirectory(Projection):
             await self.directory.create_index([(key, ASCENDING)])
 
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
+        changes: list[tuple[Envelope, Document]] = []
         for event in events:
             change: Document | None = None
             match event.payload:
@@ -110,12 +112,8 @@ class PeopleDirectory(Projection):
                 case _:
                     pass
             if change is not None:
-                await self.directory.update_one(
-                    {"_id": event.stream_id},
-                    change,
-                    upsert=isinstance(event.payload, ConcernRaised),
-                    session=session,
-                )
+                changes.append((event, change))
+        await change_each_concern(self.directory, changes, session)
 
 
 class People:

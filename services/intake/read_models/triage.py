@@ -10,6 +10,7 @@ from typing import Final
 from pydantic import AwareDatetime, BaseModel, Field
 from pymongo import ASCENDING
 
+from services.intake.read_models.per_concern import change_each_concern
 from shared.events import Envelope
 from shared.events.intake import (
     ConcernLinkedToPerson,
@@ -71,6 +72,7 @@ class TriageQueue(Projection):
         )
 
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
+        changes: list[tuple[Envelope, Document]] = []
         for event in events:
             change: Document | None = None
             match event.payload:
@@ -104,12 +106,8 @@ class TriageQueue(Projection):
                 case _:
                     pass
             if change is not None:
-                await self.queue.update_one(
-                    {"_id": event.stream_id},
-                    change,
-                    upsert=isinstance(event.payload, ConcernRaised),
-                    session=session,
-                )
+                changes.append((event, change))
+        await change_each_concern(self.queue, changes, session)
 
 
 class Triage:

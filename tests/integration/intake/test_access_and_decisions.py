@@ -212,3 +212,38 @@ async def test_a_bad_staff_request_names_the_field(intake: Intake) -> None:
     [problem] = response.json()["errors"]
     assert problem["field"] == "decision"
     assert "s42_enquiry" in problem["allowed"]
+
+
+async def test_the_partner_view_equals_itself_after_a_rebuild(intake: Intake) -> None:
+    followed, received, other = [
+        await raised(intake, agency)
+        for agency in (intake.agency_a, intake.agency_a, intake.agency_b)
+    ]
+    base = f"/concerns/{followed['concern_id']}"
+    await intake.http.post(
+        f"{base}/information",
+        json={"note": "Spoke to her GP.", "source": "her GP"},
+        headers=intake.as_practitioner(),
+    )
+    await intake.http.post(f"{base}/decision", json=DECISION, headers=intake.as_manager())
+    for feedback in ("Thank you.", "We are making enquiries."):
+        await intake.http.post(
+            f"{base}/referrer-feedback",
+            json={"feedback": feedback},
+            headers=intake.as_practitioner(),
+        )
+    await eventually(
+        lambda: seen_by_partner(intake, intake.agency_a, followed["reference"]),
+        until=lambda r: len(r.json()["feedback"]) == 2,
+        what="both feedbacks in the partner view",
+    )
+    for agency, concern in ((intake.agency_a, received), (intake.agency_b, other)):
+        await partner_view(intake, agency, concern["reference"], until="received")
+    ours = {"_id": {"$in": [c["concern_id"] for c in (followed, received, other)]}}
+    view = intake.runtime.database["partner_concerns"]
+    built = await view.find(ours).sort("_id").to_list()
+
+    await intake.runtime.rebuild("partner-view")
+
+    assert len(built) == 3
+    assert await view.find(ours).sort("_id").to_list() == built

@@ -3,6 +3,7 @@ ConcernRaised through the outbox, retries raise nothing twice, refusals explain 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
@@ -98,6 +99,37 @@ async def test_a_retried_post_with_the_same_key_raises_one_concern(intake: Intak
         what="the partner view",
     )
     assert [c["reference"] for c in listed.json()] == [first.json()["reference"]]
+
+
+async def test_the_same_submission_posted_at_once_raises_one_concern_and_answers_all_alike(
+    intake: Intake,
+) -> None:
+    body = a_submission()
+
+    responses = await asyncio.gather(
+        *(intake.raise_concern(intake.agency_a, body, key="all-at-once") for _ in range(4))
+    )
+
+    assert [r.status_code for r in responses] == [202] * 4
+    assert len({json.dumps(r.json(), sort_keys=True) for r in responses}) == 1
+    replayed = [r.headers.get("Idempotent-Replayed") for r in responses]
+    assert sorted(replayed, key=str) == [None, "true", "true", "true"]
+    stored = intake.runtime.database["events"]
+    assert await stored.count_documents({"event_type": "ConcernRaised"}) == 1
+
+
+async def test_one_key_with_different_bodies_at_once_raises_one_and_refuses_the_others(
+    intake: Intake,
+) -> None:
+    bodies = [a_submission() for _ in range(4)]
+
+    responses = await asyncio.gather(
+        *(intake.raise_concern(intake.agency_a, body, key="contested") for body in bodies)
+    )
+
+    assert sorted(r.status_code for r in responses) == [202, 409, 409, 409]
+    stored = intake.runtime.database["events"]
+    assert await stored.count_documents({"event_type": "ConcernRaised"}) == 1
 
 
 async def test_the_same_key_with_a_different_body_is_refused_with_409(intake: Intake) -> None:

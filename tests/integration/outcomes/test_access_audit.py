@@ -12,7 +12,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from bson import json_util
 
-from shared.access import AUDIT_COLLECTION, REASON_HEADER, AccessAudit
+from shared.access import AUDIT_COLLECTION, HEAD, REASON_HEADER, AccessAudit
 from tests.integration.outcomes.conftest import OutcomesService, open_enquiry
 from tests.support.polling import eventually
 from tests.support.staff import Staff, TestUser
@@ -208,6 +208,27 @@ async def test_instances_recording_at_once_keep_one_unbroken_chain(
     after_a_crash = await second.record(**ACCESS)
     check = await first.verify()
     assert (after_a_crash.seq, check.intact, check.entries) == (31, True, 31)
+
+
+async def test_a_new_instance_chains_onto_the_newest_entry_whatever_the_head_says(
+    outcomes: OutcomesService,
+) -> None:
+    collection = outcomes.runtime.database[f"{AUDIT_COLLECTION}_restart"]
+    first = AccessAudit(collection)
+    for n in range(3):
+        await first.record(**{**ACCESS, "subject_id": f"case-{n}"})
+
+    # Behind (a head moved on only now and then, or by an instance that died), and ahead of
+    # the entries (pointing at one that is not there): neither is chained onto.
+    await first.head.replace_one({"_id": HEAD}, {"seq": 1, "hash": "stale"}, upsert=True)
+    behind = await AccessAudit(collection).record(**ACCESS)
+    await first.head.replace_one({"_id": HEAD}, {"seq": 99, "hash": "stale"}, upsert=True)
+    ahead = await AccessAudit(collection).record(**ACCESS)
+    after_them = await first.record(**ACCESS)
+
+    check = await first.verify()
+    assert (behind.seq, ahead.seq, after_them.seq) == (4, 5, 6)
+    assert (check.intact, check.entries, check.head_seq) == (True, 6, 6)
 
 
 ACCESS: dict[str, Any] = {
