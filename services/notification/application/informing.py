@@ -401,9 +401,9 @@ class RecordedMeanwhile(ConcurrencyError):
 class InformingBatch:
     """What one consumer batch of the informing reaction reads once and writes together: its
     facts, which of its steps are decided already, the informing streams of the people it is
-    about (one look-up), and the events and decisions it settles (`write`: one look-up of
-    stream versions and of the keyring, one insert of events, of outbox entries and of
-    decisions). An `InformingWrites` for `Telling`.
+    about (one look-up), and the events and decisions it settles (`write`: one
+    `append_streams`, which looks up the events' ids, the streams' versions and the keyring
+    once each, and one insert of decisions). An `InformingWrites` for `Telling`.
 
     Nothing is read twice: `history` is each person's stream with what the batch recorded on it.
     Two writers never both win: a stream that moved on, or an event recorded meanwhile, fails the

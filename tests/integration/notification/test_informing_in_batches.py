@@ -13,8 +13,12 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+import pytest
 from prometheus_client import REGISTRY
 
+from services.notification.application.informing import RecordedMeanwhile
+from services.notification.domain.informing_record import derived_event_id
+from services.notification.read_models.decisions import DecisionOutcome
 from services.notification.settings import NotificationSettings
 from shared.events import Envelope
 from shared.events.intake import ContactPoints
@@ -195,3 +199,26 @@ async def test_a_repeat_and_a_concern_moved_to_another_person_in_one_batch(
         events,
         [first.person_id, moved.person_id, someone_else],
     )
+
+
+async def test_an_event_recorded_meanwhile_fails_the_batch_once_and_its_retry_writes_as_it_goes(
+    settings: NotificationSettings, mongo_client: Client
+) -> None:
+    """The batch writes its events without looking each up first; one already on record (here
+    under another stream, as no writer of ours would) fails the batch's transaction once, and
+    the retry, which looks each up, skips it instead of failing for ever."""
+    story = Story()
+    raised = story.concern_raised(contact=ContactPoints(email=story.mary_email))
+    taken = derived_event_id("preferences", raised.event_id)
+    async with running(settings, mongo_client, start=False) as service:
+        await service.parts.runtime.store.events.insert_one(
+            {"_id": taken, "stream_id": f"elsewhere-{uuid.uuid4()}", "stream_version": 1}
+        )
+        with pytest.raises(RecordedMeanwhile):
+            await handle_directly(service, raised)
+        await handle_directly(service, raised)
+        decision = await service.parts.reaction.decisions.get(raised.event_id)
+        assert decision is not None
+        assert decision.outcome is DecisionOutcome.AWAITING_SAFE_CONTACT
+        # Nothing of the failed attempt was kept, and the retry recorded nothing twice.
+        assert [e.event_id for e in await service.stream(story.person_id)] == []
