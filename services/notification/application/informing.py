@@ -251,7 +251,7 @@ class InformingReaction:
         if isinstance(payload, ConcernRaised):
             needs = preferences_from_concern(payload, default_channel=self.default_channel)
             if concern is not None:
-                await facts.save_concern(concern.model_copy(update={"needs": needs}), session)
+                facts.save_concern(concern.model_copy(update={"needs": needs}))
         elif concern is not None and concern.needs is not None:
             needs = concern.needs.model_copy(update={"person_id": person_id})
         else:
@@ -282,7 +282,7 @@ class InformingReaction:
             )
             if envelope.stream_version > case.version:
                 case = case.after(envelope)
-                await facts.save_case(case, session)
+                facts.save_case(case)
             concern_id = case.concern_id
             if concern_id is not None:
                 concern = await facts.concern(concern_id, session)
@@ -295,7 +295,7 @@ class InformingReaction:
                         reference=payload.reference,
                     )
                 ).model_copy(update={"case_id": payload.case_id})
-                await facts.save_concern(concern, session)
+                facts.save_concern(concern)
             return case, concern
         concern_id = getattr(payload, "concern_id", None)
         if not isinstance(concern_id, str):
@@ -308,7 +308,7 @@ class InformingReaction:
             concern = ConcernFacts(concern_id=concern_id, person_id=person_id)
         if envelope.stream_version > concern.version:
             concern = concern.after(envelope)
-            await facts.save_concern(concern, session)
+            facts.save_concern(concern)
         if isinstance(payload, ConcernRaised):
             facts.name_person(payload.person_id, payload.person.name)
         if concern.case_id is not None:
@@ -355,11 +355,11 @@ class BatchFacts:
             self.concerns[concern_id] = await self.index.concern(concern_id, session)
         return self.concerns[concern_id]
 
-    async def save_case(self, facts: CaseFacts, session: Session) -> None:
+    def save_case(self, facts: CaseFacts) -> None:
         self.cases[facts.case_id] = facts
         self._changed_cases.add(facts.case_id)
 
-    async def save_concern(self, facts: ConcernFacts, session: Session) -> None:
+    def save_concern(self, facts: ConcernFacts) -> None:
         self.concerns[facts.concern_id] = facts
         self._changed_concerns.add(facts.concern_id)
 

@@ -105,19 +105,6 @@ class CaseIndex:
                 found[document["_id"]] = document
         return found
 
-    async def save_case(self, facts: CaseFacts, session: Session) -> None:
-        await self.cases.replace_one(
-            {"_id": facts.case_id}, _document(facts, facts.case_id), upsert=True, session=session
-        )
-
-    async def save_concern(self, facts: ConcernFacts, session: Session) -> None:
-        await self.concerns.replace_one(
-            {"_id": facts.concern_id},
-            _document(facts, facts.concern_id),
-            upsert=True,
-            session=session,
-        )
-
     async def save_all(
         self,
         cases: Iterable[CaseFacts],
@@ -125,8 +112,8 @@ class CaseIndex:
         names: Mapping[str, str],
         session: Session,
     ) -> None:
-        """`save_case`, `save_concern` and `name_person` for many at once: one bulk write per
-        collection (a consumer batch's facts)."""
+        """Save these cases' and concerns' facts and these people's names (as the concern gave
+        them), with one bulk write per collection: a consumer batch's facts."""
         case_writes = [
             ReplaceOne({"_id": f.case_id}, _document(f, f.case_id), upsert=True) for f in cases
         ]
@@ -144,11 +131,6 @@ class CaseIndex:
             await self.concerns.bulk_write(concern_writes, session=session)
         if name_writes:
             await self.people.bulk_write(name_writes, session=session)
-
-    async def name_person(self, person_id: str, name: str, session: Session) -> None:
-        await self.people.update_one(
-            {"_id": person_id}, {"$set": {"name": name}}, upsert=True, session=session
-        )
 
     async def erase_person(self, person_id: str, session: Session) -> None:
         """The person was erased: her name, the contact needs her concerns gave and the people
