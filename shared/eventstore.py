@@ -38,6 +38,7 @@ from shared.personal_data import (
     holds_personal_data,
     subject_named,
 )
+from shared.wakeup import inserted_into
 
 SubjectOf = Callable[[str, Sequence[DomainEvent], Session | None], Awaitable[str]]
 """The data subject whose key seals a stream's events: given the stream id, the events being
@@ -182,6 +183,30 @@ class EventStore:
             is not None
         )
 
+    async def recorded_among(self, event_ids: Sequence[str], session: Session) -> set[str]:
+        """Which of these event ids are in the store already, on any stream (one look-up)."""
+        if not event_ids:
+            return set()
+        return {
+            str(doc["_id"])
+            async for doc in self.events.find(
+                {"_id": {"$in": list(event_ids)}}, projection={"_id": 1}, session=session
+            )
+        }
+
+    async def versions(self, stream_ids: Sequence[str], session: Session) -> dict[str, int]:
+        """Each stream's version (0 when it has no events), with one look-up."""
+        found = dict.fromkeys(stream_ids, 0)
+        if not stream_ids:
+            return found
+        async for doc in self.events.find(
+            {"stream_id": {"$in": list(found)}},
+            projection={"stream_id": 1, "stream_version": 1},
+            session=session,
+        ):
+            found[doc["stream_id"]] = max(found[doc["stream_id"]], int(doc["stream_version"]))
+        return found
+
     async def append(
         self,
         stream_id: str,
@@ -253,6 +278,7 @@ class EventStore:
                 ],
                 session=tx,
             )
+            inserted_into(self.outbox, tx)
             return envelopes
 
         if session is not None:
@@ -323,6 +349,7 @@ class EventStore:
         await self.outbox.insert_many(
             [self._outbox_entry(e, value, now) for e, value in recorded], session=session
         )
+        inserted_into(self.outbox, session)
         return [e for e, _ in recorded]
 
     async def _check_streams(
@@ -332,17 +359,11 @@ class EventStore:
         event_ids = [i for a in appends for i in a.event_ids or ()]
         if event_ids and await self.any_recorded(event_ids, session):
             raise EventAlreadyRecorded(f"events {event_ids} are already recorded")
-        actual: dict[str, int] = {}
-        async for doc in self.events.find(
-            {"stream_id": {"$in": [a.stream_id for a in firsts]}},
-            projection={"stream_id": 1, "stream_version": 1},
-            session=session,
-        ):
-            actual[doc["stream_id"]] = max(actual.get(doc["stream_id"], 0), doc["stream_version"])
+        actual = await self.versions([a.stream_id for a in firsts], session)
         for append in firsts:
-            if actual.get(append.stream_id, 0) != append.expected_version:
+            if actual[append.stream_id] != append.expected_version:
                 raise ConcurrencyError(
-                    append.stream_id, append.expected_version, actual.get(append.stream_id, 0)
+                    append.stream_id, append.expected_version, actual[append.stream_id]
                 )
 
     async def _sealing_key(

@@ -69,3 +69,9 @@ DATABASE_COMMANDS = Counter(
     "Commands sent to MongoDB, by command and collection: what a piece of work costs the database",
     ["command", "collection"],
 )
+CONCERNS_POSTED = Counter(
+    "intake_concerns_posted_total",
+    "Concerns posted over HTTP, by how they were raised: alone, together with those posted at "
+    "the same moment, or one by one after their group could not be raised together",
+    ["raised"],
+)

@@ -122,7 +122,7 @@ class CommandCounter(monitoring.CommandListener):
 
 
 class TransactionTooLong(Exception):
-    """A transaction ran past its time limit and was abortedt: the same work in smaller pieces
+    """A transaction ran past its time limit and was aborted: the same work in smaller pieces
     may fit. MongoDB aborts transactions older than 60 s (`transactionLifetimeLimitSeconds`)."""
 
 
@@ -157,6 +157,20 @@ def is_transient(error: BaseException) -> bool:
     }
 
 
+_after_commit: weakref.WeakKeyDictionary[Session, list[Callable[[], None]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def after_commit(session: Session | None, action: Callable[[], None]) -> None:
+    """Run `action` once what was written in `session` is committed: when its transaction
+    (begun by `in_transaction`) commits, never if it aborts; at once outside a transaction."""
+    if session is None or not session.in_transaction:
+        action()
+        return
+    _after_commit.setdefault(session, []).append(action)
+
+
 async def in_transaction(
     client: Client,
     work: Callable[[Session], Awaitable[T]],
@@ -176,19 +190,27 @@ async def in_transaction(
         try:
             async with client.start_session() as session:
                 await _note_session(client, session)
-                async with await session.start_transaction():
-                    if time_limit is None:
-                        return await work(session)
-                    limit = asyncio.timeout(time_limit)
-                    try:
-                        async with limit:
-                            return await work(session)
-                    except TimeoutError as error:
-                        if limit.expired():
-                            raise TransactionTooLong(
-                                f"the transaction ran longer than {time_limit:g} s"
-                            ) from error
-                        raise
+                try:
+                    async with await session.start_transaction():
+                        if time_limit is None:
+                            result = await work(session)
+                        else:
+                            limit = asyncio.timeout(time_limit)
+                            try:
+                                async with limit:
+                                    result = await work(session)
+                            except TimeoutError as error:
+                                if limit.expired():
+                                    raise TransactionTooLong(
+                                        f"the transaction ran longer than {time_limit:g} s"
+                                    ) from error
+                                raise
+                except BaseException:
+                    _after_commit.pop(session, None)
+                    raise
+                for action in _after_commit.pop(session, ()):
+                    action()
+                return result
         except PyMongoError as error:
             conflict = error.has_error_label("TransientTransactionError") and not isinstance(
                 error, ConnectionFailure

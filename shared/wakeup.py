@@ -1,20 +1,37 @@
 """Waking a worker as soon as work is written, without polling fast.
 
-A change stream over the collection signals each insert; a bounded poll covers the time the
-change stream is unavailable (or misses something), so a worker waits at most `poll_interval`.
+The writers of this process say what they inserted (`inserted_into`), and the workers waiting
+on that collection wake once the write commits; a bounded poll covers what this process did
+not write (another instance, an operator's tool), so a worker waits at most `poll_interval`.
+
+Not a change stream: on the MongoDB-wire test server every open change stream reads the
+oplog under the storage lock on every poll, and a few of them halved what the services' own
+transactions got (`python -m bench.server_limits`). Each service's writers and workers share a
+process, so a signal in memory wakes them as promptly, at no cost to the database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
+import weakref
 
-from pymongo.errors import PyMongoError
+from shared.mongo import Collection, Session, after_commit
 
-from shared.mongo import Collection
+_waiting: dict[str, weakref.WeakSet[InsertSignal]] = {}
 
-log = logging.getLogger(__name__)
+
+def inserted_into(collection: Collection, session: Session | None) -> None:
+    """Something was inserted into `collection` in `session`: wake the workers of this process
+    waiting on it once that commits."""
+    signals = _waiting.get(collection.full_name)
+    if signals:
+        after_commit(session, lambda: _wake(collection.full_name))
+
+
+def _wake(name: str) -> None:
+    for signal in list(_waiting.get(name, ())):
+        signal._inserted.set()
 
 
 class InsertSignal:
@@ -23,22 +40,19 @@ class InsertSignal:
         self.poll_interval = poll_interval
         self._inserted = asyncio.Event()
         self.watching = asyncio.Event()
-        """Set while the change stream is open (inserts from then on wake the worker)."""
+        """Set while inserts of this process wake the worker (from `watch` on)."""
 
     async def watch(self) -> None:
-        """Run until cancelled, setting the signal on every insert."""
-        while True:
-            try:
-                async with await self.collection.watch(
-                    [{"$match": {"operationType": "insert"}}]
-                ) as stream:
-                    self.watching.set()
-                    async for _ in stream:
-                        self._inserted.set()
-            except PyMongoError as error:
-                self.watching.clear()
-                log.info("change stream unavailable; polling", extra={"error": error})
-                await asyncio.sleep(self.poll_interval)
+        """Run until cancelled; meanwhile every insert this process commits into the collection
+        sets the signal."""
+        name = self.collection.full_name
+        _waiting.setdefault(name, weakref.WeakSet()).add(self)
+        self.watching.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.watching.clear()
+            _waiting[name].discard(self)
 
     async def wait(self) -> None:
         """Return when something was inserted since the last wait, or after the poll interval."""

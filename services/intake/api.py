@@ -34,9 +34,11 @@ from services.intake.application.commands import (
     PersonWasErased,
     StillBusy,
     SubmissionConflict,
+    Submitted,
     UnderLegalHold,
     UnknownPerson,
 )
+from services.intake.application.raising import RaisingTogether
 from services.intake.application.submissions import idempotency_key as reference_key
 from services.intake.domain.concern import (
     AlreadyDecided,
@@ -250,7 +252,7 @@ def staff_name(actor: Actor) -> str:
 
 
 def partner_router(
-    partners: PartnerRegistry, commands: IntakeCommands, view: PartnerConcerns
+    partners: PartnerRegistry, raising: RaisingTogether, view: PartnerConcerns
 ) -> APIRouter:
     router = APIRouter(tags=["partners"])
 
@@ -288,12 +290,14 @@ def partner_router(
         ] = None,
     ) -> ConcernReceived:
         try:
-            received = await commands.raise_concern(
-                submission,
-                actor=actor,
-                via=SubmissionChannel.HTTP,
-                idempotency_key=idempotency_key or reference_key(submission),
-                correlation_id=current_correlation_id(),
+            received = await raising.raise_concern(
+                Submitted(
+                    submission=submission,
+                    actor=actor,
+                    via=SubmissionChannel.HTTP,
+                    idempotency_key=idempotency_key or reference_key(submission),
+                    correlation_id=current_correlation_id(),
+                )
             )
         except SubmissionConflict as error:
             raise ProblemError(

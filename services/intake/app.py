@@ -15,6 +15,7 @@ from services.intake.api import (
 )
 from services.intake.application.commands import IntakeCommands
 from services.intake.application.person_index import MatchingKeys
+from services.intake.application.raising import RaisingTogether
 from services.intake.application.retention import RetentionWatch
 from services.intake.application.submissions import ConcernSubmissions
 from services.intake.read_models.partner_view import PartnerConcerns, PartnerView
@@ -82,7 +83,9 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
 
     app = create_app(runtime, title="Safeguarding intake", description=DESCRIPTION)
     install_submission_problems(app)
-    app.include_router(partner_router(partners, commands, PartnerConcerns(runtime.database)))
+    app.include_router(
+        partner_router(partners, RaisingTogether(commands), PartnerConcerns(runtime.database))
+    )
     app.include_router(
         staff_router(runtime.staff, commands, Triage(runtime.database), People(runtime.database))
     )

@@ -368,25 +368,40 @@ class IntakeCommands:
         )
         return earlier is not None and earlier["fingerprint"] != submission_fingerprint(submission)
 
-    async def raise_concerns(self, batch: Sequence[Submitted], tx: Session) -> None:
-        """Raise a batch of partners' concerns in the caller's transaction (a Kafka batch) with
-        a few statements for the whole batch: one `$in` look-up per kind of key, one write per
-        collection. The outcome is `raise_concern`'s for each in turn; when the batch holds
+    def kept_apart(self, submitted: Submitted) -> set[str]:
+        """What two submissions raised in one batch must not share: the record of the
+        submission, and the keys that recognise its person (`raise_concerns` refuses a batch
+        where two do, and one formed without such pairs is seldom refused)."""
+        return {
+            _received_id(submitted.agency, submitted.idempotency_key),
+            *self.matching_keys.of(submitted.submission.person),
+        }
+
+    async def raise_concerns(self, batch: Sequence[Submitted], tx: Session) -> list[Received]:
+        """Raise a batch of partners' concerns in the caller's transaction (a Kafka batch, or
+        concerns posted together) with a few statements for the whole batch: one `$in`
+        look-up per kind of key, one write per collection. The outcome is `raise_concern`'s for
+        each in turn, and so are the answers, in the batch's order; when the batch holds
         what only deciding one at a time gets right (the same submission twice, two concerns
         about one person, a key used for a different submission) it raises OneAtATime before
-        writing anything, and the caller raises them one by one in the same transaction."""
+        writing anything, and the caller raises them one by one instead."""
         received_ids = [_received_id(s.agency, s.idempotency_key) for s in batch]
         if len(set(received_ids)) != len(received_ids):
             raise OneAtATime("the same submission twice in one batch")
         earlier = {d["_id"]: d for d in await _find_in(self.received, received_ids, tx)}
         fresh: list[tuple[Submitted, str, str]] = []
+        answers: dict[str, Received] = {}
         for submitted, received_id in zip(batch, received_ids, strict=True):
             fingerprint = submission_fingerprint(submitted.submission)
             if received_id not in earlier:
                 fresh.append((submitted, received_id, fingerprint))
             elif earlier[received_id]["fingerprint"] != fingerprint:
                 raise OneAtATime("a key already used for a different submission")
-            # else: the same submission again, answered before; nothing to do.
+            else:
+                # The same submission again: answered as before, nothing written.
+                answers[received_id] = _answered_before(
+                    earlier[received_id], fingerprint, submitted.agency, submitted.idempotency_key
+                )
         keys = [self.matching_keys.of(s.submission.person) for s, _, _ in fresh]
         every_key = [key for of_one in keys for key in of_one]
         if len(set(every_key)) != len(every_key):
@@ -433,18 +448,20 @@ class IntakeCommands:
                 )
             )
             concerns.append(concern)
+            answer = _answer(concern)
+            answers[received_id] = Received(answer, replayed=False)
             received.append(
                 _received_document(
                     received_id,
                     submitted.agency,
                     submitted.idempotency_key,
                     fingerprint,
-                    _answer(concern),
+                    answer,
                     now,
                 )
             )
         if not fresh:
-            return
+            return [answers[received_id] for received_id in received_ids]
         new_people = [p for p, how in recognised if how is None]
         await self._insert_all(
             self.person_index,
@@ -478,6 +495,7 @@ class IntakeCommands:
             tx,
         )
         await self._insert_all(self.received, received, "a submission", tx)
+        return [answers[received_id] for received_id in received_ids]
 
     async def _recognise(
         self, submission: ConcernSubmission, tx: Session

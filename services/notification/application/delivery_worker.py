@@ -4,9 +4,10 @@ The informing reaction writes one pending delivery per recipient of a step (`_id
 reference, `<step event id>.<role>`), in the same transaction as its decision. The worker claims
 due deliveries, checks once more that the message may go (the concern still about this person,
 nothing withheld since, the route still confirmed and safe under the preferences and everything
-known about the alleged sources of risk as they are now), sends it, and then, in ONE transaction, records
-PersonInformed (or NotificationFailed, InformingWithheld, PractitionerContactRequired) and marks
-the delivery finished.
+known about the alleged sources of risk as they are now), sends it, and then, in ONE transaction
+for the claimed batch, records PersonInformed (or NotificationFailed, InformingWithheld,
+PractitionerContactRequired) and marks each delivery finished. The check before each message reads
+what is on record just before that message goes, never what the batch read at its start.
 
 PersonInformed's id is derived from the delivery reference, so however often a delivery is
 attempted (Kafka redelivery, two workers, a crash between sending and recording), the person is
@@ -27,10 +28,11 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from pymongo import UpdateOne
 from pymongo.errors import PyMongoError
 
 from services.notification.adapters.delivery import (
@@ -40,7 +42,7 @@ from services.notification.adapters.delivery import (
     Sender,
     deliver,
 )
-from services.notification.application.informing_stream import append_once, in_informing_transaction
+from services.notification.application.informing_stream import in_informing_transaction
 from services.notification.application.metrics import DELIVERIES_PENDING
 from services.notification.domain.informing_record import (
     InformingRecord,
@@ -51,9 +53,15 @@ from services.notification.domain.informing_record import (
 from services.notification.domain.safety import PractitionerContact
 from services.notification.domain.steps import uk_today
 from services.notification.read_models.case_index import CaseIndex
-from services.notification.read_models.decisions import Decisions
-from services.notification.read_models.deliveries import Deliveries, Delivery, DeliveryStatus
-from shared.events import Metadata
+from services.notification.read_models.decisions import Decisions, recipient_done, step_done
+from services.notification.read_models.deliveries import (
+    Deliveries,
+    Delivery,
+    DeliveryStatus,
+    finished,
+    to_try_again,
+)
+from shared.events import DomainEvent, Metadata
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.notification import (
     Channel,
@@ -61,7 +69,7 @@ from shared.events.notification import (
     PersonInformed,
     informing_stream,
 )
-from shared.eventstore import EventStore
+from shared.eventstore import EventStore, StreamAppend
 from shared.mongo import Client, Session
 from shared.progress import WorkerProgress
 from shared.wakeup import InsertSignal
@@ -173,12 +181,17 @@ class DeliveryWorker:
         working = {delivery.reference for delivery in due}
         renewing = asyncio.create_task(self._keep_claims(working))
         in_flight = asyncio.Semaphore(self.concurrency)
+        attempts: list[tuple[Delivery, Attempt]] = []
         try:
             # One person's messages go in the order of the steps they are about; different
             # people's go side by side, so one slow provider call does not hold everyone up.
             await asyncio.gather(
-                *(self._deliver_in_order(queue, working, in_flight) for queue in by_person.values())
+                *(
+                    self._attempt_in_order(queue, working, in_flight, attempts)
+                    for queue in by_person.values()
+                )
             )
+            await self._record_batch(attempts)
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -200,30 +213,56 @@ class DeliveryWorker:
             except PyMongoError as error:
                 log.warning("delivery claims not renewed", extra={"error": error})
 
-    async def _deliver_in_order(
-        self, deliveries: list[Delivery], working: set[str], in_flight: asyncio.Semaphore
+    async def _attempt_in_order(
+        self,
+        deliveries: list[Delivery],
+        working: set[str],
+        in_flight: asyncio.Semaphore,
+        attempts: list[tuple[Delivery, Attempt]],
     ) -> None:
         for delivery in deliveries:
             try:
                 async with in_flight:
-                    await self.deliver(delivery)
+                    attempts.append((delivery, await self.attempt_and_keep(delivery)))
             except Exception as error:
-                log.error(
-                    "delivery failed unexpectedly; it is tried again when its lease ends",
-                    extra={"reference": delivery.reference, "error": error},
-                )
-            finally:
                 working.discard(delivery.reference)
+                self._failed_unexpectedly(delivery, error)
 
-    async def deliver(self, delivery: Delivery) -> None:
+    async def _record_batch(self, attempts: list[tuple[Delivery, Attempt]]) -> None:
+        """Record the batch's attempts together; when that fails, each alone, so one that
+        cannot be recorded (its person erased meanwhile) holds up no other."""
+        if len(attempts) > 1:
+            try:
+                await self.record_all(attempts)
+                return
+            except Exception as error:
+                log.info(
+                    "a batch of deliveries is recorded one by one",
+                    extra={"deliveries": len(attempts), "error": error},
+                )
+        for delivery, attempt in attempts:
+            try:
+                await self.record(delivery, attempt)
+            except Exception as error:
+                self._failed_unexpectedly(delivery, error)
+
+    @staticmethod
+    def _failed_unexpectedly(delivery: Delivery, error: Exception) -> None:
+        log.error(
+            "delivery failed unexpectedly; it is tried again when its lease ends",
+            extra={"reference": delivery.reference, "error": error},
+        )
+
+    async def attempt_and_keep(self, delivery: Delivery) -> Attempt:
+        """`attempt`, and once a provider accepted the message, write that at once, outside
+        the recording transaction: if recording fails, the next attempt records this send
+        instead of sending again."""
         attempt = await self.attempt(delivery)
         if isinstance(attempt, Delivered):
-            # Written at once, outside the recording transaction: if recording fails now, the
-            # next attempt records this send instead of sending again.
             await self.deliveries.accepted(
                 delivery, attempt.provider_reference, attempt.route.channel, self.clock()
             )
-        await self.record(delivery, attempt)
+        return attempt
 
     async def attempt(self, delivery: Delivery) -> Attempt:
         """Decide again whether and how the message may go, and send it. Records nothing."""
@@ -251,129 +290,149 @@ class DeliveryWorker:
 
     async def record(self, delivery: Delivery, attempt: Attempt) -> None:
         """Record what happened and finish the delivery, in one transaction."""
+        await self.record_all([(delivery, attempt)])
+
+    async def record_all(self, attempts: Sequence[tuple[Delivery, Attempt]]) -> None:
+        """Record what happened to each delivery and finish it, all in one transaction: one
+        look-up of the events' ids and one of the streams' versions, one `append_streams`, one
+        write of deliveries and one of decisions. An event already recorded (a retry after a
+        crash) is not recorded again; a stream that moved on meanwhile makes the whole
+        transaction start again."""
+
+        async def work(session: Session) -> None:
+            now = self.clock()
+            outcomes = [self.outcome(delivery, attempt, now) for delivery, attempt in attempts]
+            events = [o for o in outcomes if o.event is not None]
+            recorded = await self.store.recorded_among([o.event_id for o in events], session)
+            fresh: list[Outcome] = []
+            for o in events:
+                if o.event_id not in recorded:
+                    recorded.add(o.event_id)
+                    fresh.append(o)
+            if fresh:
+                versions = await self.store.versions(
+                    sorted({informing_stream(o.person_id) for o in fresh}), session
+                )
+                appends: list[StreamAppend] = []
+                for o in fresh:
+                    assert o.event is not None
+                    stream = informing_stream(o.person_id)
+                    appends.append(
+                        StreamAppend(stream, versions[stream], [o.event], o.metadata, [o.event_id])
+                    )
+                    versions[stream] += 1
+                await self.store.append_streams(appends, session=session, read_in_session=True)
+            await self.deliveries.write_all([o.delivery for o in outcomes], session)
+            await self.decisions.write_all(
+                [o.decision for o in outcomes if o.decision is not None], session
+            )
+
+        await in_informing_transaction(self.client, work)
+
+    def outcome(self, delivery: Delivery, attempt: Attempt, now: datetime) -> Outcome:
+        """What recording this attempt writes: the event on the person's informing stream,
+        and how the delivery and its step's decision change."""
         metadata = Metadata(
             actor=SYSTEM_ACTOR,
             correlation_id=delivery.correlation_id,
             causation_id=delivery.source_event_id,
         )
+        reference = delivery.reference
+        told = recipient_done(delivery.source_event_id, delivery.role)
 
-        async def work(session: Session) -> None:
-            now = self.clock()
-            if isinstance(attempt, Delivered | SentBefore):
-                channel = (
-                    attempt.route.channel if isinstance(attempt, Delivered) else attempt.channel
-                )
-                await append_once(
-                    self.store,
-                    delivery.person_id,
-                    PersonInformed(
-                        person_id=delivery.person_id,
-                        source_event_id=delivery.source_event_id,
-                        source_event_type=delivery.source_event_type,
-                        case_id=delivery.case_id,
-                        concern_id=delivery.concern_id,
-                        recipient_role=delivery.role,
-                        channel=channel,
-                        format=delivery.format,
-                        informed_at=now,
-                        provider_reference=attempt.provider_reference[:200],
-                        message_summary=delivery.told_about[:500],
-                    ),
-                    event_id=informed_event_id(delivery.source_event_id, delivery.role),
-                    metadata=metadata,
-                    session=session,
-                )
-                await self.deliveries.finish(
-                    delivery.reference,
-                    DeliveryStatus.DELIVERED,
-                    now,
-                    session,
-                    provider_reference=attempt.provider_reference,
-                    channel_used=channel,
-                )
-                await self.decisions.recipient_dealt_with(
-                    delivery.source_event_id, delivery.role, session
-                )
-            elif isinstance(attempt, DeliveryFailed):
-                await self._record_failure(delivery, attempt, metadata, now, session)
-            elif isinstance(attempt, WithheldNow):
-                if attempt.event is not None:
-                    await append_once(
-                        self.store,
-                        delivery.person_id,
-                        attempt.event,
-                        event_id=derived_event_id("withheld", delivery.source_event_id),
-                        metadata=metadata,
-                        session=session,
-                    )
-                await self.deliveries.finish(
-                    delivery.reference, DeliveryStatus.WITHHELD, now, session
-                )
-                await self.decisions.all_dealt_with(delivery.source_event_id, session)
-            elif isinstance(attempt, PractitionerContact):
-                await append_once(
-                    self.store,
-                    delivery.person_id,
-                    practitioner_contact_required(
-                        delivery.step, delivery.person_id, attempt, delivery.told_about
-                    ),
-                    event_id=derived_event_id(
-                        "practitioner-contact", delivery.source_event_id, delivery.role.value
-                    ),
-                    metadata=metadata,
-                    session=session,
-                )
-                await self.deliveries.finish(
-                    delivery.reference, DeliveryStatus.PRACTITIONER_CONTACT, now, session
-                )
-                await self.decisions.recipient_dealt_with(
-                    delivery.source_event_id, delivery.role, session
-                )
-            else:
-                status = {
-                    AlreadyTold: DeliveryStatus.ALREADY_TOLD,
-                    Moved: DeliveryStatus.MOVED,
-                    NoLongerChosen: DeliveryStatus.NO_LONGER_CHOSEN,
-                }[type(attempt)]
-                await self.deliveries.finish(delivery.reference, status, now, session)
-                await self.decisions.recipient_dealt_with(
-                    delivery.source_event_id, delivery.role, session
-                )
+        def outcome(
+            event: DomainEvent | None, event_id: str, change: UpdateOne, decision: UpdateOne | None
+        ) -> Outcome:
+            return Outcome(delivery.person_id, event, event_id, metadata, change, decision)
 
-        await in_informing_transaction(self.client, work)
-
-    async def _record_failure(
-        self,
-        delivery: Delivery,
-        failed: DeliveryFailed,
-        metadata: Metadata,
-        now: datetime,
-        session: Session,
-    ) -> None:
-        # The person has not been told: the step stays pending, so it becomes overdue for a
-        # practitioner to act on if nothing else gets through.
-        rounds = delivery.rounds + 1
-        event_id = (
-            derived_event_id("failed", delivery.reference)
-            if failed.permanent
-            else derived_event_id("failed", delivery.reference, str(rounds))
-        )
-        await append_once(
-            self.store,
-            delivery.person_id,
-            failed.as_event(
+        if isinstance(attempt, Delivered | SentBefore):
+            channel = attempt.route.channel if isinstance(attempt, Delivered) else attempt.channel
+            informed = PersonInformed(
                 person_id=delivery.person_id,
                 source_event_id=delivery.source_event_id,
                 source_event_type=delivery.source_event_type,
                 case_id=delivery.case_id,
                 concern_id=delivery.concern_id,
-            ),
-            event_id=event_id,
-            metadata=metadata,
-            session=session,
-        )
-        if failed.permanent or rounds >= self.max_rounds:
-            await self.deliveries.finish(delivery.reference, DeliveryStatus.FAILED, now, session)
-            return
-        wait = timedelta(minutes=min(2**rounds, 60))
-        await self.deliveries.try_again_later(delivery.reference, rounds, now + wait, session)
+                recipient_role=delivery.role,
+                channel=channel,
+                format=delivery.format,
+                informed_at=now,
+                provider_reference=attempt.provider_reference[:200],
+                message_summary=delivery.told_about[:500],
+            )
+            return outcome(
+                informed,
+                informed_event_id(delivery.source_event_id, delivery.role),
+                finished(
+                    reference,
+                    DeliveryStatus.DELIVERED,
+                    now,
+                    provider_reference=attempt.provider_reference,
+                    channel_used=channel,
+                ),
+                told,
+            )
+        if isinstance(attempt, DeliveryFailed):
+            # The person has not been told: the step stays pending, so it becomes overdue for a
+            # practitioner to act on if nothing else gets through.
+            rounds = delivery.rounds + 1
+            failed = attempt.as_event(
+                person_id=delivery.person_id,
+                source_event_id=delivery.source_event_id,
+                source_event_type=delivery.source_event_type,
+                case_id=delivery.case_id,
+                concern_id=delivery.concern_id,
+            )
+            if attempt.permanent:
+                return outcome(
+                    failed,
+                    derived_event_id("failed", reference),
+                    finished(reference, DeliveryStatus.FAILED, now),
+                    None,
+                )
+            wait = timedelta(minutes=min(2**rounds, 60))
+            return outcome(
+                failed,
+                derived_event_id("failed", reference, str(rounds)),
+                finished(reference, DeliveryStatus.FAILED, now)
+                if rounds >= self.max_rounds
+                else to_try_again(reference, rounds, now + wait),
+                None,
+            )
+        if isinstance(attempt, WithheldNow):
+            return outcome(
+                attempt.event,
+                derived_event_id("withheld", delivery.source_event_id),
+                finished(reference, DeliveryStatus.WITHHELD, now),
+                step_done(delivery.source_event_id),
+            )
+        if isinstance(attempt, PractitionerContact):
+            return outcome(
+                practitioner_contact_required(
+                    delivery.step, delivery.person_id, attempt, delivery.told_about
+                ),
+                derived_event_id(
+                    "practitioner-contact", delivery.source_event_id, delivery.role.value
+                ),
+                finished(reference, DeliveryStatus.PRACTITIONER_CONTACT, now),
+                told,
+            )
+        status = {
+            AlreadyTold: DeliveryStatus.ALREADY_TOLD,
+            Moved: DeliveryStatus.MOVED,
+            NoLongerChosen: DeliveryStatus.NO_LONGER_CHOSEN,
+        }[type(attempt)]
+        return outcome(None, "", finished(reference, status, now), told)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What recording one delivery's attempt writes."""
+
+    person_id: str
+    event: DomainEvent | None
+    """On the person's informing stream, under `event_id`; None when nothing is recorded."""
+    event_id: str
+    metadata: Metadata
+    delivery: UpdateOne
+    decision: UpdateOne | None

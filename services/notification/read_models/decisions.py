@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 
 from services.notification.domain.messages import StepFacts
 from services.notification.domain.steps import Step
@@ -226,9 +226,7 @@ class Decisions:
     async def recipient_dealt_with(
         self, source_event_id: str, role: RecipientRole, session: Session
     ) -> None:
-        await self.collection.update_one(
-            {"_id": source_event_id}, {"$pull": {"pending_roles": role.value}}, session=session
-        )
+        await self.write_all([recipient_done(source_event_id, role)], session)
 
     async def practitioner_told(
         self, source_event_id: str, role: RecipientRole, session: Session
@@ -250,11 +248,13 @@ class Decisions:
         return [InformingDecision.from_document(d) async for d in cursor]
 
     async def all_dealt_with(self, source_event_id: str, session: Session) -> None:
-        await self.collection.update_one(
-            {"_id": source_event_id},
-            {"$set": {"pending_roles": []}},
-            session=session,
-        )
+        await self.write_all([step_done(source_event_id)], session)
+
+    async def write_all(self, changes: Sequence[UpdateOne], session: Session) -> None:
+        """Changes to decisions (`recipient_done`, `step_done`), in order, with one
+        write."""
+        if changes:
+            await self.collection.bulk_write(list(changes), session=session)
 
     async def overdue(self, now: datetime, limit: int = 500) -> list[InformingDecision]:
         """Steps past their deadline with someone not yet told, not yet reported."""
@@ -281,3 +281,13 @@ class Decisions:
     async def for_person(self, person_id: str) -> list[InformingDecision]:
         cursor = self.collection.find({"person_id": person_id}).sort("decided_at", ASCENDING)
         return [InformingDecision.from_document(d) async for d in cursor]
+
+
+def recipient_done(source_event_id: str, role: RecipientRole) -> UpdateOne:
+    """The change once this recipient of the step is dealt with (told, or not to be)."""
+    return UpdateOne({"_id": source_event_id}, {"$pull": {"pending_roles": role.value}})
+
+
+def step_done(source_event_id: str) -> UpdateOne:
+    """The change once every recipient of the step is dealt with (it was withheld)."""
+    return UpdateOne({"_id": source_event_id}, {"$set": {"pending_roles": []}})

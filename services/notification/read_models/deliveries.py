@@ -15,17 +15,19 @@ was sent against a copy produced later. What the person was told stays in `Perso
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 
 from services.notification.adapters.delivery import OutgoingMessage
 from services.notification.domain.informing_record import StepSeen
 from shared.events.notification import Channel, MessageFormat, RecipientRole
 from shared.mongo import Database, Document, Session, in_transaction
+from shared.wakeup import inserted_into
 
 
 class DeliveryStatus(StrEnum):
@@ -150,6 +152,7 @@ class Deliveries:
             upsert=True,
             session=session,
         )
+        inserted_into(self.collection, session)
 
     async def claim_due(
         self, now: datetime, lease_until: datetime, limit: int, worker: str
@@ -236,29 +239,19 @@ class Deliveries:
         provider_reference: str | None = None,
         channel_used: Channel | None = None,
     ) -> None:
-        change: Document = {
-            "$set": {
-                "status": status.value,
-                "finished_at": now,
-                "claimed_until": None,
-                "provider_reference": provider_reference,
-                "channel_used": channel_used.value if channel_used else None,
-            }
-        }
-        if status is DeliveryStatus.DELIVERED:
-            # Already removed when the provider accepted it; this covers deliveries accepted
-            # before that was so.
-            change["$unset"] = dict.fromkeys(MESSAGE_FIELDS, "")
-        await self.collection.update_one({"_id": reference}, change, session=session)
+        await self.write_all(
+            [finished(reference, status, now, provider_reference, channel_used)], session
+        )
 
     async def try_again_later(
         self, reference: str, rounds: int, next_attempt_at: datetime, session: Session
     ) -> None:
-        await self.collection.update_one(
-            {"_id": reference},
-            {"$set": {"rounds": rounds, "next_attempt_at": next_attempt_at, "claimed_until": None}},
-            session=session,
-        )
+        await self.write_all([to_try_again(reference, rounds, next_attempt_at)], session)
+
+    async def write_all(self, changes: Sequence[UpdateOne], session: Session) -> None:
+        """Changes to deliveries (`finished`, `to_try_again`), in order, with one write."""
+        if changes:
+            await self.collection.bulk_write(list(changes), session=session)
 
     async def get(self, reference: str) -> Delivery | None:
         document = await self.collection.find_one({"_id": reference})
@@ -308,3 +301,35 @@ class Deliveries:
     async def for_person(self, person_id: str) -> list[Delivery]:
         cursor = self.collection.find({"person_id": person_id}).sort(IN_ORDER)
         return [Delivery.from_document(d) async for d in cursor]
+
+
+def finished(
+    reference: str,
+    status: DeliveryStatus,
+    now: datetime,
+    provider_reference: str | None = None,
+    channel_used: Channel | None = None,
+) -> UpdateOne:
+    """The change that finishes a delivery."""
+    change: Document = {
+        "$set": {
+            "status": status.value,
+            "finished_at": now,
+            "claimed_until": None,
+            "provider_reference": provider_reference,
+            "channel_used": channel_used.value if channel_used else None,
+        }
+    }
+    if status is DeliveryStatus.DELIVERED:
+        # Already removed when the provider accepted it; this covers deliveries accepted
+        # before that was so.
+        change["$unset"] = dict.fromkeys(MESSAGE_FIELDS, "")
+    return UpdateOne({"_id": reference}, change)
+
+
+def to_try_again(reference: str, rounds: int, next_attempt_at: datetime) -> UpdateOne:
+    """The change that leaves a delivery to be tried again at `next_attempt_at`."""
+    return UpdateOne(
+        {"_id": reference},
+        {"$set": {"rounds": rounds, "next_attempt_at": next_attempt_at, "claimed_until": None}},
+    )

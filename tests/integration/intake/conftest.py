@@ -12,7 +12,7 @@ import copy
 import hashlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias, cast
 
@@ -24,14 +24,25 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import JsonValue
 
 from services.intake.app import build
-from services.intake.application.submissions import AGENCY_HEADER
+from services.intake.application.commands import (
+    OPEN_CONCERNS,
+    PEOPLE,
+    PERSON_INDEX,
+    SUBMISSIONS_RECEIVED,
+    IntakeCommands,
+    Submitted,
+)
+from services.intake.application.person_index import MatchingKeys
+from services.intake.application.submissions import AGENCY_HEADER, idempotency_key
 from services.intake.domain.signature import SIGNATURE_HEADER, public_key_text, sign
-from services.intake.domain.submission import EXAMPLE
-from services.intake.settings import IntakeSettings
-from shared.events import Envelope
+from services.intake.domain.submission import EXAMPLE, ConcernSubmission
+from services.intake.settings import DEVELOPMENT_MATCHING_KEY, IntakeSettings
+from shared.events import Actor, Envelope, Role
+from shared.events.intake import ConcernRaised, SubmissionChannel
+from shared.eventstore import EventStore
 from shared.identity import hash_api_key
 from shared.kafka import Brokers, reader
-from shared.mongo import Client
+from shared.mongo import Client, Database, create_collections
 from shared.runtime import ServiceRuntime
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, dead_letter_topic
 from tests.support.keys import opened
@@ -247,3 +258,57 @@ async def running_intake(
                 )
     finally:
         await mongo_client.drop_database(settings.mongodb_database)
+
+
+# --- raising concerns with the commands alone, on a database of the test's own ---------------
+
+
+@pytest.fixture
+async def commands(mongo_client: Client, database: Database) -> IntakeCommands:
+    return await commands_on(mongo_client, database.name)
+
+
+async def commands_on(mongo_client: Client, name: str) -> IntakeCommands:
+    """Intake's commands on the database `name`, its collections made."""
+    database = mongo_client[name]
+    store = EventStore(mongo_client, database, "intake-events-test")
+    await create_collections(
+        database, ["events", "outbox", PERSON_INDEX, PEOPLE, OPEN_CONCERNS, SUBMISSIONS_RECEIVED]
+    )
+    await store.ensure_indexes()
+    commands = IntakeCommands(mongo_client, database, store, MatchingKeys(DEVELOPMENT_MATCHING_KEY))
+    await commands.ensure_indexes()
+    return commands
+
+
+async def raised(commands: IntakeCommands) -> dict[str, ConcernRaised]:
+    """Every ConcernRaised in the store, by partner reference."""
+    found: dict[str, ConcernRaised] = {}
+    async for doc in commands.store.events.find({"event_type": "ConcernRaised"}):
+        event, *_ = await commands.store.load(doc["stream_id"])
+        assert isinstance(event.payload, ConcernRaised)
+        found[event.payload.partner_reference] = event.payload
+    return found
+
+
+async def counts(commands: IntakeCommands) -> dict[str, int]:
+    return {
+        "events": await commands.store.events.count_documents({}),
+        "outbox": await commands.store.outbox.count_documents({}),
+        "people": await commands.people.count_documents({}),
+        "person_index": await commands.person_index.count_documents({}),
+        "open_concerns": await commands.open_concerns.count_documents({}),
+        "received": await commands.received.count_documents({}),
+    }
+
+
+def submitted_by(agency: str, body: Mapping[str, object], via: SubmissionChannel) -> Submitted:
+    """A partner's submission of `body`, as `raise_concerns` takes it, named by its reference."""
+    submission = ConcernSubmission.model_validate(body)
+    return Submitted(
+        submission=submission,
+        actor=Actor(id=f"partner:{agency}", role=Role.PARTNER, agency=agency),
+        via=via,
+        idempotency_key=idempotency_key(submission),
+        correlation_id=f"c-{submission.partner_reference}",
+    )

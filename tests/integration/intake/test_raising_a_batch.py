@@ -10,76 +10,32 @@ import pytest
 
 from services.intake.adapters.partners import PartnerRegistry
 from services.intake.application.commands import (
-    OPEN_CONCERNS,
-    PEOPLE,
-    PERSON_INDEX,
-    SUBMISSIONS_RECEIVED,
     IntakeCommands,
     OneAtATime,
     SubmissionConflict,
     Submitted,
 )
-from services.intake.application.person_index import MatchingKeys
 from services.intake.application.submissions import (
     ConcernSubmissions,
     KafkaSubmission,
-    idempotency_key,
 )
-from services.intake.domain.submission import ConcernSubmission
-from services.intake.settings import DEVELOPMENT_MATCHING_KEY
-from shared.events import Actor, Role
-from shared.events.intake import ConcernRaised, RepeatConcernLinked, SubmissionChannel
-from shared.eventstore import EventStore
-from shared.mongo import Client, Database, create_collections, in_transaction
-from tests.integration.intake.conftest import a_new_nhs_number, a_submission
+from shared.events.intake import RepeatConcernLinked, SubmissionChannel
+from shared.mongo import Client, in_transaction
+from tests.integration.intake.conftest import (
+    a_new_nhs_number,
+    a_submission,
+    counts,
+    raised,
+    submitted_by,
+)
 
 pytestmark = pytest.mark.integration
 
 AGENCY = "police-batch"
 
 
-@pytest.fixture
-async def commands(mongo_client: Client, database: Database) -> IntakeCommands:
-    store = EventStore(mongo_client, database, "intake-events-test")
-    await create_collections(
-        database, ["events", "outbox", PERSON_INDEX, PEOPLE, OPEN_CONCERNS, SUBMISSIONS_RECEIVED]
-    )
-    await store.ensure_indexes()
-    commands = IntakeCommands(mongo_client, database, store, MatchingKeys(DEVELOPMENT_MATCHING_KEY))
-    await commands.ensure_indexes()
-    return commands
-
-
 def submitted(body: Mapping[str, object]) -> Submitted:
-    submission = ConcernSubmission.model_validate(body)
-    return Submitted(
-        submission=submission,
-        actor=Actor(id=f"partner:{AGENCY}", role=Role.PARTNER, agency=AGENCY),
-        via=SubmissionChannel.KAFKA,
-        idempotency_key=idempotency_key(submission),
-        correlation_id=f"c-{submission.partner_reference}",
-    )
-
-
-async def raised(commands: IntakeCommands) -> dict[str, ConcernRaised]:
-    """Every ConcernRaised in the store, by partner reference."""
-    found: dict[str, ConcernRaised] = {}
-    async for doc in commands.store.events.find({"event_type": "ConcernRaised"}):
-        event, *_ = await commands.store.load(doc["stream_id"])
-        assert isinstance(event.payload, ConcernRaised)
-        found[event.payload.partner_reference] = event.payload
-    return found
-
-
-async def counts(commands: IntakeCommands) -> dict[str, int]:
-    return {
-        "events": await commands.store.events.count_documents({}),
-        "outbox": await commands.store.outbox.count_documents({}),
-        "people": await commands.people.count_documents({}),
-        "person_index": await commands.person_index.count_documents({}),
-        "open_concerns": await commands.open_concerns.count_documents({}),
-        "received": await commands.received.count_documents({}),
-    }
+    return submitted_by(AGENCY, body, SubmissionChannel.KAFKA)
 
 
 async def test_a_batch_is_raised_as_one_by_one_would_and_again_raises_nothing(
@@ -116,9 +72,15 @@ async def test_a_batch_is_raised_as_one_by_one_would_and_again_raises_nothing(
     batch = [repeat, by_details, *new_people, earlier]  # `earlier` again: answered before
     before = await counts(commands)
 
-    await in_transaction(mongo_client, lambda tx: commands.raise_concerns(batch, tx))
+    answers = await in_transaction(mongo_client, lambda tx: commands.raise_concerns(batch, tx))
 
+    # Each its own answer, in the batch's order; the one received before, as it was answered.
+    assert [a.replayed for a in answers] == [False] * 5 + [True]
+    assert answers[-1].answer == first.answer
     concerns = await raised(commands)
+    assert [a.answer.concern_id for a in answers[:5]] == [
+        concerns[s.submission.partner_reference].concern_id for s in batch[:5]
+    ]
     person_of_earlier = concerns[earlier.submission.partner_reference].person_id
     assert concerns[repeat.submission.partner_reference].person_id == person_of_earlier
     repeats = [
