@@ -301,35 +301,35 @@ class DeliveryWorker:
 
         async def work(session: Session) -> None:
             now = self.clock()
-            outcomes = [self.outcome(delivery, attempt, now) for delivery, attempt in attempts]
-            events = [o for o in outcomes if o.event is not None]
-            recorded = await self.store.recorded_among([o.event_id for o in events], session)
-            fresh: list[Outcome] = []
-            for o in events:
-                if o.event_id not in recorded:
-                    recorded.add(o.event_id)
-                    fresh.append(o)
+            recordings = [self.recording(delivery, attempt, now) for delivery, attempt in attempts]
+            events = [r for r in recordings if r.event is not None]
+            recorded = await self.store.recorded_among([r.event_id for r in events], session)
+            fresh: list[Recording] = []
+            for r in events:
+                if r.event_id not in recorded:
+                    recorded.add(r.event_id)
+                    fresh.append(r)
             if fresh:
                 versions = await self.store.versions(
-                    sorted({informing_stream(o.person_id) for o in fresh}), session
+                    sorted({informing_stream(r.person_id) for r in fresh}), session
                 )
                 appends: list[StreamAppend] = []
-                for o in fresh:
-                    assert o.event is not None
-                    stream = informing_stream(o.person_id)
+                for r in fresh:
+                    assert r.event is not None
+                    stream = informing_stream(r.person_id)
                     appends.append(
-                        StreamAppend(stream, versions[stream], [o.event], o.metadata, [o.event_id])
+                        StreamAppend(stream, versions[stream], [r.event], r.metadata, [r.event_id])
                     )
                     versions[stream] += 1
                 await self.store.append_streams(appends, session=session, read_in_session=True)
-            await self.deliveries.write_all([o.delivery for o in outcomes], session)
+            await self.deliveries.write_all([r.delivery for r in recordings], session)
             await self.decisions.write_all(
-                [o.decision for o in outcomes if o.decision is not None], session
+                [r.decision for r in recordings if r.decision is not None], session
             )
 
         await in_informing_transaction(self.client, work)
 
-    def outcome(self, delivery: Delivery, attempt: Attempt, now: datetime) -> Outcome:
+    def recording(self, delivery: Delivery, attempt: Attempt, now: datetime) -> Recording:
         """What recording this attempt writes: the event on the person's informing stream,
         and how the delivery and its step's decision change."""
         metadata = Metadata(
@@ -340,10 +340,10 @@ class DeliveryWorker:
         reference = delivery.reference
         told = recipient_done(delivery.source_event_id, delivery.role)
 
-        def outcome(
+        def record_as(
             event: DomainEvent | None, event_id: str, change: UpdateOne, decision: UpdateOne | None
-        ) -> Outcome:
-            return Outcome(delivery.person_id, event, event_id, metadata, change, decision)
+        ) -> Recording:
+            return Recording(delivery.person_id, event, event_id, metadata, change, decision)
 
         if isinstance(attempt, Delivered | SentBefore):
             channel = attempt.route.channel if isinstance(attempt, Delivered) else attempt.channel
@@ -360,7 +360,7 @@ class DeliveryWorker:
                 provider_reference=attempt.provider_reference[:200],
                 message_summary=delivery.told_about[:500],
             )
-            return outcome(
+            return record_as(
                 informed,
                 informed_event_id(delivery.source_event_id, delivery.role),
                 finished(
@@ -384,14 +384,14 @@ class DeliveryWorker:
                 concern_id=delivery.concern_id,
             )
             if attempt.permanent:
-                return outcome(
+                return record_as(
                     failed,
                     derived_event_id("failed", reference),
                     finished(reference, DeliveryStatus.FAILED, now),
                     None,
                 )
             wait = timedelta(minutes=min(2**rounds, 60))
-            return outcome(
+            return record_as(
                 failed,
                 derived_event_id("failed", reference, str(rounds)),
                 finished(reference, DeliveryStatus.FAILED, now)
@@ -400,14 +400,14 @@ class DeliveryWorker:
                 None,
             )
         if isinstance(attempt, WithheldNow):
-            return outcome(
+            return record_as(
                 attempt.event,
                 derived_event_id("withheld", delivery.source_event_id),
                 finished(reference, DeliveryStatus.WITHHELD, now),
                 step_done(delivery.source_event_id),
             )
         if isinstance(attempt, PractitionerContact):
-            return outcome(
+            return record_as(
                 practitioner_contact_required(
                     delivery.step, delivery.person_id, attempt, delivery.told_about
                 ),
@@ -422,11 +422,11 @@ class DeliveryWorker:
             Moved: DeliveryStatus.MOVED,
             NoLongerChosen: DeliveryStatus.NO_LONGER_CHOSEN,
         }[type(attempt)]
-        return outcome(None, "", finished(reference, status, now), told)
+        return record_as(None, "", finished(reference, status, now), told)
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Recording:
     """What recording one delivery's attempt writes."""
 
     person_id: str
