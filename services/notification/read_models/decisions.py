@@ -223,11 +223,6 @@ class Decisions:
         )
         return [InformingDecision.from_document(d) async for d in cursor]
 
-    async def recipient_dealt_with(
-        self, source_event_id: str, role: RecipientRole, session: Session
-    ) -> None:
-        await self.write_all([recipient_done(source_event_id, role)], session)
-
     async def practitioner_told(
         self, source_event_id: str, role: RecipientRole, session: Session
     ) -> None:

@@ -243,11 +243,6 @@ class Deliveries:
             [finished(reference, status, now, provider_reference, channel_used)], session
         )
 
-    async def try_again_later(
-        self, reference: str, rounds: int, next_attempt_at: datetime, session: Session
-    ) -> None:
-        await self.write_all([to_try_again(reference, rounds, next_attempt_at)], session)
-
     async def write_all(self, changes: Sequence[UpdateOne], session: Session) -> None:
         """Changes to deliveries (`finished`, `to_try_again`), in order, with one write."""
         if changes:
