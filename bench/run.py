@@ -97,6 +97,8 @@ from services.outcomes.read_models.case_file import COLLECTION as CASE_FILES
 from services.outcomes.read_models.case_file import CaseFiles
 from services.outcomes.read_models.msp_report import CaseSummaries
 from services.outcomes.read_models.timeline import Timelines
+from services.outcomes.read_models.work_items import WorkItems
+from shared.erasure import ErasureReaction
 from shared.kafka import connection_options, producer
 from shared.mongo import Client, Document, connect
 from shared.topics import CONCERN_SUBMISSIONS, INTAKE_EVENTS, NOTIFICATION_EVENTS, OUTCOMES_EVENTS
@@ -107,8 +109,9 @@ T = TypeVar("T")
 SERVICES = ("intake", "outcomes", "notification")
 PHASES = ("end_to_end", "intake_burst", "projection_rebuild")
 # The outcomes service's consumers, so a fresh outcomes service can be started at the end of its
-# topics (it then rebuilds from the beginning rather than first catching up live).
-OUTCOMES_CONSUMERS = (CaseOpening, CaseFiles, Timelines, CaseSummaries)
+# topics (it then rebuilds from the beginning rather than first catching up live). Every one: a
+# consumer left out catches up live through the rebuilds, competing with them.
+OUTCOMES_CONSUMERS = (CaseOpening, CaseFiles, Timelines, CaseSummaries, WorkItems, ErasureReaction)
 
 
 @dataclass(frozen=True)

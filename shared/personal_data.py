@@ -29,7 +29,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
-from typing import Annotated, Any, TypeVar, Union
+from typing import Annotated, Any, NamedTuple, TypeVar, Union
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -315,17 +315,16 @@ def _walk(
     if not holds_personal_data(model):
         return payload
     result: dict[str, Any] = dict(payload)
-    for name, field in model.model_fields.items():
-        key = field.alias or name
+    for key, field, personal, holders in _fields_to_walk(model):
         if key not in result or result[key] is None:
             continue
         path = f"{prefix}{key}"
         value = result[key]
-        if is_personal(field):
+        if personal:
             aad = f"{event_id}|{path}"
             result[key] = change(value, aad, field) if with_field else change(value, aad)
             continue
-        for inner, many in _models_in(field.annotation):
+        for inner, many in holders:
             if many and isinstance(value, list):
                 result[key] = [
                     _walk(inner, item, event_id, f"{path}.{i}.", change, with_field=with_field)
@@ -338,6 +337,35 @@ def _walk(
                     inner, value, event_id, f"{path}.", change, with_field=with_field
                 )
     return result
+
+
+class _FieldToWalk(NamedTuple):
+    key: str
+    """The field's key in JSON."""
+    field: FieldInfo
+    personal: bool
+    holders: tuple[tuple[type[BaseModel], bool], ...]
+    """The value objects holding personal data it holds, and whether as items of a list."""
+
+
+@cache
+def _fields_to_walk(model: type[BaseModel]) -> tuple[_FieldToWalk, ...]:
+    """The fields of `model` the walk visits, worked out once per model: each marked field,
+    and each field holding value objects that hold personal data. Every event read or written
+    is walked, so this is not worked out again for each."""
+    found = []
+    for name, field in model.model_fields.items():
+        if is_personal(field):
+            found.append(_FieldToWalk(field.alias or name, field, True, ()))
+            continue
+        holders = tuple(
+            (inner, many)
+            for inner, many in _models_in(field.annotation)
+            if holds_personal_data(inner)
+        )
+        if holders:
+            found.append(_FieldToWalk(field.alias or name, field, False, holders))
+    return tuple(found)
 
 
 def _models_in(annotation: Any) -> list[tuple[type[BaseModel], bool]]:

@@ -3,15 +3,18 @@ poison messages parked with their reason, transient outages waited out, rebuilds
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import REGISTRY
+from pymongo import UpdateOne
 
 from shared.events import Envelope, encode
-from shared.mongo import Client, Database, Document, connect
-from shared.projection import rebuild
+from shared.mongo import Client, Database, Document, Session, connect
+from shared.projection import Projection, rebuild
 from tests.conftest import NewTopicFactory
 from tests.support.consuming import (
     SYSTEM,
@@ -247,3 +250,86 @@ async def test_an_event_about_an_erased_person_is_skipped_not_retried_or_dead_le
         {"group": group, "event_type": about_her.event_type},
     )
     assert skipped == 1
+
+
+class MeetingFirst(Projection):
+    """Counts, in a collection of its own member, how many times each event was applied (only
+    what commits stays). Its first batch, once it has read what the projection applied, waits
+    for the other member's first batch to have read it too: both then record the same streams
+    for the first time at once. The members share the projection's record of what it applied,
+    so across both each event must be applied once."""
+
+    name = "meeting-first"
+
+    def __init__(self, database: Database, topic: str, member: int, meeting: asyncio.Barrier):
+        super().__init__(database)
+        self.topics = (topic,)
+        self.counts = database[f"applied_by_member_{member}"]
+        self.meeting = meeting
+        self.met = False
+        self.attempts: list[tuple[str, ...]] = []
+        """The events of every batch this member tried to apply, retries included."""
+
+    async def apply(self, messages: Sequence[Envelope], session: Session) -> None:
+        self.attempts.append(tuple(e.event_id for e in messages))
+        await super().apply(messages, session)
+
+    async def project(self, events: Sequence[Envelope], session: Session) -> None:
+        if not self.met:
+            self.met = True
+            async with asyncio.timeout(30):
+                await self.meeting.wait()
+        await self.counts.bulk_write(
+            [UpdateOne({"_id": e.event_id}, {"$inc": {"times": 1}}, upsert=True) for e in events],
+            session=session,
+        )
+
+    def retried(self) -> bool:
+        return len(self.attempts) > len(set(self.attempts))
+
+
+async def test_two_members_recording_the_same_new_streams_at_once_apply_each_event_once(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    # A stream's first record is inserted, not upserted. Two members that both read it as
+    # missing (two groups here; one group across a rebalance) still end with one record per
+    # stream: the one that meets the other's retries its batch, which then changes nothing.
+    topic = await new_topic(partitions=1)  # both first batches start at the same event
+    events = story(streams=6, per_stream=3)
+    await publish(kafka_producer, topic, events)
+    meeting = asyncio.Barrier(2)
+    members = [MeetingFirst(database, topic, member, meeting) for member in range(2)]
+    groups = ["g-" + uuid.uuid4().hex for _ in members]
+
+    async def handled() -> list[float]:
+        return [
+            REGISTRY.get_sample_value("consumer_events_handled_total", {"group": g}) or 0.0
+            for g in groups
+        ]
+
+    async with (
+        running(runner_for(members[0], mongo_client, kafka_bootstrap, kafka_producer, groups[0])),
+        running(runner_for(members[1], mongo_client, kafka_bootstrap, kafka_producer, groups[1])),
+    ):
+        await eventually(
+            handled,
+            until=lambda counts: all(c >= len(events) for c in counts),
+            what="both members handled every event",
+        )
+
+    assert any(m.retried() for m in members), "the two first batches never met"
+    times: dict[str, int] = {}
+    for m in members:
+        for doc in await m.counts.find({}).to_list():
+            times[doc["_id"]] = times.get(doc["_id"], 0) + doc["times"]
+    assert times == {e.event_id: 1 for e in events}
+    records = await database["tracking"].find({"projection": MeetingFirst.name}).to_list()
+    assert sorted((d["stream_id"], d["version"]) for d in records) == [
+        (f"s{s}", 3) for s in range(6)
+    ]
+    assert all("waiting_for" not in d and "held_since" not in d for d in records)
+    assert await dead_letter_count(kafka_bootstrap, topic, partitions=1) == 0

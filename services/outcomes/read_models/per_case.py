@@ -3,8 +3,8 @@ the last version it applied of every stream that feeds it.
 
 Replaying a year of events must be fast, so a batch costs a fixed handful of round trips
 whatever its size: the events are grouped by case, the affected documents are read in a few
-queries, folded in memory, and written back with one bulk write (a plain replacement where the
-document exists, an upsert where it is new). `Projection` hands `project` each stream's events
+queries, folded in memory, and written back with one bulk write (a replacement where the
+document exists, an insert where it is new). `Projection` hands `project` each stream's events
 in order and without gaps (holding a stream back across one); the applied versions kept in the
 document as well make each document's own write self-checking: the read model and the record of
 what it applied change in one write, so a redelivered or republished event changes nothing.
@@ -15,13 +15,13 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Collection, Sequence
 
-from pymongo import ReplaceOne
+from pymongo import InsertOne, ReplaceOne
 
 from shared.events import Envelope
 from shared.eventstore import EventStore
 from shared.metrics import DUPLICATES_SKIPPED
 from shared.mongo import Collection as MongoCollection
-from shared.mongo import Database, Document, Session
+from shared.mongo import Database, Document, Session, whole_document_write
 from shared.projection import Projection
 
 # A long `$in` is slow on some MongoDB-wire servers (SecantusDB's cost grows with its square);
@@ -87,7 +87,7 @@ class PerCaseProjection(Projection):
         if not by_case:
             return
         stored = await self._load(list(by_case), session)
-        writes: list[ReplaceOne[Document]] = []
+        writes: list[InsertOne[Document] | ReplaceOne[Document]] = []
         for case_id, events in by_case.items():
             document = stored.get(case_id)
             applied = (
@@ -107,7 +107,7 @@ class PerCaseProjection(Projection):
                 "_id": case_id,
                 "applied": [{"stream_id": s, "version": v} for s, v in sorted(applied.items())],
             }
-            writes.append(ReplaceOne({"_id": case_id}, folded, upsert=document is None))
+            writes.append(whole_document_write(folded, stored=document is not None))
         if writes:
             await self.collection.bulk_write(writes, ordered=False, session=session)
 
