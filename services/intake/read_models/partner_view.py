@@ -14,9 +14,10 @@ from enum import StrEnum
 from typing import Final
 
 from pydantic import AwareDatetime, BaseModel, Field
-from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateMany, UpdateOne
+from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 
 import shared.events.outcomes  # noqa: F401  (registers CaseClosed, so it can be decoded here)
+from services.intake.read_models.per_concern import first_document
 from shared.events import Envelope
 from shared.events.intake import (
     ConcernRaised,
@@ -233,15 +234,17 @@ class PartnerView(Projection):
         return closed
 
     @staticmethod
-    def _raised(raised: ConcernRaised, event: Envelope, closed: Document | None) -> UpdateOne:
+    def _raised(
+        raised: ConcernRaised, event: Envelope, closed: Document | None
+    ) -> InsertOne[Document]:
         stage = Stage.CLOSED if closed else Stage.RECEIVED
         # Closed before this consumer saw the concern: it was last changed when it closed, as
         # it reads when the closure is applied after the concern.
         updated_at = event.occurred_at
         if closed is not None:
             updated_at = max(updated_at, closed.get("recorded_at", updated_at))
-        return UpdateOne(
-            {"_id": raised.concern_id},
+        return first_document(
+            raised.concern_id,
             {
                 "$set": {
                     "agency": raised.agency,
@@ -256,7 +259,6 @@ class PartnerView(Projection):
                 "$max": {"updated_at": updated_at},
                 "$setOnInsert": {"feedback": []},
             },
-            upsert=True,
         )
 
     async def _repeat(self, repeat: RepeatConcernLinked, event: Envelope, session: Session) -> None:
@@ -306,7 +308,7 @@ class _Writes:
 
     def __init__(self, view: PartnerView) -> None:
         self.view = view
-        self.concerns: list[UpdateOne | UpdateMany] = []
+        self.concerns: list[InsertOne[Document] | UpdateOne | UpdateMany] = []
         self.rejections: list[ReplaceOne[Document]] = []
         self.closed_cases: list[ReplaceOne[Document]] = []
 

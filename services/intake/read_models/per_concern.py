@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pymongo import UpdateOne
+from pymongo import InsertOne, UpdateOne
 
 from shared.events import Envelope
 from shared.events.intake import ConcernRaised
@@ -19,12 +19,28 @@ async def change_each_concern(
     if changes:
         await collection.bulk_write(
             [
-                UpdateOne(
-                    {"_id": event.stream_id},
-                    change,
-                    upsert=isinstance(event.payload, ConcernRaised),
-                )
+                first_document(event.stream_id, change)
+                if isinstance(event.payload, ConcernRaised)
+                else UpdateOne({"_id": event.stream_id}, change)
                 for event, change in changes
             ],
             session=session,
         )
+
+
+def first_document(concern_id: str, change: Document) -> InsertOne[Document]:
+    """The concern's document as `change` (`$set`, `$setOnInsert`, `$max`) makes it when there
+    is none, inserted. A projection applies ConcernRaised, the first event of a concern's
+    stream, once and before the rest, so there is none; an insert costs the server about half
+    what an upsert does."""
+    unknown = set(change) - {"$set", "$setOnInsert", "$max"}
+    if unknown:
+        raise ValueError(f"a concern's first document cannot be made with {sorted(unknown)}")
+    return InsertOne(
+        {
+            "_id": concern_id,
+            **change.get("$setOnInsert", {}),
+            **change.get("$max", {}),
+            **change.get("$set", {}),
+        }
+    )
