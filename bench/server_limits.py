@@ -1,6 +1,7 @@
 """How many small transactions per second the MongoDB server in the environment commits: alone,
 beside change streams (each service's outbox relay and the delivery worker watch one), and beside
-a reader scanning a collection outside any transaction.
+a reader scanning a collection outside any transaction; and what writing new documents costs it,
+inserted or upserted (the projections insert a stream's or a case's first document).
 
     set -a; source .local/run/infra.env; set +a     # or any servers' settings
     python -m bench.server_limits
@@ -20,7 +21,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, InsertOne, ReplaceOne, UpdateOne
 
 from shared.mongo import Client, Database
 
@@ -75,6 +76,49 @@ async def committed_per_second(
         await database.drop_collection(updated.name)
 
 
+NEW_DOCUMENTS = 200
+"""New documents written per transaction, as a projection's batch writes them."""
+
+
+async def new_document_ms(database: Database, how: str, rounds: int = 3) -> float:
+    """Milliseconds per document to write `NEW_DOCUMENTS` new ones in one transaction, into a
+    collection of 10,000 with three secondary indexes: `insert`, `replace` (an upserting
+    replacement) or `update` (an upserting `$set`). The best of `rounds`."""
+    collection = database[f"limits_{uuid.uuid4().hex[:8]}_{how}"]
+    await database.create_collection(collection.name)
+    for key in ("person", "state", "deadline"):
+        await collection.create_index(key)
+
+    def document(i: int) -> dict[str, object]:
+        return {"person": f"p{i}", "state": "open", "deadline": i, "text": "x" * 800}
+
+    await collection.insert_many([{"_id": f"old{i}", **document(i)} for i in range(10_000)])
+    best = float("inf")
+    try:
+        for r in range(rounds):
+            ids = [f"new{r}-{i}" for i in range(NEW_DOCUMENTS)]
+            writes: list[InsertOne[dict[str, object]] | ReplaceOne[dict[str, object]] | UpdateOne]
+            if how == "insert":
+                writes = [InsertOne({"_id": d, **document(i)}) for i, d in enumerate(ids)]
+            elif how == "replace":
+                writes = [
+                    ReplaceOne({"_id": d}, document(i), upsert=True) for i, d in enumerate(ids)
+                ]
+            else:
+                writes = [
+                    UpdateOne({"_id": d}, {"$set": document(i)}, upsert=True)
+                    for i, d in enumerate(ids)
+                ]
+            started = time.perf_counter()
+            async with database.client.start_session() as session:
+                async with await session.start_transaction():
+                    await collection.bulk_write(writes, ordered=False, session=session)
+            best = min(best, (time.perf_counter() - started) * 1000 / NEW_DOCUMENTS)
+        return best
+    finally:
+        await database.drop_collection(collection.name)
+
+
 async def main() -> None:
     client: Client = AsyncMongoClient(os.environ["MONGODB_URI"], maxPoolSize=100)
     try:
@@ -86,6 +130,13 @@ async def main() -> None:
             print(
                 f"beside {watchers} change streams and {scanners} scanning reader: "
                 f"{rate:.0f} transactions/s ({rate / alone:.0%} of alone)"
+            )
+        inserted = await new_document_ms(database, "insert")
+        for how in ("insert", "replace", "update"):
+            ms = inserted if how == "insert" else await new_document_ms(database, how)
+            print(
+                f"{NEW_DOCUMENTS} new documents in a transaction, {how}: {ms:.2f} ms each "
+                f"({ms / inserted:.1f}x an insert)"
             )
     finally:
         await client.close()
