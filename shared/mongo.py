@@ -128,9 +128,9 @@ def whole_document_write(
     an insert when it read none, a replacement otherwise.
 
     An insert, not an upsert, for a new document: the same document either way, at about half
-    the server's work (the MongoDB-wire test server: 0.22 against 0.46 ms a document). A
-    concurrent writer's document meets it with a WriteConflict, a transient error, as it would
-    meet an upsert."""
+    the server's work (the MongoDB-wire test server: 0.19 against 0.38 ms a document,
+    `python -m bench.server_limits`). A concurrent writer's document meets it with a
+    WriteConflict, a transient error, as it would meet an upsert."""
     if stored:
         return ReplaceOne({"_id": document["_id"]}, document)
     return InsertOne(document)
