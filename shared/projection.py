@@ -56,14 +56,7 @@ from shared.metrics import (
     TRANSIENT_BATCH_SPLITS,
     TRANSIENT_RETRIES,
 )
-from shared.mongo import (
-    Client,
-    Database,
-    Document,
-    Session,
-    in_transaction,
-    is_transient,
-)
+from shared.mongo import Client, Database, Document, Session, in_transaction, is_transient
 from shared.observability import correlation_id, kind_of_failure
 from shared.personal_data import NO_KEYS, DataKeys
 from shared.progress import WorkerProgress
@@ -474,8 +467,8 @@ class ProjectionRunner(Generic[M]):
         group (used by `rebuild`). Returns the number of records read.
 
         Events replayed are not logged one by one, as live ones are: a rebuild replays years
-        of them, and a line each cost a sixth of the service's time (`make bench`). One line
-        says how many were replayed."""
+        of them, and a line each took a sixth of the service's time in a rebuild's profile.
+        One line says how many were replayed."""
         read = 0
         self._replaying = True
         try:
