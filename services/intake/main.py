@@ -10,6 +10,7 @@ from services.intake.app import build
 from services.intake.settings import IntakeSettings
 from shared.identity import settings_to_start
 from shared.observability import configure_logging
+from shared.process import settle_garbage_collection
 
 
 async def serve(settings: IntakeSettings) -> None:
@@ -22,6 +23,7 @@ async def serve(settings: IntakeSettings) -> None:
 def run() -> None:
     settings = settings_to_start(IntakeSettings, "intake")
     configure_logging("intake", settings.log_level)
+    settle_garbage_collection()
     asyncio.run(serve(settings))
 
 

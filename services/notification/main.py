@@ -10,6 +10,7 @@ from services.notification.app import build
 from services.notification.settings import NotificationSettings
 from shared.identity import settings_to_start
 from shared.observability import configure_logging
+from shared.process import settle_garbage_collection
 
 
 async def serve(settings: NotificationSettings) -> None:
@@ -22,6 +23,7 @@ async def serve(settings: NotificationSettings) -> None:
 def run() -> None:
     settings = settings_to_start(NotificationSettings, "notification")
     configure_logging("notification", settings.log_level)
+    settle_garbage_collection()
     asyncio.run(serve(settings))
 
 

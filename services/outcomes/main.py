@@ -10,6 +10,7 @@ from services.outcomes.app import build
 from services.outcomes.settings import OutcomesSettings
 from shared.identity import settings_to_start
 from shared.observability import configure_logging
+from shared.process import settle_garbage_collection
 
 
 async def serve(settings: OutcomesSettings) -> None:
@@ -22,6 +23,7 @@ async def serve(settings: OutcomesSettings) -> None:
 def run() -> None:
     settings = settings_to_start(OutcomesSettings, "outcomes")
     configure_logging("outcomes", settings.log_level)
+    settle_garbage_collection()
     asyncio.run(serve(settings))
 
 
