@@ -325,6 +325,9 @@ class BatchFacts:
     index: CaseIndex
     cases: dict[str, CaseFacts | None] = field(default_factory=dict)
     concerns: dict[str, ConcernFacts | None] = field(default_factory=dict)
+    _new: set[str] = field(default_factory=set)
+    """The ids of the cases and concerns this transaction read as not on record, and has not
+    written yet: theirs are inserted (`CaseIndex.save_all`)."""
     _changed_cases: set[str] = field(default_factory=set)
     _changed_concerns: set[str] = field(default_factory=set)
     _names: dict[str, str] = field(default_factory=dict)
@@ -343,16 +346,21 @@ class BatchFacts:
         cases.update(await index.cases_among(case_ids, session))
         concerns: dict[str, ConcernFacts | None] = dict.fromkeys(concern_ids)
         concerns.update(await index.concerns_among(concern_ids, session))
-        return cls(index, cases, concerns)
+        new = {i for i, f in [*cases.items(), *concerns.items()] if f is None}
+        return cls(index, cases, concerns, _new=new)
 
     async def case(self, case_id: str, session: Session) -> CaseFacts | None:
         if case_id not in self.cases:
-            self.cases[case_id] = await self.index.case(case_id, session)
+            self.cases[case_id] = found = await self.index.case(case_id, session)
+            if found is None:
+                self._new.add(case_id)
         return self.cases[case_id]
 
     async def concern(self, concern_id: str, session: Session) -> ConcernFacts | None:
         if concern_id not in self.concerns:
-            self.concerns[concern_id] = await self.index.concern(concern_id, session)
+            self.concerns[concern_id] = found = await self.index.concern(concern_id, session)
+            if found is None:
+                self._new.add(concern_id)
         return self.concerns[concern_id]
 
     def save_case(self, facts: CaseFacts) -> None:
@@ -382,7 +390,9 @@ class BatchFacts:
             [c for c in concerns if c is not None],
             self._names,
             session,
+            new=self._new,
         )
+        self._new -= self._changed_cases | self._changed_concerns
         self._changed_cases.clear()
         self._changed_concerns.clear()
         self._names = {}
