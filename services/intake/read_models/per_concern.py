@@ -14,18 +14,26 @@ from shared.mongo import Collection, Document, Session
 async def change_each_concern(
     collection: Collection, changes: Sequence[tuple[Envelope, Document]], session: Session
 ) -> None:
-    """Apply each event's change to its concern's document, in the batch's order, with one
-    command; a concern's document is made by its ConcernRaised."""
-    if changes:
-        await collection.bulk_write(
-            [
-                first_document(event.stream_id, change)
-                if isinstance(event.payload, ConcernRaised)
-                else UpdateOne({"_id": event.stream_id}, change)
-                for event, change in changes
-            ],
-            session=session,
-        )
+    """Apply each event's change to its concern's document, in the batch's order; a concern's
+    document is made by its ConcernRaised.
+
+    The batch's new documents are inserted first, then the changes made in the batch's order:
+    a concern's ConcernRaised comes before its other events, so each document still sees its
+    own events in order, and the writes take one command for the inserts and one for the
+    changes (in the batch's order they alternate, and each run of one kind is a command)."""
+    inserts = [
+        first_document(event.stream_id, change)
+        for event, change in changes
+        if isinstance(event.payload, ConcernRaised)
+    ]
+    updates = [
+        UpdateOne({"_id": event.stream_id}, change)
+        for event, change in changes
+        if not isinstance(event.payload, ConcernRaised)
+    ]
+    writes: list[InsertOne[Document] | UpdateOne] = [*inserts, *updates]
+    if writes:
+        await collection.bulk_write(writes, session=session)
 
 
 def first_document(concern_id: str, change: Document) -> InsertOne[Document]:

@@ -125,10 +125,12 @@ class CaseIndex:
             UpdateOne({"_id": person_id}, {"$set": {"name": name}}, upsert=True)
             for person_id, name in names.items()
         ]
+        # Each document once, so in any order: unordered, the inserts go in one command and
+        # the replacements in another, however the two alternate.
         if case_writes:
-            await self.cases.bulk_write(case_writes, session=session)
+            await self.cases.bulk_write(case_writes, ordered=False, session=session)
         if concern_writes:
-            await self.concerns.bulk_write(concern_writes, session=session)
+            await self.concerns.bulk_write(concern_writes, ordered=False, session=session)
         if name_writes:
             await self.people.bulk_write(name_writes, session=session)
 
