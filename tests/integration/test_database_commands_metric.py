@@ -5,16 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from prometheus_client import REGISTRY
-
 from shared.mongo import connect
-
-
-def counted(command: str, collection: str) -> float:
-    value = REGISTRY.get_sample_value(
-        "database_commands_total", {"command": command, "collection": collection}
-    )
-    return value or 0.0
+from tests.support.metrics import commands_counted
 
 
 async def test_a_counted_client_counts_each_command_by_name_and_collection(
@@ -28,8 +20,8 @@ async def test_a_counted_client_counts_each_command_by_name_and_collection(
         await client["metrics_test"][collection].find_one({"n": 1})
         await client["metrics_test"][collection].find_one({"n": 2})
         await plain["metrics_test"][collection].find_one({"n": 1})
-        assert counted("insert", collection) == 1  # one statement however many documents
-        assert counted("find", collection) == 2
+        assert commands_counted("insert", collection) == 1  # one statement however many documents
+        assert commands_counted("find", collection) == 2
         await client["metrics_test"][collection].drop()
     finally:
         await client.close()

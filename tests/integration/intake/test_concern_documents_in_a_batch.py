@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import uuid
 
-from prometheus_client import REGISTRY
-
 from services.intake.read_models.per_concern import change_each_concern
 from shared.events import Envelope, Metadata
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.mongo import Document, connect, create_collections, in_transaction
 from tests.support.events import AmountRecorded
+from tests.support.metrics import commands_counted
 from tests.unit.outcomes.intake_events import concern_raised
-
-
-def counted(command: str, collection: str) -> float:
-    value = REGISTRY.get_sample_value(
-        "database_commands_total", {"command": command, "collection": collection}
-    )
-    return value or 0.0
 
 
 def later_event(raised: Envelope, version: int, seen: int) -> tuple[Envelope, Document]:
@@ -48,7 +40,7 @@ async def test_new_documents_and_changes_interleaved_in_a_batch_take_one_command
     earlier, a, b = concern_raised(), concern_raised(), concern_raised()
     try:
         await in_transaction(client, lambda s: change_each_concern(collection, [first(earlier)], s))
-        inserts, updates = counted("insert", name), counted("update", name)
+        inserts, updates = commands_counted("insert", name), commands_counted("update", name)
         batch = [
             first(a),
             later_event(earlier, 2, 1),
@@ -61,8 +53,8 @@ async def test_new_documents_and_changes_interleaved_in_a_batch_take_one_command
 
         await in_transaction(client, lambda s: change_each_concern(collection, batch, s))
 
-        assert counted("insert", name) - inserts == 1
-        assert counted("update", name) - updates == 1
+        assert commands_counted("insert", name) - inserts == 1
+        assert commands_counted("update", name) - updates == 1
         seen = {d["_id"]: d["seen"] async for d in collection.find({})}
         assert seen == {
             earlier.stream_id: [1, 3],

@@ -6,18 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from prometheus_client import REGISTRY
-
 from services.notification.domain.steps import CaseFacts, ConcernFacts
 from services.notification.read_models.case_index import CaseIndex
 from shared.mongo import connect, create_collections, in_transaction
-
-
-def counted(command: str, collection: str) -> float:
-    value = REGISTRY.get_sample_value(
-        "database_commands_total", {"command": command, "collection": collection}
-    )
-    return value or 0.0
+from tests.support.metrics import commands_counted
 
 
 async def test_new_and_known_cases_are_saved_with_one_command_each(mongodb_uri: str) -> None:
@@ -41,7 +33,7 @@ async def test_new_and_known_cases_are_saved_with_one_command_each(mongodb_uri: 
                 s,
             ),
         )
-        inserts, updates = counted("insert", cases), counted("update", cases)
+        inserts, updates = commands_counted("insert", cases), commands_counted("update", cases)
 
         await in_transaction(
             client,
@@ -54,8 +46,8 @@ async def test_new_and_known_cases_are_saved_with_one_command_each(mongodb_uri: 
             ),
         )
 
-        assert counted("insert", cases) - inserts == 1
-        assert counted("update", cases) - updates == 1
+        assert commands_counted("insert", cases) - inserts == 1
+        assert commands_counted("update", cases) - updates == 1
         teams = {d["_id"]: d["team"] async for d in index.cases.find({})}
         assert teams == dict.fromkeys(ids, "after")
         assert set(missing_after_all) <= set(teams)

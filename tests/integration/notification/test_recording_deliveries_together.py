@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from prometheus_client import REGISTRY
-
 from services.notification.application.delivery_worker import Attempt, WithheldNow
 from services.notification.read_models.deliveries import Delivery, DeliveryStatus
 from services.notification.settings import NotificationSettings
@@ -24,17 +22,13 @@ from tests.integration.notification.conftest import (
     route,
     running,
 )
+from tests.support.metrics import commands_counted
 from tests.support.smtp_server import RunningSmtpServer
 from tests.unit.notification.story import Story
 
 
 def commits() -> float:
-    return (
-        REGISTRY.get_sample_value(
-            "database_commands_total", {"command": "commitTransaction", "collection": ""}
-        )
-        or 0.0
-    )
+    return commands_counted("commitTransaction")
 
 
 async def people_waiting(service: RunningNotification, count: int) -> list[Story]:

@@ -17,6 +17,7 @@ from shared.events.outcomes import CaseMovedToPerson, RepeatConcernJoined
 from shared.topics import INTAKE_EVENTS
 from tests.integration.outcomes.conftest import OutcomesService, case_of
 from tests.support.consuming import record
+from tests.support.metrics import commands_counted
 from tests.unit.outcomes.intake_events import concern_raised, decision_made
 
 _offsets = itertools.count()
@@ -171,10 +172,7 @@ STATEMENTS = (
 
 def statements() -> dict[tuple[str, str], float]:
     return {
-        (command, collection): REGISTRY.get_sample_value(
-            "database_commands_total", {"command": command, "collection": collection}
-        )
-        or 0.0
+        (command, collection): commands_counted(command, collection)
         for command, collection in STATEMENTS
     }
 
