@@ -416,10 +416,8 @@ async def end_to_end(
     e2e_ratio = ratio(informed_p99, baseline)
     alone_p99 = alone_stages["person_informed_on_kafka"]["p99"]
     alone_ratio = alone_p99 / baseline if baseline else 0.0
-    commands_per_concern = {
-        service: (commands_after[service] - commands_before[service]) / max(1, len(accepted))
-        for service in SERVICES
-    }
+    by_kind = commands_per_concern(commands_before, commands_after, len(accepted))
+    per_concern = {service: sum(kinds.values()) for service, kinds in by_kind.items()}
     figures: dict[str, object] = {
         "one_at_a_time": {"concerns": len(alone), "stages_s": alone_stages},
         "steady": {
@@ -451,10 +449,11 @@ async def end_to_end(
         "baseline_mongo_insert_and_read_s": insert_read,
         "ratio_person_informed_p99_to_baseline": e2e_ratio,
         "ratio_one_at_a_time_person_informed_p99_to_baseline": alone_ratio,
-        "database_commands_per_concern": commands_per_concern,
+        "database_commands_per_concern": per_concern,
+        "database_commands_per_concern_by_kind": by_kind,
         "database_commands_measured_by": "each service's database_commands_total from the "
         "steady load's start until the drain ended, divided by the concerns accepted (its "
-        "background passes in that time included)",
+        "background passes in that time included); by kind: command and collection",
         "safe_contact_decisions_refused": practitioner.refused,
         "safe_contact_requests_broken": practitioner.transport_errors,
         "practitioner": "the benchmark records each concern's safe-contact decision (email to "
@@ -517,9 +516,9 @@ async def end_to_end(
     rows.append(
         Row(
             figure="E2E MongoDB commands per concern",
-            value=sum(commands_per_concern.values()),
+            value=sum(per_concern.values()),
             unit="",
-            shown=" · ".join(f"{s} {n:.0f}" for s, n in commands_per_concern.items()),
+            shown=" · ".join(f"{s} {n:.0f}" for s, n in per_concern.items()),
             note="what each concern costs the database, whatever the machine's load",
         )
     )
@@ -732,17 +731,56 @@ async def start_at_end(kafka: str, stack: Stack) -> None:
 _HANDLED = re.compile(r'^consumer_events_handled_total\{group="([^"]+)"\} ([0-9.e+]+)$', re.M)
 
 
-_COMMANDS = re.compile(r"^database_commands_total\{[^}]*\} ([0-9.e+]+)$", re.M)
+_COMMANDS = re.compile(r"^database_commands_total\{([^}]*)\} ([0-9.e+]+)$", re.M)
+_LABEL = re.compile(r'(\w+)="([^"]*)"')
+
+Commands = dict[str, dict[str, float]]
+"""Per service: its MongoDB commands so far, by "command collection" (a transaction's commit has
+no collection)."""
 
 
-async def database_commands(stack: Stack) -> dict[str, float]:
-    """Each service's MongoDB commands so far (its `database_commands_total`, all labels)."""
-    totals: dict[str, float] = {}
+async def database_commands(stack: Stack) -> Commands:
+    """Each service's MongoDB commands so far (its `database_commands_total`), by kind."""
     async with httpx.AsyncClient(timeout=30) as http:
-        for service in SERVICES:
-            response = await http.get(f"{stack.endpoints.url(service)}/metrics")
-            totals[service] = sum(float(v) for v in _COMMANDS.findall(response.text))
+        return {
+            service: await commands_of(http, f"{stack.endpoints.url(service)}/metrics")
+            for service in SERVICES
+        }
+
+
+async def commands_of(http: httpx.AsyncClient, metrics: str) -> dict[str, float]:
+    """One service's MongoDB commands so far, by "command collection"."""
+    response = await http.get(metrics)
+    return commands_in(response.text)
+
+
+def commands_in(exposition: str) -> dict[str, float]:
+    """The MongoDB commands counted in a service's metrics, by "command collection"."""
+    totals: dict[str, float] = {}
+    for labels, value in _COMMANDS.findall(exposition):
+        named = dict(_LABEL.findall(labels))
+        kind = f"{named.get('command', '')} {named.get('collection', '')}".strip()
+        totals[kind] = totals.get(kind, 0.0) + float(value)
     return totals
+
+
+def commands_spent(
+    before: dict[str, float], after: dict[str, float], per: float
+) -> dict[str, float]:
+    """The commands between `before` and `after`, divided by `per`, by kind, most first."""
+    spent = {kind: count - before.get(kind, 0.0) for kind, count in after.items()}
+    return {
+        kind: round(count / max(1.0, per), 2)
+        for kind, count in sorted(spent.items(), key=lambda item: -item[1])
+        if count > 0
+    }
+
+
+def commands_per_concern(before: Commands, after: Commands, concerns: int) -> Commands:
+    """Each service's commands between `before` and `after` per concern, by kind, most first."""
+    return {
+        service: commands_spent(before[service], after[service], concerns) for service in SERVICES
+    }
 
 
 async def handled(http: httpx.AsyncClient, group: str) -> float:
@@ -757,6 +795,7 @@ async def rebuild_one(
     http: httpx.AsyncClient, name: str, group: str, token: str, bound: float
 ) -> dict[str, object]:
     before = await handled(http, group)
+    commands_before = await commands_of(http, "/metrics")
     started = time.perf_counter()
     call = asyncio.create_task(
         http.post(
@@ -771,11 +810,15 @@ async def rebuild_one(
         response = call.result()
         response.raise_for_status()
         replayed = int(response.json()["replayed_messages"])
+        commands = await commands_of(http, "/metrics")
         return {
             "replayed": replayed,
             "seconds": took,
             "rate_per_s": replayed / took,
             "complete": True,
+            "database_commands_per_1000_events": commands_spent(
+                commands_before, commands, replayed / 1000
+            ),
         }
     progress = await handled(http, group) - before
     call.cancel()

@@ -63,6 +63,12 @@ from shared.progress import WorkerProgress
 
 log = logging.getLogger(__name__)
 
+DECODE_TURN = 5
+"""While a replay writes one batch it decodes the next, giving way to the write after this many
+records (a fraction of a millisecond). The write takes several turns of the event loop for each
+of its commands, and waits for the decoding at every one: giving way every 50 records made the
+write, not the decoding, the longer of the two."""
+
 M = TypeVar("M")
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
@@ -471,6 +477,9 @@ class ProjectionRunner(Generic[M]):
         One line says how many were replayed."""
         read = 0
         self._replaying = True
+        # Each batch is read and decoded while the one before it is written: the service works
+        # while the database does, rather than each waiting for the other.
+        writing: asyncio.Task[None] | None = None
         try:
             async for records in read_to_end(
                 self.kafka,
@@ -478,9 +487,19 @@ class ProjectionRunner(Generic[M]):
                 client_id=f"{self.group_id}.replay",
                 batch_size=self.batch_size,
             ):
-                await self.handle(records)
+                accepted = await self._decoded(records, beside_a_write=writing is not None)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(self._apply(accepted))
                 read += len(records)
+            if writing is not None:
+                await writing
         finally:
+            if writing is not None:
+                # Stopped early (cancelled, or a record could not be parked): its write stops too.
+                writing.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await writing
             self._replaying = False
         log.info("replayed", extra={"group": self.group_id, "messages": read})
         return read
@@ -488,9 +507,19 @@ class ProjectionRunner(Generic[M]):
     async def handle(self, records: Sequence[Record]) -> None:
         """Handle a batch completely: every record is applied, or dead-lettered with a reason.
         Returns only when that is done (transient failures are waited out)."""
+        await self._apply(await self._decoded(records))
+
+    async def _decoded(
+        self, records: Sequence[Record], *, beside_a_write: bool = False
+    ) -> list[tuple[Record, M]]:
+        """The batch's records decoded; each that cannot be read is dead-lettered with a reason.
+        `beside_a_write`: a batch is being written meanwhile, and is let go on every
+        `DECODE_TURN` records, so it never waits long for the decoding to give way."""
         accepted: list[tuple[Record, M]] = []
         keys = await self._opening_keys(records)
-        for record in records:
+        for index, record in enumerate(records, start=1):
+            if beside_a_write and index % DECODE_TURN == 0:
+                await asyncio.sleep(0)
             size = len(record.value or b"")
             if size > MAX_INCOMING_MESSAGE_BYTES:
                 await self._reject(
@@ -507,7 +536,7 @@ class ProjectionRunner(Generic[M]):
                 # means this message cannot be read: park it rather than fail the batch for ever.
                 kind = "DecodeError" if isinstance(error, DecodeError) else type(error).__name__
                 await self._reject(record, str(error) or kind, kind)
-        await self._apply(accepted)
+        return accepted
 
     async def _opening_keys(self, records: Sequence[Record]) -> DataKeys:
         """The keys that open the personal fields of the batch's records the handler reads

@@ -206,7 +206,9 @@ class ServiceRuntime:
                 kafka=self.settings.kafka,
                 group_id=runner.group_id,
                 dead_letters=runner.dead_letters,
-                batch_size=2000,
+                # A replay holds two batches (one written while the next is decoded): 1,000 each
+                # keeps its memory where one batch of 2,000 had it, at the same speed.
+                batch_size=1000,
                 keyring=self.store.keyring,
             )
             return await rebuild(replay_runner, projection)

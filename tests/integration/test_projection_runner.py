@@ -4,6 +4,7 @@ poison messages parked with their reason, transient outages waited out, rebuilds
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +15,8 @@ from pymongo import UpdateOne
 
 from shared.events import Envelope, encode
 from shared.mongo import Client, Database, Document, Session, connect
-from shared.projection import Projection, rebuild
+from shared.personal_data import NO_KEYS, DataKeys
+from shared.projection import Projection, Record, rebuild
 from tests.conftest import NewTopicFactory
 from tests.support.consuming import (
     SYSTEM,
@@ -207,6 +209,70 @@ async def test_a_rebuild_from_scratch_yields_an_identical_read_model(
 
     assert await rebuild(runner, totals) == len(events)
     assert await totals.snapshot() == before
+
+
+class WrittenWhileTheNextIsDecoded(StreamTotals):
+    """StreamTotals whose first write waits, for at most `patience` seconds, until an event of
+    a later batch has been decoded: it shows whether a replay decodes one batch while it writes
+    the one before."""
+
+    def __init__(self, database: Database, topic: str, patience: float) -> None:
+        super().__init__(database, topic)
+        self.patience = patience
+        self.decoded: list[str] = []
+        self.first_batch: set[str] | None = None
+        self.later_batch_decoded = asyncio.Event()
+        self.decoded_meanwhile = False
+
+    def decode(self, record: Record, keys: DataKeys = NO_KEYS) -> Envelope:
+        envelope = super().decode(record, keys)
+        self.decoded.append(envelope.event_id)
+        self._check()
+        return envelope
+
+    async def project(self, events: Sequence[Envelope], session: Session) -> None:
+        if self.first_batch is None:
+            self.first_batch = {e.event_id for e in events}
+            self._check()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.later_batch_decoded.wait(), self.patience)
+                self.decoded_meanwhile = True
+        await super().project(events, session)
+
+    def _check(self) -> None:
+        if self.first_batch is not None and any(
+            event_id not in self.first_batch for event_id in self.decoded
+        ):
+            self.later_batch_decoded.set()
+
+
+async def test_a_replay_decodes_the_next_batch_while_it_writes_the_last_and_keeps_their_order(
+    mongo_client: Client,
+    database: Database,
+    kafka_bootstrap: str,
+    kafka_producer: AIOKafkaProducer,
+    new_topic: NewTopicFactory,
+) -> None:
+    topic = await new_topic(partitions=1)
+    events = story(streams=3, per_stream=20)
+    await publish(kafka_producer, topic, events)
+    totals = WrittenWhileTheNextIsDecoded(database, topic, patience=20)
+    runner = runner_for(
+        totals, mongo_client, kafka_bootstrap, kafka_producer, "g-" + uuid.uuid4().hex, 10
+    )
+
+    assert await rebuild(runner, totals) == len(events)
+
+    assert totals.first_batch is not None
+    assert len(totals.first_batch) <= 10
+    assert totals.decoded_meanwhile
+    # Each stream's amounts in the order published: no batch was written before the one
+    # before it.
+    expected: dict[str, list[int]] = {}
+    for event in events:
+        assert isinstance(event.payload, AmountRecorded)
+        expected.setdefault(event.stream_id, []).append(event.payload.amount)
+    assert {d["_id"]: d["amounts"] for d in await totals.snapshot()} == expected
 
 
 async def _pings(client: Client) -> bool:
