@@ -513,8 +513,8 @@ class ProjectionRunner(Generic[M]):
         self, records: Sequence[Record], *, beside_a_write: bool = False
     ) -> list[tuple[Record, M]]:
         """The batch's records decoded; each that cannot be read is dead-lettered with a reason.
-        `beside_a_write`: a batch is being written meanwhile, and is let go on every
-        `DECODE_TURN` records, so it never waits long for the decoding to give way."""
+        `beside_a_write`: another batch is being written meanwhile; the decoding gives way to it
+        every `DECODE_TURN` records, so the write never waits long."""
         accepted: list[tuple[Record, M]] = []
         keys = await self._opening_keys(records)
         for index, record in enumerate(records, start=1):

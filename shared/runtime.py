@@ -207,7 +207,8 @@ class ServiceRuntime:
                 group_id=runner.group_id,
                 dead_letters=runner.dead_letters,
                 # A replay holds two batches (one written while the next is decoded): 1,000 each
-                # keeps its memory where one batch of 2,000 had it, at the same speed.
+                # keeps its memory where one batch of 2,000 had it. Two of 2,000 were a little
+                # faster, and took 10-13 MiB more.
                 batch_size=1000,
                 keyring=self.store.keyring,
             )
