@@ -282,16 +282,16 @@ def _same(concern_id: str) -> str:
     return concern_id
 
 
-def _informed_after_decision(
-    sent: Sequence[Sent], decided: dict[str, float], informed: dict[str, float]
+def _between(
+    sent: Sequence[Sent], first: dict[str, float], then: dict[str, float]
 ) -> dict[str, float]:
-    """Percentiles of the time from each concern's safe-contact decision until the person was
-    informed: what the system takes once a practitioner has decided (concerns with both only)."""
+    """Percentiles of the time from each concern's `first` arrival to its `then` arrival
+    (concerns with both only)."""
     return percentiles(
         [
-            informed[s.concern_id] - decided[s.concern_id]
+            then[s.concern_id] - first[s.concern_id]
             for s in sent
-            if s.concern_id in decided and s.concern_id in informed
+            if s.concern_id in first and s.concern_id in then
         ]
     )
 
@@ -362,6 +362,7 @@ async def end_to_end(
         ) as http:
             partner = HttpPartner(http, f"{run}-http")
             commands_before = await database_commands(stack)
+            seconds_before = await database_commands(stack, COMMAND_SECONDS)
             say(f"steady: {plan.steady_rate:.0f} concerns/s for {plan.steady_seconds:.0f} s")
             begun = time.perf_counter()
             steady = await partner.steady(plan.steady_rate, plan.steady_seconds)
@@ -386,6 +387,7 @@ async def end_to_end(
         )
         gave_up = time.perf_counter()
         commands_after = await database_commands(stack)
+        seconds_after = await database_commands(stack, COMMAND_SECONDS)
     finally:
         for watch in (raised, informed, case_files, practitioner):
             await watch.stop()
@@ -395,8 +397,12 @@ async def end_to_end(
             "concern_raised_on_kafka": _after(sent, raised.seen, _same, gave_up),
             "case_file_shows_case": _after(sent, case_files.seen, case_id_for, gave_up),
             "person_informed_on_kafka": _after(sent, informed.seen, _same, gave_up),
+            "visible_for_decision": _after(sent, practitioner.visible.seen, _same, gave_up),
             "safe_contact_decided": _after(sent, practitioner.decided.seen, _same, gave_up),
-            "person_informed_after_decision": _informed_after_decision(
+            "decided_after_visible": _between(
+                sent, practitioner.visible.seen, practitioner.decided.seen
+            ),
+            "person_informed_after_decision": _between(
                 sent, practitioner.decided.seen, informed.seen
             ),
             "http_answer": percentiles([s.ended - s.started for s in sent if s.concern_id]),
@@ -418,6 +424,12 @@ async def end_to_end(
     alone_ratio = alone_p99 / baseline if baseline else 0.0
     by_kind = commands_per_concern(commands_before, commands_after, len(accepted))
     per_concern = {service: sum(kinds.values()) for service, kinds in by_kind.items()}
+    ms_per_command = milliseconds_per_command(
+        (commands_before, commands_after), (seconds_before, seconds_after)
+    )
+    ms_by_kind = commands_per_concern(
+        _in_milliseconds(seconds_before), _in_milliseconds(seconds_after), len(accepted)
+    )
     figures: dict[str, object] = {
         "one_at_a_time": {"concerns": len(alone), "stages_s": alone_stages},
         "steady": {
@@ -451,13 +463,19 @@ async def end_to_end(
         "ratio_one_at_a_time_person_informed_p99_to_baseline": alone_ratio,
         "database_commands_per_concern": per_concern,
         "database_commands_per_concern_by_kind": by_kind,
+        "database_ms_per_command": ms_per_command,
+        "database_ms_per_concern_by_kind": ms_by_kind,
         "database_commands_measured_by": "each service's database_commands_total from the "
         "steady load's start until the drain ended, divided by the concerns accepted (its "
-        "background passes in that time included); by kind: command and collection",
+        "background passes in that time included); by kind: command and collection; the "
+        "milliseconds from its database_command_seconds_total over the same time",
+        "safe_contact_request_s": percentiles(practitioner.asked),
+        "safe_contact_requests_asked_again": practitioner.asked_again,
         "safe_contact_decisions_refused": practitioner.refused,
         "safe_contact_requests_broken": practitioner.transport_errors,
         "practitioner": "the benchmark records each concern's safe-contact decision (email to "
-        "the person) as soon as notification has read the concern; (c) includes that wait",
+        "the person) as soon as notification has read the concern; (c) includes that wait: "
+        "(c1) until notification has read the concern, (c2) until the decision is recorded",
     }
     missing = len(accepted) - min(counts)
     rows = []
@@ -465,6 +483,9 @@ async def end_to_end(
         ("(a) ConcernRaised on Kafka", "concern_raised_on_kafka"),
         ("(b) case file shows the case", "case_file_shows_case"),
         ("(c) PersonInformed on Kafka", "person_informed_on_kafka"),
+        ("(c1) visible for the safe-contact decision", "visible_for_decision"),
+        ("(c2) safe-contact decision after visible", "decided_after_visible"),
+        ("(d) PersonInformed after the safe-contact decision", "person_informed_after_decision"),
     ):
         s = steady_stages[stage]
         is_c = stage == "person_informed_on_kafka"
@@ -493,6 +514,8 @@ async def end_to_end(
             ("(a) ConcernRaised", "concern_raised_on_kafka"),
             ("(b) case file", "case_file_shows_case"),
             ("(c) PersonInformed", "person_informed_on_kafka"),
+            ("(c1) visible for the safe-contact decision", "visible_for_decision"),
+            ("(c2) safe-contact decision after visible", "decided_after_visible"),
             (
                 "(d) PersonInformed after the safe-contact decision",
                 "person_informed_after_decision",
@@ -520,6 +543,16 @@ async def end_to_end(
             unit="",
             shown=" · ".join(f"{s} {n:.0f}" for s, n in per_concern.items()),
             note="what each concern costs the database, whatever the machine's load",
+        )
+    )
+    rows.append(
+        Row(
+            figure="E2E MongoDB time per command (mean)",
+            value=sum(ms_per_command.values()),
+            unit="",
+            shown=" · ".join(f"{s} {n:.1f} ms" for s, n in ms_per_command.items()),
+            note="from sending each command until its answer, waiting in the server included; "
+            f"a raw insert and read (two commands) took {insert_read['p50'] * 1000:.1f} ms at p50",
         )
     )
     accepted_rate = len(flat_accepted) / flat_out_took if flat_out_took else 0.0
@@ -731,7 +764,8 @@ async def start_at_end(kafka: str, stack: Stack) -> None:
 _HANDLED = re.compile(r'^consumer_events_handled_total\{group="([^"]+)"\} ([0-9.e+]+)$', re.M)
 
 
-_COMMANDS = re.compile(r"^database_commands_total\{([^}]*)\} ([0-9.e+]+)$", re.M)
+COMMANDS = "database_commands_total"
+COMMAND_SECONDS = "database_command_seconds_total"
 _LABEL = re.compile(r'(\w+)="([^"]*)"')
 
 Commands = dict[str, dict[str, float]]
@@ -739,25 +773,30 @@ Commands = dict[str, dict[str, float]]
 no collection)."""
 
 
-async def database_commands(stack: Stack) -> Commands:
-    """Each service's MongoDB commands so far (its `database_commands_total`), by kind."""
+async def database_commands(stack: Stack, metric: str = COMMANDS) -> Commands:
+    """Each service's MongoDB commands so far (its `database_commands_total`, or the seconds
+    they took: `database_command_seconds_total`), by kind."""
     async with httpx.AsyncClient(timeout=30) as http:
         return {
-            service: await commands_of(http, f"{stack.endpoints.url(service)}/metrics")
+            service: await commands_of(http, f"{stack.endpoints.url(service)}/metrics", metric)
             for service in SERVICES
         }
 
 
-async def commands_of(http: httpx.AsyncClient, metrics: str) -> dict[str, float]:
-    """One service's MongoDB commands so far, by "command collection"."""
+async def commands_of(
+    http: httpx.AsyncClient, metrics: str, metric: str = COMMANDS
+) -> dict[str, float]:
+    """One service's MongoDB commands (or their seconds) so far, by "command collection"."""
     response = await http.get(metrics)
-    return commands_in(response.text)
+    return commands_in(response.text, metric)
 
 
-def commands_in(exposition: str) -> dict[str, float]:
-    """The MongoDB commands counted in a service's metrics, by "command collection"."""
+def commands_in(exposition: str, metric: str = COMMANDS) -> dict[str, float]:
+    """The MongoDB commands counted in a service's metrics (or the seconds they took), by
+    "command collection"."""
     totals: dict[str, float] = {}
-    for labels, value in _COMMANDS.findall(exposition):
+    samples = re.compile(rf"^{metric}\{{([^}}]*)\}} ([0-9.e+-]+)$", re.M)
+    for labels, value in samples.findall(exposition):
         named = dict(_LABEL.findall(labels))
         kind = f"{named.get('command', '')} {named.get('collection', '')}".strip()
         totals[kind] = totals.get(kind, 0.0) + float(value)
@@ -774,6 +813,26 @@ def commands_spent(
         for kind, count in sorted(spent.items(), key=lambda item: -item[1])
         if count > 0
     }
+
+
+def _in_milliseconds(seconds: Commands) -> Commands:
+    return {
+        service: {kind: 1000 * value for kind, value in kinds.items()}
+        for service, kinds in seconds.items()
+    }
+
+
+def milliseconds_per_command(
+    counted: tuple[Commands, Commands], seconds: tuple[Commands, Commands]
+) -> dict[str, float]:
+    """Each service's mean time per MongoDB command between two readings, in milliseconds:
+    what a command took from sending until its answer, waiting included."""
+    spent: dict[str, float] = {}
+    for service in SERVICES:
+        commands = sum(counted[1][service].values()) - sum(counted[0][service].values())
+        took = sum(seconds[1][service].values()) - sum(seconds[0][service].values())
+        spent[service] = round(1000 * took / commands, 2) if commands > 0 else 0.0
+    return spent
 
 
 def commands_per_concern(before: Commands, after: Commands, concerns: int) -> Commands:

@@ -69,6 +69,12 @@ DATABASE_COMMANDS = Counter(
     "Commands sent to MongoDB, by command and collection: what a piece of work costs the database",
     ["command", "collection"],
 )
+DATABASE_COMMAND_SECONDS = Counter(
+    "database_command_seconds_total",
+    "Seconds MongoDB commands took, from sending each until its answer, by command and "
+    "collection: with database_commands_total, how long each kind takes on average",
+    ["command", "collection"],
+)
 CONCERNS_POSTED = Counter(
     "intake_concerns_posted_total",
     "Concerns posted over HTTP, by how they were raised: alone, together with those posted at "

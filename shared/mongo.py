@@ -23,7 +23,7 @@ from pymongo.errors import (
     WaitQueueTimeoutError,
 )
 
-from shared.metrics import DATABASE_COMMANDS
+from shared.metrics import DATABASE_COMMAND_SECONDS, DATABASE_COMMANDS
 
 Document = dict[str, Any]
 Client = AsyncMongoClient[Document]
@@ -107,18 +107,32 @@ def connect(uri: str, *, timeout_ms: int = 5000, counted: bool = False) -> Clien
 
 
 class CommandCounter(monitoring.CommandListener):
-    """Counts commands by name and collection, never by anything they carry."""
+    """Counts commands, and the time each took until its answer, by name and collection; never
+    by anything they carry."""
+
+    def __init__(self) -> None:
+        self._collections: dict[tuple[object, int], str] = {}
+        """The collection of each command under way, by connection and request."""
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         target = event.command.get(event.command_name)
         collection = target if isinstance(target, str) else ""
         DATABASE_COMMANDS.labels(event.command_name, collection).inc()
+        self._collections[(event.connection_id, event.request_id)] = collection
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        return None
+        self._answered(event)
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        return None
+        self._answered(event)
+
+    def _answered(
+        self, event: monitoring.CommandSucceededEvent | monitoring.CommandFailedEvent
+    ) -> None:
+        collection = self._collections.pop((event.connection_id, event.request_id), "")
+        DATABASE_COMMAND_SECONDS.labels(event.command_name, collection).inc(
+            event.duration_micros / 1_000_000
+        )
 
 
 def whole_document_write(

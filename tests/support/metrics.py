@@ -12,3 +12,12 @@ def commands_counted(command: str, collection: str = "") -> float:
         "database_commands_total", {"command": command, "collection": collection}
     )
     return value or 0.0
+
+
+def command_seconds(command: str, collection: str = "") -> float:
+    """How long the `command`s on `collection` of this process's counted clients took so far, in
+    seconds (`database_command_seconds_total`)."""
+    value = REGISTRY.get_sample_value(
+        "database_command_seconds_total", {"command": command, "collection": collection}
+    )
+    return value or 0.0

@@ -7,7 +7,9 @@ nothing withheld since, the route still confirmed and safe under the preferences
 known about the alleged sources of risk as they are now), sends it, and then, in ONE transaction
 for the claimed batch, records PersonInformed (or NotificationFailed, InformingWithheld,
 PractitionerContactRequired) and marks each delivery finished. The check before each message reads
-what is on record just before that message goes, never what the batch read at its start.
+what is on record just before that message goes, never what the batch read at its start: the
+messages that start together are checked together, with one read of each kind, and a person's next
+message only once the one before it went.
 
 PersonInformed's id is derived from the delivery reference, so however often a delivery is
 attempted (Kafka redelivery, two workers, a crash between sending and recording), the person is
@@ -28,9 +30,10 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pymongo import UpdateOne
 from pymongo.errors import PyMongoError
@@ -50,8 +53,8 @@ from services.notification.domain.informing_record import (
     informed_event_id,
     practitioner_contact_required,
 )
-from services.notification.domain.safety import PractitionerContact
-from services.notification.domain.steps import uk_today
+from services.notification.domain.safety import PractitionerContact, Route
+from services.notification.domain.steps import ConcernFacts, uk_today
 from services.notification.read_models.case_index import CaseIndex
 from services.notification.read_models.decisions import Decisions, recipient_done, step_done
 from services.notification.read_models.deliveries import (
@@ -61,7 +64,7 @@ from services.notification.read_models.deliveries import (
     finished,
     to_try_again,
 )
-from shared.events import DomainEvent, Metadata
+from shared.events import DomainEvent, Envelope, Metadata
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.notification import (
     Channel,
@@ -109,6 +112,11 @@ class SentBefore:
     provider_reference: str
     channel: Channel
 
+
+Check = (
+    SentBefore | WithheldNow | PractitionerContact | NoLongerChosen | AlreadyTold | Moved | Route
+)
+"""A delivery checked just before it goes: why it ends without sending, or the route it takes."""
 
 Attempt = (
     Delivered
@@ -175,28 +183,58 @@ class DeliveryWorker:
         due = await self.deliveries.claim_due(
             now, now + timedelta(seconds=self.lease_seconds), self.batch_size, self.worker_id
         )
-        by_person: dict[str, list[Delivery]] = {}
-        for delivery in due:
-            by_person.setdefault(delivery.person_id, []).append(delivery)
         working = {delivery.reference for delivery in due}
         renewing = asyncio.create_task(self._keep_claims(working))
-        in_flight = asyncio.Semaphore(self.concurrency)
-        attempts: list[tuple[Delivery, Attempt]] = []
         try:
-            # One person's messages go in the order of the steps they are about; different
-            # people's go side by side, so one slow provider call does not hold everyone up.
-            await asyncio.gather(
-                *(
-                    self._attempt_in_order(queue, working, in_flight, attempts)
-                    for queue in by_person.values()
-                )
-            )
-            await self._record_batch(attempts)
+            await self._record_batch(await self._attempt_all(due, working))
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
         return len(due)
+
+    async def _attempt_all(
+        self, due: Sequence[Delivery], working: set[str]
+    ) -> list[tuple[Delivery, Attempt]]:
+        """Attempt every delivery, at most `concurrency` at once. One person's messages go one
+        at a time, in the order of the steps they are about; different people's go side by side,
+        so one slow provider call holds nobody else up. Whenever deliveries can start, what may
+        still be sent is read for all of them together, just before they go."""
+        waiting: dict[str, deque[Delivery]] = {}
+        for delivery in due:
+            waiting.setdefault(delivery.person_id, deque()).append(delivery)
+        running: dict[asyncio.Task[Attempt], Delivery] = {}
+        attempts: list[tuple[Delivery, Attempt]] = []
+        try:
+            while waiting or running:
+                starting = _next_to_start(waiting, running.values(), self.concurrency)
+                if starting:
+                    try:
+                        checks = await self.checks(starting)
+                    except Exception as error:
+                        for delivery in starting:
+                            working.discard(delivery.reference)
+                            self._failed_unexpectedly(delivery, error)
+                        continue
+                    for delivery, check in zip(starting, checks, strict=True):
+                        running[asyncio.create_task(self._send_and_keep(delivery, check))] = (
+                            delivery
+                        )
+                if not running:
+                    continue
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    delivery = running.pop(task)
+                    try:
+                        attempts.append((delivery, task.result()))
+                    except Exception as error:
+                        working.discard(delivery.reference)
+                        self._failed_unexpectedly(delivery, error)
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+        return attempts
 
     async def _keep_claims(self, working: set[str]) -> None:
         """Renew this worker's claims on the deliveries it is still working on."""
@@ -212,21 +250,6 @@ class DeliveryWorker:
                 )
             except PyMongoError as error:
                 log.warning("delivery claims not renewed", extra={"error": error})
-
-    async def _attempt_in_order(
-        self,
-        deliveries: list[Delivery],
-        working: set[str],
-        in_flight: asyncio.Semaphore,
-        attempts: list[tuple[Delivery, Attempt]],
-    ) -> None:
-        for delivery in deliveries:
-            try:
-                async with in_flight:
-                    attempts.append((delivery, await self.attempt_and_keep(delivery)))
-            except Exception as error:
-                working.discard(delivery.reference)
-                self._failed_unexpectedly(delivery, error)
 
     async def _record_batch(self, attempts: list[tuple[Delivery, Attempt]]) -> None:
         """Record the batch's attempts together; when that fails, each alone, so one that
@@ -257,24 +280,58 @@ class DeliveryWorker:
         """`attempt`, and once a provider accepted the message, write that at once, outside
         the recording transaction: if recording fails, the next attempt records this send
         instead of sending again."""
-        attempt = await self.attempt(delivery)
+        return await self._send_and_keep(delivery, (await self.checks([delivery]))[0])
+
+    async def attempt(self, delivery: Delivery) -> Attempt:
+        """Decide again whether and how the message may go, and send it. Records nothing."""
+        return await self._send(delivery, (await self.checks([delivery]))[0])
+
+    async def _send_and_keep(self, delivery: Delivery, check: Check) -> Attempt:
+        attempt = await self._send(delivery, check)
         if isinstance(attempt, Delivered):
             await self.deliveries.accepted(
                 delivery, attempt.provider_reference, attempt.route.channel, self.clock()
             )
         return attempt
 
-    async def attempt(self, delivery: Delivery) -> Attempt:
-        """Decide again whether and how the message may go, and send it. Records nothing."""
+    async def _send(self, delivery: Delivery, check: Check) -> Attempt:
+        if isinstance(check, Route):
+            return await deliver(delivery.message, check, self.senders, policy=self.retry)
+        return check
+
+    async def checks(self, deliveries: Sequence[Delivery]) -> list[Check]:
+        """For each delivery, checked against what is on record now: why it must not go, or
+        the route it goes along. One look-up each of the deliveries' concerns and of their
+        people's informing streams (with the keys that open them), whatever their number."""
+        to_check = [d for d in deliveries if d.provider_reference is None or d.channel_used is None]
+        concern_ids = [d.concern_id for d in to_check if d.concern_id is not None]
+        concerns = await self.index.concerns_among(concern_ids) if concern_ids else {}
+        histories = (
+            await self.store.load_streams(sorted({informing_stream(d.person_id) for d in to_check}))
+            if to_check
+            else {}
+        )
+        today = uk_today(self.clock())
+        return [
+            self._check(
+                delivery,
+                concerns.get(delivery.concern_id) if delivery.concern_id is not None else None,
+                histories.get(informing_stream(delivery.person_id), []),
+                today,
+            )
+            for delivery in deliveries
+        ]
+
+    @staticmethod
+    def _check(
+        delivery: Delivery, concern: ConcernFacts | None, history: list[Envelope], today: date
+    ) -> Check:
         if delivery.provider_reference is not None and delivery.channel_used is not None:
             return SentBefore(delivery.provider_reference, delivery.channel_used)
-        if delivery.concern_id is not None:
-            concern = await self.index.concern(delivery.concern_id)
-            if concern is not None and concern.person_id != delivery.person_id:
-                return Moved()
-        history = await self.store.load(informing_stream(delivery.person_id))
+        if concern is not None and concern.person_id != delivery.person_id:
+            return Moved()
         record = InformingRecord.from_history(delivery.person_id, history)
-        withholding = record.withholding_for(delivery.source_event_id, uk_today(self.clock()))
+        withholding = record.withholding_for(delivery.source_event_id, today)
         if withholding is not None:
             return WithheldNow(withholding, record.withheld_step(delivery.step, withholding))
         if (delivery.source_event_id, delivery.role) in record.informed:
@@ -284,9 +341,7 @@ class DeliveryWorker:
         route = record.route_now(delivery.role, delivery.concern_id)
         if route is None:
             return NoLongerChosen()
-        if isinstance(route, PractitionerContact):
-            return route
-        return await deliver(delivery.message, route, self.senders, policy=self.retry)
+        return route
 
     async def record(self, delivery: Delivery, attempt: Attempt) -> None:
         """Record what happened and finish the delivery, in one transaction."""
@@ -436,3 +491,22 @@ class Recording:
     metadata: Metadata
     delivery: UpdateOne
     decision: UpdateOne | None
+
+
+def _next_to_start(
+    waiting: dict[str, deque[Delivery]], running: Iterable[Delivery], concurrency: int
+) -> list[Delivery]:
+    """The deliveries to start now, taken from `waiting`: the next of each person with none
+    under way, in the order their people came, as many as there is room for."""
+    busy = {delivery.person_id for delivery in running}
+    room = concurrency - len(busy)  # one under way per person at most
+    starting: list[Delivery] = []
+    for person_id, queue in list(waiting.items()):
+        if len(starting) >= room:
+            break
+        if person_id in busy:
+            continue
+        starting.append(queue.popleft())
+        if not queue:
+            del waiting[person_id]
+    return starting

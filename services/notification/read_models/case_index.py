@@ -59,7 +59,7 @@ class CaseIndex:
         }
 
     async def concerns_among(
-        self, concern_ids: Iterable[str], session: Session
+        self, concern_ids: Iterable[str], session: Session | None = None
     ) -> dict[str, ConcernFacts]:
         """The facts of each of these concerns on record, in one look-up."""
         return {

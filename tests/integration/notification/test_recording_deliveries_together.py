@@ -1,18 +1,22 @@
-"""The delivery worker records a claimed batch's results in one transaction, and what it records
-is what recording each alone would: one PersonInformed per recipient, each delivery finished, each
-step dealt with, an event recorded before (a retry after a crash) not recorded again, and a
-withholding of one step for two recipients recorded once. Against the real MongoDB-wire server
-and mail server."""
+"""The delivery worker checks the deliveries it sends at once together, and records a claimed
+batch's results in one transaction, and what it records is what recording each alone would: one
+PersonInformed per recipient, each delivery finished, each step dealt with, an event recorded
+before (a retry after a crash) not recorded again, and a withholding of one step for two
+recipients recorded once. A person's next message is still checked only once the one before it
+went. Against the real MongoDB-wire server and mail server."""
 
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
+from datetime import date, timedelta
 
+from services.notification.adapters.delivery import OutgoingMessage, Sender
 from services.notification.application.delivery_worker import Attempt, WithheldNow
+from services.notification.domain.safety import Addressee
 from services.notification.read_models.deliveries import Delivery, DeliveryStatus
 from services.notification.settings import NotificationSettings
 from shared.events.envelope import SYSTEM_ACTOR
-from shared.events.notification import InformingWithheld, WithholdingReason
+from shared.events.notification import Channel, InformingWithheld, WithholdingReason
 from shared.mongo import Client
 from tests.integration.notification.conftest import (
     RunningNotification,
@@ -101,3 +105,72 @@ async def test_a_batch_recorded_again_records_nothing_twice(
             DeliveryStatus.DELIVERED,
             DeliveryStatus.WITHHELD,
         ]
+
+
+async def test_deliveries_sent_at_once_are_checked_with_one_look_up_of_each_kind(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    async with running(settings, mongo_client, start=False) as service:
+        stories = await people_waiting(service, 6)
+        concerns_before = commands_counted("find", "concerns")
+
+        assert await service.parts.worker.deliver_due() == 6
+
+        # Six deliveries start together: their concerns are read once for all six.
+        assert commands_counted("find", "concerns") - concerns_before == 1
+        for story in stories:
+            assert len(await service.events_of(story.person_id, "PersonInformed")) == 1
+            assert len(mail_to(smtp, story.mary_email)) == 1
+
+
+class WithholdsAfterTheFirst:
+    """A sender that sends, and after its first message a practitioner withholds everything
+    about the person (the police have asked that she is not told more yet)."""
+
+    def __init__(self, sender: Sender, service: RunningNotification, person_id: str) -> None:
+        self.sender = sender
+        self.service = service
+        self.person_id = person_id
+        self.sent = 0
+
+    async def send(self, message: OutgoingMessage, recipient: Addressee) -> str:
+        reference = await self.sender.send(message, recipient)
+        self.sent += 1
+        if self.sent == 1:
+            response = await self.service.http.post(
+                f"/people/{self.person_id}/withholdings",
+                json={
+                    "reason": "police_investigation",
+                    "reason_text": "Police ask that she is not told more until they have "
+                    "spoken to her son.",
+                    "review_date": (date.today() + timedelta(days=14)).isoformat(),
+                },
+                headers=self.service.staff.practitioner,
+            )
+            assert response.status_code == 201, response.text
+        return reference
+
+
+async def test_a_persons_next_message_is_checked_after_the_one_before_it_went(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    story = Story()
+    async with running(settings, mongo_client, start=False) as service:
+        await handle_directly(service, story.concern_raised())
+        await confirm_safe_contact(
+            service, story.person_id, story.concern_id, route("person", "email")
+        )
+        await handle_directly(service, story.s42_decision_made())
+        assert len(await service.parts.deliveries.for_person(story.person_id)) == 2
+        withholding = WithholdsAfterTheFirst(
+            service.parts.senders.by_channel[Channel.EMAIL], service, story.person_id
+        )
+        worker = dataclasses.replace(service.parts.worker, senders={Channel.EMAIL: withholding})
+
+        assert await worker.deliver_due() == 2
+        first, second = await service.parts.deliveries.for_person(story.person_id)
+
+    assert withholding.sent == 1
+    assert len(mail_to(smtp, story.mary_email)) == 1
+    assert first.status is DeliveryStatus.DELIVERED
+    assert second.status is DeliveryStatus.WITHHELD
