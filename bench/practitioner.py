@@ -47,8 +47,8 @@ class Practitioner:
         self.workers = workers
         self.visible = Arrivals()
         """Concern id -> when notification had read it, so a practitioner could decide
-        (perf_counter): when the person's ContactPreferencesRecorded arrived, or the concern
-        itself when that arrived first."""
+        (perf_counter): when the person's ContactPreferencesRecorded arrived; for a person whose
+        preferences had arrived already, when the concern's ConcernRaised did."""
         self.decided = Arrivals()
         """Concern id -> when its safe-contact decision was recorded (perf_counter)."""
         self.asked: list[float] = []

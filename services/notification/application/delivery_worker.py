@@ -31,7 +31,7 @@ import contextlib
 import logging
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -209,17 +209,9 @@ class DeliveryWorker:
             while waiting or running:
                 starting = _next_to_start(waiting, running.values(), self.concurrency)
                 if starting:
-                    try:
-                        checks = await self.checks(starting)
-                    except Exception as error:
-                        for delivery in starting:
-                            working.discard(delivery.reference)
-                            self._failed_unexpectedly(delivery, error)
-                        continue
-                    for delivery, check in zip(starting, checks, strict=True):
-                        running[asyncio.create_task(self._send_and_keep(delivery, check))] = (
-                            delivery
-                        )
+                    attempts_now = await self._attempts(starting)
+                    for delivery, attempt in zip(starting, attempts_now, strict=True):
+                        running[asyncio.create_task(attempt)] = delivery
                 if not running:
                     continue
                 done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
@@ -235,6 +227,23 @@ class DeliveryWorker:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
         return attempts
+
+    async def _attempts(self, starting: list[Delivery]) -> list[Coroutine[None, None, Attempt]]:
+        """Each delivery's attempt, checked together. When they cannot be checked together (one
+        of them unreadable, or the database unavailable), each is checked alone in its own
+        attempt, so one that cannot be sent holds up no other."""
+        try:
+            checks = await self.checks(starting)
+        except Exception as error:
+            log.info(
+                "deliveries are checked one by one",
+                extra={"deliveries": len(starting), "error": error},
+            )
+            return [self.attempt_and_keep(delivery) for delivery in starting]
+        return [
+            self._send_and_keep(delivery, check)
+            for delivery, check in zip(starting, checks, strict=True)
+        ]
 
     async def _keep_claims(self, working: set[str]) -> None:
         """Renew this worker's claims on the deliveries it is still working on."""

@@ -3,11 +3,13 @@ batch's results in one transaction, and what it records is what recording each a
 PersonInformed per recipient, each delivery finished, each step dealt with, an event recorded
 before (a retry after a crash) not recorded again, and a withholding of one step for two
 recipients recorded once. A person's next message is still checked only once the one before it
-went. Against the real MongoDB-wire server and mail server."""
+went, and one that cannot be checked holds up no other. Against the real MongoDB-wire server and
+mail server."""
 
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from datetime import date, timedelta
 
 from services.notification.adapters.delivery import OutgoingMessage, Sender
@@ -16,7 +18,12 @@ from services.notification.domain.safety import Addressee
 from services.notification.read_models.deliveries import Delivery, DeliveryStatus
 from services.notification.settings import NotificationSettings
 from shared.events.envelope import SYSTEM_ACTOR
-from shared.events.notification import Channel, InformingWithheld, WithholdingReason
+from shared.events.notification import (
+    Channel,
+    InformingWithheld,
+    WithholdingReason,
+    informing_stream,
+)
 from shared.mongo import Client
 from tests.integration.notification.conftest import (
     RunningNotification,
@@ -121,6 +128,31 @@ async def test_deliveries_sent_at_once_are_checked_with_one_look_up_of_each_kind
         for story in stories:
             assert len(await service.events_of(story.person_id, "PersonInformed")) == 1
             assert len(mail_to(smtp, story.mary_email)) == 1
+
+
+async def test_a_delivery_that_cannot_be_checked_holds_up_none_started_with_it(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    async with running(settings, mongo_client, start=False) as service:
+        broken, *others = await people_waiting(service, 3)
+        # An event on the first person's informing stream that no version of ours could read.
+        await service.parts.runtime.store.events.insert_one(
+            {
+                "_id": str(uuid.uuid4()),
+                "stream_id": informing_stream(broken.person_id),
+                "stream_version": 99,
+                "event_type": "PersonInformed",
+                "payload": {},
+            }
+        )
+
+        assert await service.parts.worker.deliver_due() == 3
+        [unsent] = await service.parts.deliveries.for_person(broken.person_id)
+
+    assert unsent.status is DeliveryStatus.PENDING
+    assert mail_to(smtp, broken.mary_email) == []
+    for story in others:
+        assert len(mail_to(smtp, story.mary_email)) == 1
 
 
 class WithholdsAfterTheFirst:
