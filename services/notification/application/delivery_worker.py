@@ -113,21 +113,13 @@ class SentBefore:
     channel: Channel
 
 
-Check = (
-    SentBefore | WithheldNow | PractitionerContact | NoLongerChosen | AlreadyTold | Moved | Route
-)
+NotSent = SentBefore | WithheldNow | PractitionerContact | NoLongerChosen | AlreadyTold | Moved
+"""Why a delivery ends without a message going now."""
+
+Check = NotSent | Route
 """A delivery checked just before it goes: why it ends without sending, or the route it takes."""
 
-Attempt = (
-    Delivered
-    | SentBefore
-    | DeliveryFailed
-    | WithheldNow
-    | PractitionerContact
-    | NoLongerChosen
-    | AlreadyTold
-    | Moved
-)
+Attempt = Delivered | DeliveryFailed | NotSent
 
 
 @dataclass
