@@ -14,8 +14,9 @@ message only once the one before it went.
 PersonInformed's id is derived from the delivery reference, so however often a delivery is
 attempted (Kafka redelivery, two workers, a crash between sending and recording), the person is
 recorded as informed once. As soon as a provider accepts a message, that is written on the
-delivery, so a failure to record it (or a crash after that write) only records it later, and never
-sends it again. What cannot be prevented is the provider receiving the message a second time when
+delivery (with the acceptances of other messages that ended while the write before it was under
+way: `Acceptances`), so a failure to record it (or a crash after that write) only records it
+later, and never sends it again. What cannot be prevented is the provider receiving the message a second time when
 a worker dies between the provider's answer and that write: the message then carries the same
 reference (Notify's `reference`, the SMTP Message-ID, the print queue's key), so the provider,
 mail systems and the print room can recognise it as the same message.
@@ -61,6 +62,7 @@ from services.notification.read_models.deliveries import (
     Deliveries,
     Delivery,
     DeliveryStatus,
+    acceptance,
     finished,
     to_try_again,
 )
@@ -146,6 +148,10 @@ class DeliveryWorker:
         default_factory=lambda: WorkerProgress("notification:delivery-worker", 60.0)
     )
     worker_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    acceptances: Acceptances = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.acceptances = Acceptances(self.deliveries)
 
     async def run(self) -> None:
         """Deliver until cancelled; an unreachable database is waited out. Wakes as soon as a
@@ -290,8 +296,10 @@ class DeliveryWorker:
     async def _send_and_keep(self, delivery: Delivery, check: Check) -> Attempt:
         attempt = await self._send(delivery, check)
         if isinstance(attempt, Delivered):
-            await self.deliveries.accepted(
-                delivery, attempt.provider_reference, attempt.route.channel, self.clock()
+            await self.acceptances.keep(
+                acceptance(
+                    delivery, attempt.provider_reference, attempt.route.channel, self.clock()
+                )
             )
         return attempt
 
@@ -492,6 +500,43 @@ class Recording:
     metadata: Metadata
     delivery: UpdateOne
     decision: UpdateOne | None
+
+
+class AcceptanceNotKept(Exception):
+    """The write that was to keep a provider's acceptance failed or was interrupted."""
+
+
+@dataclass
+class Acceptances:
+    """Providers' acceptances, each written as soon as it can be. One that comes while a write
+    is under way goes in the next write, with every other that came meanwhile, which starts as
+    soon as that one ends: messages sent together cost one write, and none waits longer for its
+    own to start than the one write under way."""
+
+    deliveries: Deliveries
+    _waiting: list[tuple[UpdateOne, asyncio.Future[None]]] = field(default_factory=list)
+    _writing: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def keep(self, change: UpdateOne) -> None:
+        """Return once `change` (an `acceptance`) is written; raise if its write failed."""
+        kept: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((change, kept))
+        async with self._writing:
+            if not kept.done():  # no write since it came took it: this one takes all waiting
+                taken, self._waiting = self._waiting, []
+                try:
+                    await self.deliveries.accepted([change for change, _ in taken])
+                except BaseException as error:
+                    for _, waiter in taken:
+                        if waiter is kept or waiter.done():
+                            waiter.cancel()  # its own error is raised here instead
+                        else:
+                            waiter.set_exception(AcceptanceNotKept(type(error).__name__))
+                    raise
+                for _, waiter in taken:
+                    if not waiter.done():
+                        waiter.set_result(None)
+        await kept
 
 
 def _next_to_start(

@@ -211,23 +211,11 @@ class Deliveries:
             lambda session: self.collection.update_many(query, update, session=session),
         )
 
-    async def accepted(
-        self, delivery: Delivery, provider_reference: str, channel: Channel, now: datetime
-    ) -> None:
-        """A provider accepted the message: never send it again, whatever happens next, and keep
-        a reference to it instead of the message."""
-        await self.collection.update_one(
-            {"_id": delivery.reference},
-            {
-                "$set": {
-                    "provider_reference": provider_reference,
-                    "channel_used": channel.value,
-                    "accepted_at": now,
-                    "sent_sha256": delivery.message.sha256_sent_by(channel),
-                },
-                "$unset": dict.fromkeys(MESSAGE_FIELDS, ""),
-            },
-        )
+    async def accepted(self, acceptances: Sequence[UpdateOne]) -> None:
+        """Providers accepted these messages (`acceptance`), with one write: never send them
+        again, whatever happens next, and keep a reference to each instead of the message."""
+        if acceptances:
+            await self.collection.bulk_write(list(acceptances), ordered=False)
 
     async def finish(
         self,
@@ -320,6 +308,24 @@ def finished(
         # before that was so.
         change["$unset"] = dict.fromkeys(MESSAGE_FIELDS, "")
     return UpdateOne({"_id": reference}, change)
+
+
+def acceptance(
+    delivery: Delivery, provider_reference: str, channel: Channel, now: datetime
+) -> UpdateOne:
+    """The change that records a provider's acceptance of a delivery's message."""
+    return UpdateOne(
+        {"_id": delivery.reference},
+        {
+            "$set": {
+                "provider_reference": provider_reference,
+                "channel_used": channel.value,
+                "accepted_at": now,
+                "sent_sha256": delivery.message.sha256_sent_by(channel),
+            },
+            "$unset": dict.fromkeys(MESSAGE_FIELDS, ""),
+        },
+    )
 
 
 def to_try_again(reference: str, rounds: int, next_attempt_at: datetime) -> UpdateOne:

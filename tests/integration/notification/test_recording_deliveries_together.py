@@ -3,19 +3,29 @@ batch's results in one transaction, and what it records is what recording each a
 PersonInformed per recipient, each delivery finished, each step dealt with, an event recorded
 before (a retry after a crash) not recorded again, and a withholding of one step for two
 recipients recorded once. A person's next message is still checked only once the one before it
-went, and one that cannot be checked holds up no other. Against the real MongoDB-wire server and
-mail server."""
+went, and one that cannot be checked holds up no other. Providers' acceptances of messages that
+end together are kept with one write, and a write that fails fails each acceptance it carried,
+holding up none. Against the real MongoDB-wire server and mail server."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from datetime import date, timedelta
 
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
 from services.notification.adapters.delivery import OutgoingMessage, Sender
-from services.notification.application.delivery_worker import Attempt, WithheldNow
+from services.notification.application.delivery_worker import (
+    AcceptanceNotKept,
+    Acceptances,
+    Attempt,
+    WithheldNow,
+)
 from services.notification.domain.safety import Addressee
-from services.notification.read_models.deliveries import Delivery, DeliveryStatus
+from services.notification.read_models.deliveries import Deliveries, Delivery, DeliveryStatus
 from services.notification.settings import NotificationSettings
 from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.notification import (
@@ -24,7 +34,7 @@ from shared.events.notification import (
     WithholdingReason,
     informing_stream,
 )
-from shared.mongo import Client
+from shared.mongo import Client, Database
 from tests.integration.notification.conftest import (
     RunningNotification,
     confirm_safe_contact,
@@ -206,3 +216,75 @@ async def test_a_persons_next_message_is_checked_after_the_one_before_it_went(
     assert len(mail_to(smtp, story.mary_email)) == 1
     assert first.status is DeliveryStatus.DELIVERED
     assert second.status is DeliveryStatus.WITHHELD
+
+
+class EndingTogether:
+    """A sender whose messages all end together: each is sent, and answered once `count` have
+    been sent."""
+
+    def __init__(self, sender: Sender, count: int) -> None:
+        self.sender = sender
+        self.count = count
+        self.sent = 0
+        self.all_sent = asyncio.Event()
+
+    async def send(self, message: OutgoingMessage, recipient: Addressee) -> str:
+        reference = await self.sender.send(message, recipient)
+        self.sent += 1
+        if self.sent == self.count:
+            self.all_sent.set()
+        await self.all_sent.wait()
+        return reference
+
+
+async def test_acceptances_of_messages_ending_together_are_kept_with_one_write(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    async with running(settings, mongo_client, start=False) as service:
+        stories = await people_waiting(service, 6)
+        together = EndingTogether(service.parts.senders.by_channel[Channel.EMAIL], 6)
+        worker = dataclasses.replace(service.parts.worker, senders={Channel.EMAIL: together})
+        before = commands_counted("update", "deliveries")
+
+        assert await worker.deliver_due() == 6
+
+        # The claim, the first acceptance alone (its write starts at once), the five that ended
+        # while it was under way in one write, and the recording: not one write per message.
+        assert commands_counted("update", "deliveries") - before == 4
+        for story in stories:
+            [delivery] = await service.parts.deliveries.for_person(story.person_id)
+            assert delivery.status is DeliveryStatus.DELIVERED
+            assert delivery.provider_reference is not None
+            assert delivery.accepted_at is not None
+            assert delivery.body is None
+            assert len(mail_to(smtp, story.mary_email)) == 1
+
+
+async def test_a_failed_write_of_acceptances_fails_each_it_carried(database: Database) -> None:
+    deliveries = Deliveries(database)
+    await deliveries.collection.insert_many(
+        [{"_id": f"d{n}", "status": "pending"} for n in range(6)]
+    )
+    accepted = [
+        UpdateOne({"_id": f"d{n}"}, {"$set": {"provider_reference": f"p{n}"}}) for n in range(6)
+    ]
+    # One the server refuses: setting and removing the same field.
+    accepted[3] = UpdateOne(
+        {"_id": "d3"}, {"$set": {"provider_reference": "p3"}, "$unset": {"provider_reference": ""}}
+    )
+    acceptances = Acceptances(deliveries)
+
+    async with asyncio.timeout(30):  # none is left waiting
+        outcomes = await asyncio.gather(
+            *(acceptances.keep(change) for change in accepted), return_exceptions=True
+        )
+
+    # The first is written alone; the other five come while it is under way and go together,
+    # and that write fails: the one that wrote it sees the server's error, the rest are told
+    # theirs was not kept.
+    assert outcomes[0] is None
+    assert isinstance(outcomes[1], BulkWriteError)
+    assert all(isinstance(outcome, AcceptanceNotKept) for outcome in outcomes[2:])
+    first = await deliveries.collection.find_one({"_id": "d0"})
+    assert first is not None
+    assert first["provider_reference"] == "p0"
