@@ -66,7 +66,7 @@ from shared.events.intake import (
 )
 from shared.events.notification import Channel, informing_stream
 from shared.events.outcomes import AdvocateAppointed, CaseEvent, CaseOpened
-from shared.eventstore import ConcurrencyError, EventAlreadyRecorded, EventStore, StreamAppend
+from shared.eventstore import ConcurrencyError, EventStore, StreamAppend
 from shared.mongo import Session
 from shared.personal_data import NO_KEYS, DataKeys
 from shared.projection import Record
@@ -88,7 +88,7 @@ class InformingReaction:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     name: str = "informing"
     topics: Sequence[str] = (INTAKE_EVENTS, OUTCOMES_EVENTS)
-    batch_size: int = 50
+    batch_size: int = 200
     """Each event costs several reads and writes: keep a batch's transaction short."""
     _batch: InformingBatch | None = field(default=None, init=False, repr=False)
     """While a batch is applied: what it read and what it has still to write."""
@@ -400,8 +400,8 @@ class BatchFacts:
 
 class RecordedMeanwhile(ConcurrencyError):
     """An event the batch was about to record is on record already (written by someone else
-    under its derived id): the batch is tried again, writing each event as it goes, which skips
-    what is recorded."""
+    under its derived id), or a stream it appends to moved on: the batch is tried again, writing
+    each event as it goes, which skips what is recorded."""
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id, 0, 0)
@@ -412,8 +412,9 @@ class InformingBatch:
     """What one consumer batch of the informing reaction reads once and writes together: its
     facts, which of its steps are decided already, the informing streams of the people it is
     about (one look-up), and the events and decisions it settles (`write`: one
-    `append_streams`, which looks up the events' ids, the streams' versions and the keyring
-    once each, and one insert of decisions). An `InformingWrites` for `Telling`.
+    `append_streams`, which asks the keyring once and reads nothing else, the batch having read
+    every stream it appends to, and one insert of decisions). An `InformingWrites` for
+    `Telling`.
 
     Nothing is read twice: `history` is each person's stream with what the batch recorded on it.
     Two writers never both win: a stream that moved on, or an event recorded meanwhile, fails the
@@ -513,8 +514,13 @@ class InformingBatch:
         await self.facts.write(session)
         if self._appends:
             try:
-                recorded = await self.store.append_streams(self._appends, session=session)
-            except EventAlreadyRecorded as error:
+                # Every stream was read in this session, and each event's id looked for in it
+                # (`record`): neither is read again. An id on record elsewhere, or a stream
+                # another writer moved on, meets the unique keys and fails the batch.
+                recorded = await self.store.append_streams(
+                    self._appends, session=session, read_in_session=True
+                )
+            except ConcurrencyError as error:
                 raise RecordedMeanwhile(self._appends[0].stream_id) from error
             for envelope in recorded:
                 stream = self._streams[envelope.stream_id]

@@ -4,26 +4,31 @@ versions), the same messages waiting to be sent and the same facts. A batch read
 together (`InformingBatch`); these stories hold what that could get wrong: a concern and every
 later step about it in one batch, steps told at once after the safe-contact decision, an
 advocate who becomes a recipient, a repeat report, and a concern moved to another person with
-steps on both sides of the move. On the real server."""
+steps on both sides of the move. A batch appends without reading its streams again; a stream
+another writer moved on meanwhile fails it, and its retry builds on what is then recorded. On
+the real server."""
 
 from __future__ import annotations
 
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import date
 from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
 
-from services.notification.application.informing import RecordedMeanwhile
+from services.notification.application.informing import InformingReaction, RecordedMeanwhile
 from services.notification.domain.informing_record import derived_event_id
 from services.notification.read_models.decisions import DecisionOutcome
 from services.notification.settings import NotificationSettings
-from shared.events import Envelope
+from shared.events import Envelope, Metadata
+from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.intake import ContactPoints
-from shared.events.notification import informing_stream
-from shared.mongo import Client, Document, in_transaction
+from shared.events.notification import InformingWithheld, WithholdingReason, informing_stream
+from shared.eventstore import ConcurrencyError
+from shared.mongo import Client, Document, Session, in_transaction
 from tests.integration.notification.conftest import (
     RunningNotification,
     confirm_safe_contact,
@@ -31,6 +36,7 @@ from tests.integration.notification.conftest import (
     route,
     running,
 )
+from tests.support.metrics import commands_counted
 from tests.unit.notification.story import Story
 
 TIMES = {"decided_at", "created_at", "next_attempt_at", "recorded_at"}
@@ -222,3 +228,74 @@ async def test_an_event_recorded_meanwhile_fails_the_batch_once_and_its_retry_wr
         assert decision.outcome is DecisionOutcome.AWAITING_SAFE_CONTACT
         # Nothing of the failed attempt was kept, and the retry recorded nothing twice.
         assert [e.event_id for e in await service.stream(story.person_id)] == []
+
+
+async def test_a_batch_reads_the_streams_it_appends_to_once(
+    settings: NotificationSettings, mongo_client: Client
+) -> None:
+    stories = [Story() for _ in range(3)]
+    async with running(settings, mongo_client, start=False) as service:
+        before = commands_counted("find", "events")
+
+        await in_one_batch(service, [story.concern_raised() for story in stories])
+
+        # One read of the three people's streams; the events' ids and the streams' versions are
+        # not read again before the write.
+        assert commands_counted("find", "events") - before == 1
+        for story in stories:
+            assert len(await service.events_of(story.person_id, "ContactPreferencesRecorded")) == 1
+
+
+async def test_a_stream_moved_on_while_the_batch_worked_fails_it_and_its_retry_builds_on_it(
+    settings: NotificationSettings, mongo_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch read the person's stream when it started and appends after what it read. A
+    practitioner's withholding recorded on that stream while the batch works meets the unique
+    keys when the batch writes: the batch fails, nothing of it is kept, and the consumer's next
+    try records the person's preferences after the withholding, overwriting nothing."""
+    story = Story()
+    raised = story.concern_raised(contact=ContactPoints(email=story.mary_email))
+    withheld = InformingWithheld(
+        person_id=story.person_id,
+        reason=WithholdingReason.POLICE_INVESTIGATION,
+        reason_text="Police ask that she is not contacted until they have spoken to her son.",
+        review_date=date(2027, 1, 4),
+        decided_by=SYSTEM_ACTOR,
+    )
+    async with running(settings, mongo_client, start=False) as service:
+        store = service.parts.runtime.store
+        handle = InformingReaction.handle
+        recorded_meanwhile = False
+
+        async def withheld_meanwhile(
+            reaction: InformingReaction, envelope: Envelope, session: Session
+        ) -> None:
+            nonlocal recorded_meanwhile
+            if not recorded_meanwhile:
+                recorded_meanwhile = True
+                # In a transaction of its own, after the batch read the stream.
+                await store.append(
+                    informing_stream(story.person_id), 0, [withheld], Metadata(actor=SYSTEM_ACTOR)
+                )
+            await handle(reaction, envelope, session)
+
+        monkeypatch.setattr(InformingReaction, "handle", withheld_meanwhile)
+        tries = 0
+        while True:  # as the consumer does: a batch that met a writer is tried again
+            tries += 1
+            try:
+                await handle_directly(service, raised)
+                break
+            except ConcurrencyError:
+                assert tries == 1, "the retry must build on what is recorded"
+
+        stream = await service.stream(story.person_id)
+        # The withholding, the preferences after it, and the step withheld under it.
+        assert [(e.event_type, e.stream_version) for e in stream] == [
+            ("InformingWithheld", 1),
+            ("ContactPreferencesRecorded", 2),
+            ("InformingWithheld", 3),
+        ]
+        step_withheld = stream[2].payload
+        assert isinstance(step_withheld, InformingWithheld)
+        assert step_withheld.source_event_id == raised.event_id
