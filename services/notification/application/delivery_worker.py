@@ -16,10 +16,10 @@ attempted (Kafka redelivery, two workers, a crash between sending and recording)
 recorded as informed once. As soon as a provider accepts a message, that is written on the
 delivery (with the acceptances of other messages that ended while the write before it was under
 way: `Acceptances`), so a failure to record it (or a crash after that write) only records it
-later, and never sends it again. What cannot be prevented is the provider receiving the message a second time when
-a worker dies between the provider's answer and that write: the message then carries the same
-reference (Notify's `reference`, the SMTP Message-ID, the print queue's key), so the provider,
-mail systems and the print room can recognise it as the same message.
+later, and never sends it again. What cannot be prevented is the provider receiving the message
+a second time when a worker dies between the provider's answer and that write: the message then
+carries the same reference (Notify's `reference`, the SMTP Message-ID, the print queue's key), so
+the provider, mail systems and the print room can recognise it as the same message.
 
 A worker claims deliveries for a short lease and renews it while it works on them, so the claims
 of a worker that died pass to another (or to it, restarted) within `lease_seconds`.

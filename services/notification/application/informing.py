@@ -89,7 +89,8 @@ class InformingReaction:
     name: str = "informing"
     topics: Sequence[str] = (INTAKE_EVENTS, OUTCOMES_EVENTS)
     batch_size: int = 200
-    """Each event costs several reads and writes: keep a batch's transaction short."""
+    """A batch costs about fifteen statements whatever its size (`InformingBatch`), in one
+    transaction: after a stall, the events waiting are worked off in a few of them."""
     _batch: InformingBatch | None = field(default=None, init=False, repr=False)
     """While a batch is applied: what it read and what it has still to write."""
     _at_once: bool = field(default=False, init=False, repr=False)
