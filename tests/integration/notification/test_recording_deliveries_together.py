@@ -196,12 +196,8 @@ class WithholdsAfterTheFirst:
 async def test_a_persons_next_message_is_checked_after_the_one_before_it_went(
     settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
 ) -> None:
-    story = Story()
     async with running(settings, mongo_client, start=False) as service:
-        await handle_directly(service, story.concern_raised())
-        await confirm_safe_contact(
-            service, story.person_id, story.concern_id, route("person", "email")
-        )
+        [story] = await people_waiting(service, 1)
         await handle_directly(service, story.s42_decision_made())
         assert len(await service.parts.deliveries.for_person(story.person_id)) == 2
         withholding = WithholdsAfterTheFirst(
