@@ -96,6 +96,14 @@ class StreamAppend:
     subject: str | None = None
 
 
+PENDING: Document = {"published": False}
+PUBLISHED: Document = {"published": True}
+PENDING_INDEX = "pending_by_created_at"
+PUBLISHED_INDEX = "published_by_published_at"
+REPLACED_OUTBOX_INDEXES = ("published_1_created_at_1", "published_1_published_at_1")
+"""The outbox's indexes before `PENDING_INDEX` and `PUBLISHED_INDEX`, dropped where found."""
+
+
 class EventStore:
     def __init__(
         self,
@@ -118,9 +126,22 @@ class EventStore:
             [("stream_id", ASCENDING), ("stream_version", ASCENDING)], unique=True
         )
         await self.events.create_index([("event_type", ASCENDING)])
-        await self.outbox.create_index([("published", ASCENDING), ("created_at", ASCENDING)])
-        # The purge of published entries (`shared.outbox.PublishedOutboxPurge`) finds them by it.
-        await self.outbox.create_index([("published", ASCENDING), ("published_at", ASCENDING)])
+        # Each index holds only the entries it is read for: the relay reads the pending ones
+        # oldest first, the purge (`shared.outbox.PublishedOutboxPurge`) the published ones
+        # published longest ago. Marking an entry published takes it out of one and puts it into
+        # the other, where indexes led by `published` were rewritten in both: on the test server,
+        # 40 writers beside the relay kept 1.4x the transactions per second once it had slowed
+        # down (`python -m bench.outbox_indexes`).
+        await self.outbox.create_index(
+            [("created_at", ASCENDING)], name=PENDING_INDEX, partialFilterExpression=PENDING
+        )
+        await self.outbox.create_index(
+            [("published_at", ASCENDING)], name=PUBLISHED_INDEX, partialFilterExpression=PUBLISHED
+        )
+        existing = await self.outbox.index_information()
+        for replaced in REPLACED_OUTBOX_INDEXES:
+            if replaced in existing:
+                await self.outbox.drop_index(replaced)
 
     async def load(self, stream_id: str, session: Session | None = None) -> list[Envelope]:
         cursor = self.events.find({"stream_id": stream_id}, session=session).sort(
@@ -401,7 +422,7 @@ class EventStore:
             "value": Binary(value),
             "headers": [[k, Binary(v)] for k, v in kafka_headers(envelope)],
             "created_at": now,
-            "published": False,
+            **PENDING,
         }
 
 

@@ -34,6 +34,7 @@ from aiokafka.errors import KafkaError
 from pymongo import ASCENDING
 from pymongo.errors import PyMongoError
 
+from shared.eventstore import PENDING, PUBLISHED
 from shared.kafka import Brokers, transactional_producer
 from shared.lease import Lease
 from shared.metrics import OUTBOX_OLDEST_AGE, OUTBOX_PENDING, OUTBOX_PUBLISHED
@@ -119,7 +120,7 @@ class OutboxRelay:
         producer = self._producer
         assert producer is not None
         batch = (
-            await self.outbox.find({"published": False})
+            await self.outbox.find(PENDING)
             .sort("created_at", ASCENDING)
             .limit(self.batch_size)
             .to_list()
@@ -153,17 +154,17 @@ class OutboxRelay:
         # never meets a conflict (see `Deliveries._update_many` for one that could).
         await self.outbox.update_many(
             {"_id": {"$in": published}},
-            {"$set": {"published": True, "published_at": datetime.now(UTC)}},
+            {"$set": {**PUBLISHED, "published_at": datetime.now(UTC)}},
         )
         OUTBOX_PUBLISHED.labels(self.service).inc(len(published))
         self.progress.advanced()
         return len(published)
 
     async def record_lag(self) -> None:
-        pending = await self.outbox.count_documents({"published": False})
+        pending = await self.outbox.count_documents(PENDING)
         OUTBOX_PENDING.labels(self.service).set(pending)
         oldest = await self.outbox.find_one(
-            {"published": False}, sort=[("created_at", ASCENDING)], projection={"created_at": 1}
+            PENDING, sort=[("created_at", ASCENDING)], projection={"created_at": 1}
         )
         age = (datetime.now(UTC) - oldest["created_at"]).total_seconds() if oldest else 0.0
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
@@ -284,10 +285,7 @@ class PublishedOutboxPurge:
 
     async def purge(self) -> int:
         """Delete every entry published before the cutoff; return how many were deleted."""
-        old_enough = {
-            "published": True,
-            "published_at": {"$lte": self.clock() - self.keep_published},
-        }
+        old_enough = {**PUBLISHED, "published_at": {"$lte": self.clock() - self.keep_published}}
         deleted = 0
         self.progress.working()
         while True:
