@@ -34,6 +34,8 @@ T = TypeVar("T")
 
 DUPLICATE_KEY = 11000
 """The server's error code for a write that would duplicate a unique key."""
+INDEX_NOT_FOUND = 27
+"""The server's error code for dropping an index that is not there."""
 
 
 _sessions: dict[int, set[bytes]] = {}

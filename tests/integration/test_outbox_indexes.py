@@ -1,10 +1,11 @@
 """The outbox's indexes hold only what each reader reads, on the real server: the pending entries
-by age for the relay, the published ones by when for the purge; the indexes led by `published`
-that a service's outbox had before are dropped when the service starts, and the relay's and the
-purge's reads use the new ones."""
+by age for the relay, the published ones by when for the purge. The indexes led by `published`
+that a service's outbox had before are dropped when the service starts, also when several
+instances start at once, and the relay's and the purge's reads use the new ones."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -53,20 +54,41 @@ async def test_each_outbox_index_holds_only_the_entries_its_reader_reads(
     assert not set(REPLACED_OUTBOX_INDEXES) & set(indexes)
 
 
-async def test_the_indexes_led_by_published_are_dropped_when_the_service_starts(
-    mongo_client: Client, database: Database
-) -> None:
-    store = store_for(mongo_client, database)
+async def an_outbox_with_the_old_indexes(client: Client, database: Database) -> EventStore:
+    """A store whose outbox has the indexes led by `published` that earlier versions made."""
+    store = store_for(client, database)
     for field in ("created_at", "published_at"):
         await store.outbox.create_index([("published", ASCENDING), (field, ASCENDING)])
     assert set(REPLACED_OUTBOX_INDEXES) <= set(await store.outbox.index_information())
+    return store
+
+
+async def assert_only_the_new_indexes(store: EventStore) -> None:
+    indexes = set(await store.outbox.index_information())
+    assert not set(REPLACED_OUTBOX_INDEXES) & indexes
+    assert {PENDING_INDEX, PUBLISHED_INDEX} <= indexes
+
+
+async def test_the_indexes_led_by_published_are_dropped_when_the_service_starts(
+    mongo_client: Client, database: Database
+) -> None:
+    store = await an_outbox_with_the_old_indexes(mongo_client, database)
 
     await store.ensure_indexes()
     await store.ensure_indexes()  # a second start finds nothing left to drop
 
-    indexes = set(await store.outbox.index_information())
-    assert not set(REPLACED_OUTBOX_INDEXES) & indexes
-    assert {PENDING_INDEX, PUBLISHED_INDEX} <= indexes
+    await assert_only_the_new_indexes(store)
+
+
+async def test_instances_starting_together_each_start_when_they_drop_the_old_indexes(
+    mongo_client: Client, database: Database
+) -> None:
+    store = await an_outbox_with_the_old_indexes(mongo_client, database)
+    instances = [EventStore(mongo_client, database, store.topic) for _ in range(4)]
+
+    await asyncio.gather(*(instance.ensure_indexes() for instance in instances))
+
+    await assert_only_the_new_indexes(store)
 
 
 async def test_the_relay_and_the_purge_read_by_the_index_of_their_entries(
