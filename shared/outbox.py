@@ -11,8 +11,10 @@ transactional id. Per-stream order therefore holds across instances: a relay tha
 starts, and nothing it had not committed ever becomes visible to readers (`read_committed`).
 When the owner dies, another instance takes over once the lease expires (`lease_seconds`).
 
-The relay wakes on a change stream over the outbox (no polling delay) and also polls on a
-bounded interval, so a missed or broken change stream only adds at most `poll_interval`.
+The relay wakes as soon as its own service commits outbox entries (`shared.wakeup`) and also
+polls on a bounded interval, so an entry written elsewhere (another instance, an operator's tool)
+waits at most `poll_interval`. It reads the pending entries, and the purge the published ones, by
+an index over those entries only (`EventStore.ensure_indexes`).
 
 An entry the relay has published is only a copy: the event stays in the event store, and Kafka
 has it. `PublishedOutboxPurge` deletes published entries once they have been published for
