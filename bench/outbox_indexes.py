@@ -20,7 +20,6 @@ figure that decides how a service fares under a sustained load.
 from __future__ import annotations
 
 import asyncio
-import socket
 import tempfile
 import time
 import uuid
@@ -31,6 +30,7 @@ from pathlib import Path
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 
 from infra.local import Layout, mongo_ready, start_mongo, stop
+from infra.stack import free_port
 from shared.eventstore import PENDING, PUBLISHED, REPLACED_OUTBOX_INDEXES, EventStore
 from shared.mongo import Client, Database
 
@@ -103,13 +103,6 @@ async def committed_by_window(database: Database) -> list[float]:
 
     await asyncio.gather(*(writer(k) for k in range(WRITERS)), relay())
     return [count / WINDOW_SECONDS for count in committed]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def on_a_fresh_server(indexes: Callable[[Database], Awaitable[None]]) -> list[float]:
