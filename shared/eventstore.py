@@ -26,12 +26,19 @@ from datetime import UTC, datetime
 
 from bson import Binary
 from pymongo import ASCENDING
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.events import DomainEvent, Envelope, Metadata, decode, encode, kafka_headers
 from shared.keyring import Keyring
 from shared.limits import MAX_EVENT_BYTES
-from shared.mongo import INDEX_NOT_FOUND, Client, Database, Document, Session, in_transaction
+from shared.mongo import (
+    Client,
+    Database,
+    Document,
+    Session,
+    drop_replaced_indexes,
+    in_transaction,
+)
 from shared.personal_data import (
     DataKeys,
     SealingKey,
@@ -138,15 +145,7 @@ class EventStore:
         await self.outbox.create_index(
             [("published_at", ASCENDING)], name=PUBLISHED_INDEX, partialFilterExpression=PUBLISHED
         )
-        existing = await self.outbox.index_information()
-        for replaced in REPLACED_OUTBOX_INDEXES:
-            if replaced in existing:
-                try:
-                    await self.outbox.drop_index(replaced)
-                except OperationFailure as error:
-                    # Another instance starting at the same time dropped it first.
-                    if error.code != INDEX_NOT_FOUND:
-                        raise
+        await drop_replaced_indexes(self.outbox, REPLACED_OUTBOX_INDEXES)
 
     async def load(self, stream_id: str, session: Session | None = None) -> list[Envelope]:
         cursor = self.events.find({"stream_id": stream_id}, session=session).sort(

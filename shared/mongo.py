@@ -96,6 +96,20 @@ async def create_collections(database: Database, names: Iterable[str]) -> None:
             await database.create_collection(name)
 
 
+async def drop_replaced_indexes(collection: Collection, replaced: Iterable[str]) -> None:
+    """Drop each index named in `replaced` that `collection` still has: indexes a newer one
+    took the place of. Idempotent, also when several instances start at once."""
+    existing = await collection.index_information()
+    for name in replaced:
+        if name in existing:
+            try:
+                await collection.drop_index(name)
+            except OperationFailure as error:
+                # Another instance starting at the same time dropped it first.
+                if error.code != INDEX_NOT_FOUND:
+                    raise
+
+
 def connect(uri: str, *, timeout_ms: int = 5000, counted: bool = False) -> Client:
     """A client of `uri`; a `counted` one adds every command it sends to
     `database_commands_total` (a service's own client: the figure says what its work costs)."""

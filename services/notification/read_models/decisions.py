@@ -22,7 +22,7 @@ from services.notification.domain.messages import StepFacts
 from services.notification.domain.steps import Step
 from shared.events import Actor, Role
 from shared.events.notification import Channel, MessageFormat, RecipientRole
-from shared.mongo import Database, Document, Session
+from shared.mongo import Database, Document, Session, drop_replaced_indexes
 
 
 class DecisionOutcome(StrEnum):
@@ -116,20 +116,43 @@ class InformingDecision(BaseModel):
         return cls.model_validate(fields | {"source_event_id": document["_id"]})
 
 
+AWAITING: Document = {"outcome": DecisionOutcome.AWAITING_SAFE_CONTACT.value}
+AWAITING_BY_PERSON_INDEX = "awaiting_by_person"
+AWAITING_BY_DEADLINE_INDEX = "awaiting_by_deadline"
+REPLACED_DECISION_INDEXES = (
+    "person_id_1_decided_at_1",
+    "person_id_1_outcome_1_concern_id_1",
+    "outcome_1_deadline_1",
+)
+"""The indexes before `AWAITING_BY_PERSON_INDEX`, `AWAITING_BY_DEADLINE_INDEX` and the one by
+person alone, dropped where found."""
+
+
 class Decisions:
     def __init__(self, database: Database) -> None:
         self.collection = database["informing_decisions"]
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("person_id", ASCENDING), ("decided_at", ASCENDING)])
-        await self.collection.create_index([("overdue_raised", ASCENDING), ("deadline", ASCENDING)])
+        # No index here has a key that recording a safe-contact decision changes: the steps
+        # waiting for one are indexed only while they wait (as the outbox's pending entries are,
+        # `shared.eventstore`), and a person's decisions by person alone, where `decided_at`
+        # in the key was rewritten by every decision.
+        await self.collection.create_index([("person_id", ASCENDING)])
         await self.collection.create_index(
-            [("person_id", ASCENDING), ("outcome", ASCENDING), ("concern_id", ASCENDING)]
+            [("person_id", ASCENDING), ("concern_id", ASCENDING), ("occurred_at", ASCENDING)],
+            name=AWAITING_BY_PERSON_INDEX,
+            partialFilterExpression=AWAITING,
         )
-        await self.collection.create_index([("outcome", ASCENDING), ("deadline", ASCENDING)])
+        await self.collection.create_index(
+            [("deadline", ASCENDING)],
+            name=AWAITING_BY_DEADLINE_INDEX,
+            partialFilterExpression=AWAITING,
+        )
+        await self.collection.create_index([("overdue_raised", ASCENDING), ("deadline", ASCENDING)])
         await self.collection.create_index(
             [("practitioner_to_tell", ASCENDING), ("deadline", ASCENDING)]
         )
+        await drop_replaced_indexes(self.collection, REPLACED_DECISION_INDEXES)
 
     async def get(
         self, source_event_id: str, session: Session | None = None
@@ -166,10 +189,7 @@ class Decisions:
     ) -> list[InformingDecision]:
         """This person's steps about the concern (all of theirs, for None) that wait for a
         safe-contact decision, oldest first."""
-        query: Document = {
-            "person_id": person_id,
-            "outcome": DecisionOutcome.AWAITING_SAFE_CONTACT.value,
-        }
+        query: Document = {"person_id": person_id, **AWAITING}
         if concern_id is not None:
             query["concern_id"] = concern_id
         cursor = self.collection.find(query, session=session).sort("occurred_at", ASCENDING)
@@ -177,11 +197,7 @@ class Decisions:
 
     async def awaiting_anyone(self, limit: int = 500) -> list[InformingDecision]:
         """Every step waiting for a safe-contact decision, oldest deadline first: the work queue."""
-        cursor = (
-            self.collection.find({"outcome": DecisionOutcome.AWAITING_SAFE_CONTACT.value})
-            .sort("deadline", ASCENDING)
-            .limit(limit)
-        )
+        cursor = self.collection.find(AWAITING).sort("deadline", ASCENDING).limit(limit)
         return [InformingDecision.from_document(d) async for d in cursor]
 
     async def erase_person(self, person_id: str, session: Session) -> None:
@@ -192,7 +208,7 @@ class Decisions:
                 "person_id": person_id,
                 "$or": [
                     {"pending_roles.0": {"$exists": True}},
-                    {"outcome": DecisionOutcome.AWAITING_SAFE_CONTACT.value},
+                    AWAITING,
                     {"practitioner_to_tell.0": {"$exists": True}},
                 ],
             },

@@ -15,7 +15,7 @@ was sent against a copy produced later. What the person was told stays in `Perso
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
@@ -26,7 +26,7 @@ from pymongo import ASCENDING, UpdateOne
 from services.notification.adapters.delivery import OutgoingMessage
 from services.notification.domain.informing_record import StepSeen
 from shared.events.notification import Channel, MessageFormat, RecipientRole
-from shared.mongo import Database, Document, Session, in_transaction
+from shared.mongo import Database, Document, Session, drop_replaced_indexes, in_transaction
 from shared.wakeup import inserted_into
 
 
@@ -134,6 +134,10 @@ class Delivery(BaseModel):
 
 IN_ORDER: Final = [("created_at", ASCENDING), ("step_occurred_at", ASCENDING)]
 """One person's messages in the order of the steps they are about."""
+PENDING: Final[Document] = {"status": DeliveryStatus.PENDING.value}
+PENDING_INDEX: Final = "pending_by_next_attempt_at"
+REPLACED_DELIVERY_INDEXES: Final = ("status_1_next_attempt_at_1",)
+"""The index before `PENDING_INDEX`, dropped where found."""
 
 
 class Deliveries:
@@ -141,8 +145,14 @@ class Deliveries:
         self.collection = database["deliveries"]
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+        # Only the pending deliveries, which the worker claims from, are indexed by when they
+        # are due: finishing one takes it out, where an index led by `status` was rewritten
+        # (as the outbox's pending entries are indexed, `shared.eventstore`).
+        await self.collection.create_index(
+            [("next_attempt_at", ASCENDING)], name=PENDING_INDEX, partialFilterExpression=PENDING
+        )
         await self.collection.create_index([("person_id", ASCENDING), *IN_ORDER])
+        await drop_replaced_indexes(self.collection, REPLACED_DELIVERY_INDEXES)
 
     async def add(self, delivery: Delivery, session: Session) -> None:
         """Idempotent: a delivery with this reference already stored is left as it is."""
@@ -159,57 +169,65 @@ class Deliveries:
     ) -> list[Delivery]:
         """Claim up to `limit` due deliveries for `worker` until `lease_until`; a worker that
         dies holding one lets it go when the lease ends."""
-        claimable = {
-            "status": DeliveryStatus.PENDING.value,
-            "next_attempt_at": {"$lte": now},
-            "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": now}}],
-        }
         while True:
-            candidates = [
-                document["_id"]
-                async for document in self.collection.find(claimable, projection={"_id": 1})
-                .sort(IN_ORDER)
-                .limit(limit)
-            ]
+            candidates = []
+            async for document in self.collection.find(
+                due_at(now), projection={"_id": 1, "claimed_until": 1}
+            ).sort(IN_ORDER):
+                if unclaimed_at(document, now):
+                    candidates.append(document["_id"])
+                    if len(candidates) == limit:
+                        break
             if not candidates:
                 return []
-            # The condition again: of the candidates, those no other worker claimed meanwhile.
-            claim = f"{worker}/{uuid.uuid4()}"
-            await self._update_many(
-                {"_id": {"$in": candidates}, **claimable},
-                {"$set": {"claimed_until": lease_until, "claimed_by": worker, "claim": claim}},
-            )
-            claimed = [
-                Delivery.from_document(document)
-                async for document in self.collection.find(
-                    {"_id": {"$in": candidates}, "claim": claim}
-                ).sort(IN_ORDER)
-            ]
+            claim: Document = {
+                "claimed_until": lease_until,
+                "claimed_by": worker,
+                "claim": f"{worker}/{uuid.uuid4()}",
+            }
+            claimed = await self._change_where(candidates, lambda d: claimable_at(d, now), claim)
             if claimed:
-                return claimed
+                return [Delivery.from_document(document) for document in claimed]
             # Another worker claimed all of them first: look again for any it left.
 
     async def extend_claims(self, references: list[str], worker: str, until: datetime) -> None:
         """Renew `worker`'s claims on these deliveries (the ones it still works on)."""
-        await self._update_many(
-            {
-                "_id": {"$in": references},
-                "claimed_by": worker,
-                "status": DeliveryStatus.PENDING.value,
-            },
-            {"$set": {"claimed_until": until}},
+        await self._change_where(
+            references,
+            lambda d: d.get("claimed_by") == worker and d["status"] == DeliveryStatus.PENDING,
+            {"claimed_until": until},
         )
 
-    async def _update_many(self, query: Document, update: Document) -> None:
-        """An update of several deliveries the worker makes on its own, in a transaction of
-        its own: a conflict with a transaction recording a delivery then fails (and is tried
-        again) at once. Outside a transaction the MongoDB-wire test server retries such a
-        conflict without end while holding the collection, and the recording transaction
-        waits on it (seen under a steady 20 concerns/s)."""
-        await in_transaction(
-            self.collection.database.client,
-            lambda session: self.collection.update_many(query, update, session=session),
-        )
+    async def _change_where(
+        self, references: list[str], condition: Callable[[Document], bool], change: Document
+    ) -> list[Document]:
+        """Set `change` on those of these deliveries that meet `condition`, and return them as
+        changed, in order. Read by reference and written in a transaction of the worker's own:
+        a delivery another transaction changed after this one read it fails the write (a write
+        conflict, tried again at once), so the condition holds for what is written. Nothing
+        else is asked of the server, which on the MongoDB-wire test server would scan the whole
+        collection for a query by `_id` and another field. A conflict with a transaction
+        recording a delivery fails at once too, where outside a transaction the test server
+        retries it without end while holding the collection (seen under a steady 20
+        concerns/s)."""
+
+        async def work(session: Session) -> list[Document]:
+            meeting = [
+                document
+                async for document in self.collection.find(
+                    {"_id": {"$in": references}}, session=session
+                ).sort(IN_ORDER)
+                if condition(document)
+            ]
+            if meeting:
+                await self.collection.update_many(
+                    {"_id": {"$in": [document["_id"] for document in meeting]}},
+                    {"$set": change},
+                    session=session,
+                )
+            return [document | change for document in meeting]
+
+        return await in_transaction(self.collection.database.client, work)
 
     async def accepted(self, acceptances: Sequence[UpdateOne]) -> None:
         """Providers accepted these messages (`acceptance`), with one write: never send them
@@ -241,7 +259,7 @@ class Deliveries:
         return Delivery.from_document(document) if document else None
 
     async def pending(self) -> int:
-        return await self.collection.count_documents({"status": DeliveryStatus.PENDING.value})
+        return await self.collection.count_documents(PENDING)
 
     async def stop_about(
         self, person_id: str, concern_id: str, now: datetime, session: Session
@@ -252,7 +270,7 @@ class Deliveries:
             {
                 "person_id": person_id,
                 "concern_id": concern_id,
-                "status": DeliveryStatus.PENDING.value,
+                **PENDING,
             },
             {"$set": {"status": DeliveryStatus.MOVED.value, "finished_at": now}},
             session=session,
@@ -270,7 +288,7 @@ class Deliveries:
             )
         ]
         await self.collection.update_many(
-            {"person_id": person_id, "status": DeliveryStatus.PENDING.value},
+            {"person_id": person_id, **PENDING},
             {"$set": {"status": DeliveryStatus.ERASED.value, "finished_at": now}},
             session=session,
         )
@@ -284,6 +302,27 @@ class Deliveries:
     async def for_person(self, person_id: str) -> list[Delivery]:
         cursor = self.collection.find({"person_id": person_id}).sort(IN_ORDER)
         return [Delivery.from_document(d) async for d in cursor]
+
+
+def due_at(now: datetime) -> Document:
+    """The pending deliveries due at `now`, claimed or not: a query the index of pending
+    deliveries serves alone."""
+    return {**PENDING, "next_attempt_at": {"$lte": now}}
+
+
+def unclaimed_at(document: Document, now: datetime) -> bool:
+    """Claimed by no worker at `now`: never, or by one whose lease has ended."""
+    claimed_until = document.get("claimed_until")
+    return claimed_until is None or claimed_until <= now
+
+
+def claimable_at(document: Document, now: datetime) -> bool:
+    """A delivery a worker may claim at `now`: pending, due and unclaimed."""
+    return (
+        document["status"] == DeliveryStatus.PENDING
+        and document["next_attempt_at"] <= now
+        and unclaimed_at(document, now)
+    )
 
 
 def finished(
