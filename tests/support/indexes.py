@@ -12,6 +12,12 @@ from typing import Any
 from shared.mongo import Database, Document
 
 PROFILER = "system.profile"
+BOUNDED: dict[str, str] = {
+    "access_audit_head": "one document, the audit chain's checkpoint",
+    "leases": "one document for each task only one instance may run",
+    "instances": "one document for each running instance",
+}
+"""Collections that do not grow with the work, which a query may read whole: why each."""
 
 
 def named_in(plan: Any, field: str) -> Iterator[str]:
@@ -99,6 +105,15 @@ async def queries_profiled(database: Database) -> list[Query]:
             shape = QueryShape(collection, name, json.dumps(shape_of(filter), sort_keys=True))
             found.setdefault(shape, Query(shape, filter, sort))
     return list(found.values())
+
+
+async def scanning(database: Database) -> list[QueryShape]:
+    """The shapes of the queries profiled in `database` that read a growing collection whole."""
+    return [
+        query.shape
+        for query in await queries_profiled(database)
+        if query.shape.collection not in BOUNDED and await scans_a_whole_collection(database, query)
+    ]
 
 
 async def scans_a_whole_collection(database: Database, query: Query) -> bool:
