@@ -1,12 +1,15 @@
 """Informing people reads no collection whole, on the real MongoDB-wire server: every query
-that raising a concern, a practitioner's safe-contact decision and the delivery worker send is
-explained by the server, and none scans a collection that grows with the work
+that raising a concern, a practitioner's safe-contact decision, the delivery worker, the overdue
+sweep and the practitioners' work queues send is explained by the server, and none scans a collection that grows with the work
 (`tests.support.indexes.BOUNDED` names those that do not). A query the server cannot serve from
 an index reads every document ever stored there, each time: the delivery worker's claims did,
 three times a claim (a filter on `_id` and another field, or with `$or`, is one the test
 server's planner answers by a scan)."""
 
 from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
 
 from services.notification.settings import NotificationSettings
 from shared.mongo import Client
@@ -26,6 +29,7 @@ async def test_informing_people_scans_no_collection_that_grows(
     settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
 ) -> None:
     stories = [Story() for _ in range(3)]
+    undecided = Story()
     database = mongo_client[settings.mongodb_database]
     async with running(settings, mongo_client, start=False) as service:
         async with profiled(database):
@@ -35,6 +39,15 @@ async def test_informing_people_scans_no_collection_that_grows(
                     service, story.person_id, story.concern_id, route("person", "email")
                 )
             assert await service.parts.worker.deliver_due() == 3
+            # One nobody decides about: overdue once its deadline has passed.
+            await handle_directly(service, undecided.concern_raised())
+            sweep = dataclasses.replace(
+                service.parts.overdue, clock=lambda: datetime.now(UTC) + timedelta(days=3)
+            )
+            assert await sweep.raise_overdue() == 1
+            for queue in ("/safe-contact/awaiting", "/practitioner-contact/awaiting"):
+                response = await service.http.get(queue, headers=service.staff.practitioner)
+                assert response.status_code == 200, queue
         scans = await scanning(database)
         read = {query.shape.collection for query in await queries_profiled(database)}
 

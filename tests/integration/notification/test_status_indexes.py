@@ -1,9 +1,10 @@
 """Notification's indexes hold a delivery or a step only while its reader wants it, on the real
 server: the pending deliveries by when they are due for the delivery worker, the steps waiting
-for a safe-contact decision by person and by deadline for the work queue. Recording a decision
-or finishing a delivery then rewrites no index key. The indexes led by `status` or `outcome`
-(and by `decided_at`) a service had before are dropped when it starts, also when several
-instances start at once, and the readers use the new ones."""
+for a safe-contact decision by person and by deadline for that work queue, the steps someone is
+still to be told about for the overdue sweep, and those a practitioner must tell someone about
+for theirs. Recording a decision or finishing a delivery then rewrites no index key. The
+indexes a service had before are dropped when it starts, also when several instances start at
+once, and the readers use the new ones."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pymongo import ASCENDING
@@ -20,6 +22,8 @@ from services.notification.read_models.decisions import (
     AWAITING_BY_DEADLINE_INDEX,
     AWAITING_BY_PERSON_INDEX,
     REPLACED_DECISION_INDEXES,
+    SOMEONE_FOR_A_PRACTITIONER,
+    SOMEONE_PENDING,
     DecisionOutcome,
     Decisions,
     InformingDecision,
@@ -63,9 +67,17 @@ DECISIONS = Layout(
         [("person_id", ASCENDING), ("decided_at", ASCENDING)],
         [("person_id", ASCENDING), ("outcome", ASCENDING), ("concern_id", ASCENDING)],
         [("outcome", ASCENDING), ("deadline", ASCENDING)],
+        [("overdue_raised", ASCENDING), ("deadline", ASCENDING)],
+        [("practitioner_to_tell", ASCENDING), ("deadline", ASCENDING)],
     ),
     REPLACED_DECISION_INDEXES,
-    (AWAITING_BY_PERSON_INDEX, AWAITING_BY_DEADLINE_INDEX, "person_id_1"),
+    (
+        AWAITING_BY_PERSON_INDEX,
+        AWAITING_BY_DEADLINE_INDEX,
+        "person_id_1",
+        "pending_roles.0_1",
+        "practitioner_to_tell.0_1",
+    ),
 )
 LAYOUTS = pytest.mark.parametrize(
     "layout", [DELIVERIES, DECISIONS], ids=["deliveries", "decisions"]
@@ -221,14 +233,21 @@ async def test_the_work_queue_reads_the_waiting_steps_by_their_index(
     assert len(told) == 10
 
 
-async def test_workers_claiming_together_claim_each_due_delivery_once(
-    mongo_client: Client, database: Database
-) -> None:
+async def with_pending(mongo_client: Client, database: Database, count: int) -> Deliveries:
+    """Deliveries with `count` pending and due, made at NOW."""
     deliveries = Deliveries(database)
     await deliveries.ensure_indexes()
     async with mongo_client.start_session() as session:
-        for number in range(60):
+        for number in range(count):
             await deliveries.add(delivery(number, DeliveryStatus.PENDING), session)
+    return deliveries
+
+
+async def test_workers_claiming_together_claim_each_due_delivery_once(
+    mongo_client: Client, database: Database
+) -> None:
+    deliveries = await with_pending(mongo_client, database, 60)
+    async with mongo_client.start_session() as session:
         # Not due yet, finished, or claimed by a worker whose lease holds: none is claimed.
         later = delivery(60, DeliveryStatus.PENDING).model_copy(
             update={"next_attempt_at": NOW + timedelta(minutes=5)}
@@ -262,11 +281,7 @@ async def test_workers_claiming_together_claim_each_due_delivery_once(
 async def test_a_worker_renews_only_its_own_claims_on_deliveries_still_pending(
     mongo_client: Client, database: Database
 ) -> None:
-    deliveries = Deliveries(database)
-    await deliveries.ensure_indexes()
-    async with mongo_client.start_session() as session:
-        for number in range(3):
-            await deliveries.add(delivery(number, DeliveryStatus.PENDING), session)
+    deliveries = await with_pending(mongo_client, database, 3)
     mine = await deliveries.claim_due(NOW, NOW + timedelta(minutes=1), 2, "worker-1")
     theirs = await deliveries.claim_due(NOW, NOW + timedelta(minutes=1), 2, "worker-2")
     async with mongo_client.start_session() as session:
@@ -279,3 +294,49 @@ async def test_a_worker_renews_only_its_own_claims_on_deliveries_still_pending(
     assert after[mine[0].reference].claimed_until == NOW + timedelta(hours=1)
     assert after[mine[1].reference].claimed_until is None  # finished: its claim was let go
     assert after[theirs[0].reference].claimed_until == NOW + timedelta(minutes=1)
+
+
+async def test_the_overdue_sweep_and_the_practitioners_queue_read_only_steps_someone_waits_on(
+    mongo_client: Client, database: Database
+) -> None:
+    decisions = Decisions(database)
+    await decisions.ensure_indexes()
+    passed, to_come = NOW - timedelta(hours=1), NOW + timedelta(hours=1)
+    person, practitioner = (RecipientRole.PERSON,), (RecipientRole.ADVOCATE,)
+    steps: dict[str, dict[str, Any]] = {
+        "overdue": {"deadline": passed, "pending_roles": person},
+        "overdue, for a practitioner": {
+            "deadline": passed,
+            "pending_roles": person + practitioner,
+            "practitioner_to_tell": practitioner,
+        },
+        "due at this very moment": {"deadline": NOW, "pending_roles": person},
+        "reported already": {"deadline": passed, "pending_roles": person, "overdue_raised": True},
+        "not due yet": {"deadline": to_come, "pending_roles": person},
+        "no deadline": {"deadline": None, "pending_roles": person},
+        "everyone told": {"deadline": passed, "pending_roles": ()},
+    }
+    async with mongo_client.start_session() as session:
+        await decisions.add_all(
+            [
+                decision(number, DecisionOutcome.TELLING).model_copy(
+                    update={**fields, "source_event_id": name}
+                )
+                for number, (name, fields) in enumerate(steps.items())
+            ],
+            session,
+        )
+
+    overdue = {d.source_event_id for d in await decisions.overdue(NOW)}
+    one_at_a_time = [d.source_event_id for d in await decisions.overdue(NOW, limit=1)]
+
+    assert overdue == {"overdue", "overdue, for a practitioner", "due at this very moment"}
+    [first] = one_at_a_time
+    assert first in overdue
+    assert await decisions.still_overdue() == 1
+    assert [d.source_event_id for d in await decisions.practitioner_to_tell()] == [
+        "overdue, for a practitioner"
+    ]
+    for read in (SOMEONE_PENDING, SOMEONE_FOR_A_PRACTITIONER):
+        explained = await decisions.collection.find(read).explain()
+        assert indexes_read(explained) == {f"{next(iter(read))}_1"}
