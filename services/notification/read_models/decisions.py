@@ -273,12 +273,13 @@ class Decisions:
         steps someone is waiting on, and the rest checked here: the test server would read
         every step ever decided for a query on more fields than its index holds."""
         found: list[InformingDecision] = []
-        async for document in self.collection.find(SOMEONE_PENDING):
-            deadline = document.get("deadline")
-            if not document["overdue_raised"] and deadline is not None and deadline <= now:
-                found.append(InformingDecision.from_document(document))
-                if len(found) == limit:
-                    break
+        async with self.collection.find(SOMEONE_PENDING) as waited_on:
+            async for document in waited_on:
+                deadline = document.get("deadline")
+                if not document["overdue_raised"] and deadline is not None and deadline <= now:
+                    found.append(InformingDecision.from_document(document))
+                    if len(found) == limit:
+                        break
         return found
 
     async def mark_overdue(self, source_event_id: str, session: Session) -> None:

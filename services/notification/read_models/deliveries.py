@@ -171,13 +171,16 @@ class Deliveries:
         dies holding one lets it go when the lease ends."""
         while True:
             candidates = []
-            async for document in self.collection.find(
+            # Closed on leaving, so a cursor left with more due deliveries is not kept open on
+            # the server until it is collected.
+            async with self.collection.find(
                 due_at(now), projection={"_id": 1, "claimed_until": 1}
-            ).sort(IN_ORDER):
-                if unclaimed_at(document, now):
-                    candidates.append(document["_id"])
-                    if len(candidates) == limit:
-                        break
+            ).sort(IN_ORDER) as due:
+                async for document in due:
+                    if unclaimed_at(document, now):
+                        candidates.append(document["_id"])
+                        if len(candidates) == limit:
+                            break
             if not candidates:
                 return []
             claim: Document = {

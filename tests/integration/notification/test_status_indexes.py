@@ -340,3 +340,21 @@ async def test_the_overdue_sweep_and_the_practitioners_queue_read_only_steps_som
     for read in (SOMEONE_PENDING, SOMEONE_FOR_A_PRACTITIONER):
         explained = await decisions.collection.find(read).explain()
         assert indexes_read(explained) == {f"{next(iter(read))}_1"}
+
+
+async def open_cursors(client: Client) -> int:
+    status = await client.admin.command("serverStatus")
+    return int(status["metrics"]["cursor"]["open"]["total"])
+
+
+async def test_a_claim_leaves_no_cursor_open_when_more_deliveries_are_due_than_it_takes(
+    mongo_client: Client, database: Database
+) -> None:
+    # More than a cursor's first batch (101), so the server keeps a cursor for the rest.
+    deliveries = await with_pending(mongo_client, database, 150)
+    before = await open_cursors(mongo_client)
+
+    claimed = await deliveries.claim_due(NOW, NOW + timedelta(minutes=1), 4, "worker-1")
+
+    assert len(claimed) == 4
+    assert await open_cursors(mongo_client) <= before
