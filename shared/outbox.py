@@ -153,7 +153,7 @@ class OutboxRelay:
             raise
         published = [entry["_id"] for entry in batch]
         # Outside a transaction: nothing else writes an entry before it is published, so this
-        # never meets a conflict (see `Deliveries._update_many` for one that could).
+        # never meets a conflict (see `Deliveries._change_where` for one that could).
         await self.outbox.update_many(
             {"_id": {"$in": published}},
             {"$set": {**PUBLISHED, "published_at": datetime.now(UTC)}},
