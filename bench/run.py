@@ -85,6 +85,7 @@ from bench.report import (
     machine,
     ratio,
     reference_figures,
+    revision,
     table,
     write,
 )
@@ -1090,6 +1091,7 @@ def report(
         "seconds": time.perf_counter() - began,
         "scale": plan.scale,
         "command": f"BENCH_SCALE={plan.scale} make bench",
+        "revision": revision(),
         "phases": list(phases),
         "machine": {**facts, "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         "servers_started_by_bench": found.layout is not None,

@@ -140,7 +140,7 @@ class Stack:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=env,
+            env=from_this_checkout(env),
             cwd=ROOT,
             start_new_session=True,
         )
@@ -182,6 +182,14 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.processes.clear()
+
+
+def from_this_checkout(env: dict[str, str]) -> dict[str, str]:
+    """`env` with this checkout first on the import path: a service's console script imports
+    whatever tree the environment's editable install points at (another checkout of the
+    project sharing the environment re-points it), and the stack runs the code beside it."""
+    path = [str(ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**env, "PYTHONPATH": os.pathsep.join(path)}
 
 
 def free_port() -> int:

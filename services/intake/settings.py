@@ -79,7 +79,10 @@ class IntakeSettings(ServiceSettings):
         "(8 years after last contact) is a common council schedule for adult social care records.",
     )
     retention_check_seconds: float = Field(
-        default=3600, gt=0, description="How often the retention job looks for people to erase."
+        default=86_400,
+        gt=0,
+        description="How often the retention job looks for people to erase. Each pass reads "
+        "every person on record; a period counted in years loses nothing to a day's wait.",
     )
 
     @field_validator("partner_signing_keys")

@@ -116,6 +116,7 @@ class Notification:
         await self.decisions.ensure_indexes()
         await self.deliveries.ensure_indexes()
         await self.print_queue.ensure_indexes()
+        await self.telling.index.ensure_indexes()
 
 
 def assemble(

@@ -16,6 +16,8 @@ BOUNDED: dict[str, str] = {
     "access_audit_head": "one document, the audit chain's checkpoint",
     "leases": "one document for each task only one instance may run",
     "instances": "one document for each running instance",
+    "held_events": "only the events held back until their stream's earlier ones arrive, each "
+    "removed once applied",
 }
 """Collections that do not grow with the work, which a query may read whole: why each."""
 

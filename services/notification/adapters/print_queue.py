@@ -19,15 +19,22 @@ from services.notification.adapters.delivery import (
     TransientDeliveryError,
     text_sha256,
 )
-from shared.mongo import Database, Document, Session
+from shared.mongo import Database, Document, Session, in_transaction
 from shared.observability import kind_of_failure
 
 LETTER_FIELDS = ("addressee", "subject", "body")
 """What the queue holds of the letter itself, removed once it is printed."""
 
 
-WAITING: Document = {"printed": False, "withdrawn_at": {"$exists": False}}
-"""A letter the print room should still print."""
+NOT_PRINTED: Document = {"printed": False}
+"""The letters not recorded printed, withdrawn ones among them: a query the index serves."""
+
+
+def waiting(letter: Document) -> bool:
+    """A letter the print room should still print: not printed, and not withdrawn. Checked here
+    on what was read by reference or from `NOT_PRINTED`: the test server would read the whole
+    queue for a query on a field its index does not hold."""
+    return not letter["printed"] and "withdrawn_at" not in letter
 
 
 class MongoPrintQueue:
@@ -53,10 +60,11 @@ class MongoPrintQueue:
 
     async def waiting(self) -> list[QueuedLetter]:
         """Letters not yet printed, oldest first."""
-        cursor = self.collection.find(WAITING).sort("queued_at", ASCENDING)
+        cursor = self.collection.find(NOT_PRINTED).sort("queued_at", ASCENDING)
         return [
             QueuedLetter.model_validate({k: v for k, v in d.items() if k not in ("_id", "printed")})
             async for d in cursor
+            if waiting(d)
         ]
 
     async def is_printed(self, reference: str) -> bool | None:
@@ -66,28 +74,43 @@ class MongoPrintQueue:
 
     async def printed(self, reference: str, now: datetime) -> bool:
         """The print room printed this letter: keep a reference to it instead of the letter.
-        Returns False if no letter waits under this reference (unknown, or recorded already)."""
-        letter = await self.collection.find_one({"_id": reference, **WAITING})
-        if letter is None:
-            return False
-        result = await self.collection.update_one(
-            {"_id": reference, **WAITING},
-            {
-                "$set": {
-                    "printed": True,
-                    "printed_at": now,
-                    "sent_sha256": text_sha256(letter["body"]),
+        Returns False if no letter waits under this reference (unknown, or recorded already).
+        Read and written in one transaction, so a letter withdrawn meanwhile (its person erased)
+        conflicts with this write rather than being recorded printed."""
+
+        async def record(session: Session) -> bool:
+            letter = await self.collection.find_one({"_id": reference}, session=session)
+            if letter is None or not waiting(letter):
+                return False
+            await self.collection.update_one(
+                {"_id": reference},
+                {
+                    "$set": {
+                        "printed": True,
+                        "printed_at": now,
+                        "sent_sha256": text_sha256(letter["body"]),
+                    },
+                    "$unset": dict.fromkeys(LETTER_FIELDS, ""),
                 },
-                "$unset": dict.fromkeys(LETTER_FIELDS, ""),
-            },
-        )
-        return result.modified_count == 1
+                session=session,
+            )
+            return True
+
+        return await in_transaction(self.collection.database.client, record)
 
     async def withdraw(self, references: list[str], now: datetime, session: Session) -> None:
         """The person these letters are to was erased: those not yet printed are never printed,
         and no letter is kept whole, only its reference and times."""
-        await self.collection.update_many(
-            {"_id": {"$in": references}, **WAITING},
-            {"$set": {"withdrawn_at": now}, "$unset": dict.fromkeys(LETTER_FIELDS, "")},
-            session=session,
-        )
+        withdrawn = [
+            letter["_id"]
+            async for letter in self.collection.find(
+                {"_id": {"$in": references}}, {"printed": 1, "withdrawn_at": 1}, session=session
+            )
+            if waiting(letter)
+        ]
+        if withdrawn:
+            await self.collection.update_many(
+                {"_id": {"$in": withdrawn}},
+                {"$set": {"withdrawn_at": now}, "$unset": dict.fromkeys(LETTER_FIELDS, "")},
+                session=session,
+            )

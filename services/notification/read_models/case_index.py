@@ -12,7 +12,7 @@ from collections.abc import Container, Iterable, Mapping
 from typing import Final
 
 from pydantic import BaseModel
-from pymongo import InsertOne, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, InsertOne, ReplaceOne, UpdateOne
 
 from services.notification.domain.steps import CaseFacts, ConcernFacts
 from services.notification.read_models.deliveries import Deliveries
@@ -40,6 +40,12 @@ class CaseIndex:
         self.cases = database["cases"]
         self.concerns = database["concerns"]
         self.people = database["people"]
+
+    async def ensure_indexes(self) -> None:
+        # A person's cases are read by person (her communications log), and on her erasure
+        # her cases and concerns are changed by person.
+        await self.cases.create_index([("person_id", ASCENDING)])
+        await self.concerns.create_index([("person_id", ASCENDING)])
 
     async def case(self, case_id: str, session: Session | None = None) -> CaseFacts | None:
         document = await self.cases.find_one({"_id": case_id}, session=session)

@@ -269,38 +269,47 @@ class Deliveries:
     ) -> int:
         """Stop every message still waiting to go to this person about this concern (it was
         moved to someone else); return how many."""
-        result = await self.collection.update_many(
-            {
-                "person_id": person_id,
-                "concern_id": concern_id,
-                **PENDING,
-            },
-            {"$set": {"status": DeliveryStatus.MOVED.value, "finished_at": now}},
-            session=session,
+        stopped = [
+            document["_id"]
+            for document in await self._of_person(person_id, session)
+            if document["concern_id"] == concern_id and document["status"] == DeliveryStatus.PENDING
+        ]
+        await self._set(
+            stopped, {"status": DeliveryStatus.MOVED.value, "finished_at": now}, session
         )
-        return result.modified_count
+        return len(stopped)
 
     async def erase_person(self, person_id: str, now: datetime, session: Session) -> list[str]:
         """The person was erased: nothing still waiting goes to her (or those she chose), and
         no message to her is kept, only its reference, channel, times and hash. Returns every
         delivery's reference (their letters leave the print queue too)."""
-        references = [
-            str(document["_id"])
-            async for document in self.collection.find(
-                {"person_id": person_id}, {"_id": 1}, session=session
-            )
-        ]
-        await self.collection.update_many(
-            {"person_id": person_id, **PENDING},
-            {"$set": {"status": DeliveryStatus.ERASED.value, "finished_at": now}},
-            session=session,
+        hers = await self._of_person(person_id, session)
+        await self._set(
+            [d["_id"] for d in hers if d["status"] == DeliveryStatus.PENDING],
+            {"status": DeliveryStatus.ERASED.value, "finished_at": now},
+            session,
         )
         await self.collection.update_many(
             {"person_id": person_id},
             {"$unset": dict.fromkeys(MESSAGE_FIELDS, "")},
             session=session,
         )
-        return references
+        return [str(document["_id"]) for document in hers]
+
+    async def _of_person(self, person_id: str, session: Session) -> list[Document]:
+        """The reference, concern and status of each delivery to this person (or those she
+        chose), read by person: which to change is chosen from these, as the test server would
+        read every delivery for a query on fields besides the person."""
+        cursor = self.collection.find(
+            {"person_id": person_id}, {"concern_id": 1, "status": 1}, session=session
+        )
+        return await cursor.to_list()
+
+    async def _set(self, references: list[str], change: Document, session: Session) -> None:
+        if references:
+            await self.collection.update_many(
+                {"_id": {"$in": references}}, {"$set": change}, session=session
+            )
 
     async def for_person(self, person_id: str) -> list[Delivery]:
         cursor = self.collection.find({"person_id": person_id}).sort(IN_ORDER)

@@ -1,17 +1,31 @@
 """Raising concerns reads no collection whole, on the real MongoDB-wire server: every query
 that raising a Kafka submission on its own and then a batch sends (a person recognised, a
-submission received twice) is explained by the server, and none scans a collection
-that grows with the work (`tests.support.indexes.BOUNDED` names those that do not)."""
+submission received twice) and erasing a person send is explained by the server, and none
+scans a collection that grows with the work (`tests.support.indexes.BOUNDED` names those that do
+not)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from services.intake.application.commands import IntakeCommands
+from services.intake.read_models.people import DIRECTORY
 from shared.events.intake import SubmissionChannel
 from shared.mongo import Client, Database, in_transaction
-from tests.integration.intake.conftest import a_new_nhs_number, a_submission, submitted_by
+from shared.personal_data import ERASED
+from tests.integration.intake.conftest import (
+    Intake,
+    a_new_nhs_number,
+    a_submission,
+    submitted_by,
+)
+from tests.integration.intake.test_erasing_a_person import erase, raised_about
+from tests.integration.intake.test_retention import case_closed, retention
 from tests.support.indexes import profiled, queries_profiled, scanning
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -45,3 +59,39 @@ async def test_raising_concerns_scans_no_collection_that_grows(
     # The work's own queries were seen, so the check above covered them.
     assert {"person_index", "submissions_received", "events"} <= read
     assert [a.replayed for a in answers] == [False, False, False, False, True]
+
+
+async def test_erasing_a_person_scans_no_collection_that_grows(
+    intake: Intake, kafka_producer: AIOKafkaProducer
+) -> None:
+    """What the retention job reads of one person, and her erasure, through to the read models
+    that hold her details: finding the concerns about her read every event intake ever
+    recorded (a query with `$or`)."""
+    her = a_submission()
+    first, person_id = await raised_about(intake, her)
+    second, _ = await raised_about(intake, {**a_submission(), "person": her["person"]})
+    await raised_about(intake, a_submission())  # someone else
+    await case_closed(intake, kafka_producer, first, person_id)
+    database = intake.runtime.database
+    directory = database[DIRECTORY]
+
+    async with profiled(database):
+        held = await retention(intake, datetime.now(UTC)).records_of(person_id)
+        erased = await erase(intake, person_id, intake.as_manager())
+        await eventually(
+            lambda: directory.find({"_id": {"$in": [first, second]}}).to_list(),
+            until=lambda entries: (
+                [e.get("name", e.get("person_name")) for e in entries] == [ERASED, ERASED]
+            ),
+            what="her directory entries erased",
+        )
+    scans = await scanning(database)
+    read = {query.shape.collection for query in await queries_profiled(database)}
+
+    assert scans == []
+    # The work's own queries were seen, so the check above covered them.
+    assert {"events", "people", "person_index", DIRECTORY} <= read
+    assert erased.status_code == 200, erased.text
+    assert sorted(erased.json()["concern_ids"]) == sorted([first, second])
+    assert len(held.concerns) == 2
+    assert any(concern.closed_at is not None for concern in held.concerns)

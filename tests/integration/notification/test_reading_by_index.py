@@ -1,7 +1,8 @@
 """Informing people reads no collection whole, on the real MongoDB-wire server: every query
 that raising a concern, a practitioner's safe-contact decision, the delivery worker, the overdue
-sweep and the practitioners' work queues send is explained by the server, and none scans a collection that grows with the work
-(`tests.support.indexes.BOUNDED` names those that do not). A query the server cannot serve from
+sweep, the practitioners' work queues, a concern moved to another person, the print room and a
+person's erasure send is explained by the server, and none scans a collection that grows with
+the work (`tests.support.indexes.BOUNDED` names those that do not). A query the server cannot serve from
 an index reads every document ever stored there, each time: the delivery worker's claims did,
 three times a claim (a filter on `_id` and another field, or with `$or`, is one the test
 server's planner answers by a scan)."""
@@ -9,6 +10,7 @@ server's planner answers by a scan)."""
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from services.notification.settings import NotificationSettings
@@ -19,6 +21,11 @@ from tests.integration.notification.conftest import (
     mail_to,
     route,
     running,
+)
+from tests.integration.notification.test_erasure_in_notification import she_is_erased
+from tests.integration.notification.test_keeping_a_reference import (
+    a_letter_in_the_print_queue,
+    a_message_waiting,
 )
 from tests.support.indexes import profiled, queries_profiled, scanning
 from tests.support.smtp_server import RunningSmtpServer
@@ -55,3 +62,35 @@ async def test_informing_people_scans_no_collection_that_grows(
     # The work's own queries were seen, so the check above covered them.
     assert {"deliveries", "informing_decisions", "events", "concerns"} <= read
     assert [len(mail_to(smtp, story.mary_email)) for story in stories] == [1, 1, 1]
+
+
+async def test_moving_a_concern_printing_and_erasing_scan_no_collection_that_grows(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    moved, printed, erased = Story(), Story(), Story()
+    database = mongo_client[settings.mongodb_database]
+    async with running(settings, mongo_client, start=False) as service:
+        async with profiled(database):
+            waiting = await a_message_waiting(service, moved, "email")
+            await handle_directly(service, moved.linked_by_hand(to=f"person-{uuid.uuid4()}"))
+            letter = await a_letter_in_the_print_queue(service, printed)
+            assert len(await service.parts.print_queue.waiting()) == 1
+            recorded = await service.http.post(
+                f"/print-queue/{letter.reference}/printed", headers=service.staff.manager
+            )
+            withdrawn = await a_letter_in_the_print_queue(service, erased)
+            await she_is_erased(service, erased)
+            still_waiting = await service.parts.print_queue.waiting()
+            stopped = await service.parts.deliveries.get(waiting.reference)
+        scans = await scanning(database)
+        read = {query.shape.collection for query in await queries_profiled(database)}
+
+    assert scans == []
+    # The work's own queries were seen, so the check above covered them.
+    assert {"deliveries", "informing_decisions", "print_queue", "cases", "concerns"} <= read
+    assert recorded.status_code == 200, recorded.text
+    assert still_waiting == []
+    assert stopped is not None
+    assert stopped.status == "moved"
+    assert withdrawn.reference != letter.reference
+    assert smtp.received == []

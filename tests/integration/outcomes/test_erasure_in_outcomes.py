@@ -37,6 +37,31 @@ async def stored(outcomes: OutcomesService, collection: str, case_id: str) -> Do
     return await outcomes.runtime.database[collection].find_one({"_id": case_id})
 
 
+async def she_is_erased(
+    outcomes: OutcomesService, producer: AIOKafkaProducer, person_id: str, concern_id: str
+) -> None:
+    """As intake erases her: her keys destroyed, then PersonErased on intake's topic."""
+    subjects = [concern_id, informing_stream(person_id)]
+    keyring = outcomes.runtime.store.keyring
+    assert keyring is not None
+    await keyring.destroy(subjects)
+    erased = PersonErased(
+        person_id=person_id,
+        concern_ids=[concern_id],
+        subjects_destroyed=subjects,
+        reason_kind=ErasureReason.RETENTION,
+        reason="The retention period after her last contact passed.",
+        erased_by_role=SYSTEM_ACTOR.role,
+    )
+    await publish(
+        producer,
+        INTAKE_EVENTS,
+        Envelope.record(
+            erased, stream_id=person_id, stream_version=1, metadata=Metadata(actor=SYSTEM_ACTOR)
+        ),
+    )
+
+
 async def test_her_case_file_timeline_and_work_items_are_erased_and_equal_a_rebuild(
     outcomes: OutcomesService, kafka_producer: AIOKafkaProducer
 ) -> None:
@@ -63,25 +88,7 @@ async def test_her_case_file_timeline_and_work_items_are_erased_and_equal_a_rebu
         what="the case file with her words",
     )
 
-    subjects = [concern_id, informing_stream(person_id)]
-    keyring = outcomes.runtime.store.keyring
-    assert keyring is not None
-    await keyring.destroy(subjects)
-    erased = PersonErased(
-        person_id=person_id,
-        concern_ids=[concern_id],
-        subjects_destroyed=subjects,
-        reason_kind=ErasureReason.RETENTION,
-        reason="The retention period after her last contact passed.",
-        erased_by_role=SYSTEM_ACTOR.role,
-    )
-    await publish(
-        kafka_producer,
-        INTAKE_EVENTS,
-        Envelope.record(
-            erased, stream_id=person_id, stream_version=1, metadata=Metadata(actor=SYSTEM_ACTOR)
-        ),
-    )
+    await she_is_erased(outcomes, kafka_producer, person_id, concern_id)
 
     def without_her_words(document: Document | None) -> bool:
         text = json.dumps(document, default=str, ensure_ascii=False)
