@@ -213,7 +213,7 @@ class Decisions:
             for document in await self._of_person(person_id, session)
             if document.get("pending_roles")
             or document.get("practitioner_to_tell")
-            or document["outcome"] == DecisionOutcome.AWAITING_SAFE_CONTACT
+            or document.get("outcome") == DecisionOutcome.AWAITING_SAFE_CONTACT
         ]
         if still_open:
             await self.collection.update_many(
@@ -238,7 +238,7 @@ class Decisions:
         return [
             InformingDecision.from_document(document)
             for document in await self._of_person(person_id, session, whole=True)
-            if document["concern_id"] == concern_id and document.get("pending_roles")
+            if document.get("concern_id") == concern_id and document.get("pending_roles")
         ]
 
     async def _of_person(

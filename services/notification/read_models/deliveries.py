@@ -272,7 +272,8 @@ class Deliveries:
         stopped = [
             document["_id"]
             for document in await self._of_person(person_id, session)
-            if document["concern_id"] == concern_id and document["status"] == DeliveryStatus.PENDING
+            if document.get("concern_id") == concern_id
+            and document["status"] == DeliveryStatus.PENDING
         ]
         await self._set(
             stopped, {"status": DeliveryStatus.MOVED.value, "finished_at": now}, session
