@@ -30,7 +30,7 @@ NOT_PRINTED: Document = {"printed": False}
 """The letters not recorded printed, withdrawn ones among them: a query the index serves."""
 
 
-def waiting(letter: Document) -> bool:
+def still_to_print(letter: Document) -> bool:
     """A letter the print room should still print: not printed, and not withdrawn. Checked here
     on what was read by reference or from `NOT_PRINTED`: the test server would read the whole
     queue for a query on a field its index does not hold."""
@@ -64,7 +64,7 @@ class MongoPrintQueue:
         return [
             QueuedLetter.model_validate({k: v for k, v in d.items() if k not in ("_id", "printed")})
             async for d in cursor
-            if waiting(d)
+            if still_to_print(d)
         ]
 
     async def is_printed(self, reference: str) -> bool | None:
@@ -80,7 +80,7 @@ class MongoPrintQueue:
 
         async def record(session: Session) -> bool:
             letter = await self.collection.find_one({"_id": reference}, session=session)
-            if letter is None or not waiting(letter):
+            if letter is None or not still_to_print(letter):
                 return False
             await self.collection.update_one(
                 {"_id": reference},
@@ -106,7 +106,7 @@ class MongoPrintQueue:
             async for letter in self.collection.find(
                 {"_id": {"$in": references}}, {"printed": 1, "withdrawn_at": 1}, session=session
             )
-            if waiting(letter)
+            if still_to_print(letter)
         ]
         if withdrawn:
             await self.collection.update_many(

@@ -12,7 +12,7 @@ from shared.events.envelope import SYSTEM_ACTOR
 from shared.events.intake import ErasureReason, PersonErased
 from shared.events.notification import informing_stream
 from shared.mongo import Client, Document, in_transaction
-from tests.integration.notification.conftest import RunningNotification, running
+from tests.integration.notification.conftest import RunningNotification, mail_to, running
 from tests.integration.notification.test_keeping_a_reference import (
     a_letter_in_the_print_queue,
     a_message_waiting,
@@ -103,3 +103,23 @@ async def test_a_letter_waiting_for_the_print_room_is_withdrawn_when_she_is_eras
     assert "WR1 2AB" not in repr(letter)
     assert letter["printed"] is False
     assert "withdrawn_at" in letter
+
+
+async def test_her_erasure_leaves_everyone_elses_messages_and_letters_as_they_were(
+    settings: NotificationSettings, mongo_client: Client, smtp: RunningSmtpServer
+) -> None:
+    her, someone, someone_else = Story(), Story(), Story()
+    async with running(settings, mongo_client, start=False) as service:
+        their_letter = await a_letter_in_the_print_queue(service, someone)
+        await a_letter_in_the_print_queue(service, her)
+        their_message = await a_message_waiting(service, someone_else, "email")
+        await she_is_erased(service, her)
+        waiting = await service.parts.print_queue.waiting()
+        sent = await service.parts.worker.deliver_due()
+        delivered = await service.parts.deliveries.get(their_message.reference)
+
+    assert [letter.reference for letter in waiting] == [their_letter.reference]
+    assert sent == 1
+    assert len(mail_to(smtp, someone_else.mary_email)) == 1
+    assert delivered is not None
+    assert delivered.status == DeliveryStatus.DELIVERED
