@@ -98,6 +98,7 @@ def build(settings: IntakeSettings) -> tuple[FastAPI, ServiceRuntime]:
     runtime.prepare(commands.ensure_indexes)
     runtime.prepare(commands.rekey_person_index)
     runtime.prepare(partner_view.ensure_indexes)
+    runtime.prepare(retention.mark_closures_from_before)
     runtime.prepare(triage_queue.ensure_indexes)
     runtime.prepare(people_directory.ensure_indexes)
     return app, runtime

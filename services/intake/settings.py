@@ -82,7 +82,9 @@ class IntakeSettings(ServiceSettings):
         default=86_400,
         gt=0,
         description="How often the retention job looks for people to erase. Each pass reads "
-        "every person on record; a period counted in years loses nothing to a day's wait.",
+        "only the closures whose period has run since the last pass, and the people it found "
+        "under a legal hold or with a concern still open; a period counted in years loses "
+        "nothing to a day's wait.",
     )
 
     @field_validator("partner_signing_keys")

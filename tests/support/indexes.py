@@ -18,6 +18,9 @@ BOUNDED: dict[str, str] = {
     "instances": "one document for each running instance",
     "held_events": "only the events held back until their stream's earlier ones arrive, each "
     "removed once applied",
+    "retention_watched": "only the people past their retention period under a legal hold or "
+    "with a concern still open, and those a concern has just moved to or from, each removed "
+    "once the retention job has looked at her and nothing may change without a closure",
 }
 """Collections that do not grow with the work, which a query may read whole: why each."""
 

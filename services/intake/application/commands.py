@@ -69,6 +69,9 @@ PERSON_INDEX: Final = "person_index"
 PEOPLE: Final = "people"
 OPEN_CONCERNS: Final = "open_concerns"
 SUBMISSIONS_RECEIVED: Final = "submissions_received"
+RETENTION_WATCHED: Final = "retention_watched"
+"""The people the retention job looks at again at every pass (`application/retention.py`)."""
+CONCERN_MOVED: Final = "a concern moved"
 
 ATTEMPTS: Final = 6
 NAMING_A_PERSON: Final = ("payload.person_id", "payload.new_person_id")
@@ -258,6 +261,7 @@ class IntakeCommands:
         self.people = database[PEOPLE]
         self.open_concerns = database[OPEN_CONCERNS]
         self.received = database[SUBMISSIONS_RECEIVED]
+        self.retention_watched = database[RETENTION_WATCHED]
 
     async def ensure_indexes(self) -> None:
         await self.open_concerns.create_index([("person_id", ASCENDING)])
@@ -778,9 +782,20 @@ class IntakeCommands:
                     {"_id": change.new_person_id, "recorded_at": datetime.now(UTC), "changes": 0},
                     session=tx,
                 )
-        for person_id in [p for p in dict.fromkeys((concern.person_id, was_about)) if p]:
+        touched = [p for p in dict.fromkeys((concern.person_id, was_about)) if p]
+        for person_id in touched:
             await self.people.update_one(
                 {"_id": person_id}, {"$inc": {"changes": 1}}, upsert=True, session=tx
+            )
+        if len(touched) > 1:
+            # Each now holds another set of concerns, with no closure of theirs: a closed
+            # concern moved may leave either past her retention period.
+            await self.retention_watched.bulk_write(
+                [
+                    UpdateOne({"_id": p}, {"$set": {"why": CONCERN_MOVED}}, upsert=True)
+                    for p in touched
+                ],
+                session=tx,
             )
         await self.open_concerns.bulk_write([_open_concern_write(concern)], session=tx)
 

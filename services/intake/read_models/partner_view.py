@@ -4,6 +4,10 @@ meant for it. Nothing else: no case details, and never another agency's concerns
 Built from intake's events, and from outcomes' CaseClosed (a concern's case is
 `case-<uuid5(NAMESPACE_URL, concern id)>`, as every service agrees), so a partner also learns
 when the matter is closed.
+
+Each closure is recorded `awaiting_retention` until the retention job has looked at the person
+once its period has run (`application/retention.py`): the job reads only those closures, by
+index, never everyone on record.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from shared.topics import INTAKE_EVENTS, OUTCOMES_EVENTS
 CONCERNS: Final = "partner_concerns"
 REJECTIONS: Final = "partner_rejections"
 CLOSED_CASES: Final = "partner_closed_cases"
+AWAITING_RETENTION: Final = "awaiting_retention"
 IN_LIST: Final = 100
 """At most this many values in one `$in` (the test server's cost grows with the square of a
 list's length)."""
@@ -134,6 +139,9 @@ class PartnerView(Projection):
         await self.concerns.create_index([("case_id", ASCENDING)])
         await self.concerns.create_index([("repeat_of", ASCENDING)])
         await self.rejections.create_index([("agency", ASCENDING), ("rejected_at", DESCENDING)])
+        await self.closed_cases.create_index(
+            [(AWAITING_RETENTION, ASCENDING), ("closed_at", ASCENDING)]
+        )
 
     async def project(self, events: Sequence[Envelope], session: Session) -> None:
         # The batch's writes are kept and sent together, one command per collection; they are
@@ -206,6 +214,7 @@ class PartnerView(Projection):
                     closed[closure.case_id] = {
                         "closed_at": closure.closed_at,
                         "recorded_at": event.occurred_at,
+                        AWAITING_RETENTION: True,
                     }
                     writes.closed_cases.append(
                         ReplaceOne({"_id": closure.case_id}, closed[closure.case_id], upsert=True)

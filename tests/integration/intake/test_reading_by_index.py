@@ -6,12 +6,13 @@ not)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from services.intake.application.commands import IntakeCommands
+from services.intake.read_models.partner_view import CLOSED_CASES, case_of
 from services.intake.read_models.people import DIRECTORY
 from shared.events.intake import SubmissionChannel
 from shared.mongo import Client, Database, in_transaction
@@ -23,8 +24,8 @@ from tests.integration.intake.conftest import (
     submitted_by,
 )
 from tests.integration.intake.test_erasing_a_person import erase, raised_about
-from tests.integration.intake.test_retention import case_closed, retention
-from tests.support.indexes import profiled, queries_profiled, scanning
+from tests.integration.intake.test_retention import PERIOD, case_closed, retention
+from tests.support.indexes import PROFILER, profiled, queries_profiled, scanning
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
@@ -95,3 +96,45 @@ async def test_erasing_a_person_scans_no_collection_that_grows(
     assert sorted(erased.json()["concern_ids"]) == sorted([first, second])
     assert len(held.concerns) == 2
     assert any(concern.closed_at is not None for concern in held.concerns)
+
+
+async def test_a_retention_pass_reads_only_the_closures_whose_period_has_run(
+    intake: Intake, kafka_producer: AIOKafkaProducer
+) -> None:
+    """A pass read every person on record (a filter on `erased_at` and `legal_hold`, which no
+    index holds) to find the few whose period had run."""
+    closed, closed_person = await raised_about(intake, a_submission())
+    held, held_person = await raised_about(intake, a_submission())
+    recent, recent_person = await raised_about(intake, a_submission())
+    _, open_person = await raised_about(intake, a_submission())
+    closed_at = await case_closed(intake, kafka_producer, closed, closed_person)
+    await case_closed(intake, kafka_producer, held, held_person)
+    await case_closed(intake, kafka_producer, recent, recent_person)
+    placed = await intake.http.post(
+        f"/people/{held_person}/legal-hold",
+        json={"reason": "Held for a Safeguarding Adults Review."},
+        headers=intake.as_manager(),
+    )
+    assert placed.status_code == 200
+    after_the_period = closed_at + PERIOD + timedelta(days=1)
+    database = intake.runtime.database
+    # Closed later: still inside its period at the pass.
+    await database[CLOSED_CASES].update_one(
+        {"_id": case_of(recent)}, {"$set": {"closed_at": after_the_period - timedelta(days=1)}}
+    )
+
+    async with profiled(database):
+        erased = await retention(intake, after_the_period).erase_expired()
+    scans = await scanning(database)
+    read = {query.shape.collection for query in await queries_profiled(database)}
+    people_read = {
+        entry["command"]["filter"].get("_id")
+        async for entry in database[PROFILER].find({"command.find": "people"})
+    }
+
+    assert scans == []
+    # The pass's own queries were seen, so the check above covered them.
+    assert {CLOSED_CASES, "retention_watched", "people"} <= read
+    assert erased == [closed_person]
+    assert people_read == {closed_person, held_person}
+    assert not {open_person, recent_person} & people_read
