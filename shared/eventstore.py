@@ -152,7 +152,7 @@ class EventStore:
             "stream_version", ASCENDING
         )
         documents = [doc async for doc in cursor]
-        keys = await self.opening_keys(documents)
+        keys = await self.opening_keys(documents, session)
         return [envelope_from_document(doc, keys) for doc in documents]
 
     async def stored(
@@ -180,17 +180,20 @@ class EventStore:
         """`load` for several streams (`stored`, then one keyring look-up): every stream asked
         for is in the answer, empty when it has no events."""
         stored = await self.stored(stream_ids, session)
-        keys = await self.opening_keys([doc for docs in stored.values() for doc in docs])
+        keys = await self.opening_keys([doc for docs in stored.values() for doc in docs], session)
         return {
             stream_id: [envelope_from_document(doc, keys) for doc in stored.get(stream_id, [])]
             for stream_id in stream_ids
         }
 
-    async def opening_keys(self, documents: Sequence[Document]) -> DataKeys:
-        """The keys that open these stored events' personal fields."""
+    async def opening_keys(
+        self, documents: Sequence[Document], session: Session | None = None
+    ) -> DataKeys:
+        """The keys that open these stored events' personal fields (in `session`'s transaction,
+        each subject's read once there: `Keyring`)."""
         if self.keyring is None:
             return {}
-        return await self.keyring.keys_to_open(doc.get("payload") for doc in documents)
+        return await self.keyring.keys_to_open((doc.get("payload") for doc in documents), session)
 
     async def version(self, stream_id: str, session: Session | None = None) -> int:
         latest = await self.events.find_one(
@@ -413,7 +416,7 @@ class EventStore:
         }
         if not subjects:
             return {}
-        keys = await self.keyring.sealing_keys(subjects.values())
+        keys = await self.keyring.sealing_keys(subjects.values(), session)
         return {stream: keys[subject] for stream, subject in subjects.items()}
 
     def _outbox_entry(self, envelope: Envelope, value: bytes, now: datetime) -> Document:

@@ -7,7 +7,10 @@ replaces its document with a tombstone `{_id, destroyed_at}`: everything sealed 
 and a later write for that subject is refused rather than silently given a new key.
 
 Caching: keys are cached in memory per process for reading. Sealing always reads the subject's
-document first, so no service seals under a destroyed key. A process that destroys keys forgets
+document first, so no service seals under a destroyed key. Within one transaction (a `session`
+given and in a transaction) each subject's document is read once, however often its events are
+opened and sealed there: the transaction works from one moment's view, as a snapshot would. A
+key this process destroys is read again in every transaction open at that moment. A process that destroys keys forgets
 them at once; another process may still open data with a key it cached until its erasure
 reaction calls `forget` (the window the design allows). A destroyed key is remembered as
 destroyed: it never comes back.
@@ -18,6 +21,7 @@ The key-encryption key sits behind `KeyWrapper`, so a KMS can replace `LocalKeyW
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
@@ -29,7 +33,14 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from pydantic import JsonValue
 from pymongo.errors import BulkWriteError
 
-from shared.mongo import DUPLICATE_KEY, Collection, Database, Document, create_collections
+from shared.mongo import (
+    DUPLICATE_KEY,
+    Collection,
+    Database,
+    Document,
+    Session,
+    create_collections,
+)
 from shared.personal_data import DataKeys, SealingKey, is_subject, new_data_key, sealed_subjects
 
 DATA_KEYS = "data_keys"
@@ -97,24 +108,31 @@ class Keyring:
         self.wrapper = wrapper
         self.clock = clock
         self._cache: dict[str, bytes | None] = {}
+        self._read_in: weakref.WeakKeyDictionary[Session, dict[str, Document | None]] = (
+            weakref.WeakKeyDictionary()
+        )
+        """Per transaction, each subject's document as read there (None: there was none)."""
 
     async def ensure_collection(self) -> None:
         """Make `data_keys` before the service's first transaction (never inside one)."""
         await create_collections(self.database, [DATA_KEYS])
 
-    async def sealing_key(self, subject: str) -> SealingKey:
+    async def sealing_key(self, subject: str, session: Session | None = None) -> SealingKey:
         """The key to seal `subject`'s data with, made on first use. Raises KeyDestroyed once
-        the subject was erased (checked in the keyring every time, never from the cache)."""
-        return (await self.sealing_keys([subject]))[subject]
+        the subject was erased (checked in the keyring every time, or once a transaction, never
+        from the cache)."""
+        return (await self.sealing_keys([subject], session))[subject]
 
-    async def sealing_keys(self, subjects: Iterable[str]) -> dict[str, SealingKey]:
+    async def sealing_keys(
+        self, subjects: Iterable[str], session: Session | None = None
+    ) -> dict[str, SealingKey]:
         """`sealing_key` for several subjects at once: one look-up of their documents and one
         `insert_many` of the keys still to be made (a batch of appends). Raises KeyDestroyed if
         any of them was erased, before anything is sealed."""
         wanted = sorted(set(subjects))
         if not all(is_subject(s) for s in wanted):
             raise ValueError("a subject is 1 to 200 letters, digits, '_', '.' or '-'")
-        found = await self._documents(wanted)
+        found = await self._documents(wanted, session)
         keys = {subject: self._remember(subject, document) for subject, document in found.items()}
         for subject, key in keys.items():
             if key is None:
@@ -122,29 +140,32 @@ class Keyring:
         new = [s for s in wanted if s not in found]
         if new:
             made: dict[str, bytes | None] = {s: new_data_key() for s in new}
+            documents = {
+                s: {
+                    "_id": s,
+                    "wrapped": Binary(self.wrapper.wrap(key)),
+                    "kek_id": self.wrapper.kek_id,
+                    "created_at": self.clock(),
+                }
+                for s, key in made.items()
+                if key is not None
+            }
             try:
-                await self.keys.insert_many(
-                    [
-                        {
-                            "_id": s,
-                            "wrapped": Binary(self.wrapper.wrap(key)),
-                            "kek_id": self.wrapper.kek_id,
-                            "created_at": self.clock(),
-                        }
-                        for s, key in made.items()
-                        if key is not None
-                    ],
-                    ordered=False,
-                )
+                await self.keys.insert_many(list(documents.values()), ordered=False)
             except BulkWriteError as error:
                 if any(e.get("code") != DUPLICATE_KEY for e in error.details["writeErrors"]):
                     raise
                 # Another writer made some of them, or destroyed them, meanwhile: use what is
-                # there for those.
+                # there for those (read again, whatever this transaction read before).
                 lost = {new[e["index"]] for e in error.details["writeErrors"]}
                 made = {s: key for s, key in made.items() if s not in lost}
+                for subject in lost:
+                    documents.pop(subject)
                 for subject, document in (await self._documents(sorted(lost))).items():
                     made[subject] = self._remember(subject, document)
+                    documents[subject] = document
+            if session is not None and session.in_transaction:
+                self._read_in.setdefault(session, {}).update(documents)
             self._cache.update(made)
             keys.update(made)
         sealing: dict[str, SealingKey] = {}
@@ -155,15 +176,30 @@ class Keyring:
             sealing[subject] = SealingKey(subject, key)
         return sealing
 
-    async def _documents(self, subjects: Sequence[str]) -> dict[str, Document]:
+    async def _documents(
+        self, subjects: Sequence[str], session: Session | None = None
+    ) -> dict[str, Document]:
+        """The subjects' documents in the keyring (absent: none); in a transaction, each read
+        once there."""
+        read = (
+            self._read_in.setdefault(session, {})
+            if session is not None and session.in_transaction
+            else None
+        )
+        wanted = list(subjects) if read is None else [s for s in subjects if s not in read]
         documents: dict[str, Document] = {}
         # Small `$in` lists: the test server's cost grows with the square of the list's length.
-        for start in range(0, len(subjects), 100):
-            async for document in self.keys.find({"_id": {"$in": subjects[start : start + 100]}}):
+        for start in range(0, len(wanted), 100):
+            async for document in self.keys.find({"_id": {"$in": wanted[start : start + 100]}}):
                 documents[document["_id"]] = document
-        return documents
+        if read is None:
+            return documents
+        read.update({subject: documents.get(subject) for subject in wanted})
+        return {s: found for s in subjects if (found := read[s]) is not None}
 
-    async def opening_keys(self, subjects: Iterable[str]) -> DataKeys:
+    async def opening_keys(
+        self, subjects: Iterable[str], session: Session | None = None
+    ) -> DataKeys:
         """The keys to open data sealed under `subjects`: None for one destroyed (or never made
         here, which opens nothing either).
 
@@ -172,7 +208,7 @@ class Keyring:
         can rebuild or replay an erased person's data back into a read model. Memory only
         saves unwrapping a key again."""
         wanted = sorted(set(subjects))
-        documents = await self._documents(wanted)
+        documents = await self._documents(wanted, session)
         keys: dict[str, bytes | None] = {}
         for subject in wanted:
             document = documents.get(subject)
@@ -181,11 +217,13 @@ class Keyring:
             keys[subject] = cached if alive and cached else self._remember(subject, document)
         return keys
 
-    async def keys_to_open(self, recorded: Iterable[bytes | JsonValue]) -> DataKeys:
+    async def keys_to_open(
+        self, recorded: Iterable[bytes | JsonValue], session: Session | None = None
+    ) -> DataKeys:
         """The keys that open the personal fields of these recorded events (their JSON, or a
         part of it holding every sealed field)."""
         subjects = set().union(*(sealed_subjects(each) for each in recorded))
-        return await self.opening_keys(subjects) if subjects else {}
+        return await self.opening_keys(subjects, session) if subjects else {}
 
     async def was_destroyed(self, subject: str) -> bool:
         """Whether the subject's key was destroyed (its person erased), read from the keyring."""
@@ -200,6 +238,8 @@ class Keyring:
                 {"_id": subject}, {"_id": subject, "destroyed_at": now}, upsert=True
             )
             self._cache[subject] = None
+            for read in list(self._read_in.values()):
+                read.pop(subject, None)
 
     def forget(self, subjects: Iterable[str]) -> None:
         """Drop the unwrapped keys of `subjects` from memory (a service's erasure reaction:

@@ -1,10 +1,12 @@
 """The keyring on the real MongoDB-wire server: one data key per subject, wrapped, shared by
 every service; destroying it leaves only a tombstone, after which nothing is sealed under that
-subject again and what was sealed opens to its erased placeholder."""
+subject again and what was sealed opens to its erased placeholder. In a transaction each
+subject's key is read once, except one destroyed meanwhile by the same process."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -17,8 +19,9 @@ from shared.keyring import (
     LocalKeyWrapper,
     UnknownKeyEncryptionKey,
 )
-from shared.mongo import Database
+from shared.mongo import Database, Session, in_transaction
 from shared.personal_data import ERASED, sealed_subjects
+from tests.support.indexes import PROFILER, profiled
 from tests.unit.notification.story import Story
 
 SECRET = "a key-encryption key for these tests only, long enough"
@@ -126,6 +129,67 @@ async def test_a_key_destroyed_by_another_instance_opens_nothing_here_at_once(
     assert await other.keys_to_open([b'{"name": "pd1:concern-1:' + b"A" * 48 + b'"}']) == {
         "concern-1": None
     }
+
+
+async def keys_read(database: Database, work: Callable[[], Awaitable[object]]) -> int:
+    """How many times `work` read the keyring's documents."""
+    async with profiled(database):
+        await work()
+    return await database[PROFILER].count_documents({"command.find": DATA_KEYS})
+
+
+async def test_a_transaction_reads_each_subjects_key_once_however_often_it_opens_and_seals(
+    database: Database,
+) -> None:
+    here = keyring(database)
+    made = await here.sealing_key("concern-1")
+
+    async def in_one_transaction() -> None:
+        async def work(tx: Session) -> None:
+            assert await here.opening_keys(["concern-1"], tx) == {"concern-1": made.key}
+            assert (await here.sealing_key("concern-1", tx)).key == made.key
+            opened = await here.opening_keys(["concern-1", "concern-2"], tx)
+            assert opened == {"concern-1": made.key, "concern-2": None}
+
+        await in_transaction(database.client, work)
+
+    async def outside_any() -> None:
+        await here.opening_keys(["concern-1"])
+        await here.sealing_key("concern-1")
+
+    assert await keys_read(database, in_one_transaction) == 2  # concern-1, then concern-2
+    # Outside a transaction, and in the next one, every look-up reads the keyring again.
+    assert await keys_read(database, outside_any) == 2 + 2
+    assert await keys_read(database, in_one_transaction) == 2 + 2 + 2
+
+
+async def test_in_a_transaction_a_key_destroyed_here_meanwhile_seals_nothing(
+    database: Database,
+) -> None:
+    here = keyring(database)
+
+    async def work(tx: Session) -> None:
+        made = await here.sealing_key("concern-1", tx)  # made here, then read from the keyring
+        assert await here.opening_keys(["concern-1"], tx) == {"concern-1": made.key}
+        await here.destroy(["concern-1"])
+        with pytest.raises(KeyDestroyed):
+            await here.sealing_key("concern-1", tx)
+        assert await here.opening_keys(["concern-1"], tx) == {"concern-1": None}
+
+    await in_transaction(database.client, work)
+
+
+async def test_the_next_transaction_sees_a_key_another_instance_destroyed(
+    database: Database,
+) -> None:
+    here, erasing = keyring(database), keyring(database)
+    await here.sealing_key("concern-1")
+    await in_transaction(database.client, lambda tx: here.sealing_key("concern-1", tx))
+
+    await erasing.destroy(["concern-1"])
+
+    with pytest.raises(KeyDestroyed):
+        await in_transaction(database.client, lambda tx: here.sealing_key("concern-1", tx))
 
 
 async def test_after_destruction_her_concern_reads_as_erased_in_every_service(

@@ -25,10 +25,12 @@ class WatchedKeyring(Keyring):
 
     asked: set[str]
 
-    async def opening_keys(self, subjects: Iterable[str]) -> DataKeys:
+    async def opening_keys(
+        self, subjects: Iterable[str], session: Session | None = None
+    ) -> DataKeys:
         wanted = set(subjects)
         self.asked |= wanted
-        return await super().opening_keys(wanted)
+        return await super().opening_keys(wanted, session)
 
 
 class Reader:

@@ -201,7 +201,7 @@ class _Batch:
         recorded = [w for w in waiting if isinstance(w, dict)]
         subjects = set().union(*(sealed_subjects(w.get("payload")) for w in recorded))
         if not subjects <= self.keys.keys():
-            self.keys.update(await self.store.opening_keys(recorded))
+            self.keys.update(await self.store.opening_keys(recorded, self.session))
         return [
             w if isinstance(w, Envelope) else envelope_from_document(w, self.keys) for w in waiting
         ]
@@ -240,7 +240,9 @@ class _Batch:
     async def _read_cases(self, case_ids: Sequence[str], waiting: Sequence[Document] = ()) -> None:
         stored = await self.store.stored(case_ids, self.session)
         self.keys.update(
-            await self.store.opening_keys([*(d for h in stored.values() for d in h), *waiting])
+            await self.store.opening_keys(
+                [*(d for h in stored.values() for d in h), *waiting], self.session
+            )
         )
         for case_id in case_ids:
             history = [envelope_from_document(d, self.keys) for d in stored.get(case_id, [])]
