@@ -274,7 +274,9 @@ class EventStore:
         ]
         if not envelopes:
             return []
-        sealing = await self._sealing_key(stream_id, events, session)
+        sealing = await self._sealing_key(
+            stream_id, events, session, starting=expected_version == 0
+        )
         encoded = [encode(e, sealing=sealing) for e in envelopes]
         for envelope, value in zip(envelopes, encoded, strict=True):
             if len(value) > MAX_EVENT_BYTES:
@@ -338,7 +340,9 @@ class EventStore:
         for append in appends:
             streams.setdefault(append.stream_id, ([], append.subject))[0].extend(append.events)
         sealing_keys = await self._sealing_keys(
-            [(stream, events, subject) for stream, (events, subject) in streams.items()], session
+            [(stream, events, subject) for stream, (events, subject) in streams.items()],
+            session,
+            starting={s for s, append in first.items() if append.expected_version == 0},
         )
         recorded: list[tuple[Envelope, bytes]] = []
         for append in appends:
@@ -395,18 +399,31 @@ class EventStore:
                 )
 
     async def _sealing_key(
-        self, stream_id: str, events: Sequence[DomainEvent], session: Session | None
+        self,
+        stream_id: str,
+        events: Sequence[DomainEvent],
+        session: Session | None,
+        *,
+        starting: bool,
     ) -> SealingKey | None:
-        return (await self._sealing_keys([(stream_id, events, None)], session)).get(stream_id)
+        return (
+            await self._sealing_keys(
+                [(stream_id, events, None)], session, starting={stream_id} if starting else set()
+            )
+        ).get(stream_id)
 
     async def _sealing_keys(
         self,
         streams: Sequence[tuple[str, Sequence[DomainEvent], str | None]],
         session: Session | None,
+        *,
+        starting: frozenset[str] | set[str] = frozenset(),
     ) -> dict[str, SealingKey]:
         """Per stream whose events hold personal data, the key of its subject (given, or asked
         of `subject_of`): the keyring is asked once for all of them. Raises KeyDestroyed once a
-        subject was erased: nothing new is recorded about them."""
+        subject was erased: nothing new is recorded about them. A stream `starting` (its first
+        events) that is its own subject most likely has no key yet: it is made without asking
+        first (`Keyring.sealing_keys`' `likely_new`)."""
         if self.keyring is None:
             return {}
         subjects = {
@@ -416,7 +433,8 @@ class EventStore:
         }
         if not subjects:
             return {}
-        keys = await self.keyring.sealing_keys(subjects.values(), session)
+        likely_new = {subject for stream, subject in subjects.items() if stream in starting}
+        keys = await self.keyring.sealing_keys(subjects.values(), session, likely_new=likely_new)
         return {stream: keys[subject] for stream, subject in subjects.items()}
 
     def _outbox_entry(self, envelope: Envelope, value: bytes, now: datetime) -> Document:

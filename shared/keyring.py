@@ -124,15 +124,24 @@ class Keyring:
         return (await self.sealing_keys([subject], session))[subject]
 
     async def sealing_keys(
-        self, subjects: Iterable[str], session: Session | None = None
+        self,
+        subjects: Iterable[str],
+        session: Session | None = None,
+        *,
+        likely_new: Iterable[str] = (),
     ) -> dict[str, SealingKey]:
         """`sealing_key` for several subjects at once: one look-up of their documents and one
         `insert_many` of the keys still to be made (a batch of appends). Raises KeyDestroyed if
-        any of them was erased, before anything is sealed."""
+        any of them was erased, before anything is sealed.
+
+        Subjects `likely_new` (a stream's first events, the stream its own subject) are not
+        looked up first: their keys are inserted at once, and only one the keyring already
+        holds, a key or a tombstone, is read (its insert refused as a duplicate)."""
         wanted = sorted(set(subjects))
         if not all(is_subject(s) for s in wanted):
             raise ValueError("a subject is 1 to 200 letters, digits, '_', '.' or '-'")
-        found = await self._documents(wanted, session)
+        unread = set(likely_new)
+        found = await self._documents([s for s in wanted if s not in unread], session)
         keys = {subject: self._remember(subject, document) for subject, document in found.items()}
         for subject, key in keys.items():
             if key is None:

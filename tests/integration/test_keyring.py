@@ -1,7 +1,8 @@
 """The keyring on the real MongoDB-wire server: one data key per subject, wrapped, shared by
 every service; destroying it leaves only a tombstone, after which nothing is sealed under that
 subject again and what was sealed opens to its erased placeholder. In a transaction each
-subject's key is read once, except one destroyed meanwhile by the same process."""
+subject's key is read once, except one destroyed meanwhile by the same process; a subject most
+likely new is made without a read, and never replaces a key or a tombstone."""
 
 from __future__ import annotations
 
@@ -190,6 +191,26 @@ async def test_the_next_transaction_sees_a_key_another_instance_destroyed(
 
     with pytest.raises(KeyDestroyed):
         await in_transaction(database.client, lambda tx: here.sealing_key("concern-1", tx))
+
+
+async def test_a_likely_new_subjects_key_is_made_without_reading_and_never_replaces_one(
+    database: Database,
+) -> None:
+    here, other = keyring(database), keyring(database)
+    earlier = await other.sealing_key("concern-2")
+    await other.destroy(["concern-3"])  # erased before anything was sealed for it here
+
+    async def make_new() -> None:
+        made = await here.sealing_keys(["concern-1"], likely_new=["concern-1"])
+        assert await other.opening_keys(["concern-1"]) == {"concern-1": made["concern-1"].key}
+
+    assert await keys_read(database, make_new) == 1  # only the other service's look-up
+    # Not new after all: the key the keyring holds, or its tombstone, and nothing replaced.
+    again = await here.sealing_keys(["concern-2"], likely_new=["concern-2"])
+    assert again["concern-2"].key == earlier.key
+    with pytest.raises(KeyDestroyed):
+        await here.sealing_keys(["concern-3", "concern-4"], likely_new=["concern-3", "concern-4"])
+    assert await other.opening_keys(["concern-3"]) == {"concern-3": None}
 
 
 async def test_after_destruction_her_concern_reads_as_erased_in_every_service(
