@@ -433,7 +433,7 @@ class EventStore:
         }
         if not subjects:
             return {}
-        likely_new = {subject for stream, subject in subjects.items() if stream in starting}
+        likely_new = {s for stream, s in subjects.items() if stream in starting and s == stream}
         keys = await self.keyring.sealing_keys(subjects.values(), session, likely_new=likely_new)
         return {stream: keys[subject] for stream, subject in subjects.items()}
 

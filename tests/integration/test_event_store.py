@@ -16,9 +16,11 @@ from shared.eventstore import (
     EventTooLarge,
     StreamAppend,
 )
+from shared.keyring import DATA_KEYS, Keyring, LocalKeyWrapper
 from shared.limits import MAX_EVENT_BYTES
 from shared.mongo import Client, Database, Session, in_transaction
-from tests.support.events import AmountRecorded
+from tests.support.events import AmountRecorded, NoteWritten
+from tests.support.indexes import PROFILER, profiled
 
 PRACTITIONER = Metadata(actor=Actor(id="sw-1", role=Role.PRACTITIONER))
 
@@ -182,3 +184,30 @@ async def test_a_batch_append_refuses_ids_recorded_before_and_appends_that_do_no
         await append(StreamAppend("s1", 0, [AmountRecorded(amount=2)], PRACTITIONER))
     assert [e.event_id for e in await store.load("s1")] == ["first"]
     assert await store.load("s2") == []
+
+
+async def test_a_new_stream_that_is_its_own_subject_has_its_key_made_without_a_look_up(
+    mongo_client: Client, database: Database
+) -> None:
+    keyring = Keyring(database, LocalKeyWrapper("a key-encryption key for these tests only, ok"))
+    await keyring.ensure_collection()
+    sealed = EventStore(mongo_client, database, "test.events", keyring=keyring)
+    await sealed.ensure_indexes()
+    await sealed.append("concern-1", 0, [NoteWritten(note="Margaret Hill")], PRACTITIONER)
+
+    async with profiled(database):
+        await sealed.append("concern-2", 0, [NoteWritten(note="Dan Hill")], PRACTITIONER)
+        # Another stream sealed under a subject that is not new (as a case under its concern).
+        case = StreamAppend(
+            "case-1", 0, [NoteWritten(note="Her son")], PRACTITIONER, subject="concern-1"
+        )
+        await in_transaction(mongo_client, lambda tx: sealed.append_streams([case], session=tx))
+    asked = [
+        name
+        async for entry in database[PROFILER].find()
+        if entry["command"].get(name := next(iter(entry["command"]))) == DATA_KEYS
+    ]
+
+    assert asked == ["insert", "find"]
+    loaded = [e.payload for e in await sealed.load("concern-2") + await sealed.load("case-1")]
+    assert loaded == [NoteWritten(note="Dan Hill"), NoteWritten(note="Her son")]
