@@ -10,8 +10,8 @@ Caching: keys are cached in memory per process for reading. Sealing always reads
 document first, so no service seals under a destroyed key. Within one transaction (a `session`
 given and in a transaction) each subject's document is read once, however often its events are
 opened and sealed there: the transaction works from one moment's view, as a snapshot would. A
-key this process destroys is read again in every transaction open at that moment. A process that destroys keys forgets
-them at once; another process may still open data with a key it cached until its erasure
+key this process destroys or forgets is read again in every transaction open at that moment.
+A process that destroys keys forgets them at once; another process may still open data with a key it cached until its erasure
 reaction calls `forget` (the window the design allows). A destroyed key is remembered as
 destroyed: it never comes back.
 
@@ -255,6 +255,8 @@ class Keyring:
         nothing of hers stays in this process longer than it must)."""
         for subject in subjects:
             self._cache[subject] = None
+            for read in list(self._read_in.values()):
+                read.pop(subject, None)
 
     def _remember(self, subject: str, document: Document | None) -> bytes | None:
         key = data_key_of(document, self.wrapper)
