@@ -107,7 +107,7 @@ class RetentionWatch:
     async def erase_expired(self) -> list[str]:
         """One pass: erase everyone due by the clock's now; the people erased."""
         now = self.clock()
-        # Each closure as read: one recorded again meanwhile (a rebuild) stays awaiting.
+        # Each closure as read: one whose case closed again meanwhile stays awaiting.
         crossed = await self.closed_cases.find(
             # Past the period exactly when the rule says so: longer than it ago.
             {AWAITING_RETENTION: True, "closed_at": {"$lt": now - self.period}},
@@ -134,9 +134,9 @@ class RetentionWatch:
         return erased
 
     async def _looked_at(self, closure: Document, tx: Session) -> None:
-        """The closure no longer awaits retention, unless recorded again since it was read (a
-        rebuild, a case closed again): read and written by `_id`, the only index the test
-        server uses for it."""
+        """The closure no longer awaits retention, unless its case closed again (another date)
+        since it was read: read and written by `_id`, the only index the test server uses for
+        it."""
         current = await self.closed_cases.find_one({"_id": closure["_id"]}, session=tx)
         if current is not None and current.get("closed_at") == closure["closed_at"]:
             await self.closed_cases.update_one(
